@@ -1,0 +1,652 @@
+/* librecsgd - embeddable recommender library. SPDX-License-Identifier: BSD-2-Clause
+ * model.h: rs_model - create, configure, train (rs_fit), score (rs_predict,
+ * rs_topk) and inspect a recommendation model.
+ *
+ * Unless stated otherwise, functions are `exclusive` on their model: the
+ * caller guarantees that no other call on that model is in flight. `shared`
+ * calls (scoring, getters) may run concurrently with each other on one model.
+ * Different models are fully independent. The library takes no locks and
+ * keeps no global mutable state. */
+#ifndef LIBRECSGD_MODEL_H
+#define LIBRECSGD_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "export.h"
+#include "status.h"
+#include "alloc.h"
+#include "dataset.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- constants ---- */
+
+/* Scorer kinds, chosen once in rs_model_new(). */
+enum {
+    RS_SCORER_COLLABORATIVE = 1, /* biased matrix factorisation on ids */
+    RS_SCORER_CONTENT       = 2, /* scores from user and item features */
+    RS_SCORER_HYBRID        = 3  /* id factors plus feature factors */
+};
+
+/* Model parameters. Values are pinned; ranges tell the type:
+ * 100-199 integers, 200-299 reals, 300-399 enumerated choices (set as int).
+ * Defaults and bounds are in the library: rs_model_get_*, rs_param_bounds. */
+enum {
+    RS_PARAM_FACTORS        = 100, /* latent dimensions, default 64, [1, 4096] */
+    RS_PARAM_EPOCHS         = 101, /* maximum epochs, default 40, [1, 100000] */
+    RS_PARAM_THREADS        = 102, /* training threads, default 1, [1, 256] */
+    RS_PARAM_SEED           = 103, /* random seed, default 42, [0, 2^62] */
+    RS_PARAM_PATIENCE       = 104, /* epochs without validation gain before stopping, default 3, [1, 100000] */
+    RS_PARAM_CLAMP          = 105, /* 1: clamp predictions to the training rating range, default 1, [0, 1] */
+
+    RS_PARAM_LEARNING_RATE  = 200, /* initial step size, default 0.01, (0, 10] */
+    RS_PARAM_L2_FACTORS     = 201, /* L2 on user and item factors, default 0.05, [0, 1e3] */
+    RS_PARAM_L2_BIAS        = 202, /* L2 on biases, default 0.01, [0, 1e3] */
+    RS_PARAM_L2_FEATURES    = 203, /* L2 on feature weights (content, hybrid), default 0.05, [0, 1e3] */
+    RS_PARAM_LR_DECAY       = 204, /* RS_LR_INVERSE_TIME: lr / (1 + decay * epoch), default 0.1, [0, 1e3] */
+    RS_PARAM_TOLERANCE      = 205, /* stop when training loss improves by less than this share, default 1e-4, [0, 1] */
+    RS_PARAM_INIT_SCALE     = 206, /* std (normal) or half width (uniform) of the built-in init, default 0.1, [0, 100] */
+    RS_PARAM_CLIP_THRESHOLD = 207, /* c of the built-in clipping policies, default 1, (0, 1e6] */
+    RS_PARAM_ADAM_BETA1     = 208, /* Adam first-moment decay, default 0.9, [0, 1) */
+    RS_PARAM_ADAM_BETA2     = 209, /* Adam second-moment decay, default 0.999, [0, 1) */
+    RS_PARAM_EPSILON        = 210, /* AdaGrad/Adam denominator guard, default 1e-8, (0, 1] */
+    RS_PARAM_DIVERGENCE     = 211, /* loss growth factor that counts as divergence, default 4, (1, 1e6] */
+
+    RS_PARAM_LR_POLICY      = 300, /* RS_LR_*, default RS_LR_CONSTANT */
+    RS_PARAM_INIT           = 301, /* RS_INIT_*, default RS_INIT_NORMAL */
+    RS_PARAM_CLIP           = 302, /* RS_CLIP_*, default RS_CLIP_NONE */
+    RS_PARAM_ON_DIVERGENCE  = 303, /* RS_DIVERGENCE_*, default RS_DIVERGENCE_STOP */
+    RS_PARAM_COLD_START     = 304, /* RS_COLD_START_*, default RS_COLD_START_FALLBACK */
+    RS_PARAM_SCORER         = 305  /* RS_SCORER_*, read-only (fixed by rs_model_new) */
+    /* 1000-1999: reserved for experimental parameters (values not stable) */
+};
+
+/* Learning-rate policies (RS_PARAM_LR_POLICY). */
+enum { RS_LR_CONSTANT = 0, RS_LR_INVERSE_TIME = 1, RS_LR_ADAGRAD = 2, RS_LR_ADAM = 3 };
+/* Built-in initialisers (RS_PARAM_INIT); RS_INIT_CUSTOM is reported after rs_model_set_init_callback. */
+enum { RS_INIT_NORMAL = 0, RS_INIT_UNIFORM = 1, RS_INIT_SCALED_NORMAL = 2, RS_INIT_ZERO = 3, RS_INIT_CUSTOM = 4 };
+/* Built-in clipping (RS_PARAM_CLIP); RS_CLIP_CUSTOM is reported after rs_model_set_clip_callback. */
+enum { RS_CLIP_NONE = 0, RS_CLIP_VALUE = 1, RS_CLIP_NORM = 2, RS_CLIP_CUSTOM = 3 };
+/* What rs_fit does when training diverges (RS_PARAM_ON_DIVERGENCE). */
+enum { RS_DIVERGENCE_STOP = 0, RS_DIVERGENCE_HALVE_LR = 1 };
+/* Unknown ids at scoring time (RS_PARAM_COLD_START). */
+enum { RS_COLD_START_FALLBACK = 0, RS_COLD_START_ERROR = 1 };
+
+/* Parameter blocks, as passed to an rs_init_fn. */
+enum {
+    RS_BLOCK_USER_FACTORS         = 0,
+    RS_BLOCK_ITEM_FACTORS         = 1,
+    RS_BLOCK_USER_FEATURE_FACTORS = 2, /* one row per user feature (content, hybrid) */
+    RS_BLOCK_ITEM_FEATURE_FACTORS = 3  /* one row per item feature (hybrid) */
+};
+
+/* Per-epoch training statistics: indices into the stats array given to the
+ * progress callback and filled by rs_model_epoch_stats(). Append only. */
+enum {
+    RS_STAT_EPOCH          = 0, /* 1-based epoch number */
+    RS_STAT_TRAIN_RMSE     = 1, /* weighted RMSE over the epoch's updates (measured as they ran) */
+    RS_STAT_VALID_RMSE     = 2, /* RMSE on the validation set after the epoch; NaN without one */
+    RS_STAT_GRAD_NORM_MEAN = 3, /* mean L2 norm of one rating's gradient, before clipping */
+    RS_STAT_GRAD_NORM_MAX  = 4, /* largest such norm in the epoch */
+    RS_STAT_CLIP_SHARE     = 5, /* share of parameter-row updates the clip policy changed */
+    RS_STAT_LEARNING_RATE  = 6, /* base learning rate in force during the epoch */
+    RS_STAT_SECONDS        = 7, /* wall-clock seconds since rs_fit started */
+    RS_STAT_DIVERGED       = 8, /* 1 if this epoch diverged and was rolled back, else 0 */
+    RS_STAT_COUNT_V0_1     = 9  /* number of entries filled by version 0.1 */
+};
+
+/* rs_topk flags. */
+#define RS_TOPK_INCLUDE_SEEN 0x1 /* also rank items the user rated in training */
+
+typedef struct rs_model rs_model;
+
+/* ---- model lifecycle ---- */
+
+/**
+ * rs_model_new() - create an untrained model of one scorer kind.
+ *
+ * Every parameter starts at its documented default, so the model is usable at once.
+ *
+ * @param out      receives the model, or NULL on failure
+ * @param scorer   RS_SCORER_COLLABORATIVE, RS_SCORER_CONTENT or RS_SCORER_HYBRID
+ * @param alloc    allocator hook for everything the model allocates; NULL = libc
+ * @param alloc_ud user data passed to alloc
+ * @return RS_OK, RS_ERR_INVALID_ARG (out NULL or unknown scorer), RS_ERR_NOT_BUILT
+ *         (scorer compiled out), RS_ERR_NOMEM
+ * Errors: may fail with RS_ERR_NOMEM; no handle exists to hold a message.
+ * Ownership: free with rs_model_free().
+ * Thread safety: any
+ * @since 0.1
+ */
+RS_API rs_status rs_model_new(rs_model **out, int32_t scorer, rs_alloc_fn alloc, void *alloc_ud);
+
+/**
+ * rs_model_free() - free a model and everything it holds.
+ *
+ * @param model model, or NULL (no-op)
+ * Errors: never fails.
+ * Ownership: model is invalid afterwards.
+ * Thread safety: exclusive
+ * @since 0.1
+ */
+RS_API void rs_model_free(rs_model *model);
+
+/**
+ * rs_model_last_error() - message of the last failed mutating call.
+ *
+ * Mutating calls (setters, rs_fit) write it; read-only calls never do.
+ *
+ * @param model model (NULL gives a static message)
+ * @return NUL-terminated text owned by the model, valid until the next mutating
+ *         call; "" when the last mutating call succeeded.
+ * Errors: never fails.
+ * Ownership: owned by the model.
+ * Thread safety: shared
+ * @since 0.1
+ */
+RS_API const char *rs_model_last_error(const rs_model *model);
+
+/* ---- parameters ---- */
+
+/**
+ * rs_model_set_int() - set an integer or enumerated parameter.
+ *
+ * @param model model
+ * @param param RS_PARAM_* in 100-199 or 300-399
+ * @param value new value
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_UNKNOWN_PARAM, RS_ERR_PARAM_TYPE,
+ *         RS_ERR_RANGE (message names the bounds), RS_ERR_NOT_BUILT (threads > 1
+ *         without thread support), RS_ERR_MISUSE (from inside a callback)
+ * Errors: never allocates. The model is unchanged on failure.
+ * Ownership: nothing retained.
+ * Thread safety: exclusive
+ * @since 0.1
+ */
+RS_API rs_status rs_model_set_int(rs_model *model, rs_param param, int64_t value);
+
+/**
+ * rs_model_set_double() - set a real parameter.
+ *
+ * @param model model
+ * @param param RS_PARAM_* in 200-299
+ * @param value new value (finite, inside the bounds)
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_UNKNOWN_PARAM, RS_ERR_PARAM_TYPE, RS_ERR_RANGE, RS_ERR_MISUSE
+ * Errors: never allocates. The model is unchanged on failure.
+ * Ownership: nothing retained.
+ * Thread safety: exclusive
+ * @since 0.1
+ */
+RS_API rs_status rs_model_set_double(rs_model *model, rs_param param, double value);
+
+/**
+ * rs_model_get_int() - read an integer or enumerated parameter.
+ *
+ * @param model model
+ * @param param RS_PARAM_* in 100-199 or 300-399
+ * @param out   receives the value
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_UNKNOWN_PARAM, RS_ERR_PARAM_TYPE
+ * Errors: never allocates.
+ * Thread safety: shared
+ * @since 0.1
+ */
+RS_API rs_status rs_model_get_int(const rs_model *model, rs_param param, int64_t *out);
+
+/**
+ * rs_model_get_double() - read a real parameter.
+ *
+ * @param model model
+ * @param param RS_PARAM_* in 200-299
+ * @param out   receives the value
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_UNKNOWN_PARAM, RS_ERR_PARAM_TYPE
+ * Errors: never allocates.
+ * Thread safety: shared
+ * @since 0.1
+ */
+RS_API rs_status rs_model_get_double(const rs_model *model, rs_param param, double *out);
+
+/**
+ * rs_param_bounds() - inclusive bounds of a parameter (model or dataset).
+ *
+ * Open bounds such as (0, 10] are reported as their closed limit; the setter's
+ * error message states whether the limit itself is allowed.
+ *
+ * @param param any RS_PARAM_*
+ * @param lo    receives the lower bound, or NULL
+ * @param hi    receives the upper bound, or NULL
+ * @return RS_OK, RS_ERR_UNKNOWN_PARAM
+ * Errors: never allocates.
+ * Thread safety: any
+ * @since 0.1
+ */
+RS_API rs_status rs_param_bounds(rs_param param, double *lo, double *hi);
+
+/**
+ * rs_param_name() - the keyword name of a parameter, e.g. "factors".
+ *
+ * @param param any RS_PARAM_*
+ * @return static string, or NULL for an unknown parameter
+ * Errors: never fails.
+ * Thread safety: any
+ * @since 0.1
+ */
+RS_API const char *rs_param_name(rs_param param);
+
+/**
+ * rs_param_from_name() - the parameter with a keyword name.
+ *
+ * @param name keyword such as "learning_rate" (NULL allowed)
+ * @return the RS_PARAM_* value, or -1 if unknown
+ * Errors: never fails.
+ * Thread safety: any
+ * @since 0.1
+ */
+RS_API rs_param rs_param_from_name(const char *name);
+
+/* ---- callbacks and policies ---- */
+
+/**
+ * rs_model_set_log_callback() - route diagnostics to fn (NULL unregisters).
+ *
+ * @param model model
+ * @param fn    log hook, or NULL
+ * @param ud    user data passed to fn
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_MISUSE
+ * Errors: never allocates.
+ * Ownership: ud is retained (not owned) until replaced or the model is freed.
+ * Thread safety: exclusive
+ * @since 0.1
+ */
+RS_API rs_status rs_model_set_log_callback(rs_model *model, rs_log_fn fn, void *ud);
+
+/**
+ * rs_model_set_progress_callback() - per-epoch statistics hook (NULL unregisters).
+ *
+ * @param model model
+ * @param fn    progress hook, or NULL
+ * @param ud    user data passed to fn
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_MISUSE
+ * Errors: never allocates.
+ * Ownership: ud is retained (not owned).
+ * Thread safety: exclusive
+ * @since 0.1
+ */
+RS_API rs_status rs_model_set_progress_callback(rs_model *model, rs_progress_fn fn, void *ud);
+
+/**
+ * rs_model_set_init_callback() - custom initialisation policy.
+ *
+ * fn == NULL restores the built-in selected by RS_PARAM_INIT. Passing one of
+ * the built-ins (rs_init_normal, ...) is allowed; the library recognises them.
+ *
+ * @param model model
+ * @param fn    initialiser, or NULL
+ * @param ud    user data passed to fn
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_MISUSE
+ * Errors: never allocates.
+ * Ownership: ud is retained (not owned).
+ * Thread safety: exclusive
+ * @since 0.1
+ */
+RS_API rs_status rs_model_set_init_callback(rs_model *model, rs_init_fn fn, void *ud);
+
+/**
+ * rs_model_set_clip_callback() - custom gradient clipping policy.
+ *
+ * fn == NULL restores the built-in selected by RS_PARAM_CLIP. The built-ins
+ * (rs_clip_value, rs_clip_norm) are recognised and inlined in the update loop.
+ *
+ * @param model model
+ * @param fn    clipping policy, or NULL
+ * @param ud    user data passed to fn
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_MISUSE
+ * Errors: never allocates.
+ * Ownership: ud is retained (not owned).
+ * Thread safety: exclusive
+ * @since 0.1
+ */
+RS_API rs_status rs_model_set_clip_callback(rs_model *model, rs_clip_fn fn, void *ud);
+
+/**
+ * rs_init_normal() - built-in initialiser: N(0, s^2) from the seed.
+ *
+ * @param ud     pointer to a double s (standard deviation), or NULL for 0.1
+ * @param block  RS_BLOCK_* (unused)
+ * @param values rows * cols floats to fill
+ * @param rows   rows of the block
+ * @param cols   columns of the block
+ * @param seed   random seed
+ * @return 0
+ * Errors: never fails, never allocates.
+ * Thread safety: any
+ * @since 0.1
+ */
+RS_API int32_t rs_init_normal(void *ud, int32_t block, float *values, size_t rows, size_t cols,
+                              uint64_t seed);
+
+/**
+ * rs_init_uniform() - built-in initialiser: U(-a, a) from the seed.
+ *
+ * @param ud     pointer to a double a (half width), or NULL for 0.1
+ * @param block  RS_BLOCK_* (unused)
+ * @param values rows * cols floats to fill
+ * @param rows   rows of the block
+ * @param cols   columns of the block
+ * @param seed   random seed
+ * @return 0
+ * Errors: never fails, never allocates.
+ * Thread safety: any
+ * @since 0.1
+ */
+RS_API int32_t rs_init_uniform(void *ud, int32_t block, float *values, size_t rows, size_t cols,
+                               uint64_t seed);
+
+/**
+ * rs_init_scaled_normal() - built-in initialiser: N(0, (s / sqrt(cols))^2).
+ *
+ * Keeps the expected dot product of two rows near s^2 whatever the number of
+ * factors, so the first predictions neither explode nor vanish.
+ *
+ * @param ud     pointer to a double s, or NULL for 1
+ * @param block  RS_BLOCK_* (unused)
+ * @param values rows * cols floats to fill
+ * @param rows   rows of the block
+ * @param cols   columns of the block
+ * @param seed   random seed
+ * @return 0
+ * Errors: never fails, never allocates.
+ * Thread safety: any
+ * @since 0.1
+ */
+RS_API int32_t rs_init_scaled_normal(void *ud, int32_t block, float *values, size_t rows,
+                                     size_t cols, uint64_t seed);
+
+/**
+ * rs_init_zero() - built-in initialiser: all zero (demonstrates vanishing gradients).
+ *
+ * @param ud     unused
+ * @param block  RS_BLOCK_* (unused)
+ * @param values rows * cols floats to fill
+ * @param rows   rows of the block
+ * @param cols   columns of the block
+ * @param seed   unused
+ * @return 0
+ * Errors: never fails, never allocates.
+ * Thread safety: any
+ * @since 0.1
+ */
+RS_API int32_t rs_init_zero(void *ud, int32_t block, float *values, size_t rows, size_t cols,
+                            uint64_t seed);
+
+/**
+ * rs_clip_value() - built-in clipping: each component into [-c, c].
+ *
+ * @param ud   pointer to a double c > 0, or NULL for 1
+ * @param grad n gradient components, changed in place
+ * @param n    number of components
+ * @return 1 if any component was changed, else 0
+ * Errors: never fails, never allocates.
+ * Thread safety: any
+ * @since 0.1
+ */
+RS_API int32_t rs_clip_value(void *ud, float *grad, size_t n);
+
+/**
+ * rs_clip_norm() - built-in clipping: rescale the row so its L2 norm is <= c.
+ *
+ * @param ud   pointer to a double c > 0, or NULL for 1
+ * @param grad n gradient components, changed in place
+ * @param n    number of components
+ * @return 1 if the row was rescaled, else 0
+ * Errors: never fails, never allocates.
+ * Thread safety: any
+ * @since 0.1
+ */
+RS_API int32_t rs_clip_norm(void *ud, float *grad, size_t n);
+
+/* ---- training ---- */
+
+/**
+ * rs_fit() - train the model from scratch on a dataset.
+ *
+ * Maps train's ids into the model, initialises parameters with the init
+ * policy and runs SGD on weighted MSE + L2 until RS_PARAM_EPOCHS, the
+ * RS_PARAM_TOLERANCE test or early stopping on valid ends it. With valid, the
+ * parameters of the best validation epoch are kept. Ratings in valid whose
+ * user or item is not in train are skipped. The progress callback runs after
+ * every epoch on the calling thread. If training diverges, the model is
+ * restored to its last good epoch and, per RS_PARAM_ON_DIVERGENCE, rs_fit
+ * returns RS_ERR_NUMERIC or halves the learning rate and continues.
+ * A model never holds NaN or Inf.
+ *
+ * @param model model
+ * @param train training ratings (and features, for content/hybrid); not retained
+ * @param valid validation ratings, or NULL
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_EMPTY (no ratings), RS_ERR_NUMERIC,
+ *         RS_ERR_CANCELLED (a callback asked to stop; last complete epoch kept),
+ *         RS_ERR_MISUSE, RS_ERR_NOMEM (the previous fitted state is kept)
+ * Errors: may fail with RS_ERR_NOMEM; message in rs_model_last_error().
+ * Ownership: nothing retained from train or valid.
+ * Thread safety: exclusive (train and valid are only read)
+ * @since 0.1
+ */
+RS_API rs_status rs_fit(rs_model *model, const rs_dataset *train, const rs_dataset *valid);
+
+/**
+ * rs_model_num_epoch_stats() - number of epochs recorded by the last rs_fit.
+ *
+ * @param model model (NULL gives 0)
+ * @return the count (0 before the first fit)
+ * Errors: never fails.
+ * Thread safety: shared
+ * @since 0.1
+ */
+RS_API size_t rs_model_num_epoch_stats(const rs_model *model);
+
+/**
+ * rs_model_epoch_stats() - statistics of one epoch of the last rs_fit.
+ *
+ * @param model     model
+ * @param epoch     0-based index < rs_model_num_epoch_stats(model)
+ * @param stats_out caller buffer indexed by RS_STAT_*
+ * @param cap       capacity of stats_out
+ * @param n_out     receives the number of entries written (min(cap, available)); 0 on error
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_RANGE
+ * Errors: never allocates.
+ * Thread safety: shared
+ * @since 0.1
+ */
+RS_API rs_status rs_model_epoch_stats(const rs_model *model, size_t epoch, double *stats_out,
+                                      size_t cap, size_t *n_out);
+
+/* ---- scoring ---- */
+
+/**
+ * rs_predict() - predicted rating of one (user, item) pair.
+ *
+ * With RS_COLD_START_FALLBACK (default) an unknown id is scored by the
+ * fallback chain: global mean, plus the item bias if the item is known, plus
+ * the user bias if the user is known; the call then returns RS_FALLBACK.
+ *
+ * @param model     fitted model
+ * @param user      external user id
+ * @param item      external item id
+ * @param score_out receives the score (always finite)
+ * @return RS_OK, RS_FALLBACK, RS_ERR_INVALID_ARG, RS_ERR_STATE (not fitted),
+ *         RS_ERR_UNKNOWN_ID (with RS_COLD_START_ERROR)
+ * Errors: never allocates; writes no error message.
+ * Thread safety: shared
+ * @since 0.1
+ */
+RS_API rs_status rs_predict(const rs_model *model, int64_t user, int64_t item, float *score_out);
+
+/**
+ * rs_predict_batch() - predicted ratings of n pairs.
+ *
+ * @param model      fitted model
+ * @param users      n external user ids
+ * @param items      n external item ids
+ * @param n          number of pairs
+ * @param scores_out receives n scores (a failed pair gets 0)
+ * @param status_out receives n per-pair statuses, or NULL
+ * @return RS_OK; RS_FALLBACK if any pair used the fallback; the first per-pair
+ *         error otherwise; RS_ERR_INVALID_ARG, RS_ERR_STATE
+ * Errors: never allocates; writes no error message.
+ * Thread safety: shared
+ * @since 0.1
+ */
+RS_API rs_status rs_predict_batch(const rs_model *model, const int64_t *users, const int64_t *items,
+                                  size_t n, float *scores_out, rs_status *status_out);
+
+/**
+ * rs_topk() - the k best-scored items for one user.
+ *
+ * Items the user rated in training are excluded unless flags has
+ * RS_TOPK_INCLUDE_SEEN. Items in block are excluded; when allow is not NULL
+ * only items in allow are candidates. Unknown ids in block/allow are ignored.
+ * Exactly min(k, eligible items) are returned, best first, ties broken by the
+ * smaller external item id. An unknown user is ranked by the fallback chain
+ * (global mean + item bias) and the call returns RS_FALLBACK.
+ *
+ * @param model      fitted model
+ * @param user       external user id
+ * @param k          number of items wanted; 0 is valid
+ * @param flags      0 or RS_TOPK_INCLUDE_SEEN
+ * @param block      n_block item ids never to return, or NULL
+ * @param n_block    length of block
+ * @param allow      n_allow candidate item ids, or NULL for all items
+ * @param n_allow    length of allow
+ * @param items_out  caller buffer of >= k item ids
+ * @param scores_out caller buffer of >= k scores, or NULL
+ * @param n_out      receives the number of items written (0 on error)
+ * @return RS_OK, RS_FALLBACK, RS_ERR_INVALID_ARG, RS_ERR_STATE, RS_ERR_UNKNOWN_ID, RS_ERR_NOMEM
+ * Errors: may fail with RS_ERR_NOMEM (scratch space comes from the model's
+ *         allocator); writes no error message.
+ * Ownership: no pointer is retained after return.
+ * Thread safety: shared
+ * @since 0.1
+ */
+RS_API rs_status rs_topk(const rs_model *model, int64_t user, size_t k, int32_t flags,
+                         const int64_t *block, size_t n_block, const int64_t *allow,
+                         size_t n_allow, int64_t *items_out, float *scores_out, size_t *n_out);
+
+/**
+ * rs_topk_batch() - rs_topk for many users at once (scores items in blocks with sgemm).
+ *
+ * Row u of the outputs starts at u * k. Unknown users get the fallback ranking.
+ *
+ * @param model      fitted model
+ * @param users      n_users external user ids
+ * @param n_users    number of users
+ * @param k          items per user
+ * @param flags      0 or RS_TOPK_INCLUDE_SEEN
+ * @param items_out  caller buffer of >= n_users * k item ids
+ * @param scores_out caller buffer of >= n_users * k scores, or NULL
+ * @param counts_out caller buffer of n_users counts (items written per user)
+ * @return RS_OK, RS_FALLBACK (some user unknown), RS_ERR_INVALID_ARG, RS_ERR_STATE,
+ *         RS_ERR_UNKNOWN_ID, RS_ERR_NOMEM
+ * Errors: may fail with RS_ERR_NOMEM; writes no error message.
+ * Ownership: no pointer is retained after return.
+ * Thread safety: shared
+ * @since 0.1
+ */
+RS_API rs_status rs_topk_batch(const rs_model *model, const int64_t *users, size_t n_users,
+                               size_t k, int32_t flags, int64_t *items_out, float *scores_out,
+                               size_t *counts_out);
+
+/**
+ * rs_similar_items() - the k items whose learned factors are closest by cosine.
+ *
+ * @param model      fitted model
+ * @param item       external item id (excluded from its own result)
+ * @param k          number wanted
+ * @param items_out  caller buffer of >= k ids
+ * @param scores_out caller buffer of >= k cosine similarities, or NULL
+ * @param n_out      receives the number written (0 on error)
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_STATE, RS_ERR_UNKNOWN_ID, RS_ERR_NOMEM
+ * Errors: may fail with RS_ERR_NOMEM; writes no error message.
+ * Thread safety: shared
+ * @since 0.1
+ */
+RS_API rs_status rs_similar_items(const rs_model *model, int64_t item, size_t k, int64_t *items_out,
+                                  float *scores_out, size_t *n_out);
+
+/**
+ * rs_similar_users() - the k users whose learned factors are closest by cosine.
+ *
+ * @param model      fitted model
+ * @param user       external user id (excluded from its own result)
+ * @param k          number wanted
+ * @param users_out  caller buffer of >= k ids
+ * @param scores_out caller buffer of >= k cosine similarities, or NULL
+ * @param n_out      receives the number written (0 on error)
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_STATE, RS_ERR_UNKNOWN_ID, RS_ERR_NOMEM
+ * Errors: may fail with RS_ERR_NOMEM; writes no error message.
+ * Thread safety: shared
+ * @since 0.1
+ */
+RS_API rs_status rs_similar_users(const rs_model *model, int64_t user, size_t k, int64_t *users_out,
+                                  float *scores_out, size_t *n_out);
+
+/* ---- inspection ---- */
+
+/**
+ * rs_model_num_users() - users known to the fitted model.
+ *
+ * @param model model (NULL gives 0)
+ * @return the count (0 before fitting)
+ * Errors: never fails.
+ * Thread safety: shared
+ * @since 0.1
+ */
+RS_API size_t rs_model_num_users(const rs_model *model);
+
+/**
+ * rs_model_num_items() - items known to the fitted model.
+ *
+ * @param model model (NULL gives 0)
+ * @return the count (0 before fitting)
+ * Errors: never fails.
+ * Thread safety: shared
+ * @since 0.1
+ */
+RS_API size_t rs_model_num_items(const rs_model *model);
+
+/**
+ * rs_model_copy_user_factors() - copy one user's learned factor vector.
+ *
+ * @param model fitted model
+ * @param user  external user id
+ * @param dst   caller buffer of cap floats
+ * @param cap   capacity of dst
+ * @param n_out receives the vector length (RS_PARAM_FACTORS); only min(cap, length) are copied
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_STATE, RS_ERR_UNKNOWN_ID
+ * Errors: never allocates.
+ * Thread safety: shared
+ * @since 0.1
+ */
+RS_API rs_status rs_model_copy_user_factors(const rs_model *model, int64_t user, float *dst,
+                                            size_t cap, size_t *n_out);
+
+/**
+ * rs_model_copy_item_factors() - copy one item's learned factor vector.
+ *
+ * @param model fitted model
+ * @param item  external item id
+ * @param dst   caller buffer of cap floats
+ * @param cap   capacity of dst
+ * @param n_out receives the vector length; only min(cap, length) are copied
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_STATE, RS_ERR_UNKNOWN_ID
+ * Errors: never allocates.
+ * Thread safety: shared
+ * @since 0.1
+ */
+RS_API rs_status rs_model_copy_item_factors(const rs_model *model, int64_t item, float *dst,
+                                            size_t cap, size_t *n_out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBRECSGD_MODEL_H */

@@ -1,0 +1,132 @@
+/* librecsgd. SPDX-License-Identifier: BSD-2-Clause
+ * params.c: the one table of hyper-parameters (model and dataset). */
+#include "params.h"
+
+#include <stddef.h>
+#include <string.h>
+#include <librecsgd/dataset.h>
+
+#define OFF(field) offsetof(rs__params, field)
+#define NONE ((size_t)-1)
+
+static const rs__param_info TABLE[] = {
+    /* id, name, type, owner, lo, hi, lo_open, hi_open, read_only, default, offset */
+    {RS_PARAM_FACTORS, "factors", RS__PT_INT, RS__OWNER_MODEL, 1, 4096, 0, 0, 0, 64, OFF(factors)},
+    {RS_PARAM_EPOCHS, "epochs", RS__PT_INT, RS__OWNER_MODEL, 1, 100000, 0, 0, 0, 40, OFF(epochs)},
+    {RS_PARAM_THREADS, "threads", RS__PT_INT, RS__OWNER_MODEL, 1, 256, 0, 0, 0, 1, OFF(threads)},
+    {RS_PARAM_SEED, "seed", RS__PT_INT, RS__OWNER_MODEL, 0, 4611686018427387904.0, 0, 0, 0, 42, OFF(seed)},
+    {RS_PARAM_PATIENCE, "patience", RS__PT_INT, RS__OWNER_MODEL, 1, 100000, 0, 0, 0, 3, OFF(patience)},
+    {RS_PARAM_CLAMP, "clamp", RS__PT_INT, RS__OWNER_MODEL, 0, 1, 0, 0, 0, 1, OFF(clamp)},
+
+    {RS_PARAM_LEARNING_RATE, "learning_rate", RS__PT_REAL, RS__OWNER_MODEL, 0, 10, 1, 0, 0, 0.01, OFF(learning_rate)},
+    {RS_PARAM_L2_FACTORS, "l2_factors", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.05, OFF(l2_factors)},
+    {RS_PARAM_L2_BIAS, "l2_bias", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.01, OFF(l2_bias)},
+    {RS_PARAM_L2_FEATURES, "l2_features", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.05, OFF(l2_features)},
+    {RS_PARAM_LR_DECAY, "lr_decay", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.1, OFF(lr_decay)},
+    {RS_PARAM_TOLERANCE, "tolerance", RS__PT_REAL, RS__OWNER_MODEL, 0, 1, 0, 0, 0, 1e-4, OFF(tolerance)},
+    {RS_PARAM_INIT_SCALE, "init_scale", RS__PT_REAL, RS__OWNER_MODEL, 0, 100, 0, 0, 0, 0.1, OFF(init_scale)},
+    {RS_PARAM_CLIP_THRESHOLD, "clip_threshold", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e6, 1, 0, 0, 1.0, OFF(clip_threshold)},
+    {RS_PARAM_ADAM_BETA1, "adam_beta1", RS__PT_REAL, RS__OWNER_MODEL, 0, 1, 0, 1, 0, 0.9, OFF(adam_beta1)},
+    {RS_PARAM_ADAM_BETA2, "adam_beta2", RS__PT_REAL, RS__OWNER_MODEL, 0, 1, 0, 1, 0, 0.999, OFF(adam_beta2)},
+    {RS_PARAM_EPSILON, "epsilon", RS__PT_REAL, RS__OWNER_MODEL, 0, 1, 1, 0, 0, 1e-8, OFF(epsilon)},
+    {RS_PARAM_DIVERGENCE, "divergence", RS__PT_REAL, RS__OWNER_MODEL, 1, 1e6, 1, 0, 0, 4.0, OFF(divergence)},
+
+    {RS_PARAM_LR_POLICY, "lr_policy", RS__PT_CHOICE, RS__OWNER_MODEL, 0, 3, 0, 0, 0, RS_LR_CONSTANT, OFF(lr_policy)},
+    {RS_PARAM_INIT, "init", RS__PT_CHOICE, RS__OWNER_MODEL, 0, 3, 0, 0, 0, RS_INIT_NORMAL, OFF(init)},
+    {RS_PARAM_CLIP, "clip", RS__PT_CHOICE, RS__OWNER_MODEL, 0, 2, 0, 0, 0, RS_CLIP_NONE, OFF(clip)},
+    {RS_PARAM_ON_DIVERGENCE, "on_divergence", RS__PT_CHOICE, RS__OWNER_MODEL, 0, 1, 0, 0, 0, RS_DIVERGENCE_STOP, OFF(on_divergence)},
+    {RS_PARAM_COLD_START, "cold_start", RS__PT_CHOICE, RS__OWNER_MODEL, 0, 1, 0, 0, 0, RS_COLD_START_FALLBACK, OFF(cold_start)},
+    {RS_PARAM_SCORER, "scorer", RS__PT_CHOICE, RS__OWNER_MODEL, 1, 3, 0, 0, 1, RS_SCORER_COLLABORATIVE, OFF(scorer)},
+
+    {RS_PARAM_RATING_MIN, "rating_min", RS__PT_REAL, RS__OWNER_DATASET, -1e30, 1e30, 0, 0, 0, -1e30, NONE},
+    {RS_PARAM_RATING_MAX, "rating_max", RS__PT_REAL, RS__OWNER_DATASET, -1e30, 1e30, 0, 0, 0, 1e30, NONE},
+    {RS_PARAM_CSV_DELIMITER, "csv_delimiter", RS__PT_INT, RS__OWNER_DATASET, 1, 255, 0, 0, 0, ',', NONE},
+    {RS_PARAM_CSV_USER_COL, "csv_user_col", RS__PT_INT, RS__OWNER_DATASET, -1, 1023, 0, 0, 0, -1, NONE},
+    {RS_PARAM_CSV_ITEM_COL, "csv_item_col", RS__PT_INT, RS__OWNER_DATASET, -1, 1023, 0, 0, 0, -1, NONE},
+    {RS_PARAM_CSV_RATING_COL, "csv_rating_col", RS__PT_INT, RS__OWNER_DATASET, -1, 1023, 0, 0, 0, -1, NONE},
+};
+
+const rs__param_info *rs__param_find(rs_param id)
+{
+    for (size_t i = 0; i < sizeof TABLE / sizeof TABLE[0]; i++)
+        if (TABLE[i].id == id)
+            return &TABLE[i];
+    return NULL;
+}
+
+void rs__params_default(rs__params *p)
+{
+    memset(p, 0, sizeof *p);
+    for (size_t i = 0; i < sizeof TABLE / sizeof TABLE[0]; i++) {
+        const rs__param_info *r = &TABLE[i];
+        if (r->owner != RS__OWNER_MODEL)
+            continue;
+        char *slot = (char *)p + r->offset;
+        if (r->type == RS__PT_REAL)
+            *(double *)slot = r->def;
+        else
+            *(int64_t *)slot = (int64_t)r->def;
+    }
+}
+
+rs_status rs_param_bounds(rs_param param, double *lo, double *hi)
+{
+    const rs__param_info *r = rs__param_find(param);
+    if (!r)
+        return RS_ERR_UNKNOWN_PARAM;
+    if (lo)
+        *lo = r->lo;
+    if (hi)
+        *hi = r->hi;
+    return RS_OK;
+}
+
+const char *rs_param_name(rs_param param)
+{
+    const rs__param_info *r = rs__param_find(param);
+    return r ? r->name : NULL;
+}
+
+rs_param rs_param_from_name(const char *name)
+{
+    if (!name)
+        return -1;
+    for (size_t i = 0; i < sizeof TABLE / sizeof TABLE[0]; i++)
+        if (strcmp(TABLE[i].name, name) == 0)
+            return TABLE[i].id;
+    return -1;
+}
+
+static rs_status range_error(const rs__param_info *r, rs__errbuf *err, double v)
+{
+    return rs__err(err, RS_ERR_RANGE, "%s = %g is outside %c%g, %g%c", r->name, v,
+                   r->lo_open ? '(' : '[', r->lo, r->hi, r->hi_open ? ')' : ']');
+}
+
+rs_status rs__param_check_int(const rs__param_info *r, int64_t value, rs__errbuf *err)
+{
+    if (r->type == RS__PT_REAL)
+        return rs__err(err, RS_ERR_PARAM_TYPE, "%s is a real parameter: use the double setter",
+                       r->name);
+    if (r->read_only)
+        return rs__err(err, RS_ERR_RANGE, "%s is read-only", r->name);
+    /* Bounds of integer rows are whole numbers well inside int64. */
+    if (value < (int64_t)r->lo || value > (int64_t)r->hi)
+        return range_error(r, err, (double)value);
+    return RS_OK;
+}
+
+rs_status rs__param_check_real(const rs__param_info *r, double value, rs__errbuf *err)
+{
+    if (r->type != RS__PT_REAL)
+        return rs__err(err, RS_ERR_PARAM_TYPE, "%s is an integer parameter: use the int setter",
+                       r->name);
+    if (r->read_only)
+        return rs__err(err, RS_ERR_RANGE, "%s is read-only", r->name);
+    if (!(value == value) || value > 1e300 || value < -1e300)
+        return rs__err(err, RS_ERR_RANGE, "%s must be finite", r->name);
+    if (value < r->lo || value > r->hi || (r->lo_open && value == r->lo) ||
+        (r->hi_open && value == r->hi))
+        return range_error(r, err, value);
+    return RS_OK;
+}

@@ -1,0 +1,47 @@
+/* librecsgd. SPDX-License-Identifier: BSD-2-Clause
+ * params.h: the hyper-parameter table. One row per RS_PARAM_*: its name,
+ * type, bounds, default and where its value lives, so that setters, getters,
+ * bounds, name lookup and the tests all read the same table. */
+#ifndef RS_CORE_PARAMS_H
+#define RS_CORE_PARAMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <librecsgd/model.h>
+#include "common/config.h"
+
+typedef struct rs__params {
+    int64_t factors, epochs, threads, seed, patience, clamp;
+    double learning_rate, l2_factors, l2_bias, l2_features, lr_decay, tolerance;
+    double init_scale, clip_threshold, adam_beta1, adam_beta2, epsilon, divergence;
+    int64_t lr_policy, init, clip, on_divergence, cold_start, scorer;
+} rs__params;
+
+enum { RS__PT_INT = 0, RS__PT_REAL = 1, RS__PT_CHOICE = 2 };
+enum { RS__OWNER_MODEL = 0, RS__OWNER_DATASET = 1 };
+
+typedef struct rs__param_info {
+    rs_param id;
+    const char *name;
+    int32_t type;     /* RS__PT_* */
+    int32_t owner;    /* RS__OWNER_* */
+    double lo, hi;    /* inclusive unless lo_open / hi_open */
+    int32_t lo_open, hi_open;
+    int32_t read_only;
+    double def;
+    size_t offset;    /* byte offset of the value inside rs__params (model rows) */
+} rs__param_info;
+
+/* Row for id, or NULL. */
+RS_INTERNAL const rs__param_info *rs__param_find(rs_param id);
+/* Every value at its default. */
+RS_INTERNAL void rs__params_default(rs__params *p);
+
+
+
+#include "common/error.h"
+/* Check a value against its row: type (is_real_setter says which setter was
+ * used), read-only, finiteness and bounds. Writes a message naming the bounds. */
+RS_INTERNAL rs_status rs__param_check_int(const rs__param_info *r, int64_t value, rs__errbuf *err);
+RS_INTERNAL rs_status rs__param_check_real(const rs__param_info *r, double value, rs__errbuf *err);
+#endif

@@ -1,0 +1,93 @@
+/* librecsgd. SPDX-License-Identifier: BSD-2-Clause
+ * weights.c: parameter blocks - allocation, cloning (snapshots), finiteness. */
+#include "model.h"
+
+#include <math.h>
+#include <string.h>
+
+rs_status rs__weights_add_block(rs__weights *w, const rs__allocator *a, int32_t role,
+                                int32_t init_block, int32_t reg, size_t rows, size_t cols)
+{
+    if (w->n_blocks >= RS__MAX_BLOCKS)
+        return RS_ERR_STATE;
+    rs__block *b = &w->blocks[w->n_blocks];
+    memset(b, 0, sizeof *b);
+    b->role = role;
+    b->init_block = init_block;
+    b->reg = reg;
+    b->rows = rows;
+    b->cols = cols;
+    b->stride = rs__stride_for(cols);
+    size_t count;
+    if (rs__mul_size(rows ? rows : 1, b->stride, &count) != 0)
+        return RS_ERR_NOMEM;
+    b->data = rs__alloc_floats_aligned(a, count, &b->raw, &b->raw_bytes);
+    if (!b->data)
+        return RS_ERR_NOMEM;
+    w->n_blocks++;
+    return RS_OK;
+}
+
+void rs__weights_free(rs__weights *w, const rs__allocator *a)
+{
+    for (size_t b = 0; b < w->n_blocks; b++)
+        rs__free_aligned(a, w->blocks[b].raw, w->blocks[b].raw_bytes);
+    rs__features_free(&w->user_feat, a);
+    rs__features_free(&w->item_feat, a);
+    memset(w, 0, sizeof *w);
+}
+
+rs_status rs__weights_clone(rs__weights *dst, const rs__weights *src, const rs__allocator *a)
+{
+    memset(dst, 0, sizeof *dst);
+    rs__features_init(&dst->user_feat);
+    rs__features_init(&dst->item_feat);
+    for (size_t b = 0; b < src->n_blocks; b++) {
+        const rs__block *s = &src->blocks[b];
+        rs_status st = rs__weights_add_block(dst, a, s->role, s->init_block, s->reg, s->rows, s->cols);
+        if (st != RS_OK) {
+            rs__weights_free(dst, a);
+            return st;
+        }
+        memcpy(dst->blocks[b].data, s->data, (s->rows ? s->rows : 1) * s->stride * sizeof(float));
+    }
+    dst->n_users = src->n_users;
+    dst->n_items = src->n_items;
+    dst->factors = src->factors;
+    dst->global_mean = src->global_mean;
+    dst->rating_min = src->rating_min;
+    dst->rating_max = src->rating_max;
+    dst->n_user_features = src->n_user_features;
+    dst->n_item_features = src->n_item_features;
+    rs_status st = rs__features_copy(&dst->user_feat, &src->user_feat, a);
+    if (st == RS_OK)
+        st = rs__features_copy(&dst->item_feat, &src->item_feat, a);
+    if (st != RS_OK)
+        rs__weights_free(dst, a);
+    return st;
+}
+
+void rs__weights_copy_data(rs__weights *dst, const rs__weights *src)
+{
+    for (size_t b = 0; b < src->n_blocks && b < dst->n_blocks; b++) {
+        const rs__block *s = &src->blocks[b];
+        memcpy(dst->blocks[b].data, s->data, (s->rows ? s->rows : 1) * s->stride * sizeof(float));
+    }
+    dst->global_mean = src->global_mean;
+}
+
+int rs__weights_all_finite(const rs__weights *w)
+{
+    for (size_t b = 0; b < w->n_blocks; b++) {
+        const rs__block *blk = &w->blocks[b];
+        const float *d = blk->data;
+        size_t n = blk->rows * blk->stride;
+        /* x - x is 0 for finite x and NaN for Inf/NaN; summing keeps the loop branch-free. */
+        float acc = 0.0f;
+        for (size_t j = 0; j < n; j++)
+            acc += d[j] - d[j];
+        if (acc != 0.0f)
+            return 0;
+    }
+    return isfinite(w->global_mean) ? 1 : 0;
+}

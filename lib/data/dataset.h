@@ -1,0 +1,67 @@
+/* librecsgd. SPDX-License-Identifier: BSD-2-Clause
+ * dataset.h (internal): the layout of rs_dataset. Ratings are stored as
+ * parallel arrays of dense indices (12 bytes per rating, 16 with weights), so
+ * the optimizer reads them without any id lookups. */
+#ifndef RS_DATA_DATASET_H
+#define RS_DATA_DATASET_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <librecsgd/dataset.h>
+#include "common/alloc.h"
+#include "common/error.h"
+#include "idmap.h"
+#include "features.h"
+
+struct rs_dataset {
+    rs__allocator alloc;
+    rs__errbuf err;
+    rs__idmap users, items;
+    /* ratings */
+    int32_t *user;   /* dense user index */
+    int32_t *item;   /* dense item index */
+    float *rating;
+    float *weight;   /* NULL while every weight is 1 */
+    size_t n, cap;
+    /* parameters */
+    double rating_min, rating_max;
+    int32_t csv_delim, csv_user_col, csv_item_col, csv_rating_col;
+    /* features, indexed by the same dense indices as users/items */
+    rs__features user_feat, item_feat;
+};
+
+/* Make room for n more ratings (amortised growth). */
+RS_INTERNAL rs_status rs__dataset_reserve(rs_dataset *ds, size_t extra);
+/* Append one already-validated rating by dense indices. Room must be reserved. */
+static inline void rs__dataset_push(rs_dataset *ds, int32_t u, int32_t i, float r, float w)
+{
+    size_t k = ds->n++;
+    ds->user[k] = u;
+    ds->item[k] = i;
+    ds->rating[k] = r;
+    if (ds->weight)
+        ds->weight[k] = w;
+}
+/* Turn on the weight column (filled with 1 for existing ratings). */
+RS_INTERNAL rs_status rs__dataset_enable_weights(rs_dataset *ds);
+
+/* Rollback support: a failed load restores these sizes exactly. */
+typedef struct rs__dataset_mark {
+    size_t n, n_users, n_items;
+    int had_weights;
+    rs__features_mark uf, itf;
+} rs__dataset_mark;
+RS_INTERNAL rs__dataset_mark rs__dataset_mark_now(const rs_dataset *ds);
+RS_INTERNAL void rs__dataset_rollback(rs_dataset *ds, rs__dataset_mark mark);
+
+/* Feature side helpers. */
+static inline rs__features *rs__dataset_features(rs_dataset *ds, int32_t side)
+{
+    return side == RS_SIDE_USER ? &ds->user_feat : &ds->item_feat;
+}
+static inline rs__idmap *rs__dataset_idmap(rs_dataset *ds, int32_t side)
+{
+    return side == RS_SIDE_USER ? &ds->users : &ds->items;
+}
+
+#endif

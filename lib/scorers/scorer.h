@@ -1,0 +1,59 @@
+/* librecsgd. SPDX-License-Identifier: BSD-2-Clause
+ * scorer.h: the one internal interface between the optimizer core and the
+ * scorer modules. A scorer declares its parameter blocks, predicts a rating
+ * from dense indices and gives the gradient of that prediction; the core
+ * (lib/optim) owns everything else: epochs, order, learning rates, L2,
+ * clipping, threads, statistics and the divergence guard. */
+#ifndef RS_SCORERS_SCORER_H
+#define RS_SCORERS_SCORER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/model.h"
+
+/* One parameter row touched by a prediction, with d(prediction)/d(row). */
+typedef struct rs__touch {
+    int32_t block; /* index into rs__weights.blocks */
+    size_t row;
+    size_t n;      /* floats in the row (block cols) */
+    float *grad;   /* n floats in caller-provided scratch */
+} rs__touch;
+
+struct rs__train_ctx;
+struct rs__chunk;
+struct rs_dataset;
+
+typedef struct rs__scorer_ops {
+    int32_t kind;      /* RS_SCORER_* */
+    const char *name;
+    /* Declare the blocks of a model for n_users x n_items (w's counts and
+     * feature tables are already filled in). */
+    rs_status (*layout)(rs__weights *w, const rs__allocator *a, const rs__params *p);
+    /* Prediction for known dense indices, before clamping. */
+    float (*predict)(const rs__weights *w, int32_t u, int32_t i);
+    /* Gradient of predict() for (u, i): fills touches (at most max_touches),
+     * carving grad arrays out of scratch (scratch_floats long); returns the
+     * number of touches. */
+    size_t (*pred_grad)(const rs__weights *w, int32_t u, int32_t i, rs__touch *touches,
+                        size_t max_touches, float *scratch, size_t scratch_floats);
+    /* Upper bounds for pred_grad's buffers given w. */
+    size_t (*max_touches)(const rs__weights *w);
+    size_t (*scratch_floats)(const rs__weights *w);
+    /* Optional specialised training loop for one chunk; NULL = the core's
+     * generic step built on pred_grad. Must behave exactly like the generic
+     * step (the tests compare them). */
+    void (*train_chunk)(struct rs__train_ctx *ctx, const struct rs__chunk *chunk);
+} rs__scorer_ops;
+
+/* The ops of a scorer kind, or NULL if it is not built. */
+RS_INTERNAL const rs__scorer_ops *rs__scorer_ops_for(int32_t kind);
+
+RS_INTERNAL extern const rs__scorer_ops rs__collaborative_ops;
+#if RS_ENABLE_CONTENT
+RS_INTERNAL extern const rs__scorer_ops rs__content_ops;
+#endif
+#if RS_ENABLE_HYBRID
+RS_INTERNAL extern const rs__scorer_ops rs__hybrid_ops;
+#endif
+
+#endif
