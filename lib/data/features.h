@@ -33,7 +33,8 @@ RS_INTERNAL int32_t rs__features_find(const rs__features *f, const char *name);
 /* Find or add name. */
 RS_INTERNAL rs_status rs__features_add_name(rs__features *f, const rs__allocator *a,
                                             const char *name, int32_t *index_out);
-/* Set row `row` (growing n_rows as needed) to n entries. Caller validated them. */
+/* Set row `row` (growing n_rows as needed) to n entries. Caller validated them.
+ * val may be NULL for all 1. */
 RS_INTERNAL rs_status rs__features_set_row(rs__features *f, const rs__allocator *a, size_t row,
                                            const int32_t *col, const float *val, size_t n);
 /* Row view; an absent row has len 0. */
@@ -52,6 +53,10 @@ static inline size_t rs__features_row(const rs__features *f, size_t row, const i
 /* Deep copy (dst freshly initialised). */
 RS_INTERNAL rs_status rs__features_copy(rs__features *dst, const rs__features *src,
                                         const rs__allocator *a);
+/* Drop dead slices left by replaced rows when they dominate the arrays. Moves
+ * rows, so never call it between a mark and its rollback. Best effort: an
+ * allocation failure leaves f as it was. */
+RS_INTERNAL void rs__features_compact(rs__features *f, const rs__allocator *a);
 /* Snapshot sizes for rollback of a failed batch. */
 typedef struct rs__features_mark {
     size_t n_features, n_rows, nnz;
