@@ -1,0 +1,225 @@
+/* librecsgd. SPDX-License-Identifier: BSD-2-Clause */
+#include "fitdata.h"
+
+#include <math.h>
+#include <string.h>
+#include "common/rng.h"
+
+/* Deal n ids at random into bands of (almost) equal size. */
+static int32_t *deal_bands(size_t n, size_t bands, rs__rng *rng, const rs__allocator *a)
+{
+    int32_t *band = rs__alloc(a, n ? n : 1, sizeof *band);
+    if (!band)
+        return NULL;
+    for (size_t j = 0; j < n; j++)
+        band[j] = (int32_t)(j % bands);
+    for (size_t j = n; j > 1; j--) {
+        size_t k = (size_t)rs__rng_below(rng, j);
+        int32_t t = band[j - 1];
+        band[j - 1] = band[k];
+        band[k] = t;
+    }
+    return band;
+}
+
+void rs__fitdata_free(rs__fitdata *fd, const rs__allocator *a)
+{
+    rs__free(a, fd->u, fd->n, sizeof *fd->u);
+    rs__free(a, fd->i, fd->n, sizeof *fd->i);
+    rs__free(a, fd->r, fd->n, sizeof *fd->r);
+    rs__free(a, fd->wt, fd->n, sizeof *fd->wt);
+    rs__free(a, fd->block_off, fd->bands * fd->bands + 1, sizeof *fd->block_off);
+    rs__free(a, fd->vu, fd->vn, sizeof *fd->vu);
+    rs__free(a, fd->vi, fd->vn, sizeof *fd->vi);
+    rs__free(a, fd->vr, fd->vn, sizeof *fd->vr);
+    rs__free(a, fd->vw, fd->vn, sizeof *fd->vw);
+    memset(fd, 0, sizeof *fd);
+}
+
+static rs_status map_valid(rs__fitdata *fd, const rs_dataset *valid, const rs__idmap *users,
+                           const rs__idmap *items, const rs__allocator *a)
+{
+    size_t n = 0;
+    for (size_t j = 0; j < valid->n; j++)
+        if (rs__idmap_find(users, valid->users.ids[valid->user[j]]) >= 0 &&
+            rs__idmap_find(items, valid->items.ids[valid->item[j]]) >= 0)
+            n++;
+    if (n == 0)
+        return RS_OK;
+    fd->vu = rs__alloc(a, n, sizeof *fd->vu);
+    fd->vi = rs__alloc(a, n, sizeof *fd->vi);
+    fd->vr = rs__alloc(a, n, sizeof *fd->vr);
+    fd->vw = rs__alloc(a, n, sizeof *fd->vw);
+    fd->vn = n;
+    if (!fd->vu || !fd->vi || !fd->vr || !fd->vw)
+        return RS_ERR_NOMEM;
+    size_t k = 0;
+    for (size_t j = 0; j < valid->n; j++) {
+        int32_t u = rs__idmap_find(users, valid->users.ids[valid->user[j]]);
+        int32_t i = rs__idmap_find(items, valid->items.ids[valid->item[j]]);
+        if (u < 0 || i < 0)
+            continue;
+        fd->vu[k] = u;
+        fd->vi[k] = i;
+        fd->vr[k] = valid->rating[j];
+        fd->vw[k] = valid->weight ? valid->weight[j] : 1.0f;
+        k++;
+    }
+    return RS_OK;
+}
+
+rs_status rs__fitdata_build(rs__fitdata *fd, const rs_dataset *train, const rs_dataset *valid,
+                            const rs__idmap *users, const rs__idmap *items, size_t bands,
+                            uint64_t seed, const rs__allocator *a)
+{
+    memset(fd, 0, sizeof *fd);
+    size_t n = train->n;
+    if (bands < 1)
+        bands = 1;
+    rs__rng rng;
+    rs__rng_seed(&rng, rs__seed_mix(seed, 0x6772696400ull)); /* "grid" stream */
+    int32_t *ub = deal_bands(users->count, bands, &rng, a);
+    int32_t *ib = deal_bands(items->count, bands, &rng, a);
+    size_t nblocks = bands * bands;
+    size_t *cursor = rs__calloc(a, nblocks, sizeof *cursor);
+    fd->n = n;
+    fd->bands = bands;
+    fd->u = rs__alloc(a, n, sizeof *fd->u);
+    fd->i = rs__alloc(a, n, sizeof *fd->i);
+    fd->r = rs__alloc(a, n, sizeof *fd->r);
+    fd->wt = train->weight ? rs__alloc(a, n, sizeof *fd->wt) : NULL;
+    fd->block_off = rs__calloc(a, nblocks + 1, sizeof *fd->block_off);
+    rs_status st = RS_ERR_NOMEM;
+    if (!ub || !ib || !cursor || !fd->u || !fd->i || !fd->r || (train->weight && !fd->wt) ||
+        !fd->block_off)
+        goto out;
+
+    /* Summary statistics (weighted mean and std, observed range). */
+    double sw = 0, s1 = 0, s2 = 0;
+    float rmin = train->rating[0], rmax = train->rating[0];
+    for (size_t j = 0; j < n; j++) {
+        double w = train->weight ? train->weight[j] : 1.0;
+        double r = train->rating[j];
+        sw += w;
+        s1 += w * r;
+        s2 += w * r * r;
+        if (train->rating[j] < rmin)
+            rmin = train->rating[j];
+        if (train->rating[j] > rmax)
+            rmax = train->rating[j];
+    }
+    fd->mean = s1 / sw;
+    double var = s2 / sw - fd->mean * fd->mean;
+    fd->std = var > 0 ? sqrt(var) : 0.0;
+    fd->rmin = rmin;
+    fd->rmax = rmax;
+
+    /* Counting sort into blocks. */
+    for (size_t j = 0; j < n; j++)
+        fd->block_off[(size_t)ub[train->user[j]] * bands + (size_t)ib[train->item[j]] + 1]++;
+    for (size_t b = 0; b < nblocks; b++) {
+        fd->block_off[b + 1] += fd->block_off[b];
+        cursor[b] = fd->block_off[b];
+    }
+    for (size_t j = 0; j < n; j++) {
+        size_t b = (size_t)ub[train->user[j]] * bands + (size_t)ib[train->item[j]];
+        size_t k = cursor[b]++;
+        fd->u[k] = train->user[j];
+        fd->i[k] = train->item[j];
+        fd->r[k] = train->rating[j];
+        if (fd->wt)
+            fd->wt[k] = train->weight[j];
+    }
+    /* Shuffle inside each block once: SGD wants a random order, and a fixed
+     * one keeps runs reproducible. */
+    for (size_t b = 0; b < nblocks; b++) {
+        size_t lo = fd->block_off[b], len = fd->block_off[b + 1] - lo;
+        for (size_t j = len; j > 1; j--) {
+            size_t x = lo + j - 1, y = lo + (size_t)rs__rng_below(&rng, j);
+            int32_t tu = fd->u[x], ti = fd->i[x];
+            float tr = fd->r[x];
+            fd->u[x] = fd->u[y], fd->i[x] = fd->i[y], fd->r[x] = fd->r[y];
+            fd->u[y] = tu, fd->i[y] = ti, fd->r[y] = tr;
+            if (fd->wt) {
+                float tw = fd->wt[x];
+                fd->wt[x] = fd->wt[y];
+                fd->wt[y] = tw;
+            }
+        }
+    }
+    st = valid ? map_valid(fd, valid, users, items, a) : RS_OK;
+out:
+    rs__free(a, ub, users->count ? users->count : 1, sizeof *ub);
+    rs__free(a, ib, items->count ? items->count : 1, sizeof *ib);
+    rs__free(a, cursor, nblocks, sizeof *cursor);
+    if (st != RS_OK)
+        rs__fitdata_free(fd, a);
+    return st;
+}
+
+rs_status rs__seen_build(const rs_dataset *train, size_t n_users, size_t n_items, size_t **off_out,
+                         int32_t **items_out, size_t *nnz_out, const rs__allocator *a)
+{
+    size_t n = train->n;
+    *off_out = NULL;
+    *items_out = NULL;
+    *nnz_out = 0;
+    /* Two stable counting sorts (by item, then by user) leave every user's
+     * items ascending; duplicates are then dropped in place. */
+    size_t *ioff = rs__calloc(a, n_items + 1, sizeof *ioff);
+    int32_t *by_item = rs__alloc(a, n ? n : 1, sizeof *by_item); /* rating indices */
+    size_t *off = rs__calloc(a, n_users + 1, sizeof *off);
+    int32_t *items = rs__alloc(a, n ? n : 1, sizeof *items);
+    rs_status st = RS_ERR_NOMEM;
+    if (!ioff || !by_item || !off || !items || n > (size_t)INT32_MAX)
+        goto fail;
+    for (size_t j = 0; j < n; j++)
+        ioff[train->item[j] + 1]++;
+    for (size_t i = 0; i < n_items; i++)
+        ioff[i + 1] += ioff[i];
+    for (size_t j = 0; j < n; j++)
+        by_item[ioff[train->item[j]]++] = (int32_t)j;
+    for (size_t j = 0; j < n; j++)
+        off[train->user[j] + 1]++;
+    for (size_t u = 0; u < n_users; u++)
+        off[u + 1] += off[u];
+    for (size_t k = 0; k < n; k++) {
+        int32_t j = by_item[k];
+        items[off[train->user[j]]++] = train->item[j];
+    }
+    /* off[u] now holds the end of user u; rebuild starts while deduplicating. */
+    size_t w = 0, start = 0;
+    for (size_t u = 0; u < n_users; u++) {
+        size_t end = off[u];
+        off[u] = w;
+        for (size_t k = start; k < end; k++)
+            if (k == start || items[k] != items[k - 1])
+                items[w++] = items[k];
+        start = end;
+    }
+    off[n_users] = w;
+    rs__free(a, ioff, n_items + 1, sizeof *ioff);
+    rs__free(a, by_item, n ? n : 1, sizeof *by_item);
+    if (w < (n ? n : 1)) {
+        int32_t *shrunk = rs__realloc(a, items, n ? n : 1, w ? w : 1, sizeof *items);
+        if (shrunk)
+            items = shrunk;
+        else {
+            /* Keep the larger block; remember its real size for freeing. */
+            *off_out = off;
+            *items_out = items;
+            *nnz_out = n ? n : 1;
+            return RS_OK;
+        }
+    }
+    *off_out = off;
+    *items_out = items;
+    *nnz_out = w ? w : 1;
+    return RS_OK;
+fail:
+    rs__free(a, ioff, n_items + 1, sizeof *ioff);
+    rs__free(a, by_item, n ? n : 1, sizeof *by_item);
+    rs__free(a, off, n_users + 1, sizeof *off);
+    rs__free(a, items, n ? n : 1, sizeof *items);
+    return st;
+}

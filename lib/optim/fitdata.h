@@ -1,0 +1,42 @@
+/* librecsgd. SPDX-License-Identifier: BSD-2-Clause
+ * fitdata.h: training data laid out for the optimizer. Users and items are
+ * dealt at random into `bands` bands each; ratings are grouped into the
+ * bands x bands grid of blocks and shuffled once inside each block. Blocks
+ * on one "diagonal" share no user and no item, so threads can train them at
+ * once without locks, and a block's rows stay in cache while it is trained. */
+#ifndef RS_OPTIM_FITDATA_H
+#define RS_OPTIM_FITDATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/model.h"
+#include "data/dataset.h"
+
+typedef struct rs__fitdata {
+    size_t n;
+    int32_t *u, *i;
+    float *r, *wt;       /* wt NULL when unweighted */
+    size_t bands;
+    size_t *block_off;   /* bands * bands + 1 offsets; block (bu, bi) = bu * bands + bi */
+    /* validation ratings mapped to model indices (unknown ids dropped) */
+    size_t vn;
+    int32_t *vu, *vi;
+    float *vr, *vw;
+    /* summary of the training ratings */
+    double mean, std;
+    float rmin, rmax;
+} rs__fitdata;
+
+/* users/items are the model's id maps (copies of train's). */
+RS_INTERNAL rs_status rs__fitdata_build(rs__fitdata *fd, const rs_dataset *train,
+                                        const rs_dataset *valid, const rs__idmap *users,
+                                        const rs__idmap *items, size_t bands, uint64_t seed,
+                                        const rs__allocator *a);
+RS_INTERNAL void rs__fitdata_free(rs__fitdata *fd, const rs__allocator *a);
+
+/* Each user's distinct training items, sorted ascending, as CSR. */
+RS_INTERNAL rs_status rs__seen_build(const rs_dataset *train, size_t n_users, size_t n_items,
+                                     size_t **off_out, int32_t **items_out, size_t *nnz_out,
+                                     const rs__allocator *a);
+
+#endif

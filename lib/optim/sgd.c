@@ -1,0 +1,443 @@
+/* librecsgd. SPDX-License-Identifier: BSD-2-Clause
+ * sgd.c: rs_fit - the one SGD/MSE training loop shared by every scorer.
+ *
+ * A fit is built in a staging area (id maps, weights, seen lists) and moved
+ * into the model only at the end, so a fit that fails before training
+ * (bad input, out of memory) leaves the previous model untouched. Once
+ * training has run, the model always receives finite parameters: the last
+ * good epoch (divergence, cancellation) or the best validation epoch. */
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/model.h"
+#include "data/dataset.h"
+#include "common/rng.h"
+#include "fitdata.h"
+#include "schedule.h"
+#include "train.h"
+
+#define MAX_LR_HALVINGS 20
+
+typedef struct fit_run {
+    rs_model *m;
+    const rs__params *p;
+    rs__idmap users, items;
+    rs__weights w, last_good, best;
+    int have_best;
+    rs__fitdata fd;
+    rs__optstate opt;
+    size_t *seen_off;
+    int32_t *seen_item;
+    size_t seen_nnz;
+    rs__train_ctx *ctx;
+    size_t threads;
+    float *scratch_all;
+    size_t scratch_all_floats;
+    rs__touch *touch_all;
+    size_t touch_all_n;
+    double *stats;
+    size_t stats_cap, n_stats;
+} fit_run;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Fill the factor blocks with the init policy. The policy writes rows * cols
+ * contiguous floats; rows are then spread out to the padded stride. */
+static rs_status init_blocks(fit_run *fr)
+{
+    rs_model *m = fr->m;
+    rs_init_fn fn;
+    void *ud;
+    rs__init_resolve(fr->p->init, m->init_fn, m->init_ud, &fr->p->init_scale, &fn, &ud);
+    for (size_t b = 0; b < fr->w.n_blocks; b++) {
+        rs__block *blk = &fr->w.blocks[b];
+        if (blk->init_block < 0 || blk->rows == 0)
+            continue;
+        uint64_t seed = rs__seed_mix((uint64_t)fr->p->seed, 0x696e6974ull + (uint64_t)blk->init_block);
+        m->in_callback = fn != rs_init_normal && fn != rs_init_uniform &&
+                         fn != rs_init_scaled_normal && fn != rs_init_zero;
+        int32_t rc = fn(ud, blk->init_block, blk->data, blk->rows, blk->cols, seed);
+        m->in_callback = 0;
+        if (rc != 0)
+            return rs__err(&m->err, RS_ERR_CANCELLED, "the init policy returned %d for block %d",
+                           (int)rc, (int)blk->init_block);
+        if (blk->stride != blk->cols) {
+            for (size_t r = blk->rows; r-- > 0;) {
+                memmove(blk->data + r * blk->stride, blk->data + r * blk->cols,
+                        blk->cols * sizeof(float));
+                memset(blk->data + r * blk->stride + blk->cols, 0,
+                       (blk->stride - blk->cols) * sizeof(float));
+            }
+        }
+    }
+    if (!rs__weights_all_finite(&fr->w))
+        return rs__err(&m->err, RS_ERR_NUMERIC, "the init policy produced NaN or Inf");
+    return RS_OK;
+}
+
+/* Bands per side: enough for every thread to have a disjoint block per
+ * round (2 per thread for balance), and, on large data, enough that one
+ * band of item rows stays in a core's cache. */
+static size_t choose_bands(size_t threads, const rs__weights *w, size_t n_ratings)
+{
+    size_t bands = threads > 1 ? 2 * threads : 1;
+    size_t row_bytes = rs__stride_for(w->factors ? w->factors : 1) * sizeof(float);
+    size_t item_bytes = w->n_items * row_bytes;
+    const size_t cache_target = (size_t)512 * 1024;
+    if (item_bytes > 2 * cache_target && n_ratings >= 1000000) {
+        size_t want = (item_bytes + cache_target - 1) / cache_target;
+        if (want > 64)
+            want = 64;
+        if (want > bands)
+            bands = (want + threads - 1) / threads * threads;
+    }
+    return bands;
+}
+
+static rs_status setup_contexts(fit_run *fr)
+{
+    const rs__allocator *a = &fr->m->alloc;
+    const rs__params *p = fr->p;
+    size_t T = fr->threads;
+    fr->ctx = rs__calloc(a, T, sizeof *fr->ctx);
+    size_t mt = fr->m->ops->max_touches(&fr->w);
+    size_t sf = fr->m->ops->scratch_floats(&fr->w);
+    size_t gb = 1;
+    for (size_t b = 0; b < fr->w.n_blocks; b++)
+        if (fr->w.blocks[b].stride > gb)
+            gb = fr->w.blocks[b].stride;
+    fr->touch_all_n = T * mt;
+    fr->scratch_all_floats = T * (sf + gb);
+    fr->touch_all = rs__calloc(a, fr->touch_all_n ? fr->touch_all_n : 1, sizeof *fr->touch_all);
+    fr->scratch_all = rs__calloc(a, fr->scratch_all_floats, sizeof(float));
+    if (!fr->ctx || !fr->touch_all || !fr->scratch_all)
+        return RS_ERR_NOMEM;
+    float range = fr->fd.rmax - fr->fd.rmin;
+    rs__clip_policy clip = rs__clip_resolve(p->clip, p->clip_threshold, fr->m->clip_fn, fr->m->clip_ud);
+    for (size_t t = 0; t < T; t++) {
+        rs__train_ctx *c = &fr->ctx[t];
+        c->w = &fr->w;
+        c->ops = fr->m->ops;
+        c->opt = &fr->opt;
+        c->lr_policy = (int32_t)p->lr_policy;
+        c->lr = (float)p->learning_rate;
+        c->l2[RS__REG_FACTORS] = (float)p->l2_factors;
+        c->l2[RS__REG_BIAS] = (float)p->l2_bias;
+        c->l2[RS__REG_FEATURES] = (float)p->l2_features;
+        c->beta1 = (float)p->adam_beta1;
+        c->beta2 = (float)p->adam_beta2;
+        c->eps = (float)p->epsilon;
+        c->clip = clip;
+        /* An error a hundred times the rating spread cannot come from a sane model. */
+        c->blowup = 100.0f * (range + (float)fr->fd.std + 1.0f);
+        c->touches = fr->touch_all + t * mt;
+        c->max_touches = mt;
+        c->scratch = fr->scratch_all + t * (sf + gb);
+        c->scratch_floats = sf;
+        c->gbuf = c->scratch + sf;
+        c->gbuf_floats = gb;
+    }
+    return RS_OK;
+}
+
+static double valid_rmse(const fit_run *fr)
+{
+    const rs__fitdata *fd = &fr->fd;
+    if (fd->vn == 0)
+        return NAN;
+    double se = 0, sw = 0;
+    for (size_t j = 0; j < fd->vn; j++) {
+        float y = fr->m->ops->predict(&fr->w, fd->vu[j], fd->vi[j]);
+        if (fr->p->clamp)
+            y = y < fd->rmin ? fd->rmin : (y > fd->rmax ? fd->rmax : y);
+        double e = (double)fd->vr[j] - y;
+        se += fd->vw[j] * e * e;
+        sw += fd->vw[j];
+    }
+    return sqrt(se / sw);
+}
+
+static void fit_run_free(fit_run *fr)
+{
+    const rs__allocator *a = &fr->m->alloc;
+    rs__idmap_free(&fr->users, a);
+    rs__idmap_free(&fr->items, a);
+    if (fr->seen_off)
+        rs__free(a, fr->seen_off, fr->w.n_users + 1, sizeof *fr->seen_off);
+    rs__free(a, fr->seen_item, fr->seen_nnz, sizeof *fr->seen_item);
+    rs__weights_free(&fr->w, a);
+    rs__weights_free(&fr->last_good, a);
+    rs__weights_free(&fr->best, a);
+    rs__fitdata_free(&fr->fd, a);
+    rs__optstate_free(&fr->opt, a);
+    rs__free(a, fr->ctx, fr->threads, sizeof *fr->ctx);
+    rs__free(a, fr->touch_all, fr->touch_all_n ? fr->touch_all_n : 1, sizeof *fr->touch_all);
+    rs__free(a, fr->scratch_all, fr->scratch_all_floats, sizeof(float));
+    rs__free(a, fr->stats, fr->stats_cap * RS__NSTATS, sizeof(double));
+}
+
+/* Move the staged fit into the model (the model's previous fit is dropped). */
+static void commit(fit_run *fr)
+{
+    rs_model *m = fr->m;
+    rs__model_clear_fitted(m);
+    m->users = fr->users;
+    m->items = fr->items;
+    m->w = fr->w;
+    m->seen_off = fr->seen_off;
+    m->seen_item = fr->seen_item;
+    m->seen_nnz = fr->seen_nnz;
+    m->fitted = 1;
+    rs__free(&m->alloc, m->epoch_stats, m->epoch_stats_cap * RS__NSTATS, sizeof(double));
+    m->epoch_stats = fr->stats;
+    m->epoch_stats_cap = fr->stats_cap;
+    m->n_epoch_stats = fr->n_stats;
+    rs__idmap_init(&fr->users);
+    rs__idmap_init(&fr->items);
+    memset(&fr->w, 0, sizeof fr->w);
+    fr->seen_off = NULL;
+    fr->seen_item = NULL;
+    fr->seen_nnz = 0;
+    fr->stats = NULL;
+    fr->stats_cap = 0;
+}
+
+static rs_status stage(fit_run *fr, const rs_dataset *train, const rs_dataset *valid)
+{
+    rs_model *m = fr->m;
+    const rs__allocator *a = &m->alloc;
+    rs_status st;
+    if ((st = rs__idmap_copy(&fr->users, &train->users, a)) != RS_OK ||
+        (st = rs__idmap_copy(&fr->items, &train->items, a)) != RS_OK)
+        return st;
+    rs__features_init(&fr->w.user_feat);
+    rs__features_init(&fr->w.item_feat);
+    fr->w.n_users = fr->users.count;
+    fr->w.n_items = fr->items.count;
+    if (m->scorer_kind != RS_SCORER_COLLABORATIVE) {
+        if ((st = rs__features_copy(&fr->w.user_feat, &train->user_feat, a)) != RS_OK ||
+            (st = rs__features_copy(&fr->w.item_feat, &train->item_feat, a)) != RS_OK)
+            return st;
+        fr->w.n_user_features = train->user_feat.n_features;
+        fr->w.n_item_features = train->item_feat.n_features;
+    }
+    fr->w.factors = (size_t)fr->p->factors;
+    if ((st = m->ops->layout(&fr->w, a, fr->p)) != RS_OK)
+        return st;
+    if ((st = init_blocks(fr)) != RS_OK)
+        return st;
+    size_t bands = choose_bands(fr->threads, &fr->w, train->n);
+    if ((st = rs__fitdata_build(&fr->fd, train, valid, &fr->users, &fr->items, bands,
+                                (uint64_t)fr->p->seed, a)) != RS_OK)
+        return st;
+    fr->w.global_mean = (float)fr->fd.mean;
+    fr->w.rating_min = fr->fd.rmin;
+    fr->w.rating_max = fr->fd.rmax;
+    if ((st = rs__seen_build(train, fr->w.n_users, fr->w.n_items, &fr->seen_off, &fr->seen_item,
+                             &fr->seen_nnz, a)) != RS_OK)
+        return st;
+    if ((st = rs__optstate_init(&fr->opt, &fr->w, (int32_t)fr->p->lr_policy, a)) != RS_OK)
+        return st;
+    if ((st = rs__weights_clone(&fr->last_good, &fr->w, a)) != RS_OK)
+        return st;
+    if (valid) {
+        if ((st = rs__weights_clone(&fr->best, &fr->w, a)) != RS_OK)
+            return st;
+        fr->have_best = 1;
+    }
+    fr->stats_cap = (size_t)fr->p->epochs;
+    fr->stats = rs__calloc(a, fr->stats_cap * RS__NSTATS, sizeof(double));
+    if (!fr->stats)
+        return RS_ERR_NOMEM;
+    return setup_contexts(fr);
+}
+
+static void merge_stats(const fit_run *fr, rs__train_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t t = 0; t < fr->threads; t++) {
+        const rs__train_stats *s = &fr->ctx[t].st;
+        out->sq_err += s->sq_err;
+        out->sum_w += s->sum_w;
+        out->gnorm_sum += s->gnorm_sum;
+        if (s->gnorm_max > out->gnorm_max)
+            out->gnorm_max = s->gnorm_max;
+        out->n_updates += s->n_updates;
+        out->n_rows += s->n_rows;
+        out->n_clipped += s->n_clipped;
+    }
+}
+
+static rs_status train_epochs(fit_run *fr, rs__pool *pool, rs__epoch_plan *plan, double t0)
+{
+    rs_model *m = fr->m;
+    const rs__params *p = fr->p;
+    rs__rng order_rng;
+    rs__rng_seed(&order_rng, rs__seed_mix((uint64_t)p->seed, 0x6f72646572ull));
+    double lr_scale = 1.0;
+    int halvings = 0;
+    double best_train = INFINITY, prev_train = INFINITY, best_valid = INFINITY;
+    size_t since_best = 0;
+    float range = fr->fd.rmax - fr->fd.rmin;
+    double floor_ref = 1e-2 * (range > 1.0f ? range : 1.0f);
+    rs_status result = RS_OK;
+
+    for (int64_t epoch = 1; epoch <= p->epochs; epoch++) {
+        double lr = p->learning_rate * lr_scale;
+        if (p->lr_policy == RS_LR_INVERSE_TIME)
+            lr /= 1.0 + p->lr_decay * (double)(epoch - 1);
+        /* A fresh permutation of the diagonals every epoch. */
+        size_t B = fr->fd.bands;
+        for (size_t r = 0; r < B; r++)
+            plan->round_offset[r] = r;
+        for (size_t r = B; r > 1; r--) {
+            size_t k = (size_t)rs__rng_below(&order_rng, r);
+            size_t tmp = plan->round_offset[r - 1];
+            plan->round_offset[r - 1] = plan->round_offset[k];
+            plan->round_offset[k] = tmp;
+        }
+        for (size_t t = 0; t < fr->threads; t++) {
+            memset(&fr->ctx[t].st, 0, sizeof fr->ctx[t].st);
+            fr->ctx[t].diverged = 0;
+            fr->ctx[t].lr = (float)lr;
+        }
+        rs__pool_run_epoch(pool, plan);
+
+        rs__train_stats s;
+        merge_stats(fr, &s);
+        double train_rmse = s.sum_w > 0 ? sqrt(s.sq_err / s.sum_w) : NAN;
+        int diverged = rs__plan_diverged(plan);
+        double ref = fmin(best_train, fr->fd.std);
+        if (!(ref > floor_ref))
+            ref = floor_ref;
+        if (!diverged && !(train_rmse <= p->divergence * ref))
+            diverged = 1; /* the loss blew up (or is NaN) */
+        if (!diverged && !rs__weights_all_finite(&fr->w))
+            diverged = 1;
+
+        double *row = fr->stats + fr->n_stats * RS__NSTATS;
+        fr->n_stats++;
+        row[RS_STAT_EPOCH] = (double)epoch;
+        row[RS_STAT_TRAIN_RMSE] = isfinite(train_rmse) ? train_rmse : INFINITY;
+        row[RS_STAT_GRAD_NORM_MEAN] = s.n_updates ? s.gnorm_sum / (double)s.n_updates : 0.0;
+        row[RS_STAT_GRAD_NORM_MAX] = s.gnorm_max;
+        row[RS_STAT_CLIP_SHARE] = s.n_rows ? (double)s.n_clipped / (double)s.n_rows : 0.0;
+        row[RS_STAT_LEARNING_RATE] = lr;
+        row[RS_STAT_DIVERGED] = diverged ? 1.0 : 0.0;
+        row[RS_STAT_VALID_RMSE] = NAN;
+
+        if (diverged) {
+            rs__weights_copy_data(&fr->w, &fr->last_good);
+            rs__optstate_reset(&fr->opt);
+            row[RS_STAT_SECONDS] = now_seconds() - t0;
+            if (p->on_divergence == RS_DIVERGENCE_HALVE_LR && halvings < MAX_LR_HALVINGS) {
+                halvings++;
+                lr_scale *= 0.5;
+                rs__log(m, RS_LOG_WARN,
+                        "epoch %lld diverged (train RMSE %g); restored the last good epoch, "
+                        "learning rate halved to %g",
+                        (long long)epoch, train_rmse, p->learning_rate * lr_scale);
+            } else {
+                result = rs__err(&m->err, RS_ERR_NUMERIC,
+                                 "training diverged at epoch %lld (train RMSE %g, learning rate %g); "
+                                 "the model holds the last good epoch",
+                                 (long long)epoch, train_rmse, lr);
+                rs__log(m, RS_LOG_ERROR, "%s", m->err.msg);
+            }
+        } else {
+            rs__weights_copy_data(&fr->last_good, &fr->w);
+            if (train_rmse < best_train)
+                best_train = train_rmse;
+            double vr = valid_rmse(fr);
+            row[RS_STAT_VALID_RMSE] = vr;
+            if (fr->have_best && isfinite(vr)) {
+                if (vr < best_valid) {
+                    best_valid = vr;
+                    since_best = 0;
+                    rs__weights_copy_data(&fr->best, &fr->w);
+                } else {
+                    since_best++;
+                }
+            }
+            row[RS_STAT_SECONDS] = now_seconds() - t0;
+        }
+
+        if (m->progress_fn) {
+            m->in_callback = 1;
+            int32_t rc = m->progress_fn(m->progress_ud, row, RS__NSTATS);
+            m->in_callback = 0;
+            if (rc != 0 && result == RS_OK) {
+                result = rs__err(&m->err, RS_ERR_CANCELLED,
+                                 "the progress callback stopped training after epoch %lld",
+                                 (long long)epoch);
+                return result; /* keep this last complete epoch, even with validation */
+            }
+        }
+        if (result != RS_OK)
+            return result;
+        if (diverged)
+            continue;
+        if (fr->have_best && since_best >= (size_t)p->patience)
+            break;
+        if (isfinite(prev_train) && p->tolerance > 0 &&
+            (prev_train - train_rmse) < p->tolerance * prev_train)
+            break;
+        prev_train = train_rmse;
+    }
+    if (fr->have_best && isfinite(best_valid))
+        rs__weights_copy_data(&fr->w, &fr->best);
+    return result;
+}
+
+rs_status rs_fit(rs_model *m, const rs_dataset *train, const rs_dataset *valid)
+{
+    if (!m)
+        return RS_ERR_INVALID_ARG;
+    if (m->in_callback)
+        return rs__err(&m->err, RS_ERR_MISUSE, "rs_fit called from inside a callback of this model");
+    rs__err_clear(&m->err);
+    if (!train)
+        return rs__err(&m->err, RS_ERR_INVALID_ARG, "train dataset is NULL");
+    if (train->n == 0)
+        return rs__err(&m->err, RS_ERR_EMPTY, "train dataset has no ratings");
+
+    fit_run fr;
+    memset(&fr, 0, sizeof fr);
+    fr.m = m;
+    rs__params params = m->params;
+    fr.p = &params;
+    fr.threads = (size_t)params.threads;
+#if !RS_ENABLE_THREADS
+    fr.threads = 1;
+#endif
+    double t0 = now_seconds();
+    rs_status st = stage(&fr, train, valid);
+    if (st != RS_OK) {
+        if (st == RS_ERR_NOMEM)
+            rs__err(&m->err, st, "out of memory while preparing the fit");
+        else if (m->err.msg[0] == '\0')
+            rs__err(&m->err, st, "could not prepare the fit: %s", rs_status_string(st));
+        fit_run_free(&fr);
+        return st;
+    }
+    size_t *offsets = rs__calloc(&m->alloc, fr.fd.bands, sizeof *offsets);
+    rs__epoch_plan plan = {&fr.fd, fr.ctx, fr.threads, offsets};
+    rs__pool *pool = NULL;
+    if (!offsets || (st = rs__pool_start(&pool, &plan, &m->alloc)) != RS_OK) {
+        rs__free(&m->alloc, offsets, fr.fd.bands, sizeof *offsets);
+        fit_run_free(&fr);
+        return rs__err(&m->err, RS_ERR_NOMEM, "out of memory while starting training threads");
+    }
+    st = train_epochs(&fr, pool, &plan, t0);
+    rs__pool_stop(pool, &m->alloc);
+    rs__free(&m->alloc, offsets, fr.fd.bands, sizeof *offsets);
+    commit(&fr);
+    fit_run_free(&fr);
+    return st;
+}

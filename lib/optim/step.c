@@ -1,0 +1,102 @@
+/* librecsgd. SPDX-License-Identifier: BSD-2-Clause
+ * step.c: the generic SGD step every scorer can use. For a rating r with
+ * weight w and prediction yhat, the loss is w * (r - yhat)^2 plus L2; the
+ * gradient of each touched row is -w * e * dyhat/dtheta + l2 * theta (the
+ * constant 2 is folded into the learning rate, as in Funk's SVD). */
+#include "train.h"
+
+#include <string.h>
+
+void rs__train_chunk_generic(rs__train_ctx *c, const rs__chunk *ch)
+{
+    rs__weights *w = c->w;
+    for (size_t j = 0; j < ch->n; j++) {
+        int32_t u = ch->u[j], i = ch->i[j];
+        float wt = ch->wt ? ch->wt[j] : 1.0f;
+        float e = ch->r[j] - c->ops->predict(w, u, i);
+        if (RS_UNLIKELY(!(fabsf(e) <= c->blowup))) {
+            c->diverged = 1;
+            return;
+        }
+        c->st.sq_err += (double)(wt * e * e);
+        c->st.sum_w += wt;
+        size_t nt = c->ops->pred_grad(w, u, i, c->touches, c->max_touches, c->scratch,
+                                      c->scratch_floats);
+        float g = -wt * e;
+        float norm2 = 0.0f;
+        /* Every touch's gradient is taken before any row moves (pred_grad
+         * copied what it needs into scratch), so the step is simultaneous. */
+        for (size_t t = 0; t < nt; t++) {
+            const rs__touch *tc = &c->touches[t];
+            rs__block *b = &w->blocks[tc->block];
+            float *theta = b->data + tc->row * b->stride;
+            float l2 = c->l2[b->reg];
+            float *gb = c->gbuf;
+            float rn2 = 0.0f;
+            for (size_t f = 0; f < tc->n; f++) {
+                gb[f] = g * tc->grad[f] + l2 * theta[f];
+                rn2 += gb[f] * gb[f];
+            }
+            norm2 += rn2;
+            c->st.n_rows++;
+            c->st.n_clipped += (uint64_t)rs__clip_apply(&c->clip, gb, tc->n, rn2);
+            rs__update_row(c, tc->block, tc->row, b->stride, theta, gb, tc->n);
+        }
+        float gn = sqrtf(norm2);
+        c->st.gnorm_sum += gn;
+        if (gn > c->st.gnorm_max)
+            c->st.gnorm_max = gn;
+        c->st.n_updates++;
+    }
+}
+
+rs_status rs__optstate_init(rs__optstate *o, const rs__weights *w, int32_t lr_policy,
+                            const rs__allocator *a)
+{
+    memset(o, 0, sizeof *o);
+    o->n_blocks = w->n_blocks;
+    if (lr_policy != RS_LR_ADAGRAD && lr_policy != RS_LR_ADAM)
+        return RS_OK;
+    for (size_t b = 0; b < w->n_blocks; b++) {
+        size_t rows = w->blocks[b].rows ? w->blocks[b].rows : 1;
+        size_t cells = rows * w->blocks[b].stride;
+        o->n_acc[b] = lr_policy == RS_LR_ADAGRAD ? rows : cells;
+        o->acc[b] = rs__calloc(a, o->n_acc[b], sizeof(float));
+        if (!o->acc[b])
+            goto nomem;
+        if (lr_policy == RS_LR_ADAM) {
+            o->n_acc2[b] = cells;
+            o->n_steps[b] = rows;
+            o->acc2[b] = rs__calloc(a, cells, sizeof(float));
+            o->steps[b] = rs__calloc(a, rows, sizeof(float));
+            if (!o->acc2[b] || !o->steps[b])
+                goto nomem;
+        }
+    }
+    return RS_OK;
+nomem:
+    rs__optstate_free(o, a);
+    return RS_ERR_NOMEM;
+}
+
+void rs__optstate_reset(rs__optstate *o)
+{
+    for (size_t b = 0; b < o->n_blocks; b++) {
+        if (o->acc[b])
+            memset(o->acc[b], 0, o->n_acc[b] * sizeof(float));
+        if (o->acc2[b])
+            memset(o->acc2[b], 0, o->n_acc2[b] * sizeof(float));
+        if (o->steps[b])
+            memset(o->steps[b], 0, o->n_steps[b] * sizeof(float));
+    }
+}
+
+void rs__optstate_free(rs__optstate *o, const rs__allocator *a)
+{
+    for (size_t b = 0; b < RS__MAX_BLOCKS; b++) {
+        rs__free(a, o->acc[b], o->n_acc[b], sizeof(float));
+        rs__free(a, o->acc2[b], o->n_acc2[b], sizeof(float));
+        rs__free(a, o->steps[b], o->n_steps[b], sizeof(float));
+    }
+    memset(o, 0, sizeof *o);
+}

@@ -1,0 +1,112 @@
+/* librecsgd. SPDX-License-Identifier: BSD-2-Clause
+ * train.h: the optimizer core's working state. A training context is what
+ * one worker thread needs to run SGD over a chunk of ratings: the weights,
+ * the resolved policies, learning-rate state and its own statistics
+ * accumulators (merged in a fixed order after every epoch, so results do not
+ * depend on thread timing). */
+#ifndef RS_OPTIM_TRAIN_H
+#define RS_OPTIM_TRAIN_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/model.h"
+#include "policies/policies.h"
+#include "scorers/scorer.h"
+
+/* Per-parameter optimizer state for AdaGrad (one accumulator per row) and
+ * Adam (first and second moments per parameter, a step count per row). */
+typedef struct rs__optstate {
+    size_t n_blocks;
+    float *acc[RS__MAX_BLOCKS];   /* AdaGrad: rows; Adam: rows * stride (first moment) */
+    float *acc2[RS__MAX_BLOCKS];  /* Adam: rows * stride (second moment) */
+    float *steps[RS__MAX_BLOCKS]; /* Adam: rows */
+    size_t n_acc[RS__MAX_BLOCKS], n_acc2[RS__MAX_BLOCKS], n_steps[RS__MAX_BLOCKS];
+} rs__optstate;
+
+typedef struct rs__chunk {
+    const int32_t *u, *i;
+    const float *r;
+    const float *wt; /* NULL: every weight is 1 */
+    size_t n;
+} rs__chunk;
+
+typedef struct rs__train_stats {
+    double sq_err;    /* sum of w * e^2 */
+    double sum_w;     /* sum of w */
+    double gnorm_sum; /* sum of per-rating gradient norms */
+    double gnorm_max;
+    uint64_t n_updates;   /* ratings processed */
+    uint64_t n_rows;      /* parameter rows updated */
+    uint64_t n_clipped;   /* rows the clip policy changed */
+} rs__train_stats;
+
+typedef struct rs__train_ctx {
+    rs__weights *w;
+    const rs__scorer_ops *ops;
+    rs__optstate *opt;
+    int32_t lr_policy;
+    float lr;          /* base learning rate for this epoch */
+    float l2[3];       /* by RS__REG_* */
+    float beta1, beta2, eps;
+    rs__clip_policy clip;
+    float blowup;      /* |error| above this means the run diverged */
+    /* scratch for the generic step */
+    rs__touch *touches;
+    size_t max_touches;
+    float *scratch;
+    size_t scratch_floats;
+    float *gbuf;       /* largest block row, for the loss gradient */
+    size_t gbuf_floats;
+    rs__train_stats st;
+    int32_t diverged;  /* set by a worker when it sees a non-finite or exploding error */
+} rs__train_ctx;
+
+/* Apply one row update theta -= step(g) under the context's learning-rate policy. */
+static inline void rs__update_row(rs__train_ctx *c, int32_t blk, size_t row, size_t stride,
+                                  float *theta, const float *g, size_t n)
+{
+    switch (c->lr_policy) {
+    case RS_LR_ADAGRAD: {
+        /* One accumulator per row (LIBMF-style): the mean squared gradient. */
+        float *G = c->opt->acc[blk] + row;
+        float s = 0.0f;
+        for (size_t j = 0; j < n; j++)
+            s += g[j] * g[j];
+        *G += s / (float)n;
+        float eta = c->lr / (sqrtf(*G) + c->eps);
+        for (size_t j = 0; j < n; j++)
+            theta[j] -= eta * g[j];
+        break;
+    }
+    case RS_LR_ADAM: {
+        float *m = c->opt->acc[blk] + row * stride;
+        float *v = c->opt->acc2[blk] + row * stride;
+        float t = (c->opt->steps[blk][row] += 1.0f);
+        float b1 = c->beta1, b2 = c->beta2;
+        float c1 = 1.0f - powf(b1, t), c2 = 1.0f - powf(b2, t);
+        float eta = c->lr / c1;
+        float inv_c2 = 1.0f / c2;
+        for (size_t j = 0; j < n; j++) {
+            m[j] = b1 * m[j] + (1.0f - b1) * g[j];
+            v[j] = b2 * v[j] + (1.0f - b2) * g[j] * g[j];
+            theta[j] -= eta * m[j] / (sqrtf(v[j] * inv_c2) + c->eps);
+        }
+        break;
+    }
+    default: /* constant and inverse-time: the schedule only changes c->lr per epoch */
+        for (size_t j = 0; j < n; j++)
+            theta[j] -= c->lr * g[j];
+        break;
+    }
+}
+
+/* The generic SGD step over a chunk, built on the scorer's pred_grad. */
+RS_INTERNAL void rs__train_chunk_generic(rs__train_ctx *c, const rs__chunk *ch);
+
+RS_INTERNAL rs_status rs__optstate_init(rs__optstate *o, const rs__weights *w, int32_t lr_policy,
+                                        const rs__allocator *a);
+RS_INTERNAL void rs__optstate_reset(rs__optstate *o);
+RS_INTERNAL void rs__optstate_free(rs__optstate *o, const rs__allocator *a);
+
+#endif
