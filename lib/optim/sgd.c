@@ -119,6 +119,7 @@ static rs_status setup_contexts(fit_run *fr)
     if (!fr->ctx || !fr->touch_all || !fr->scratch_all)
         return RS_ERR_NOMEM;
     float range = fr->fd.rmax - fr->fd.rmin;
+    int32_t isa = rs__isa_detect();
     rs__clip_policy clip = rs__clip_resolve(p->clip, p->clip_threshold, fr->m->clip_fn, fr->m->clip_ud);
     for (size_t t = 0; t < T; t++) {
         rs__train_ctx *c = &fr->ctx[t];
@@ -134,6 +135,7 @@ static rs_status setup_contexts(fit_run *fr)
         c->beta2 = (float)p->adam_beta2;
         c->eps = (float)p->epsilon;
         c->clip = clip;
+        c->isa = isa;
         /* An error a hundred times the rating spread cannot come from a sane model. */
         c->blowup = 100.0f * (range + (float)fr->fd.std + 1.0f);
         c->touches = fr->touch_all + t * mt;

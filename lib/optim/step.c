@@ -100,3 +100,13 @@ void rs__optstate_free(rs__optstate *o, const rs__allocator *a)
     }
     memset(o, 0, sizeof *o);
 }
+
+int32_t rs__isa_detect(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return RS__ISA_AVX2;
+#endif
+    return RS__ISA_BASELINE;
+}

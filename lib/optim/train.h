@@ -41,6 +41,10 @@ typedef struct rs__train_stats {
     uint64_t n_clipped;   /* rows the clip policy changed */
 } rs__train_stats;
 
+enum { RS__ISA_BASELINE = 0, RS__ISA_AVX2 = 1 };
+/* The best kernel ISA this CPU supports (checked per fit, never cached globally). */
+RS_INTERNAL int32_t rs__isa_detect(void);
+
 typedef struct rs__train_ctx {
     rs__weights *w;
     const rs__scorer_ops *ops;
@@ -58,6 +62,7 @@ typedef struct rs__train_ctx {
     size_t scratch_floats;
     float *gbuf;       /* largest block row, for the loss gradient */
     size_t gbuf_floats;
+    int32_t isa;       /* RS__ISA_*: which compiled kernel the CPU can run */
     rs__train_stats st;
     int32_t diverged;  /* set by a worker when it sees a non-finite or exploding error */
 } rs__train_ctx;

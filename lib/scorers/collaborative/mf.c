@@ -4,8 +4,9 @@
  * Blocks: user bias, item bias (L2 bias), user factors, item factors (L2 factors). */
 #include "scorers/scorer.h"
 #include "common/vec.h"
+#include "mf.h"
 
-enum { B_UBIAS = 0, B_IBIAS = 1, B_P = 2, B_Q = 3 };
+enum { B_UBIAS = MF_BLOCK_UBIAS, B_IBIAS = MF_BLOCK_IBIAS, B_P = MF_BLOCK_P, B_Q = MF_BLOCK_Q };
 
 static rs_status mf_layout(rs__weights *w, const rs__allocator *a, const rs__params *p)
 {
@@ -56,5 +57,5 @@ static size_t mf_scratch_floats(const rs__weights *w) { return 2 + 2 * w->factor
 
 const rs__scorer_ops rs__collaborative_ops = {
     RS_SCORER_COLLABORATIVE, "collaborative", mf_layout, mf_predict, mf_pred_grad,
-    mf_max_touches, mf_scratch_floats, NULL,
+    mf_max_touches, mf_scratch_floats, rs__mf_train_chunk,
 };

@@ -1,0 +1,98 @@
+/* librecsgd tests. SPDX-License-Identifier: BSD-2-Clause
+ * synth.h: deterministic synthetic rating data with a known low-rank
+ * structure: r = 3 + b_u + b_i + <p_u, q_i> + N(0, noise^2), a random
+ * `density` share of the user x item grid observed. Uses only the public API. */
+#ifndef RS_TESTS_SYNTH_H
+#define RS_TESTS_SYNTH_H
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <librecsgd/recsgd.h>
+
+typedef struct synth_rng {
+    uint64_t s;
+} synth_rng;
+
+static inline uint64_t synth_next(synth_rng *r)
+{
+    uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+static inline double synth_uniform(synth_rng *r) { return (double)(synth_next(r) >> 11) * 0x1.0p-53; }
+static inline double synth_normal(synth_rng *r)
+{
+    double u1 = synth_uniform(r), u2 = synth_uniform(r);
+    if (u1 < 1e-300)
+        u1 = 1e-300;
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+/* Fill train and test (either may be NULL) with the observed cells; a cell
+ * goes to test with probability test_share. Ids are 1-based (user u -> u + 1,
+ * item i -> 1000000 + i) so dense indices and ids differ. Returns the number
+ * of ratings generated, or 0 on failure. */
+static inline size_t synth_make(rs_dataset *train, rs_dataset *test, int users, int items,
+                                int rank, double density, double noise, double test_share,
+                                uint64_t seed)
+{
+    synth_rng rng = {seed};
+    double *P = malloc(sizeof(double) * (size_t)users * (size_t)rank);
+    double *Q = malloc(sizeof(double) * (size_t)items * (size_t)rank);
+    double *bu = malloc(sizeof(double) * (size_t)users);
+    double *bi = malloc(sizeof(double) * (size_t)items);
+    size_t n = 0;
+    if (!P || !Q || !bu || !bi)
+        goto out;
+    for (int k = 0; k < users * rank; k++)
+        P[k] = synth_normal(&rng) * 0.6;
+    for (int k = 0; k < items * rank; k++)
+        Q[k] = synth_normal(&rng) * 0.6;
+    for (int u = 0; u < users; u++)
+        bu[u] = synth_normal(&rng) * 0.3;
+    for (int i = 0; i < items; i++)
+        bi[i] = synth_normal(&rng) * 0.3;
+    for (int u = 0; u < users; u++) {
+        for (int i = 0; i < items; i++) {
+            if (synth_uniform(&rng) >= density)
+                continue;
+            double r = 3.0 + bu[u] + bi[i];
+            for (int k = 0; k < rank; k++)
+                r += P[u * rank + k] * Q[i * rank + k];
+            r += noise * synth_normal(&rng);
+            rs_dataset *dst = synth_uniform(&rng) < test_share ? test : train;
+            if (dst && rs_dataset_add_rating(dst, u + 1, 1000000 + i, (float)r, 1.0f) != RS_OK) {
+                n = 0;
+                goto out;
+            }
+            n++;
+        }
+    }
+out:
+    free(P);
+    free(Q);
+    free(bu);
+    free(bi);
+    return n;
+}
+
+/* RMSE of the model on every rating of ds (fallback scores included). */
+static inline double synth_rmse(const rs_model *m, const rs_dataset *ds)
+{
+    size_t n = rs_dataset_num_ratings(ds);
+    double se = 0;
+    for (size_t j = 0; j < n; j++) {
+        int64_t u, i;
+        float r, w, y = 0;
+        rs_dataset_get_rating(ds, j, &u, &i, &r, &w);
+        rs_status st = rs_predict(m, u, i, &y);
+        if (st != RS_OK && st != RS_FALLBACK)
+            return INFINITY;
+        se += ((double)r - y) * ((double)r - y);
+    }
+    return n ? sqrt(se / (double)n) : NAN;
+}
+
+#endif
