@@ -22,7 +22,8 @@ struct rs_dataset {
     int32_t *item;   /* dense item index */
     float *rating;
     float *weight;   /* NULL while every weight is 1 */
-    size_t n, cap;
+    size_t n, cap;   /* cap: room in every array in use (the min of acap) */
+    size_t acap[4];  /* exact capacity of user, item, rating, weight (for the allocator's osize) */
     /* parameters */
     double rating_min, rating_max;
     int32_t csv_delim, csv_user_col, csv_item_col, csv_rating_col;
@@ -42,6 +43,10 @@ static inline void rs__dataset_push(rs_dataset *ds, int32_t u, int32_t i, float 
     if (ds->weight)
         ds->weight[k] = w;
 }
+/* Make room for exactly `extra` more ratings (no slack: for sizes known up front). */
+RS_INTERNAL rs_status rs__dataset_reserve_exact(rs_dataset *ds, size_t extra);
+/* Give back capacity beyond n (best effort, never fails). */
+RS_INTERNAL void rs__dataset_shrink(rs_dataset *ds);
 /* Turn on the weight column (filled with 1 for existing ratings). */
 RS_INTERNAL rs_status rs__dataset_enable_weights(rs_dataset *ds);
 

@@ -3,6 +3,7 @@
  * slices, so a rollback is a matter of restoring sizes). */
 #include "features.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static size_t hash_name(const char *s)
@@ -296,4 +297,31 @@ void rs__features_rollback(rs__features *f, const rs__allocator *a, rs__features
         f->n_rows = mark.n_rows;
     if (f->nnz > mark.nnz)
         f->nnz = mark.nnz;
+}
+
+static int cmp_i32(const void *x, const void *y)
+{
+    int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
+    return (a > b) - (a < b);
+}
+
+int rs__features_has_duplicate(const int32_t *col, size_t n, const rs__allocator *a)
+{
+    if (n <= 64) {
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = 0; j < i; j++)
+                if (col[i] == col[j])
+                    return 1;
+        return 0;
+    }
+    int32_t *tmp = rs__alloc(a, n, sizeof *tmp);
+    if (!tmp)
+        return -1;
+    memcpy(tmp, col, n * sizeof *tmp);
+    qsort(tmp, n, sizeof *tmp, cmp_i32);
+    int dup = 0;
+    for (size_t i = 1; i < n && !dup; i++)
+        dup = tmp[i] == tmp[i - 1];
+    rs__free(a, tmp, n, sizeof *tmp);
+    return dup;
 }

@@ -53,6 +53,8 @@ static inline size_t rs__features_row(const rs__features *f, size_t row, const i
 /* Deep copy (dst freshly initialised). */
 RS_INTERNAL rs_status rs__features_copy(rs__features *dst, const rs__features *src,
                                         const rs__allocator *a);
+/* 1 when col[0..n) holds a repeated index, 0 when not, -1 when out of memory. */
+RS_INTERNAL int rs__features_has_duplicate(const int32_t *col, size_t n, const rs__allocator *a);
 /* Drop dead slices left by replaced rows when they dominate the arrays. Moves
  * rows, so never call it between a mark and its rollback. Best effort: an
  * allocation failure leaves f as it was. */

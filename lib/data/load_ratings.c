@@ -1,0 +1,570 @@
+/* librecsgd. SPDX-License-Identifier: BSD-2-Clause
+ * load_ratings.c: rs_dataset_load / rs_dataset_load_file.
+ *
+ * Formats:
+ *   RS_FORMAT_MOVIELENS  `user item rating [timestamp]`, blank (space/tab)
+ *                        separated, 3 or 4 columns; the timestamp must be a
+ *                        number and is ignored.
+ *   RS_FORMAT_LIBMF      `user item rating`, blank separated, exactly 3 columns.
+ *   RS_FORMAT_CSV        a header line naming the columns, then one rating per
+ *                        line separated by RS_PARAM_CSV_DELIMITER. The user,
+ *                        item and rating columns are RS_PARAM_CSV_*_COL when
+ *                        set (>= 0), otherwise found by header name, ignoring
+ *                        case: userId/user/user_id, movieId/itemId/item/
+ *                        item_id/movie_id, rating/score. Other columns are
+ *                        ignored; fields may be "quoted"; every line must have
+ *                        as many fields as the header.
+ * In every format: ids are int64 integers; ratings are decimal numbers
+ * (3, 3.5, -1.25, 1e3) that must be finite and inside [RS_PARAM_RATING_MIN,
+ * RS_PARAM_RATING_MAX]; lines may end in CRLF; blank lines and lines whose
+ * first non-blank character is '#' are skipped (also before a CSV header); a
+ * last line without a final newline is accepted when it is complete.
+ *
+ * Errors name the input (the `name` argument or the path) and the 1-based
+ * line: `ratings.dat:17: expected 3 or 4 columns, found 2`. Every failure
+ * rolls the dataset back to its state before the call.
+ *
+ * Speed: input is read in RS__BLOCK_SIZE blocks; the blank-separated formats
+ * are parsed in one pass over each block with inline number parsers, and the
+ * id maps are skipped when an id repeats the previous line's (files are
+ * usually grouped by user). Rating arrays are sized from the file size (or
+ * grown by half) and trimmed at the end, so they never hold more than a few
+ * percent of slack. */
+#include <math.h>
+#include <string.h>
+
+#include "dataset.h"
+#include "parse.h"
+
+typedef struct loader {
+    rs_dataset *ds;
+    rs__lines L;
+    size_t size_hint; /* total input bytes when known, else 0 */
+    size_t n0;        /* ds->n at the start */
+    int have_u, have_i;
+    int64_t last_uid, last_iid;
+    int32_t last_u, last_i;
+} loader;
+
+/* ---- capacity ---- */
+
+static size_t count_newlines(const char *p, size_t n)
+{
+    size_t c = 0;
+    const char *e = p + n;
+    while (p < e) {
+        const char *q = memchr(p, '\n', (size_t)(e - p));
+        if (!q)
+            break;
+        c++;
+        p = q + 1;
+    }
+    return c;
+}
+
+/* Size the arrays once from the first block: with the input size known, the
+ * line density of the first block predicts the total. */
+static rs_status presize(loader *ld)
+{
+    rs__lines *L = &ld->L;
+    size_t lines = count_newlines(L->buf + L->pos, L->end - L->pos);
+    size_t extra;
+    if (L->eof)
+        extra = lines + 1;
+    else if (ld->size_hint > L->end && L->end > 0)
+        extra = (size_t)((double)ld->size_hint / (double)L->end * (double)lines * 1.02) + 64;
+    else
+        extra = lines + 64;
+    return rs__dataset_reserve_exact(ld->ds, extra);
+}
+
+static rs_status grow(loader *ld)
+{
+    rs_dataset *ds = ld->ds;
+    size_t loaded = ds->n - ld->n0;
+    size_t bytes = ld->L.consumed + ld->L.pos;
+    size_t extra = ds->cap / 2 + 64;
+    if (ld->size_hint > bytes && loaded > 0 && bytes > 0) {
+        double per_line = (double)bytes / (double)loaded;
+        size_t rest = (size_t)((double)(ld->size_hint - bytes) / per_line * 1.02) + 1024;
+        if (rest < extra)
+            extra = rest;
+    }
+    return rs__dataset_reserve_exact(ds, extra);
+}
+
+/* ---- ids ---- */
+
+static rs_status id_error(loader *ld, rs_status st)
+{
+    if (st == RS_ERR_RANGE)
+        return rs__err(&ld->ds->err, RS_ERR_RANGE, RS__AT "too many distinct ids", ld->L.name,
+                       ld->L.line);
+    return rs__err(&ld->ds->err, st, RS__AT "out of memory", ld->L.name, ld->L.line);
+}
+
+static inline rs_status add_one(loader *ld, int64_t uid, int64_t iid, float r)
+{
+    rs_dataset *ds = ld->ds;
+    rs_status st;
+    if (!ld->have_u || uid != ld->last_uid) {
+        st = rs__idmap_insert(&ds->users, &ds->alloc, uid, &ld->last_u);
+        if (RS_UNLIKELY(st != RS_OK))
+            return id_error(ld, st);
+        ld->last_uid = uid;
+        ld->have_u = 1;
+    }
+    if (!ld->have_i || iid != ld->last_iid) {
+        st = rs__idmap_insert(&ds->items, &ds->alloc, iid, &ld->last_i);
+        if (RS_UNLIKELY(st != RS_OK))
+            return id_error(ld, st);
+        ld->last_iid = iid;
+        ld->have_i = 1;
+    }
+    if (RS_UNLIKELY(ds->n == ds->cap)) {
+        st = grow(ld);
+        if (st != RS_OK)
+            return id_error(ld, st);
+    }
+    rs__dataset_push(ds, ld->last_u, ld->last_i, r, 1.0f);
+    return RS_OK;
+}
+
+/* ---- field checks shared by the diagnosis paths ---- */
+
+typedef struct field {
+    const char *s;
+    size_t n;
+} field;
+
+static int prefix_ci(const char *s, size_t n, const char *word)
+{
+    size_t k = 0;
+    for (; word[k]; k++)
+        if (k >= n || (s[k] | 0x20) != word[k])
+            return 0;
+    return 1;
+}
+
+/* Check an id field; RS_OK or a formatted RS_ERR_FORMAT. */
+static rs_status check_id(loader *ld, field f, const char *what, int64_t *out)
+{
+    int ovf = 0;
+    const char *e = f.n ? rs__parse_i64(f.s, out, &ovf) : NULL;
+    if (!e || e != f.s + f.n)
+        return rs__err(&ld->ds->err, RS_ERR_FORMAT, RS__AT "%s '%.*s' is not an integer",
+                       ld->L.name, ld->L.line, what, (int)(f.n > 40 ? 40 : f.n), f.s);
+    if (ovf)
+        return rs__err(&ld->ds->err, RS_ERR_FORMAT, RS__AT "%s '%.*s' does not fit in int64",
+                       ld->L.name, ld->L.line, what, (int)(f.n > 40 ? 40 : f.n), f.s);
+    return RS_OK;
+}
+
+static rs_status check_rating(loader *ld, field f, float *out)
+{
+    rs_dataset *ds = ld->ds;
+    double v;
+    const char *s = f.s;
+    size_t n = f.n;
+    int shown = (int)(n > 40 ? 40 : n);
+    const char *e = n ? rs__parse_num(s, &v) : NULL;
+    if (!e || e != s + n) {
+        size_t k = (n && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+        if (prefix_ci(s + k, n - k, "nan") || prefix_ci(s + k, n - k, "inf"))
+            return rs__err(&ds->err, RS_ERR_FORMAT, RS__AT "rating '%.*s' is not finite",
+                           ld->L.name, ld->L.line, shown, s);
+        return rs__err(&ds->err, RS_ERR_FORMAT, RS__AT "rating '%.*s' is not a number",
+                       ld->L.name, ld->L.line, shown, s);
+    }
+    float r = (float)v;
+    if (!isfinite(v) || !isfinite(r))
+        return rs__err(&ds->err, RS_ERR_FORMAT, RS__AT "rating '%.*s' is not finite as a float",
+                       ld->L.name, ld->L.line, shown, s);
+    if (!(v >= ds->rating_min && v <= ds->rating_max))
+        return rs__err(&ds->err, RS_ERR_FORMAT,
+                       RS__AT "rating %g is outside [%g, %g] (RS_PARAM_RATING_MIN/MAX)",
+                       ld->L.name, ld->L.line, v, ds->rating_min, ds->rating_max);
+    *out = r;
+    return RS_OK;
+}
+
+/* ---- blank-separated formats (MovieLens, LIBMF) ---- */
+
+/* The slow twin of the fast loop: explain why line `ls` (ending at the
+ * '\n' nl) was rejected. Always returns an error. */
+static rs_status diagnose_blank(loader *ld, const char *ls, const char *nl, int min_cols,
+                                int max_cols)
+{
+    const char *le = nl;
+    if (le > ls && le[-1] == '\r')
+        le--;
+    field f[5];
+    int count = 0;
+    for (const char *p = ls; p < le;) {
+        while (p < le && rs__is_blank(*p))
+            p++;
+        if (p >= le)
+            break;
+        const char *s = p;
+        while (p < le && !rs__is_blank(*p))
+            p++;
+        if (count < 5)
+            f[count].s = s, f[count].n = (size_t)(p - s);
+        count++;
+    }
+    const char *cols = min_cols == max_cols ? "3" : "3 or 4";
+    if (count < min_cols && rs__lines_is_unterminated(&ld->L, nl))
+        return rs__err(&ld->ds->err, RS_ERR_FORMAT,
+                       RS__AT "truncated last line (no final newline): expected %s columns, found %d",
+                       ld->L.name, ld->L.line, cols, count);
+    if (count < min_cols || count > max_cols)
+        return rs__err(&ld->ds->err, RS_ERR_FORMAT, RS__AT "expected %s columns, found %d",
+                       ld->L.name, ld->L.line, cols, count);
+    int64_t id;
+    float r;
+    rs_status st = check_id(ld, f[0], "user id", &id);
+    if (st == RS_OK)
+        st = check_id(ld, f[1], "item id", &id);
+    if (st == RS_OK)
+        st = check_rating(ld, f[2], &r);
+    if (st == RS_OK && count == 4) {
+        double t;
+        const char *e = rs__parse_num(f[3].s, &t);
+        if (!e || e != f[3].s + f[3].n)
+            st = rs__err(&ld->ds->err, RS_ERR_FORMAT, RS__AT "timestamp '%.*s' is not a number",
+                         ld->L.name, ld->L.line, (int)(f[3].n > 40 ? 40 : f[3].n), f[3].s);
+    }
+    if (st == RS_OK) /* the fast path and this one disagree: still reject */
+        st = rs__err(&ld->ds->err, RS_ERR_FORMAT, RS__AT "malformed line", ld->L.name,
+                     ld->L.line);
+    return st;
+}
+
+static const char *skip_blanks(const char *p)
+{
+    while (rs__is_blank(*p))
+        p++;
+    return p;
+}
+
+/* Parse the complete lines in the buffer. Every line ends in '\n', so the
+ * scanners need no bounds checks. */
+static rs_status parse_blank_block(loader *ld, int max_cols)
+{
+    rs__lines *L = &ld->L;
+    const double rmin = ld->ds->rating_min, rmax = ld->ds->rating_max;
+    const char *p = L->buf + L->pos, *e = L->buf + L->end;
+    rs_status st = RS_OK;
+    while (p < e) {
+        const char *ls = p;
+        L->line++;
+        p = skip_blanks(p);
+        if (*p == '\n' || *p == '#' || (*p == '\r' && p[1] == '\n')) {
+            p = (const char *)memchr(p, '\n', (size_t)(e - p)) + 1;
+            continue;
+        }
+        int64_t uid, iid;
+        int ovf1 = 0, ovf2 = 0;
+        double r;
+        p = rs__parse_i64(p, &uid, &ovf1);
+        if (RS_UNLIKELY(!p || !rs__is_blank(*p)))
+            goto slow;
+        p = rs__parse_i64(skip_blanks(p), &iid, &ovf2);
+        if (RS_UNLIKELY(!p || !rs__is_blank(*p) || (ovf1 | ovf2)))
+            goto slow;
+        p = rs__parse_num(skip_blanks(p), &r);
+        if (RS_UNLIKELY(!p))
+            goto slow;
+        p = skip_blanks(p);
+        if (max_cols == 4 && *p != '\n' && *p != '\r' && rs__is_blank(p[-1])) {
+            double t;
+            p = rs__parse_num(p, &t);
+            if (RS_UNLIKELY(!p))
+                goto slow;
+            p = skip_blanks(p);
+        }
+        if (*p == '\r')
+            p++;
+        if (RS_UNLIKELY(*p != '\n'))
+            goto slow;
+        p++;
+        float rf = (float)r;
+        if (RS_UNLIKELY(!(r >= rmin && r <= rmax) || !isfinite(rf)))
+            goto slow;
+        st = add_one(ld, uid, iid, rf);
+        if (RS_UNLIKELY(st != RS_OK))
+            break;
+        continue;
+    slow: {
+        const char *nl = memchr(ls, '\n', (size_t)(e - ls));
+        st = diagnose_blank(ld, ls, nl, 3, max_cols);
+        p = nl + 1;
+        break;
+    }
+    }
+    L->pos = (size_t)(p - L->buf);
+    return st;
+}
+
+static rs_status load_blank(loader *ld, int max_cols)
+{
+    int sized = 0;
+    for (;;) {
+        rs_status st = rs__lines_fill(&ld->L, &ld->ds->err);
+        if (st != RS_OK)
+            return st;
+        if (ld->L.pos >= ld->L.end)
+            return RS_OK;
+        if (!sized) {
+            sized = 1;
+            st = presize(ld);
+            if (st != RS_OK)
+                return rs__err(&ld->ds->err, st, "%s: out of memory", ld->L.name);
+        }
+        st = parse_blank_block(ld, max_cols);
+        if (st != RS_OK)
+            return st;
+    }
+}
+
+/* ---- CSV ---- */
+
+/* Split a NUL-terminated line into fields. A field may be "quoted" (with ""
+ * for a quote inside); blanks around unquoted fields are trimmed. Returns the
+ * number of fields (only the first cap are stored), or -1 for an unclosed quote. */
+static int csv_split(const char *s, size_t len, char delim, field *out, int cap)
+{
+    const char *p = s, *end = s + len;
+    int count = 0;
+    for (;;) {
+        while (p < end && rs__is_blank(*p) && *p != delim)
+            p++;
+        const char *fs, *fe;
+        if (p < end && *p == '"') {
+            fs = ++p;
+            for (;;) {
+                if (p >= end)
+                    return -1;
+                if (*p == '"') {
+                    if (p + 1 < end && p[1] == '"') {
+                        p += 2;
+                        continue;
+                    }
+                    break;
+                }
+                p++;
+            }
+            fe = p++;
+            while (p < end && rs__is_blank(*p) && *p != delim)
+                p++;
+            if (p < end && *p != delim)
+                return -1;
+        } else {
+            fs = p;
+            while (p < end && *p != delim)
+                p++;
+            fe = p;
+            while (fe > fs && rs__is_blank(fe[-1]) && fe[-1] != delim)
+                fe--;
+        }
+        if (count < cap)
+            out[count].s = fs, out[count].n = (size_t)(fe - fs);
+        count++;
+        if (p >= end)
+            return count;
+        p++; /* the delimiter */
+    }
+}
+
+static int name_is(field f, const char *const *names)
+{
+    for (; *names; names++) {
+        size_t n = strlen(*names);
+        if (n == f.n && prefix_ci(f.s, f.n, *names))
+            return 1;
+    }
+    return 0;
+}
+
+static int skippable(const char *s, size_t n)
+{
+    size_t k = 0;
+    while (k < n && rs__is_blank(s[k]))
+        k++;
+    return k == n || s[k] == '#';
+}
+
+static rs_status csv_column(loader *ld, int32_t param_col, field *hdr, int nh,
+                            const char *const *names, const char *what, const char *shown,
+                            int *col)
+{
+    if (param_col >= 0) {
+        if (param_col >= nh)
+            return rs__err(&ld->ds->err, RS_ERR_FORMAT,
+                           RS__AT "csv_%s_col = %d but the header has %d columns", ld->L.name,
+                           ld->L.line, what, (int)param_col, nh);
+        *col = param_col;
+        return RS_OK;
+    }
+    for (int k = 0; k < nh; k++)
+        if (name_is(hdr[k], names)) {
+            *col = k;
+            return RS_OK;
+        }
+    return rs__err(&ld->ds->err, RS_ERR_FORMAT,
+                   RS__AT "the header names no %s column (expected one of %s, or set csv_%s_col)",
+                   ld->L.name, ld->L.line, what, shown, what);
+}
+
+static rs_status load_csv(loader *ld)
+{
+    static const char *const user_names[] = {"userid", "user", "user_id", NULL};
+    static const char *const item_names[] = {"movieid", "itemid", "item", "item_id",
+                                             "movie_id", NULL};
+    static const char *const rating_names[] = {"rating", "score", NULL};
+    rs_dataset *ds = ld->ds;
+    const rs__allocator *a = &ds->alloc;
+    rs__lines *L = &ld->L;
+    const char delim = (char)ds->csv_delim;
+    rs_status st;
+    size_t len;
+    char *line;
+    /* Header. */
+    do {
+        line = rs__lines_next(L, &len, &st, &ds->err);
+    } while (line && skippable(line, len));
+    if (!line)
+        return st;
+    int nh = csv_split(line, len, delim, NULL, 0);
+    if (nh < 0)
+        return rs__err(&ds->err, RS_ERR_FORMAT, RS__AT "unclosed quote in the header", L->name,
+                       L->line);
+    field *fields = rs__alloc(a, (size_t)nh + 1, sizeof *fields);
+    if (!fields)
+        return rs__err(&ds->err, RS_ERR_NOMEM, "%s: out of memory", L->name);
+    csv_split(line, len, delim, fields, nh);
+    int cu = -1, ci = -1, cr = -1;
+    st = csv_column(ld, ds->csv_user_col, fields, nh, user_names, "user",
+                    "userId, user, user_id", &cu);
+    if (st == RS_OK)
+        st = csv_column(ld, ds->csv_item_col, fields, nh, item_names, "item",
+                        "movieId, itemId, item, item_id, movie_id", &ci);
+    if (st == RS_OK)
+        st = csv_column(ld, ds->csv_rating_col, fields, nh, rating_names, "rating",
+                        "rating, score", &cr);
+    int sized = 0;
+    while (st == RS_OK) {
+        line = rs__lines_next(L, &len, &st, &ds->err);
+        if (!line)
+            break;
+        if (!sized) {
+            sized = 1;
+            /* The block holding the header is the first block. */
+            st = presize(ld);
+            if (st != RS_OK) {
+                st = rs__err(&ds->err, st, "%s: out of memory", L->name);
+                break;
+            }
+        }
+        if (skippable(line, len))
+            continue;
+        int n = csv_split(line, len, delim, fields, nh);
+        if (n < 0) {
+            st = rs__err(&ds->err, RS_ERR_FORMAT, RS__AT "unclosed quote", L->name, L->line);
+            break;
+        }
+        if (n != nh) {
+            if (n < nh && rs__lines_last_unterminated(L))
+                st = rs__err(&ds->err, RS_ERR_FORMAT,
+                             RS__AT "truncated last line (no final newline): expected %d "
+                                    "columns, found %d",
+                             L->name, L->line, nh, n);
+            else
+                st = rs__err(&ds->err, RS_ERR_FORMAT, RS__AT "expected %d columns, found %d",
+                             L->name, L->line, nh, n);
+            break;
+        }
+        int64_t uid, iid;
+        float r;
+        st = check_id(ld, fields[cu], "user id", &uid);
+        if (st == RS_OK)
+            st = check_id(ld, fields[ci], "item id", &iid);
+        if (st == RS_OK)
+            st = check_rating(ld, fields[cr], &r);
+        if (st == RS_OK)
+            st = add_one(ld, uid, iid, r);
+    }
+    rs__free(a, fields, (size_t)nh + 1, sizeof *fields);
+    return st;
+}
+
+/* ---- entry points ---- */
+
+static rs_status load_any(rs_dataset *ds, rs_reader_fn reader, void *ud, int32_t format,
+                          const char *name, size_t size_hint)
+{
+    loader ld;
+    memset(&ld, 0, sizeof ld);
+    ld.ds = ds;
+    ld.size_hint = size_hint;
+    ld.n0 = ds->n;
+    rs__dataset_mark mark = rs__dataset_mark_now(ds);
+    rs_status st = rs__lines_init(&ld.L, &ds->alloc, reader, ud, name);
+    if (st != RS_OK)
+        return rs__err(&ds->err, st, "%s: out of memory", name ? name : "<input>");
+    if (format == RS_FORMAT_MOVIELENS)
+        st = load_blank(&ld, 4);
+    else if (format == RS_FORMAT_LIBMF)
+        st = load_blank(&ld, 3);
+    else
+        st = load_csv(&ld);
+    if (st == RS_OK && ds->n == ld.n0)
+        st = rs__err(&ds->err, RS_ERR_EMPTY, "%s: %s", ld.L.name,
+                     ld.L.consumed + ld.L.len == 0 ? "empty input" : "no ratings");
+    rs__lines_free(&ld.L);
+    if (st != RS_OK)
+        rs__dataset_rollback(ds, mark);
+    rs__dataset_shrink(ds);
+    return st;
+}
+
+static int valid_format(int32_t format)
+{
+    return format == RS_FORMAT_MOVIELENS || format == RS_FORMAT_LIBMF || format == RS_FORMAT_CSV;
+}
+
+rs_status rs_dataset_load(rs_dataset *ds, rs_reader_fn reader, void *ud, int32_t format,
+                          const char *name)
+{
+    if (!ds)
+        return RS_ERR_INVALID_ARG;
+    rs__err_clear(&ds->err);
+    if (!reader)
+        return rs__err(&ds->err, RS_ERR_INVALID_ARG, "reader must not be NULL");
+    if (!valid_format(format))
+        return rs__err(&ds->err, RS_ERR_INVALID_ARG, "unknown rating format %d", (int)format);
+    return load_any(ds, reader, ud, format, name, 0);
+}
+
+rs_status rs_dataset_load_file(rs_dataset *ds, const char *path, int32_t format)
+{
+    if (!ds)
+        return RS_ERR_INVALID_ARG;
+    rs__err_clear(&ds->err);
+    if (!path)
+        return rs__err(&ds->err, RS_ERR_INVALID_ARG, "path must not be NULL");
+    if (!valid_format(format))
+        return rs__err(&ds->err, RS_ERR_INVALID_ARG, "unknown rating format %d", (int)format);
+#if RS_ENABLE_STDIO
+    void *f;
+    size_t size;
+    rs_status st = rs__file_open(path, &f, &size, &ds->err);
+    if (st != RS_OK)
+        return st;
+    st = load_any(ds, rs__file_read, f, format, path, size);
+    rs__file_close(f);
+    return st;
+#else
+    return rs__err(&ds->err, RS_ERR_NOT_BUILT, "file access is not built in (--disable-stdio)");
+#endif
+}

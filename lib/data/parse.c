@@ -1,0 +1,197 @@
+/* librecsgd. SPDX-License-Identifier: BSD-2-Clause
+ * parse.c: the block reader behind every text loader, the slow path of the
+ * number parser, and the stdio reader for the *_file conveniences. */
+#include "parse.h"
+
+#include <string.h>
+
+#if RS_ENABLE_STDIO
+#include <errno.h>
+#include <stdio.h>
+#endif
+
+rs_status rs__lines_init(rs__lines *L, const rs__allocator *a, rs_reader_fn reader, void *ud,
+                         const char *name)
+{
+    memset(L, 0, sizeof *L);
+    L->a = a;
+    L->reader = reader;
+    L->ud = ud;
+    L->name = name ? name : "<input>";
+    L->buf = rs__alloc(a, RS__BLOCK_SIZE + 1, 1);
+    if (!L->buf)
+        return RS_ERR_NOMEM;
+    L->cap = RS__BLOCK_SIZE;
+    return RS_OK;
+}
+
+void rs__lines_free(rs__lines *L)
+{
+    rs__free(L->a, L->buf, L->cap + 1, 1);
+    L->buf = NULL;
+    L->cap = 0;
+}
+
+static size_t last_newline(const char *buf, size_t from, size_t len)
+{
+    for (size_t k = len; k > from; k--)
+        if (buf[k - 1] == '\n')
+            return k;
+    return from;
+}
+
+rs_status rs__lines_fill(rs__lines *L, rs__errbuf *err)
+{
+    if (L->pos < L->end)
+        return RS_OK;
+    if (L->eof) {
+        L->pos = L->end = L->len;
+        return RS_OK;
+    }
+    /* Move the partial line to the front, then read until the buffer is full
+     * or the input ends: readers may hand out tiny pieces. */
+    size_t keep = L->len - L->pos;
+    if (L->pos > 0) {
+        memmove(L->buf, L->buf + L->pos, keep);
+        L->consumed += L->pos;
+    }
+    L->len = keep;
+    L->pos = L->end = 0;
+    for (;;) {
+        while (L->len < L->cap) {
+            size_t got = 0;
+            if (L->reader(L->ud, L->buf + L->len, L->cap - L->len, &got) != 0)
+                return rs__err(err, RS_ERR_IO, "%s: read error", L->name);
+            if (got == 0) {
+                L->eof = 1;
+                break;
+            }
+            if (got > L->cap - L->len)
+                return rs__err(err, RS_ERR_IO, "%s: reader returned more bytes than asked",
+                               L->name);
+            L->len += got;
+        }
+        L->end = last_newline(L->buf, 0, L->len);
+        if (L->eof) {
+            if (L->end < L->len) {
+                L->buf[L->len] = '\n';
+                L->unterminated = 1;
+                L->end = L->len + 1;
+            }
+            return RS_OK;
+        }
+        if (L->end > 0)
+            return RS_OK;
+        /* A full buffer without a newline: one very long line. */
+        if (L->cap >= RS__LINE_MAX)
+            return rs__err(err, RS_ERR_FORMAT, "%s:%zu: line longer than %zu bytes", L->name,
+                           L->line + 1, RS__LINE_MAX);
+        size_t ncap = L->cap * 2;
+        char *nb = rs__realloc(L->a, L->buf, L->cap + 1, ncap + 1, 1);
+        if (!nb)
+            return rs__err(err, RS_ERR_NOMEM, "%s: out of memory", L->name);
+        L->buf = nb;
+        L->cap = ncap;
+    }
+}
+
+char *rs__lines_next(rs__lines *L, size_t *len, rs_status *st, rs__errbuf *err)
+{
+    *st = RS_OK;
+    if (L->pos >= L->end) {
+        *st = rs__lines_fill(L, err);
+        if (*st != RS_OK || L->pos >= L->end)
+            return NULL;
+    }
+    char *s = L->buf + L->pos;
+    char *nl = memchr(s, '\n', L->end - L->pos);
+    size_t n = (size_t)(nl - s);
+    L->pos += n + 1;
+    L->line++;
+    if (n > 0 && s[n - 1] == '\r')
+        n--;
+    s[n] = '\0'; /* callers get a C string; the '\n' (or '\r') slot is ours */
+    *len = n;
+    return s;
+}
+
+double rs__scale10(uint64_t m, int32_t exp10)
+{
+    /* Rare forms (long mantissas, big exponents): exact powers of ten are
+     * applied in steps; the result may be off in the last bit, which is far
+     * below float precision. */
+    double v = (double)m;
+    while (exp10 > 0 && v < 1e308) {
+        int32_t s = exp10 > 22 ? 22 : exp10;
+        static const double p[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+        v *= p[s];
+        exp10 -= s;
+    }
+    if (exp10 > 0)
+        return v * 1e308 * 10.0; /* overflows to infinity, as it should */
+    while (exp10 < 0 && v > 0) {
+        int32_t s = exp10 < -22 ? 22 : -exp10;
+        static const double p[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+        v /= p[s];
+        exp10 += s;
+    }
+    return v;
+}
+
+#if RS_ENABLE_STDIO
+rs_status rs__file_open(const char *path, void **file_out, size_t *size_out, rs__errbuf *err)
+{
+    *file_out = NULL;
+    *size_out = 0;
+    errno = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return rs__err(err, RS_ERR_IO, "%s: cannot open: %s", path,
+                       errno ? strerror(errno) : "unknown error");
+    /* The size only sizes the rating arrays up front; unknown is fine. */
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long sz = ftell(f);
+        if (sz > 0)
+            *size_out = (size_t)sz;
+    }
+    if (fseek(f, 0, SEEK_SET) != 0) {
+        int e = errno;
+        fclose(f);
+        return rs__err(err, RS_ERR_IO, "%s: cannot read: %s", path,
+                       e ? strerror(e) : "seek failed");
+    }
+    *file_out = f;
+    return RS_OK;
+}
+
+int32_t rs__file_read(void *file, void *buf, size_t cap, size_t *len_out)
+{
+    FILE *f = file;
+    size_t got = fread(buf, 1, cap, f);
+    *len_out = got;
+    return (got < cap && ferror(f)) ? -1 : 0;
+}
+
+void rs__file_close(void *file) { fclose((FILE *)file); }
+#else
+rs_status rs__file_open(const char *path, void **file_out, size_t *size_out, rs__errbuf *err)
+{
+    (void)path;
+    *file_out = NULL;
+    *size_out = 0;
+    return rs__err(err, RS_ERR_NOT_BUILT, "file access is not built in (--disable-stdio)");
+}
+int32_t rs__file_read(void *file, void *buf, size_t cap, size_t *len_out)
+{
+    (void)file;
+    (void)buf;
+    (void)cap;
+    *len_out = 0;
+    return -1;
+}
+void rs__file_close(void *file) { (void)file; }
+#endif
