@@ -1,0 +1,781 @@
+/* librecsgd. SPDX-License-Identifier: BSD-2-Clause
+ * check_unit_topk.c: white-box tests of top-k selection (rs_topk,
+ * rs_topk_batch), similarity (rs_similar_items/users) and the BLAS seam,
+ * against brute-force references on hand-built models (serve_fixture.h). */
+#include <check.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "serve_fixture.h"
+#include "common/blas.h"
+
+#define MAXK 4096
+
+/* Expected top-k of dense user u (or -1: fallback) by full sort of the
+ * reference scores over eligible items. Returns the count. */
+static size_t ref_topk(const rs_model *m, int32_t u, size_t k, int32_t flags, const int64_t *block,
+                       size_t n_block, const int64_t *allow, size_t n_allow, fx_ranked *out)
+{
+    size_t ni = m->w.n_items, n = 0;
+    fx_ranked *all = malloc((ni ? ni : 1) * sizeof *all);
+    ck_assert_ptr_nonnull(all);
+    for (size_t i = 0; i < ni; i++) {
+        int64_t id = FX_ITEM_ID(i);
+        int ok = 1;
+        if (u >= 0 && !(flags & RS_TOPK_INCLUDE_SEEN) && fx_seen(m, (size_t)u, i))
+            ok = 0;
+        for (size_t t = 0; t < n_block && ok; t++)
+            if (block[t] == id)
+                ok = 0;
+        if (allow && ok) {
+            ok = 0;
+            for (size_t t = 0; t < n_allow; t++)
+                if (allow[t] == id)
+                    ok = 1;
+        }
+        if (ok) {
+            all[n].score = fx_ref_score(m, u, i);
+            all[n].id = id;
+            n++;
+        }
+    }
+    qsort(all, n, sizeof *all, fx_ranked_cmp);
+    size_t c = n < k ? n : k;
+    memcpy(out, all, c * sizeof *out);
+    free(all);
+    return c;
+}
+
+/* Exact comparison (quantised models). */
+static void assert_same(const fx_ranked *ref, size_t n_ref, const int64_t *ids, const float *sc,
+                        size_t n)
+{
+    ck_assert_uint_eq(n, n_ref);
+    for (size_t r = 0; r < n; r++) {
+        ck_assert_int_eq(ids[r], ref[r].id);
+        ck_assert_float_eq((double)sc[r], ref[r].score);
+    }
+}
+
+/* Tolerant comparison (continuous values): the result must be a valid top-k
+ * when scores are only known to within tol. */
+static void assert_valid_topk(const rs_model *m, int32_t u, const fx_ranked *ref, size_t n_ref,
+                              const int64_t *ids, const float *sc, size_t n, double tol)
+{
+    ck_assert_uint_eq(n, n_ref);
+    for (size_t r = 0; r < n; r++) {
+        ck_assert_double_eq_tol((double)sc[r], ref[r].score, tol);
+        if (r > 0)
+            ck_assert((double)sc[r - 1] >= (double)sc[r]);
+        int32_t i = rs__idmap_find(&m->items, ids[r]);
+        ck_assert_int_ge(i, 0);
+        ck_assert_double_eq_tol((double)sc[r], fx_ref_score(m, u, (size_t)i), tol);
+        for (size_t t = 0; t < r; t++)
+            ck_assert_int_ne(ids[t], ids[r]);
+    }
+}
+
+START_TEST(test_topk_matches_bruteforce_exact)
+{
+    static int64_t ids[MAXK];
+    static float sc[MAXK];
+    static fx_ranked ref[MAXK];
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        uint64_t s = seed;
+        size_t nu = fx_range(&s, 1, 12), ni = fx_range(&s, 1, 300), f = fx_range(&s, 1, 16);
+        rs_model *m = fx_model(nu, ni, f, seed, 1, (int)fx_range(&s, 0, 60));
+        size_t ks[] = {0, 1, 2, 5, 10, ni > 1 ? ni - 1 : 1, ni, ni + 7};
+        for (size_t u = 0; u < nu; u++) {
+            for (size_t kk = 0; kk < sizeof ks / sizeof ks[0]; kk++) {
+                for (int32_t flags = 0; flags <= RS_TOPK_INCLUDE_SEEN; flags++) {
+                    size_t k = ks[kk], n = 99;
+                    ck_assert_int_eq(rs_topk(m, FX_USER_ID(u), k, flags, NULL, 0, NULL, 0, ids, sc,
+                                             &n),
+                                     RS_OK);
+                    size_t nr = ref_topk(m, (int32_t)u, k, flags, NULL, 0, NULL, 0, ref);
+                    assert_same(ref, nr, ids, sc, n);
+                }
+            }
+        }
+        rs_model_free(m);
+    }
+}
+END_TEST
+
+START_TEST(test_topk_matches_bruteforce_float)
+{
+    static int64_t ids[MAXK];
+    static float sc[MAXK];
+    static fx_ranked ref[MAXK];
+    for (uint64_t seed = 100; seed < 120; seed++) {
+        uint64_t s = seed;
+        size_t nu = fx_range(&s, 1, 6), ni = fx_range(&s, 1, 3000), f = fx_range(&s, 1, 70);
+        rs_model *m = fx_model(nu, ni, f, seed, 0, 10);
+        size_t ks[] = {1, 10, 100};
+        for (size_t u = 0; u < nu; u++)
+            for (size_t kk = 0; kk < 3; kk++) {
+                size_t n;
+                ck_assert_int_eq(rs_topk(m, FX_USER_ID(u), ks[kk], 0, NULL, 0, NULL, 0, ids, sc,
+                                         &n),
+                                 RS_OK);
+                size_t nr = ref_topk(m, (int32_t)u, ks[kk], 0, NULL, 0, NULL, 0, ref);
+                assert_valid_topk(m, (int32_t)u, ref, nr, ids, sc, n, 1e-4);
+            }
+        rs_model_free(m);
+    }
+}
+END_TEST
+
+START_TEST(test_topk_count_is_min_k_eligible)
+{
+    rs_model *m = fx_model(2, 20, 4, 3, 1, 0);
+    /* user 0 saw every item but 3 */
+    size_t keep[] = {2, 11, 17}, at = 0;
+    rs__free(&m->alloc, m->seen_item, m->seen_nnz, sizeof *m->seen_item);
+    m->seen_item = rs__alloc(&m->alloc, 17, sizeof *m->seen_item);
+    ck_assert_ptr_nonnull(m->seen_item);
+    for (size_t i = 0; i < 20; i++)
+        if (i != keep[0] && i != keep[1] && i != keep[2])
+            m->seen_item[at++] = (int32_t)i;
+    m->seen_nnz = 17;
+    m->seen_off[0] = 0;
+    m->seen_off[1] = 17;
+    m->seen_off[2] = 17;
+    int64_t ids[40];
+    float sc[40];
+    size_t n;
+    ck_assert_int_eq(rs_topk(m, FX_USER_ID(0), 10, 0, NULL, 0, NULL, 0, ids, sc, &n), RS_OK);
+    ck_assert_uint_eq(n, 3);
+    for (size_t r = 0; r < n; r++) {
+        int32_t i = rs__idmap_find(&m->items, ids[r]);
+        ck_assert(i == 2 || i == 11 || i == 17);
+    }
+    ck_assert_int_eq(rs_topk(m, FX_USER_ID(0), 10, RS_TOPK_INCLUDE_SEEN, NULL, 0, NULL, 0, ids,
+                             sc, &n),
+                     RS_OK);
+    ck_assert_uint_eq(n, 10);
+    ck_assert_int_eq(rs_topk(m, FX_USER_ID(0), 40, RS_TOPK_INCLUDE_SEEN, NULL, 0, NULL, 0, ids,
+                             sc, &n),
+                     RS_OK);
+    ck_assert_uint_eq(n, 20);
+    ck_assert_int_eq(rs_topk(m, FX_USER_ID(1), 40, 0, NULL, 0, NULL, 0, ids, sc, &n), RS_OK);
+    ck_assert_uint_eq(n, 20); /* user 1 saw nothing */
+    rs_model_free(m);
+}
+END_TEST
+
+START_TEST(test_topk_excludes_seen_items)
+{
+    int64_t ids[64];
+    float sc[64];
+    rs_model *m = fx_model(8, 60, 8, 11, 1, 40);
+    for (size_t u = 0; u < 8; u++) {
+        size_t n;
+        ck_assert_int_eq(rs_topk(m, FX_USER_ID(u), 64, 0, NULL, 0, NULL, 0, ids, sc, &n), RS_OK);
+        size_t n_seen = m->seen_off[u + 1] - m->seen_off[u];
+        ck_assert_uint_eq(n, 60 - n_seen);
+        for (size_t r = 0; r < n; r++)
+            ck_assert(!fx_seen(m, u, (size_t)rs__idmap_find(&m->items, ids[r])));
+        ck_assert_int_eq(rs_topk(m, FX_USER_ID(u), 64, RS_TOPK_INCLUDE_SEEN, NULL, 0, NULL, 0, ids,
+                                 sc, &n),
+                         RS_OK);
+        ck_assert_uint_eq(n, 60);
+    }
+    rs_model_free(m);
+}
+END_TEST
+
+START_TEST(test_topk_block_and_allow_lists)
+{
+    static int64_t ids[512];
+    static float sc[512];
+    static fx_ranked ref[512];
+    for (uint64_t seed = 1; seed <= 25; seed++) {
+        uint64_t s = seed + 1000;
+        size_t ni = fx_range(&s, 5, 400);
+        rs_model *m = fx_model(4, ni, fx_range(&s, 1, 16), seed, 1, 20);
+        int64_t block[40], allow[60];
+        size_t nb = fx_range(&s, 0, 40), na = fx_range(&s, 0, 60);
+        for (size_t t = 0; t < nb; t++)
+            block[t] = t % 7 == 3 ? FX_UNKNOWN_ID - (int64_t)t : FX_ITEM_ID(fx_range(&s, 0, ni - 1));
+        for (size_t t = 0; t < na; t++) /* duplicates and unknown ids on purpose */
+            allow[t] = t % 5 == 1 ? FX_UNKNOWN_ID + (int64_t)t : FX_ITEM_ID(fx_range(&s, 0, ni - 1));
+        for (size_t u = 0; u < 4; u++) {
+            size_t ks[] = {1, 7, 50, 512};
+            for (size_t kk = 0; kk < 4; kk++) {
+                size_t n, nr;
+                /* block only */
+                ck_assert_int_eq(rs_topk(m, FX_USER_ID(u), ks[kk], 0, block, nb, NULL, 0, ids, sc,
+                                         &n),
+                                 RS_OK);
+                nr = ref_topk(m, (int32_t)u, ks[kk], 0, block, nb, NULL, 0, ref);
+                assert_same(ref, nr, ids, sc, n);
+                /* allow only, seen included */
+                ck_assert_int_eq(rs_topk(m, FX_USER_ID(u), ks[kk], RS_TOPK_INCLUDE_SEEN, NULL, 0,
+                                         allow, na, ids, sc, &n),
+                                 RS_OK);
+                nr = ref_topk(m, (int32_t)u, ks[kk], RS_TOPK_INCLUDE_SEEN, NULL, 0, allow, na, ref);
+                assert_same(ref, nr, ids, sc, n);
+                /* both, seen excluded */
+                ck_assert_int_eq(rs_topk(m, FX_USER_ID(u), ks[kk], 0, block, nb, allow, na, ids, sc,
+                                         &n),
+                                 RS_OK);
+                nr = ref_topk(m, (int32_t)u, ks[kk], 0, block, nb, allow, na, ref);
+                assert_same(ref, nr, ids, sc, n);
+            }
+        }
+        rs_model_free(m);
+    }
+}
+END_TEST
+
+START_TEST(test_topk_empty_allow_list_gives_nothing)
+{
+    rs_model *m = fx_model(1, 10, 4, 2, 1, 0);
+    int64_t dummy = FX_ITEM_ID(3), ids[10];
+    size_t n = 5;
+    ck_assert_int_eq(rs_topk(m, FX_USER_ID(0), 10, 0, NULL, 0, &dummy, 0, ids, NULL, &n), RS_OK);
+    ck_assert_uint_eq(n, 0);
+    rs_model_free(m);
+}
+END_TEST
+
+START_TEST(test_topk_ties_by_smaller_id)
+{
+    rs_model *m = fx_model(2, 50, 8, 5, 1, 0);
+    /* every item scores the same: no factors, equal biases */
+    rs__block *Q = fx_block(m, RS__ROLE_ITEM_FACTORS), *ib = fx_block(m, RS__ROLE_ITEM_BIAS);
+    memset(Q->data, 0, Q->rows * Q->stride * sizeof(float));
+    for (size_t i = 0; i < 50; i++)
+        ib->data[i] = i % 2 ? 0.25f : 0.5f; /* two score levels */
+    int64_t ids[50];
+    float sc[50];
+    size_t n;
+    ck_assert_int_eq(rs_topk(m, FX_USER_ID(1), 50, 0, NULL, 0, NULL, 0, ids, sc, &n), RS_OK);
+    ck_assert_uint_eq(n, 50);
+    for (size_t r = 1; r < n; r++) {
+        ck_assert((double)sc[r - 1] >= (double)sc[r]);
+        if (sc[r - 1] == sc[r])
+            ck_assert_int_lt(ids[r - 1], ids[r]);
+    }
+    /* the smallest id among the even (higher) items is the last even index */
+    ck_assert_int_eq(ids[0], FX_ITEM_ID(48));
+    ck_assert_int_eq(ids[24], FX_ITEM_ID(0));
+    ck_assert_int_eq(ids[25], FX_ITEM_ID(49));
+    /* k smaller than a tie group: the smallest ids of the group win */
+    ck_assert_int_eq(rs_topk(m, FX_USER_ID(1), 3, 0, NULL, 0, NULL, 0, ids, sc, &n), RS_OK);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_int_eq(ids[0], FX_ITEM_ID(48));
+    ck_assert_int_eq(ids[1], FX_ITEM_ID(46));
+    ck_assert_int_eq(ids[2], FX_ITEM_ID(44));
+    rs_model_free(m);
+}
+END_TEST
+
+START_TEST(test_topk_unknown_user_falls_back_to_item_bias)
+{
+    static int64_t ids[200];
+    static float sc[200];
+    static fx_ranked ref[200];
+    rs_model *m = fx_model(5, 200, 8, 9, 1, 30);
+    size_t n;
+    ck_assert_int_eq(rs_topk(m, FX_UNKNOWN_ID, 20, 0, NULL, 0, NULL, 0, ids, sc, &n), RS_FALLBACK);
+    size_t nr = ref_topk(m, -1, 20, 0, NULL, 0, NULL, 0, ref);
+    assert_same(ref, nr, ids, sc, n);
+    const rs__block *ib = fx_block(m, RS__ROLE_ITEM_BIAS);
+    int32_t best = rs__idmap_find(&m->items, ids[0]);
+    for (size_t i = 0; i < 200; i++)
+        ck_assert(ib->data[i] <= ib->data[best]);
+    ck_assert_float_eq(sc[0], m->w.global_mean + ib->data[best]);
+    /* the fallback ranking honours block lists too */
+    ck_assert_int_eq(rs_topk(m, FX_UNKNOWN_ID, 20, 0, ids, 1, NULL, 0, ids + 100, sc, &n),
+                     RS_FALLBACK);
+    ck_assert_uint_eq(n, 20);
+    for (size_t r = 0; r < n; r++)
+        ck_assert_int_ne(ids[100 + r], ids[0]);
+    rs_model_free(m);
+}
+END_TEST
+
+START_TEST(test_topk_cold_start_error)
+{
+    rs_model *m = fx_model(3, 30, 4, 9, 1, 10);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_COLD_START, RS_COLD_START_ERROR), RS_OK);
+    int64_t ids[10], users[3] = {FX_USER_ID(0), FX_UNKNOWN_ID, FX_USER_ID(2)};
+    float sc[30];
+    size_t n = 77, counts[3] = {5, 5, 5};
+    int64_t bids[30];
+    ck_assert_int_eq(rs_topk(m, FX_UNKNOWN_ID, 10, 0, NULL, 0, NULL, 0, ids, sc, &n),
+                     RS_ERR_UNKNOWN_ID);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(rs_topk_batch(m, users, 3, 10, 0, bids, sc, counts), RS_ERR_UNKNOWN_ID);
+    ck_assert_uint_eq(counts[0] + counts[1] + counts[2], 0);
+    /* known users are still served */
+    ck_assert_int_eq(rs_topk(m, FX_USER_ID(1), 10, 0, NULL, 0, NULL, 0, ids, sc, &n), RS_OK);
+    ck_assert_uint_eq(n, 10);
+    rs_model_free(m);
+}
+END_TEST
+
+START_TEST(test_topk_unfitted_is_state_error)
+{
+    rs_model *m = NULL;
+    ck_assert_int_eq(rs_model_new(&m, RS_SCORER_COLLABORATIVE, NULL, NULL), RS_OK);
+    int64_t ids[4], users[1] = {1};
+    float sc[4];
+    size_t n = 9, counts[1] = {9};
+    ck_assert_int_eq(rs_topk(m, 1, 4, 0, NULL, 0, NULL, 0, ids, sc, &n), RS_ERR_STATE);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(rs_topk_batch(m, users, 1, 4, 0, ids, sc, counts), RS_ERR_STATE);
+    ck_assert_uint_eq(counts[0], 0);
+    n = 9;
+    ck_assert_int_eq(rs_similar_items(m, 1, 4, ids, sc, &n), RS_ERR_STATE);
+    ck_assert_uint_eq(n, 0);
+    n = 9;
+    ck_assert_int_eq(rs_similar_users(m, 1, 4, ids, sc, &n), RS_ERR_STATE);
+    ck_assert_uint_eq(n, 0);
+    rs_model_free(m);
+}
+END_TEST
+
+START_TEST(test_topk_invalid_args)
+{
+    rs_model *m = fx_model(2, 10, 4, 1, 1, 0);
+    int64_t ids[10], users[2] = {FX_USER_ID(0), FX_USER_ID(1)};
+    float sc[10];
+    size_t n = 3, counts[2] = {4, 4};
+    ck_assert_int_eq(rs_topk(NULL, 1, 4, 0, NULL, 0, NULL, 0, ids, sc, &n), RS_ERR_INVALID_ARG);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(rs_topk(m, FX_USER_ID(0), 4, 0, NULL, 0, NULL, 0, ids, sc, NULL),
+                     RS_ERR_INVALID_ARG);
+    n = 3;
+    ck_assert_int_eq(rs_topk(m, FX_USER_ID(0), 4, 0, NULL, 0, NULL, 0, NULL, sc, &n),
+                     RS_ERR_INVALID_ARG);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(rs_topk(m, FX_USER_ID(0), 4, 0, NULL, 2, NULL, 0, ids, sc, &n),
+                     RS_ERR_INVALID_ARG);
+    ck_assert_int_eq(rs_topk(m, FX_USER_ID(0), 4, 0, NULL, 0, NULL, 2, ids, sc, &n),
+                     RS_ERR_INVALID_ARG);
+    ck_assert_int_eq(rs_topk(m, FX_USER_ID(0), 4, 0x100, NULL, 0, NULL, 0, ids, sc, &n),
+                     RS_ERR_INVALID_ARG);
+    /* k == 0 needs no output buffer; scores_out is optional */
+    ck_assert_int_eq(rs_topk(m, FX_USER_ID(0), 0, 0, NULL, 0, NULL, 0, NULL, NULL, &n), RS_OK);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(rs_topk(m, FX_USER_ID(0), 4, 0, NULL, 0, NULL, 0, ids, NULL, &n), RS_OK);
+    ck_assert_uint_eq(n, 4);
+
+    ck_assert_int_eq(rs_topk_batch(NULL, users, 2, 4, 0, ids, sc, counts), RS_ERR_INVALID_ARG);
+    ck_assert_uint_eq(counts[0] + counts[1], 0);
+    ck_assert_int_eq(rs_topk_batch(m, NULL, 2, 4, 0, ids, sc, counts), RS_ERR_INVALID_ARG);
+    ck_assert_int_eq(rs_topk_batch(m, users, 2, 4, 0, NULL, sc, counts), RS_ERR_INVALID_ARG);
+    ck_assert_int_eq(rs_topk_batch(m, users, 2, 4, 0, ids, sc, NULL), RS_ERR_INVALID_ARG);
+    ck_assert_int_eq(rs_topk_batch(m, users, 2, 4, 0x8, ids, sc, counts), RS_ERR_INVALID_ARG);
+    ck_assert_int_eq(rs_topk_batch(m, users, 0, 4, 0, NULL, NULL, NULL), RS_OK);
+
+    ck_assert_int_eq(rs_similar_items(NULL, FX_ITEM_ID(0), 4, ids, sc, &n), RS_ERR_INVALID_ARG);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(rs_similar_items(m, FX_ITEM_ID(0), 4, NULL, sc, &n), RS_ERR_INVALID_ARG);
+    ck_assert_int_eq(rs_similar_users(m, FX_USER_ID(0), 4, ids, sc, NULL), RS_ERR_INVALID_ARG);
+    rs_model_free(m);
+}
+END_TEST
+
+/* Batch results must equal single calls, across several 64-user blocks,
+ * several sgemm item tiles and interleaved unknown users. */
+START_TEST(test_topk_batch_equals_single)
+{
+    size_t nu = 150, ni = 5000, f = 12;
+    rs_model *m = fx_model(nu, ni, f, 21, 1, 3);
+    size_t nq = 160, ks[] = {0, 1, 10, 37};
+    int64_t *users = malloc(nq * sizeof *users);
+    int64_t *bids = malloc(nq * 37 * sizeof *bids);
+    float *bsc = malloc(nq * 37 * sizeof *bsc);
+    size_t *counts = malloc(nq * sizeof *counts);
+    ck_assert(users && bids && bsc && counts);
+    for (size_t q = 0; q < nq; q++)
+        users[q] = q % 17 == 5 ? FX_UNKNOWN_ID - (int64_t)q : FX_USER_ID((q * 7) % nu);
+    for (size_t kk = 0; kk < 4; kk++) {
+        for (int32_t flags = 0; flags <= RS_TOPK_INCLUDE_SEEN; flags++) {
+            size_t k = ks[kk];
+            ck_assert_int_eq(rs_topk_batch(m, users, nq, k, flags, bids, bsc, counts), RS_FALLBACK);
+            for (size_t q = 0; q < nq; q++) {
+                int64_t ids[37];
+                float sc[37];
+                size_t n;
+                rs_status st = rs_topk(m, users[q], k, flags, NULL, 0, NULL, 0, ids, sc, &n);
+                ck_assert(st == RS_OK || st == RS_FALLBACK);
+                ck_assert_uint_eq(counts[q], n);
+                for (size_t r = 0; r < n; r++) {
+                    ck_assert_int_eq(bids[q * k + r], ids[r]);
+                    ck_assert_float_eq(bsc[q * k + r], sc[r]);
+                }
+            }
+        }
+    }
+    /* only known users: RS_OK */
+    ck_assert_int_eq(rs_topk_batch(m, users, 5, 10, 0, bids, NULL, counts), RS_OK);
+    free(users);
+    free(bids);
+    free(bsc);
+    free(counts);
+    rs_model_free(m);
+}
+END_TEST
+
+/* The same model with non-collaborative ops exercises the per-item predict()
+ * path, which must rank exactly like the sgemv path. */
+START_TEST(test_topk_generic_scorer_path)
+{
+    static rs__scorer_ops ops;
+    ops = rs__collaborative_ops;
+    ops.kind = RS_SCORER_HYBRID;
+    rs_model *a = fx_model(70, 300, 8, 4, 1, 10);
+    rs_model *b = fx_model(70, 300, 8, 4, 1, 10);
+    b->ops = &ops;
+    int64_t ia[30], ib[30], users[70];
+    float sa[30], sb[30];
+    size_t na, nb;
+    for (size_t u = 0; u < 70; u++) {
+        users[u] = FX_USER_ID(u);
+        ck_assert_int_eq(rs_topk(a, users[u], 30, 0, NULL, 0, NULL, 0, ia, sa, &na), RS_OK);
+        ck_assert_int_eq(rs_topk(b, users[u], 30, 0, NULL, 0, NULL, 0, ib, sb, &nb), RS_OK);
+        ck_assert_uint_eq(na, nb);
+        for (size_t r = 0; r < na; r++) {
+            ck_assert_int_eq(ia[r], ib[r]);
+            ck_assert_float_eq(sa[r], sb[r]);
+        }
+    }
+    static int64_t bi[70 * 5];
+    static float bs[70 * 5];
+    size_t counts[70];
+    ck_assert_int_eq(rs_topk_batch(b, users, 70, 5, 0, bi, bs, counts), RS_OK);
+    for (size_t u = 0; u < 70; u++) {
+        ck_assert_int_eq(rs_topk(a, users[u], 5, 0, NULL, 0, NULL, 0, ia, sa, &na), RS_OK);
+        ck_assert_uint_eq(counts[u], na);
+        for (size_t r = 0; r < na; r++)
+            ck_assert_int_eq(bi[u * 5 + r], ia[r]);
+    }
+    rs_model_free(a);
+    rs_model_free(b);
+}
+END_TEST
+
+/* Scratch memory comes from the model's allocator, is released before
+ * return, and an allocation failure is reported as RS_ERR_NOMEM with no
+ * output and nothing leaked. */
+START_TEST(test_topk_scratch_from_model_allocator)
+{
+    fx_alloc_state st = {0, 0, -1};
+    rs_model *m = fx_model_alloc(70, 3000, 8, 6, 1, 5, fx_alloc, &st);
+    long long live = st.live;
+    long calls = st.calls;
+    int64_t ids[20], users[70], block[2] = {FX_ITEM_ID(3), FX_ITEM_ID(4)};
+    static int64_t bids[70 * 20];
+    float sc[20];
+    size_t n, counts[70];
+    for (size_t u = 0; u < 70; u++)
+        users[u] = FX_USER_ID(u);
+    ck_assert_int_eq(rs_topk(m, users[0], 20, 0, block, 2, NULL, 0, ids, sc, &n), RS_OK);
+    ck_assert_int_eq(rs_topk_batch(m, users, 70, 20, 0, bids, NULL, counts), RS_OK);
+    ck_assert_int_eq(rs_similar_items(m, FX_ITEM_ID(1), 20, ids, sc, &n), RS_OK);
+    ck_assert(st.calls > calls);
+    ck_assert_int_eq(st.live, live);
+
+    for (long budget = 0; budget < 4; budget++) {
+        st.calls = 0;
+        st.fail_after = budget;
+        rs_status r1 = rs_topk(m, users[1], 20, 0, block, 2, NULL, 0, ids, sc, &n);
+        ck_assert(r1 == RS_OK || r1 == RS_ERR_NOMEM);
+        if (r1 == RS_ERR_NOMEM)
+            ck_assert_uint_eq(n, 0);
+        st.calls = 0;
+        rs_status r2 = rs_topk_batch(m, users, 70, 20, 0, bids, NULL, counts);
+        ck_assert(r2 == RS_OK || r2 == RS_ERR_NOMEM);
+        if (r2 == RS_ERR_NOMEM)
+            for (size_t u = 0; u < 70; u++)
+                ck_assert_uint_eq(counts[u], 0);
+        st.calls = 0;
+        rs_status r3 = rs_similar_users(m, FX_USER_ID(2), 20, ids, sc, &n);
+        ck_assert(r3 == RS_OK || r3 == RS_ERR_NOMEM);
+        if (budget == 0) {
+            ck_assert_int_eq(r1, RS_ERR_NOMEM);
+            ck_assert_int_eq(r2, RS_ERR_NOMEM);
+            ck_assert_int_eq(r3, RS_ERR_NOMEM);
+        }
+        ck_assert_int_eq(st.live, live);
+    }
+    st.fail_after = -1;
+    rs_model_free(m);
+    ck_assert_int_eq(st.live, 0);
+}
+END_TEST
+
+/* Read-only calls leave the model (including its error message) untouched. */
+START_TEST(test_topk_does_not_modify_model)
+{
+    rs_model *m = fx_model(10, 100, 8, 8, 1, 10);
+    strcpy(m->err.msg, "sentinel");
+    rs_model before;
+    memcpy(&before, m, sizeof before);
+    const rs__block *Q = fx_block(m, RS__ROLE_ITEM_FACTORS);
+    size_t qbytes = Q->rows * Q->stride * sizeof(float);
+    float *qcopy = malloc(qbytes);
+    ck_assert_ptr_nonnull(qcopy);
+    memcpy(qcopy, Q->data, qbytes);
+    int64_t ids[10], users[2] = {FX_USER_ID(1), FX_UNKNOWN_ID};
+    int64_t bids[20];
+    float sc[20];
+    size_t n, counts[2];
+    rs_topk(m, FX_USER_ID(3), 10, 0, NULL, 0, NULL, 0, ids, sc, &n);
+    rs_topk(m, FX_UNKNOWN_ID, 10, 0, NULL, 0, NULL, 0, ids, sc, &n);
+    rs_topk(m, FX_USER_ID(3), 10, 0, NULL, 0, NULL, 3, ids, sc, &n);
+    rs_topk_batch(m, users, 2, 10, 0, bids, sc, counts);
+    rs_similar_items(m, FX_ITEM_ID(5), 10, ids, sc, &n);
+    rs_similar_users(m, FX_UNKNOWN_ID, 10, ids, sc, &n);
+    ck_assert_int_eq(memcmp(&before, m, sizeof before), 0);
+    ck_assert_int_eq(memcmp(qcopy, Q->data, qbytes), 0);
+    ck_assert_str_eq(rs_model_last_error(m), "sentinel");
+    free(qcopy);
+    rs_model_free(m);
+}
+END_TEST
+
+/* ---- similarity ---- */
+
+static double ref_cos(const rs__block *b, size_t r, size_t q)
+{
+    double d = 0, nr = 0, nq = 0;
+    for (size_t c = 0; c < b->cols; c++) {
+        double x = b->data[r * b->stride + c], y = b->data[q * b->stride + c];
+        d += x * y;
+        nr += x * x;
+        nq += y * y;
+    }
+    return nr > 0 && nq > 0 ? d / (sqrt(nr) * sqrt(nq)) : 0.0;
+}
+
+static void check_similar(rs_model *m, int users, size_t k)
+{
+    const rs__block *b = fx_block(m, users ? RS__ROLE_USER_FACTORS : RS__ROLE_ITEM_FACTORS);
+    size_t n_rows = users ? m->w.n_users : m->w.n_items;
+    int64_t *ids = malloc((k + 1) * sizeof *ids);
+    float *sc = malloc((k + 1) * sizeof *sc);
+    fx_ranked *ref = malloc(n_rows * sizeof *ref);
+    ck_assert(ids && sc && ref);
+    for (size_t q = 0; q < n_rows; q++) {
+        int64_t qid = users ? FX_USER_ID(q) : FX_ITEM_ID(q);
+        size_t n, nr = 0;
+        rs_status st = users ? rs_similar_users(m, qid, k, ids, sc, &n)
+                             : rs_similar_items(m, qid, k, ids, sc, &n);
+        ck_assert_int_eq(st, RS_OK);
+        for (size_t r = 0; r < n_rows; r++) {
+            if (r == q)
+                continue;
+            ref[nr].score = ref_cos(b, r, q);
+            ref[nr].id = users ? FX_USER_ID(r) : FX_ITEM_ID(r);
+            nr++;
+        }
+        qsort(ref, nr, sizeof *ref, fx_ranked_cmp);
+        size_t want = nr < k ? nr : k;
+        ck_assert_uint_eq(n, want);
+        for (size_t r = 0; r < n; r++) {
+            ck_assert_int_ne(ids[r], qid);
+            ck_assert_double_eq_tol((double)sc[r], ref[r].score, 1e-5);
+            ck_assert(sc[r] >= -1.0f && sc[r] <= 1.0f);
+            if (r > 0)
+                ck_assert(sc[r - 1] >= sc[r]);
+            /* the id must be one whose reference cosine matches */
+            int32_t idx = rs__idmap_find(users ? &m->users : &m->items, ids[r]);
+            ck_assert_int_ge(idx, 0);
+            ck_assert_double_eq_tol((double)sc[r], ref_cos(b, (size_t)idx, q), 1e-5);
+        }
+    }
+    free(ids);
+    free(sc);
+    free(ref);
+}
+
+START_TEST(test_similar_items_and_users_match_bruteforce)
+{
+    for (uint64_t seed = 1; seed <= 6; seed++) {
+        uint64_t s = seed + 77;
+        rs_model *m = fx_model(fx_range(&s, 1, 40), fx_range(&s, 1, 120), fx_range(&s, 1, 33),
+                               seed, 0, 0);
+        size_t ks[] = {0, 1, 5, 200};
+        for (size_t kk = 0; kk < 4; kk++) {
+            check_similar(m, 0, ks[kk]);
+            check_similar(m, 1, ks[kk]);
+        }
+        rs_model_free(m);
+    }
+}
+END_TEST
+
+START_TEST(test_similar_zero_norm_rows_score_zero)
+{
+    rs_model *m = fx_model(3, 6, 4, 2, 1, 0);
+    rs__block *Q = fx_block(m, RS__ROLE_ITEM_FACTORS);
+    float rows[6][4] = {{1, 0, 0, 0}, {0, 0, 0, 0}, {2, 0, 0, 0}, {-1, 0, 0, 0}, {0, 1, 0, 0},
+                        {1, 1, 0, 0}};
+    for (size_t i = 0; i < 6; i++)
+        memcpy(Q->data + i * Q->stride, rows[i], sizeof rows[i]);
+    int64_t ids[6];
+    float sc[6];
+    size_t n;
+    ck_assert_int_eq(rs_similar_items(m, FX_ITEM_ID(0), 10, ids, sc, &n), RS_OK);
+    ck_assert_uint_eq(n, 5);
+    ck_assert_int_eq(ids[0], FX_ITEM_ID(2));
+    ck_assert_float_eq_tol(sc[0], 1.0f, 1e-6f);
+    ck_assert_int_eq(ids[1], FX_ITEM_ID(5));
+    ck_assert_float_eq_tol(sc[1], (float)(1.0 / sqrt(2.0)), 1e-6f);
+    /* items 4 and 1 both score 0: the smaller id (item 4) first */
+    ck_assert_int_eq(ids[2], FX_ITEM_ID(4));
+    ck_assert_float_eq(sc[2], 0.0f);
+    ck_assert_int_eq(ids[3], FX_ITEM_ID(1));
+    ck_assert_float_eq(sc[3], 0.0f);
+    ck_assert_int_eq(ids[4], FX_ITEM_ID(3));
+    ck_assert_float_eq_tol(sc[4], -1.0f, 1e-6f);
+    /* a zero-norm query is similar to nothing */
+    ck_assert_int_eq(rs_similar_items(m, FX_ITEM_ID(1), 10, ids, sc, &n), RS_OK);
+    ck_assert_uint_eq(n, 5);
+    for (size_t r = 0; r < n; r++)
+        ck_assert_float_eq(sc[r], 0.0f);
+    ck_assert_int_lt(ids[0], ids[1]);
+    rs_model_free(m);
+}
+END_TEST
+
+START_TEST(test_similar_unknown_and_single)
+{
+    rs_model *m = fx_model(1, 4, 4, 2, 1, 0);
+    int64_t ids[4];
+    float sc[4];
+    size_t n = 3;
+    ck_assert_int_eq(rs_similar_items(m, FX_UNKNOWN_ID, 3, ids, sc, &n), RS_ERR_UNKNOWN_ID);
+    ck_assert_uint_eq(n, 0);
+    n = 3;
+    ck_assert_int_eq(rs_similar_users(m, FX_UNKNOWN_ID, 3, ids, sc, &n), RS_ERR_UNKNOWN_ID);
+    ck_assert_uint_eq(n, 0);
+    /* one user: nobody else to compare with */
+    ck_assert_int_eq(rs_similar_users(m, FX_USER_ID(0), 3, ids, sc, &n), RS_OK);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(rs_similar_items(m, FX_ITEM_ID(2), 3, ids, NULL, &n), RS_OK);
+    ck_assert_uint_eq(n, 3);
+    rs_model_free(m);
+}
+END_TEST
+
+/* ---- BLAS seam ---- */
+
+static void naive_gemv(size_t rows, size_t cols, float alpha, const float *a, size_t lda,
+                       const float *x, float beta, float *y)
+{
+    for (size_t r = 0; r < rows; r++) {
+        double s = 0;
+        for (size_t c = 0; c < cols; c++)
+            s += (double)a[r * lda + c] * x[c];
+        y[r] = (float)(alpha * s + (beta == 0.0f ? 0.0 : beta * (double)y[r]));
+    }
+}
+
+START_TEST(test_blas_kernels_match_naive)
+{
+    uint64_t s = 12345;
+    for (int trial = 0; trial < 60; trial++) {
+        size_t rows = fx_range(&s, 0, 37), cols = fx_range(&s, 0, 41), lda = cols + fx_range(&s, 0, 5);
+        size_t n = fx_range(&s, 0, 300), ldb = lda, ldc = n + fx_range(&s, 0, 3);
+        float alpha = trial % 3 == 0 ? 1.0f : fx_value(&s, 0);
+        float beta = trial % 4 == 0 ? 0.0f : fx_value(&s, 0);
+        float *a = malloc((rows * lda + 1) * sizeof *a), *b = malloc((n * ldb + 1) * sizeof *b);
+        float *x = malloc((cols + 1) * sizeof *x);
+        float *y0 = malloc((rows + 1) * sizeof *y0), *y1 = malloc((rows + 1) * sizeof *y1);
+        float *y2 = malloc((rows + 1) * sizeof *y2);
+        float *c0 = malloc((rows * ldc + 1) * sizeof *c0), *c1 = malloc((rows * ldc + 1) * sizeof *c1);
+        float *c2 = malloc((rows * ldc + 1) * sizeof *c2);
+        ck_assert(a && b && x && y0 && y1 && y2 && c0 && c1 && c2);
+        for (size_t t = 0; t < rows * lda; t++)
+            a[t] = fx_value(&s, 0);
+        for (size_t t = 0; t < n * ldb; t++)
+            b[t] = fx_value(&s, 0);
+        for (size_t t = 0; t < cols; t++)
+            x[t] = fx_value(&s, 0);
+        for (size_t r = 0; r < rows; r++) {
+            /* with beta == 0 the old contents must be ignored, NaN included */
+            y0[r] = y1[r] = y2[r] = beta == 0.0f ? NAN : fx_value(&s, 0);
+        }
+        for (size_t t = 0; t < rows * ldc; t++)
+            c0[t] = c1[t] = c2[t] = beta == 0.0f ? NAN : fx_value(&s, 0);
+
+        naive_gemv(rows, cols, alpha, a, lda, x, beta, y0);
+        rs__blas_sgemv_portable(rows, cols, alpha, a, lda, x, beta, y1);
+        rs__blas_sgemv(rows, cols, alpha, a, lda, x, beta, y2);
+        for (size_t r = 0; r < rows; r++) {
+            ck_assert_float_eq_tol(y1[r], y0[r], 1e-4f);
+            ck_assert_float_eq_tol(y2[r], y0[r], 1e-4f);
+        }
+        /* C = A B^T: row j of B against row i of A */
+        for (size_t i = 0; i < rows; i++)
+            naive_gemv(n, cols, alpha, b, ldb, a + i * lda, beta, c0 + i * ldc);
+        rs__blas_sgemm_nt_portable(rows, n, cols, alpha, a, lda, b, ldb, beta, c1, ldc);
+        rs__blas_sgemm_nt(rows, n, cols, alpha, a, lda, b, ldb, beta, c2, ldc);
+        for (size_t i = 0; i < rows; i++)
+            for (size_t j = 0; j < n; j++) {
+                ck_assert_float_eq_tol(c1[i * ldc + j], c0[i * ldc + j], 1e-4f);
+                ck_assert_float_eq_tol(c2[i * ldc + j], c0[i * ldc + j], 1e-4f);
+            }
+        free(a);
+        free(b);
+        free(x);
+        free(y0);
+        free(y1);
+        free(y2);
+        free(c0);
+        free(c1);
+        free(c2);
+    }
+}
+END_TEST
+
+static Suite *topk_suite(void)
+{
+    Suite *s = suite_create("check_unit_topk");
+    TCase *tc = tcase_create("topk");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_topk_matches_bruteforce_exact);
+    tcase_add_test(tc, test_topk_matches_bruteforce_float);
+    tcase_add_test(tc, test_topk_count_is_min_k_eligible);
+    tcase_add_test(tc, test_topk_excludes_seen_items);
+    tcase_add_test(tc, test_topk_block_and_allow_lists);
+    tcase_add_test(tc, test_topk_empty_allow_list_gives_nothing);
+    tcase_add_test(tc, test_topk_ties_by_smaller_id);
+    tcase_add_test(tc, test_topk_unknown_user_falls_back_to_item_bias);
+    tcase_add_test(tc, test_topk_cold_start_error);
+    tcase_add_test(tc, test_topk_unfitted_is_state_error);
+    tcase_add_test(tc, test_topk_invalid_args);
+    tcase_add_test(tc, test_topk_batch_equals_single);
+    tcase_add_test(tc, test_topk_generic_scorer_path);
+    tcase_add_test(tc, test_topk_scratch_from_model_allocator);
+    tcase_add_test(tc, test_topk_does_not_modify_model);
+    suite_add_tcase(s, tc);
+    TCase *ts = tcase_create("similar");
+    tcase_set_timeout(ts, 60);
+    tcase_add_test(ts, test_similar_items_and_users_match_bruteforce);
+    tcase_add_test(ts, test_similar_zero_norm_rows_score_zero);
+    tcase_add_test(ts, test_similar_unknown_and_single);
+    suite_add_tcase(s, ts);
+    TCase *tb = tcase_create("blas");
+    tcase_add_test(tb, test_blas_kernels_match_naive);
+    suite_add_tcase(s, tb);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(topk_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
