@@ -20,6 +20,8 @@
 #include <string.h>
 
 #define TOPK 10
+#define FACTORS 16
+#define EPOCHS 200
 
 /* Print what failed and why; returns 0 so call sites read `if (!ok(...)) goto out;`. */
 static int ok(rs_status st, const char *what, const char *detail)
@@ -33,10 +35,11 @@ static int ok(rs_status st, const char *what, const char *detail)
     return 0;
 }
 
+/* Progress callback: one line every 10 epochs (rs_fit calls it after each). */
 static int32_t print_epoch(void *ud, const double *stats, size_t n_stats)
 {
     (void)ud;
-    if (n_stats > RS_STAT_VALID_RMSE)
+    if (n_stats > RS_STAT_VALID_RMSE && fmod(stats[RS_STAT_EPOCH], 10.0) == 0.0)
         printf("  epoch %3.0f  train RMSE %.4f  validation RMSE %.4f\n", stats[RS_STAT_EPOCH],
                stats[RS_STAT_TRAIN_RMSE], stats[RS_STAT_VALID_RMSE]);
     return 0;
@@ -162,8 +165,8 @@ int main(int argc, char **argv)
     /* 3. model */
     if (!ok(rs_model_new(&model, RS_SCORER_COLLABORATIVE, NULL, NULL), "rs_model_new", NULL))
         goto out;
-    if (!ok(rs_model_set_int(model, RS_PARAM_FACTORS, 16), "set factors", rs_model_last_error(model)) ||
-        !ok(rs_model_set_int(model, RS_PARAM_EPOCHS, 60), "set epochs", rs_model_last_error(model)) ||
+    if (!ok(rs_model_set_int(model, RS_PARAM_FACTORS, FACTORS), "set factors", rs_model_last_error(model)) ||
+        !ok(rs_model_set_int(model, RS_PARAM_EPOCHS, EPOCHS), "set epochs", rs_model_last_error(model)) ||
         !ok(rs_model_set_int(model, RS_PARAM_PATIENCE, 5), "set patience", rs_model_last_error(model)) ||
         !ok(rs_model_set_double(model, RS_PARAM_LEARNING_RATE, 0.02), "set learning rate",
             rs_model_last_error(model)) ||
@@ -171,13 +174,21 @@ int main(int argc, char **argv)
             rs_model_last_error(model)) ||
         !ok(rs_model_set_progress_callback(model, print_epoch, NULL), "set progress callback", NULL))
         goto out;
-    printf("fitting a collaborative model (16 factors, SGD, early stopping on validation):\n");
+    printf("fitting a collaborative model (%d factors, SGD, at most %d epochs, early stopping "
+           "on validation):\n", FACTORS, EPOCHS);
     if (!ok(rs_fit(model, train, valid), "rs_fit", rs_model_last_error(model)))
         goto out;
+    size_t n_epochs = rs_model_num_epoch_stats(model);
+    double last[RS_STAT_COUNT_V0_1];
+    size_t n_last = 0;
+    if (n_epochs > 0 && rs_model_epoch_stats(model, n_epochs - 1, last, RS_STAT_COUNT_V0_1,
+                                             &n_last) == RS_OK && n_last > RS_STAT_SECONDS)
+        printf("  stopped after %zu epochs (%.2f s); validation RMSE of the last epoch %.4f\n",
+               n_epochs, last[RS_STAT_SECONDS], last[RS_STAT_VALID_RMSE]);
 
     /* 4. results */
-    double rmse, base;
-    size_t n_fallback;
+    double rmse = 0.0, base = 0.0;
+    size_t n_fallback = 0;
     if (!ok(test_rmse(model, test, &rmse, &base, mean_rating(train), &n_fallback), "scoring the test set",
             NULL))
         goto out;

@@ -256,6 +256,10 @@ static size_t write_ratings(const char *dir, double *sse_noise)
     size_t total = 0;
     uint32_t ts = 978300000u;
     *sse_noise = 0.0;
+    /* librecsgd's loaders skip '#' lines, so the file can say what it is. */
+    fprintf(f, "# librecsgd sample ratings (tools/gen_sample.c): user item rating timestamp\n"
+               "# rank %d, noise std %.2f before clipping to [1, 5]; see data/sample/README.md\n",
+            RANK, NOISE_STD);
     for (int u = 0; u < N_USERS; u++) {
         memset(seen, 0, sizeof seen);
         for (int n = 0; n < users[u].n_ratings; n++) {
@@ -288,6 +292,7 @@ static size_t write_ratings(const char *dir, double *sse_noise)
 static void write_user_features(const char *dir)
 {
     FILE *f = open_out(dir, "user_features.txt");
+    fprintf(f, "# librecsgd sample user features (tools/gen_sample.c): id name[:value] ...\n");
     for (int u = 0; u < N_USERS; u++) {
         const user *x = &users[u];
         fprintf(f, "%d %s %s %s tenure_years:", u + 1, AGES[x->age], GENDERS[x->gender],
@@ -301,6 +306,7 @@ static void write_user_features(const char *dir)
 static void write_item_features(const char *dir)
 {
     FILE *f = open_out(dir, "item_features.txt");
+    fprintf(f, "# librecsgd sample item features (tools/gen_sample.c): id name[:value] ...\n");
     for (int i = 0; i < N_ITEMS; i++) {
         const item *x = &items[i];
         fprintf(f, "%d", i + 1);
