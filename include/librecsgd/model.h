@@ -94,7 +94,9 @@ enum {
     RS_STAT_LEARNING_RATE  = 6, /* base learning rate in force during the epoch */
     RS_STAT_SECONDS        = 7, /* wall-clock seconds since rs_fit started */
     RS_STAT_DIVERGED       = 8, /* 1 if this epoch diverged and was rolled back, else 0 */
-    RS_STAT_COUNT_V0_1     = 9  /* number of entries filled by version 0.1 */
+    RS_STAT_FACTOR_GRAD_NORM_MEAN = 9, /* mean L2 norm of the factor rows' part of the gradient
+                                          (biases left out): 0 means the factors cannot learn */
+    RS_STAT_COUNT_V0_1     = 10 /* number of entries filled by version 0.1 */
 };
 
 /* rs_topk flags. */

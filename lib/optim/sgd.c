@@ -268,6 +268,7 @@ static void merge_stats(const fit_run *fr, rs__train_stats *out)
         out->sq_err += s->sq_err;
         out->sum_w += s->sum_w;
         out->gnorm_sum += s->gnorm_sum;
+        out->fnorm_sum += s->fnorm_sum;
         if (s->gnorm_max > out->gnorm_max)
             out->gnorm_max = s->gnorm_max;
         out->n_updates += s->n_updates;
@@ -329,6 +330,7 @@ static rs_status train_epochs(fit_run *fr, rs__pool *pool, rs__epoch_plan *plan,
         row[RS_STAT_TRAIN_RMSE] = isfinite(train_rmse) ? train_rmse : INFINITY;
         row[RS_STAT_GRAD_NORM_MEAN] = s.n_updates ? s.gnorm_sum / (double)s.n_updates : 0.0;
         row[RS_STAT_GRAD_NORM_MAX] = s.gnorm_max;
+        row[RS_STAT_FACTOR_GRAD_NORM_MEAN] = s.n_updates ? s.fnorm_sum / (double)s.n_updates : 0.0;
         row[RS_STAT_CLIP_SHARE] = s.n_rows ? (double)s.n_clipped / (double)s.n_rows : 0.0;
         row[RS_STAT_LEARNING_RATE] = lr;
         row[RS_STAT_DIVERGED] = diverged ? 1.0 : 0.0;

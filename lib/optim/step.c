@@ -23,7 +23,7 @@ void rs__train_chunk_generic(rs__train_ctx *c, const rs__chunk *ch)
         size_t nt = c->ops->pred_grad(w, u, i, c->touches, c->max_touches, c->scratch,
                                       c->scratch_floats);
         float g = -wt * e;
-        float norm2 = 0.0f;
+        float norm2 = 0.0f, fnorm2 = 0.0f;
         /* Every touch's gradient is taken before any row moves (pred_grad
          * copied what it needs into scratch), so the step is simultaneous. */
         for (size_t t = 0; t < nt; t++) {
@@ -38,12 +38,15 @@ void rs__train_chunk_generic(rs__train_ctx *c, const rs__chunk *ch)
                 rn2 += gb[f] * gb[f];
             }
             norm2 += rn2;
+            if (tc->n > 1)
+                fnorm2 += rn2;
             c->st.n_rows++;
             c->st.n_clipped += (uint64_t)rs__clip_apply(&c->clip, gb, tc->n, rn2);
             rs__update_row(c, tc->block, tc->row, b->stride, theta, gb, tc->n);
         }
         float gn = sqrtf(norm2);
         c->st.gnorm_sum += gn;
+        c->st.fnorm_sum += sqrtf(fnorm2);
         if (gn > c->st.gnorm_max)
             c->st.gnorm_max = gn;
         c->st.n_updates++;

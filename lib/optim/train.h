@@ -36,6 +36,7 @@ typedef struct rs__train_stats {
     double sum_w;     /* sum of w */
     double gnorm_sum; /* sum of per-rating gradient norms */
     double gnorm_max;
+    double fnorm_sum; /* sum of per-rating norms of the factor rows' gradient */
     uint64_t n_updates;   /* ratings processed */
     uint64_t n_rows;      /* parameter rows updated */
     uint64_t n_clipped;   /* rows the clip policy changed */

@@ -67,6 +67,7 @@ mf_chunk_body(rs__train_ctx *c, const rs__chunk *ch, int32_t clip_kind)
         ib[i] -= lr * gbi;
         const v8f gv = {g, g, g, g, g, g, g, g}, l2v = {l2f, l2f, l2f, l2f, l2f, l2f, l2f, l2f};
         const v8f lrv = {lr, lr, lr, lr, lr, lr, lr, lr};
+        float fnorm2;
         if (clip_kind == RS_CLIP_NORM) {
             /* The norm of each row's gradient is needed before either row moves. */
             v8f np = {0}, nq = {0};
@@ -76,7 +77,7 @@ mf_chunk_body(rs__train_ctx *c, const rs__chunk *ch, int32_t clip_kind)
                 nq += gq * gq;
             }
             float np2 = hsum8(&np), nq2 = hsum8(&nq);
-            norm2 += np2 + nq2;
+            fnorm2 = np2 + nq2;
             float sp = 1.0f, sq = 1.0f;
             if (np2 > cc * cc) {
                 sp = cc / sqrtf(np2);
@@ -111,7 +112,7 @@ mf_chunk_body(rs__train_ctx *c, const rs__chunk *ch, int32_t clip_kind)
                 p[v] = pv - lrv * gp;
                 q[v] = qv - lrv * gq;
             }
-            norm2 += hsum8(&nacc);
+            fnorm2 = hsum8(&nacc);
             st.n_clipped += (uint64_t)(cp + cq);
         } else {
             v8f nacc = {0};
@@ -122,10 +123,11 @@ mf_chunk_body(rs__train_ctx *c, const rs__chunk *ch, int32_t clip_kind)
                 p[v] = pv - lrv * gp;
                 q[v] = qv - lrv * gq;
             }
-            norm2 += hsum8(&nacc);
+            fnorm2 = hsum8(&nacc);
         }
         st.n_rows += 4;
-        float gn = sqrtf(norm2);
+        st.fnorm_sum += sqrtf(fnorm2);
+        float gn = sqrtf(norm2 + fnorm2);
         st.gnorm_sum += gn;
         if (gn > st.gnorm_max)
             st.gnorm_max = gn;

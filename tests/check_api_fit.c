@@ -1,0 +1,574 @@
+/* librecsgd tests. SPDX-License-Identifier: BSD-2-Clause
+ * check_api_fit.c: rs_fit through the public API only - accuracy on
+ * synthetic low-rank data, determinism, the divergence guard, gradient
+ * health statistics, callbacks, early stopping and failure atomicity.
+ * Every test runs for each scorer built into the library. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <librecsgd/recsgd.h>
+#include "synth.h"
+
+#define NOISE 0.1
+#define GOOD_LR 0.03 /* converges on this data; GOOD_LR * 10 explodes */
+
+static const int32_t SCORERS[] = {RS_SCORER_COLLABORATIVE, RS_SCORER_CONTENT, RS_SCORER_HYBRID};
+#define N_SCORERS ((int)(sizeof SCORERS / sizeof SCORERS[0]))
+
+static rs_dataset *train_ds, *test_ds;
+
+static void make_data(void)
+{
+    ck_assert_int_eq(rs_dataset_new(&train_ds, NULL, NULL), RS_OK);
+    ck_assert_int_eq(rs_dataset_new(&test_ds, NULL, NULL), RS_OK);
+    ck_assert_uint_gt(synth_make(train_ds, test_ds, 300, 200, 4, 0.5, NOISE, 0.1, 7), 20000);
+}
+
+static void free_data(void)
+{
+    rs_dataset_free(train_ds);
+    rs_dataset_free(test_ds);
+    train_ds = test_ds = NULL;
+}
+
+/* A model of the scorer for loop index _i, or NULL when that scorer is not built. */
+static rs_model *new_model(int idx)
+{
+    rs_model *m = NULL;
+    rs_status st = rs_model_new(&m, SCORERS[idx], NULL, NULL);
+    if (st == RS_ERR_NOT_BUILT || st == RS_ERR_INVALID_ARG)
+        return NULL;
+    ck_assert_int_eq(st, RS_OK);
+    return m;
+}
+
+static void set_good_params(rs_model *m)
+{
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_FACTORS, 8), RS_OK);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 120), RS_OK);
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_LEARNING_RATE, GOOD_LR), RS_OK);
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_L2_FACTORS, 0.01), RS_OK);
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_L2_BIAS, 0.001), RS_OK);
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_TOLERANCE, 0.0), RS_OK);
+}
+
+static int model_is_finite(const rs_model *m)
+{
+    size_t n = rs_dataset_num_ratings(test_ds);
+    for (size_t j = 0; j < n; j++) {
+        int64_t u, i;
+        float y;
+        rs_dataset_get_rating(test_ds, j, &u, &i, NULL, NULL);
+        rs_status st = rs_predict(m, u, i, &y);
+        if ((st != RS_OK && st != RS_FALLBACK) || !isfinite(y))
+            return 0;
+        float f[64];
+        size_t nf = 0;
+        if (rs_model_copy_user_factors(m, u, f, 64, &nf) == RS_OK)
+            for (size_t k = 0; k < nf && k < 64; k++)
+                if (!isfinite(f[k]))
+                    return 0;
+    }
+    return 1;
+}
+
+START_TEST(test_fit_recovers_low_rank_structure)
+{
+    rs_model *m = new_model(_i);
+    if (!m)
+        return;
+    set_good_params(m);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
+    double rmse = synth_rmse(m, test_ds);
+    ck_assert_msg(rmse <= 1.10 * NOISE, "scorer %d: test RMSE %.4f > 1.1 x noise %.3f",
+                  (int)SCORERS[_i], rmse, NOISE);
+    ck_assert_uint_eq(rs_model_num_users(m), rs_dataset_num_users(train_ds));
+    ck_assert_uint_eq(rs_model_num_items(m), rs_dataset_num_items(train_ds));
+    rs_model_free(m);
+}
+END_TEST
+
+static void fit_and_dump(int idx, int64_t threads, float *out, size_t n_out)
+{
+    rs_model *m = new_model(idx);
+    set_good_params(m);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 10), RS_OK);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_THREADS, threads), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
+    size_t n = rs_dataset_num_ratings(test_ds);
+    ck_assert_uint_ge(n, n_out);
+    for (size_t j = 0; j < n_out; j++) {
+        int64_t u, i;
+        rs_dataset_get_rating(test_ds, j, &u, &i, NULL, NULL);
+        rs_status st = rs_predict(m, u, i, &out[j]);
+        ck_assert(st == RS_OK || st == RS_FALLBACK);
+    }
+    rs_model_free(m);
+}
+
+START_TEST(test_fit_same_seed_is_bit_identical)
+{
+    rs_model *probe = new_model(_i);
+    if (!probe)
+        return;
+    rs_model_free(probe);
+    enum { N = 500 };
+    static float a[N], b[N];
+    int64_t max_threads = (rs_build_features() & RS_FEATURE_THREADS) ? 2 : 1;
+    for (int64_t t = 1; t <= max_threads; t++) {
+        fit_and_dump(_i, t, a, N);
+        fit_and_dump(_i, t, b, N);
+        ck_assert_msg(memcmp(a, b, sizeof a) == 0, "threads=%d: two runs differ", (int)t);
+    }
+}
+END_TEST
+
+START_TEST(test_fit_threads_reach_same_accuracy)
+{
+    if (!(rs_build_features() & RS_FEATURE_THREADS))
+        return;
+    rs_model *m = new_model(_i);
+    if (!m)
+        return;
+    set_good_params(m);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_THREADS, 2), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
+    ck_assert_double_le(synth_rmse(m, test_ds), 1.10 * NOISE);
+    rs_model_free(m);
+}
+END_TEST
+
+/* The learning rate at which set_good_params converges, times 10, makes
+ * plain SGD explode (from an initialisation of 0.5, at which GOOD_LR still
+ * converges): the guard must report it and leave the last good epoch. */
+static rs_model *exploding_model(int idx)
+{
+    rs_model *m = new_model(idx);
+    if (!m)
+        return NULL;
+    set_good_params(m);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 30), RS_OK);
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_LEARNING_RATE, 10 * GOOD_LR), RS_OK);
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_INIT_SCALE, 0.5), RS_OK);
+    return m;
+}
+
+START_TEST(test_fit_exploding_gradients_detected_and_restored)
+{
+    rs_model *m = exploding_model(_i);
+    if (!m)
+        return;
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_ERR_NUMERIC);
+    ck_assert_ptr_nonnull(strstr(rs_model_last_error(m), "diverged"));
+    ck_assert(model_is_finite(m));
+    size_t ne = rs_model_num_epoch_stats(m);
+    ck_assert_uint_ge(ne, 1);
+    double s[RS_STAT_COUNT_V0_1];
+    size_t n;
+    ck_assert_int_eq(rs_model_epoch_stats(m, ne - 1, s, RS_STAT_COUNT_V0_1, &n), RS_OK);
+    ck_assert_uint_eq(n, RS_STAT_COUNT_V0_1);
+    ck_assert_double_eq(s[RS_STAT_DIVERGED], 1.0);
+    rs_model_free(m);
+}
+END_TEST
+
+START_TEST(test_fit_exploding_run_converges_with_norm_clipping)
+{
+    rs_model *m = exploding_model(_i);
+    if (!m)
+        return;
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_CLIP, RS_CLIP_NORM), RS_OK);
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_CLIP_THRESHOLD, 0.5), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
+    ck_assert(model_is_finite(m));
+    double s[RS_STAT_COUNT_V0_1];
+    size_t n, ne = rs_model_num_epoch_stats(m);
+    ck_assert_int_eq(rs_model_epoch_stats(m, 0, s, RS_STAT_COUNT_V0_1, &n), RS_OK);
+    ck_assert_double_gt(s[RS_STAT_CLIP_SHARE], 0.0);
+    for (size_t e = 0; e < ne; e++) {
+        ck_assert_int_eq(rs_model_epoch_stats(m, e, s, RS_STAT_COUNT_V0_1, &n), RS_OK);
+        ck_assert_double_eq(s[RS_STAT_DIVERGED], 0.0);
+    }
+    ck_assert_double_lt(synth_rmse(m, test_ds), 0.5);
+    rs_model_free(m);
+}
+END_TEST
+
+START_TEST(test_fit_halving_learning_rate_recovers)
+{
+    rs_model *m = exploding_model(_i);
+    if (!m)
+        return;
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_ON_DIVERGENCE, RS_DIVERGENCE_HALVE_LR), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
+    ck_assert(model_is_finite(m));
+    double first[RS_STAT_COUNT_V0_1], last[RS_STAT_COUNT_V0_1];
+    size_t n, ne = rs_model_num_epoch_stats(m);
+    rs_model_epoch_stats(m, 0, first, RS_STAT_COUNT_V0_1, &n);
+    rs_model_epoch_stats(m, ne - 1, last, RS_STAT_COUNT_V0_1, &n);
+    ck_assert_double_lt(last[RS_STAT_LEARNING_RATE], first[RS_STAT_LEARNING_RATE]);
+    ck_assert_double_lt(synth_rmse(m, test_ds), 0.5);
+    rs_model_free(m);
+}
+END_TEST
+
+START_TEST(test_fit_zero_init_shows_vanishing_factor_gradient)
+{
+    rs_model *m = new_model(_i);
+    if (!m)
+        return;
+    set_good_params(m);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 5), RS_OK);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_INIT, RS_INIT_ZERO), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
+    double s[RS_STAT_COUNT_V0_1];
+    size_t n;
+    for (size_t e = 0; e < rs_model_num_epoch_stats(m); e++) {
+        ck_assert_int_eq(rs_model_epoch_stats(m, e, s, RS_STAT_COUNT_V0_1, &n), RS_OK);
+        ck_assert_double_eq(s[RS_STAT_FACTOR_GRAD_NORM_MEAN], 0.0); /* collapsed */
+        ck_assert_double_gt(s[RS_STAT_GRAD_NORM_MEAN], 0.0);        /* biases still learn */
+    }
+    rs_model_free(m);
+
+    /* The same run with scaled random initialisation has live factor gradients. */
+    m = new_model(_i);
+    set_good_params(m);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 5), RS_OK);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_INIT, RS_INIT_SCALED_NORMAL), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
+    ck_assert_int_eq(rs_model_epoch_stats(m, 0, s, RS_STAT_COUNT_V0_1, &n), RS_OK);
+    ck_assert_double_gt(s[RS_STAT_FACTOR_GRAD_NORM_MEAN], 1e-3);
+    rs_model_free(m);
+}
+END_TEST
+
+START_TEST(test_fit_tiny_learning_rate_stalls)
+{
+    rs_model *m = new_model(_i);
+    if (!m)
+        return;
+    set_good_params(m);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 5), RS_OK);
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_LEARNING_RATE, 1e-7), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
+    double a[RS_STAT_COUNT_V0_1], b[RS_STAT_COUNT_V0_1];
+    size_t n, ne = rs_model_num_epoch_stats(m);
+    ck_assert_uint_eq(ne, 5);
+    rs_model_epoch_stats(m, 0, a, RS_STAT_COUNT_V0_1, &n);
+    rs_model_epoch_stats(m, ne - 1, b, RS_STAT_COUNT_V0_1, &n);
+    /* The step (learning rate x gradient norm) has vanished and so has progress. */
+    ck_assert_double_lt(b[RS_STAT_LEARNING_RATE] * b[RS_STAT_GRAD_NORM_MEAN], 1e-6);
+    ck_assert_double_lt(fabs(a[RS_STAT_TRAIN_RMSE] - b[RS_STAT_TRAIN_RMSE]), 1e-3);
+    ck_assert_double_gt(b[RS_STAT_TRAIN_RMSE], 0.5);
+    rs_model_free(m);
+}
+END_TEST
+
+static int32_t stop_at_3(void *ud, const double *stats, size_t n)
+{
+    int *calls = ud;
+    (*calls)++;
+    ck_assert_uint_ge(n, RS_STAT_COUNT_V0_1);
+    ck_assert_double_eq(stats[RS_STAT_EPOCH], (double)*calls);
+    ck_assert(isfinite(stats[RS_STAT_TRAIN_RMSE]));
+    ck_assert(stats[RS_STAT_SECONDS] >= 0.0);
+    return stats[RS_STAT_EPOCH] >= 3.0;
+}
+
+START_TEST(test_fit_progress_callback_can_cancel)
+{
+    rs_model *m = new_model(_i);
+    if (!m)
+        return;
+    set_good_params(m);
+    int calls = 0;
+    ck_assert_int_eq(rs_model_set_progress_callback(m, stop_at_3, &calls), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_ERR_CANCELLED);
+    ck_assert_int_eq(calls, 3);
+    ck_assert_uint_eq(rs_model_num_epoch_stats(m), 3);
+    ck_assert(model_is_finite(m)); /* the last complete epoch is kept and usable */
+    rs_model_free(m);
+}
+END_TEST
+
+static int32_t reenter(void *ud, const double *stats, size_t n)
+{
+    (void)stats;
+    (void)n;
+    rs_model *m = ud;
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_FACTORS, 3), RS_ERR_MISUSE);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_ERR_MISUSE);
+    return 0;
+}
+
+START_TEST(test_fit_callback_reentry_is_misuse)
+{
+    rs_model *m = new_model(_i);
+    if (!m)
+        return;
+    set_good_params(m);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 2), RS_OK);
+    ck_assert_int_eq(rs_model_set_progress_callback(m, reenter, m), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
+    int64_t k;
+    rs_model_get_int(m, RS_PARAM_FACTORS, &k);
+    ck_assert_int_eq(k, 8);
+    rs_model_free(m);
+}
+END_TEST
+
+START_TEST(test_fit_early_stopping_keeps_best_validation_epoch)
+{
+    rs_model *m = new_model(_i);
+    if (!m)
+        return;
+    set_good_params(m);
+    /* Over-parameterised and barely regularised: validation error turns up. */
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_FACTORS, 48), RS_OK);
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_L2_FACTORS, 0.0), RS_OK);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_PATIENCE, 2), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, test_ds), RS_OK);
+    size_t ne = rs_model_num_epoch_stats(m), n;
+    double s[RS_STAT_COUNT_V0_1], best = INFINITY;
+    for (size_t e = 0; e < ne; e++) {
+        ck_assert_int_eq(rs_model_epoch_stats(m, e, s, RS_STAT_COUNT_V0_1, &n), RS_OK);
+        ck_assert(isfinite(s[RS_STAT_VALID_RMSE]));
+        if (s[RS_STAT_VALID_RMSE] < best)
+            best = s[RS_STAT_VALID_RMSE];
+    }
+    ck_assert_double_eq_tol(synth_rmse(m, test_ds), best, 1e-4);
+    rs_model_free(m);
+}
+END_TEST
+
+START_TEST(test_fit_every_learning_rate_policy_converges)
+{
+    static const int64_t policies[] = {RS_LR_CONSTANT, RS_LR_INVERSE_TIME, RS_LR_ADAGRAD, RS_LR_ADAM};
+    static const double rates[] = {GOOD_LR, GOOD_LR, 0.1, 0.01};
+    for (int p = 0; p < 4; p++) {
+        rs_model *m = new_model(_i);
+        if (!m)
+            return;
+        set_good_params(m);
+        ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 60), RS_OK);
+        ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_LR_POLICY, policies[p]), RS_OK);
+        ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_LEARNING_RATE, rates[p]), RS_OK);
+        ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_LR_DECAY, 0.01), RS_OK);
+        ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
+        double rmse = synth_rmse(m, test_ds);
+        ck_assert_msg(rmse < 0.2, "lr policy %d: RMSE %.4f", (int)policies[p], rmse);
+        rs_model_free(m);
+    }
+}
+END_TEST
+
+typedef struct init_probe {
+    int calls;
+    int blocks_seen;
+} init_probe;
+
+static int32_t counting_init(void *ud, int32_t block, float *v, size_t rows, size_t cols, uint64_t seed)
+{
+    init_probe *p = ud;
+    p->calls++;
+    p->blocks_seen |= 1 << block;
+    double s = 0.05;
+    return rs_init_normal(&s, block, v, rows, cols, seed); /* wrapping a built-in */
+}
+
+typedef struct clip_probe {
+    long calls;
+} clip_probe;
+
+static int32_t counting_clip(void *ud, float *g, size_t n)
+{
+    ((clip_probe *)ud)->calls++;
+    double c = 0.05;
+    return rs_clip_value(&c, g, n);
+}
+
+START_TEST(test_fit_custom_policies_are_called)
+{
+    rs_model *m = new_model(_i);
+    if (!m)
+        return;
+    set_good_params(m);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 3), RS_OK);
+    init_probe ip = {0, 0};
+    clip_probe cp = {0};
+    ck_assert_int_eq(rs_model_set_init_callback(m, counting_init, &ip), RS_OK);
+    ck_assert_int_eq(rs_model_set_clip_callback(m, counting_clip, &cp), RS_OK);
+    int64_t v;
+    rs_model_get_int(m, RS_PARAM_INIT, &v);
+    ck_assert_int_eq(v, RS_INIT_CUSTOM);
+    rs_model_get_int(m, RS_PARAM_CLIP, &v);
+    ck_assert_int_eq(v, RS_CLIP_CUSTOM);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
+    ck_assert_int_ge(ip.calls, 1);
+    ck_assert_int_gt(cp.calls, (long)rs_dataset_num_ratings(train_ds));
+    double s[RS_STAT_COUNT_V0_1];
+    size_t n;
+    rs_model_epoch_stats(m, 0, s, RS_STAT_COUNT_V0_1, &n);
+    ck_assert_double_gt(s[RS_STAT_CLIP_SHARE], 0.0);
+    rs_model_free(m);
+}
+END_TEST
+
+static int32_t failing_init(void *ud, int32_t block, float *v, size_t rows, size_t cols, uint64_t seed)
+{
+    (void)ud, (void)block, (void)v, (void)rows, (void)cols, (void)seed;
+    return 5;
+}
+
+static int32_t nan_init(void *ud, int32_t block, float *v, size_t rows, size_t cols, uint64_t seed)
+{
+    (void)ud, (void)block, (void)seed;
+    for (size_t k = 0; k < rows * cols; k++)
+        v[k] = NAN;
+    return 0;
+}
+
+START_TEST(test_fit_failure_keeps_previous_model)
+{
+    rs_model *m = new_model(_i);
+    if (!m)
+        return;
+    set_good_params(m);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 5), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
+    int64_t u, i;
+    rs_dataset_get_rating(test_ds, 0, &u, &i, NULL, NULL);
+    float before, after;
+    rs_predict(m, u, i, &before);
+
+    rs_dataset *empty;
+    ck_assert_int_eq(rs_dataset_new(&empty, NULL, NULL), RS_OK);
+    ck_assert_int_eq(rs_fit(m, empty, NULL), RS_ERR_EMPTY);
+    ck_assert_str_ne(rs_model_last_error(m), "");
+    ck_assert_int_eq(rs_fit(m, NULL, NULL), RS_ERR_INVALID_ARG);
+    ck_assert_int_eq(rs_fit(NULL, train_ds, NULL), RS_ERR_INVALID_ARG);
+    ck_assert_int_eq(rs_model_set_init_callback(m, failing_init, NULL), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_ERR_CANCELLED);
+    ck_assert_int_eq(rs_model_set_init_callback(m, nan_init, NULL), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_ERR_NUMERIC);
+    rs_predict(m, u, i, &after);
+    ck_assert_float_eq(before, after);
+    rs_dataset_free(empty);
+    rs_model_free(m);
+}
+END_TEST
+
+START_TEST(test_predict_before_fit_is_state_error)
+{
+    rs_model *m = new_model(_i);
+    if (!m)
+        return;
+    float y;
+    ck_assert_int_eq(rs_predict(m, 1, 1000000, &y), RS_ERR_STATE);
+    ck_assert_uint_eq(rs_model_num_users(m), 0);
+    ck_assert_uint_eq(rs_model_num_epoch_stats(m), 0);
+    rs_model_free(m);
+}
+END_TEST
+
+/* ---- allocator hook: counted, and failing at every allocation in turn ---- */
+typedef struct budget {
+    long calls;   /* allocations and resizes so far */
+    long live;    /* blocks not yet freed */
+    long fail_at; /* calls at and after this number fail; -1 never */
+} budget;
+
+static void *budget_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    budget *b = ud;
+    (void)osize;
+    if (nsize == 0) {
+        if (ptr)
+            b->live--;
+        free(ptr);
+        return NULL;
+    }
+    if (b->fail_at >= 0 && b->calls >= b->fail_at)
+        return NULL;
+    b->calls++;
+    void *p = realloc(ptr, nsize);
+    if (p && !ptr)
+        b->live++;
+    return p;
+}
+
+START_TEST(test_fit_out_of_memory_at_every_allocation)
+{
+    rs_dataset *small;
+    ck_assert_int_eq(rs_dataset_new(&small, NULL, NULL), RS_OK);
+    ck_assert_uint_gt(synth_make(small, NULL, 30, 20, 2, 0.5, NOISE, 0.0, 3), 100);
+    rs_model *m;
+    if (rs_model_new(&m, SCORERS[_i], NULL, NULL) != RS_OK) {
+        rs_dataset_free(small);
+        return;
+    }
+    rs_model_free(m);
+    budget ok = {0, 0, -1};
+    ck_assert_int_eq(rs_model_new(&m, SCORERS[_i], budget_alloc, &ok), RS_OK);
+    rs_model_set_int(m, RS_PARAM_EPOCHS, 2);
+    ck_assert_int_eq(rs_fit(m, small, small), RS_OK);
+    rs_model_free(m);
+    ck_assert_int_eq(ok.live, 0);
+    long total = ok.calls;
+    ck_assert_int_gt(total, 5);
+    for (long k = 0; k < total; k++) {
+        budget b = {0, 0, k};
+        rs_status st = rs_model_new(&m, SCORERS[_i], budget_alloc, &b);
+        if (st == RS_OK) {
+            rs_model_set_int(m, RS_PARAM_EPOCHS, 2);
+            st = rs_fit(m, small, small);
+            ck_assert_msg(st == RS_OK || st == RS_ERR_NOMEM, "fail_at %ld: status %d", k, (int)st);
+            if (st == RS_ERR_NOMEM)
+                ck_assert_int_eq(rs_model_num_users(m), 0); /* nothing half-fitted */
+            rs_model_free(m);
+        } else {
+            ck_assert_int_eq(st, RS_ERR_NOMEM);
+            ck_assert_ptr_null(m);
+        }
+        ck_assert_msg(b.live == 0, "fail_at %ld: %ld blocks leaked", k, b.live);
+    }
+    rs_dataset_free(small);
+}
+END_TEST
+
+static Suite *fit_suite(void)
+{
+    Suite *s = suite_create("check_api_fit");
+    TCase *tc = tcase_create("fit");
+    tcase_add_unchecked_fixture(tc, make_data, free_data);
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_fit_recovers_low_rank_structure, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_fit_same_seed_is_bit_identical, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_fit_threads_reach_same_accuracy, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_fit_exploding_gradients_detected_and_restored, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_fit_exploding_run_converges_with_norm_clipping, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_fit_halving_learning_rate_recovers, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_fit_zero_init_shows_vanishing_factor_gradient, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_fit_tiny_learning_rate_stalls, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_fit_progress_callback_can_cancel, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_fit_callback_reentry_is_misuse, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_fit_early_stopping_keeps_best_validation_epoch, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_fit_every_learning_rate_policy_converges, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_fit_custom_policies_are_called, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_fit_failure_keeps_previous_model, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_predict_before_fit_is_state_error, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_fit_out_of_memory_at_every_allocation, 0, N_SCORERS);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(fit_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

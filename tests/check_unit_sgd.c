@@ -1,0 +1,369 @@
+/* librecsgd tests. SPDX-License-Identifier: BSD-2-Clause
+ * check_unit_sgd.c: white-box tests of the optimizer core - every scorer's
+ * gradient against finite differences, the specialised MF loop against the
+ * generic step, the built-in policies, the block grid and the seen lists. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/rng.h"
+#include "core/model.h"
+#include "data/dataset.h"
+#include "optim/fitdata.h"
+#include "optim/train.h"
+#include "policies/policies.h"
+#include "scorers/collaborative/mf.h"
+#include "scorers/scorer.h"
+
+static const int32_t KINDS[] = {RS_SCORER_COLLABORATIVE, RS_SCORER_CONTENT, RS_SCORER_HYBRID};
+#define N_KINDS ((int)(sizeof KINDS / sizeof KINDS[0]))
+
+enum { NU = 6, NI = 5, K = 5, NUF = 3, NIF = 4 };
+
+/* Weights of a tiny model of any scorer, every parameter random, with random
+ * sparse feature rows for every user and item. */
+static int make_weights(const rs__scorer_ops *ops, rs__weights *w, rs__allocator *a, uint64_t seed)
+{
+    rs__params p;
+    rs__params_default(&p);
+    p.factors = K;
+    memset(w, 0, sizeof *w);
+    rs__features_init(&w->user_feat);
+    rs__features_init(&w->item_feat);
+    w->n_users = NU;
+    w->n_items = NI;
+    w->factors = K;
+    rs__rng r;
+    rs__rng_seed(&r, seed);
+    char name[16];
+    for (int f = 0; f < NUF; f++) {
+        int32_t idx;
+        snprintf(name, sizeof name, "uf%d", f);
+        ck_assert_int_eq(rs__features_add_name(&w->user_feat, a, name, &idx), RS_OK);
+    }
+    for (int f = 0; f < NIF; f++) {
+        int32_t idx;
+        snprintf(name, sizeof name, "if%d", f);
+        ck_assert_int_eq(rs__features_add_name(&w->item_feat, a, name, &idx), RS_OK);
+    }
+    for (size_t u = 0; u < NU; u++) {
+        int32_t col[2] = {(int32_t)(u % NUF), (int32_t)((u + 1) % NUF)};
+        float val[2] = {(float)rs__rng_uniform(&r) + 0.5f, 1.0f};
+        ck_assert_int_eq(rs__features_set_row(&w->user_feat, a, u, col, val, 2), RS_OK);
+    }
+    for (size_t i = 0; i < NI; i++) {
+        int32_t col[2] = {(int32_t)(i % NIF), (int32_t)((i + 2) % NIF)};
+        float val[2] = {1.0f, (float)rs__rng_uniform(&r) + 0.5f};
+        ck_assert_int_eq(rs__features_set_row(&w->item_feat, a, i, col, val, 2), RS_OK);
+    }
+    w->n_user_features = NUF;
+    w->n_item_features = NIF;
+    if (ops->layout(w, a, &p) != RS_OK)
+        return 0;
+    for (size_t b = 0; b < w->n_blocks; b++) {
+        rs__block *blk = &w->blocks[b];
+        for (size_t row = 0; row < blk->rows; row++)
+            for (size_t c = 0; c < blk->cols; c++)
+                blk->data[row * blk->stride + c] = (float)(rs__rng_normal(&r) * 0.5);
+    }
+    w->global_mean = 3.0f;
+    return 1;
+}
+
+START_TEST(test_gradient_matches_finite_differences)
+{
+    const rs__scorer_ops *ops = rs__scorer_ops_for(KINDS[_i]);
+    if (!ops)
+        return; /* scorer not built */
+    rs__allocator a;
+    rs__allocator_init(&a, NULL, NULL);
+    rs__weights w;
+    ck_assert(make_weights(ops, &w, &a, 11 + (uint64_t)_i));
+    size_t mt = ops->max_touches(&w), sf = ops->scratch_floats(&w);
+    rs__touch *t = calloc(mt, sizeof *t);
+    float *scratch = calloc(sf, sizeof *scratch);
+    int blocks_checked[RS__MAX_BLOCKS] = {0};
+    for (int32_t u = 0; u < NU; u++) {
+        for (int32_t i = 0; i < NI; i++) {
+            size_t nt = ops->pred_grad(&w, u, i, t, mt, scratch, sf);
+            ck_assert_uint_gt(nt, 0);
+            for (size_t k = 0; k < nt; k++) {
+                rs__block *b = &w.blocks[t[k].block];
+                ck_assert_uint_eq(t[k].n, b->cols);
+                blocks_checked[t[k].block] = 1;
+                for (size_t c = 0; c < t[k].n; c++) {
+                    float *x = &b->data[t[k].row * b->stride + c];
+                    float keep = *x, h = 1e-2f;
+                    *x = keep + h;
+                    double up = ops->predict(&w, u, i);
+                    *x = keep - h;
+                    double down = ops->predict(&w, u, i);
+                    *x = keep;
+                    double fd = (up - down) / (2.0 * h);
+                    ck_assert_msg(fabs(fd - t[k].grad[c]) <= 2e-3 * (1.0 + fabs(fd)),
+                                  "scorer %d block %d row %zu col %zu: analytic %g vs numeric %g",
+                                  (int)KINDS[_i], (int)t[k].block, t[k].row, c, t[k].grad[c], fd);
+                }
+            }
+        }
+    }
+    /* Every block of the scorer has a gradient somewhere. */
+    for (size_t b = 0; b < w.n_blocks; b++)
+        ck_assert_msg(blocks_checked[b], "block %zu never touched", b);
+    free(t);
+    free(scratch);
+    rs__weights_free(&w, &a);
+}
+END_TEST
+
+/* Run one chunk with the MF fast loop and with the generic step from the same
+ * start and compare every parameter. */
+static void compare_paths(int32_t clip_kind, int32_t isa)
+{
+    rs__allocator a;
+    rs__allocator_init(&a, NULL, NULL);
+    rs__weights w1, w2;
+    ck_assert(make_weights(&rs__collaborative_ops, &w1, &a, 5));
+    ck_assert_int_eq(rs__weights_clone(&w2, &w1, &a), RS_OK);
+    enum { N = 200 };
+    int32_t us[N], is[N];
+    float rs[N], wts[N];
+    rs__rng r;
+    rs__rng_seed(&r, 99);
+    for (int j = 0; j < N; j++) {
+        us[j] = (int32_t)rs__rng_below(&r, NU);
+        is[j] = (int32_t)rs__rng_below(&r, NI);
+        rs[j] = 1.0f + 4.0f * (float)rs__rng_uniform(&r);
+        wts[j] = 0.5f + (float)rs__rng_uniform(&r);
+    }
+    rs__chunk ch = {us, is, rs, wts, N};
+    rs__optstate opt;
+    rs__optstate_init(&opt, &w1, RS_LR_CONSTANT, &a);
+    size_t sf = rs__collaborative_ops.scratch_floats(&w1);
+    float *scratch = calloc(sf + 64, sizeof(float));
+    rs__touch touches[4];
+    rs__train_ctx c1 = {0}, c2;
+    c1.ops = &rs__collaborative_ops;
+    c1.opt = &opt;
+    c1.lr_policy = RS_LR_CONSTANT;
+    c1.lr = 0.05f;
+    c1.l2[RS__REG_FACTORS] = 0.02f;
+    c1.l2[RS__REG_BIAS] = 0.01f;
+    c1.clip = (rs__clip_policy){clip_kind, 0.3f, NULL, NULL};
+    c1.blowup = 1e6f;
+    c1.touches = touches;
+    c1.max_touches = 4;
+    c1.scratch = scratch;
+    c1.scratch_floats = sf;
+    c1.gbuf = scratch + sf;
+    c1.gbuf_floats = 64;
+    c1.isa = isa;
+    c2 = c1;
+    c1.w = &w1;
+    c2.w = &w2;
+    rs__mf_train_chunk(&c1, &ch);
+    rs__train_chunk_generic(&c2, &ch);
+    ck_assert_int_eq(c1.diverged, 0);
+    for (size_t b = 0; b < w1.n_blocks; b++)
+        for (size_t k = 0; k < w1.blocks[b].rows * w1.blocks[b].stride; k++) {
+            float x = w1.blocks[b].data[k], y = w2.blocks[b].data[k];
+            ck_assert_msg(fabsf(x - y) <= 1e-4f * (1.0f + fabsf(y)),
+                          "clip %d isa %d block %zu cell %zu: fast %g generic %g", (int)clip_kind,
+                          (int)isa, b, k, x, y);
+        }
+    ck_assert_double_eq_tol(c1.st.sq_err, c2.st.sq_err, 1e-3 * c2.st.sq_err);
+    ck_assert_double_eq_tol(c1.st.gnorm_sum, c2.st.gnorm_sum, 1e-3 * c2.st.gnorm_sum);
+    ck_assert_double_eq_tol(c1.st.fnorm_sum, c2.st.fnorm_sum, 1e-3 * c2.st.fnorm_sum + 1e-9);
+    ck_assert_uint_eq(c1.st.n_rows, c2.st.n_rows);
+    ck_assert_uint_eq(c1.st.n_clipped, c2.st.n_clipped);
+    if (clip_kind != RS_CLIP_NONE)
+        ck_assert_uint_gt(c1.st.n_clipped, 0);
+    free(scratch);
+    rs__optstate_free(&opt, &a);
+    rs__weights_free(&w1, &a);
+    rs__weights_free(&w2, &a);
+}
+
+START_TEST(test_mf_fast_loop_matches_generic_step)
+{
+    static const int32_t clips[] = {RS_CLIP_NONE, RS_CLIP_VALUE, RS_CLIP_NORM};
+    compare_paths(clips[_i % 3], RS__ISA_BASELINE);
+    if (rs__isa_detect() == RS__ISA_AVX2)
+        compare_paths(clips[_i % 3], RS__ISA_AVX2);
+}
+END_TEST
+
+START_TEST(test_builtin_clipping)
+{
+    float g[4] = {3.0f, -4.0f, 0.5f, 0.0f};
+    double c = 1.0;
+    ck_assert_int_eq(rs_clip_value(&c, g, 4), 1);
+    ck_assert_float_eq(g[0], 1.0f);
+    ck_assert_float_eq(g[1], -1.0f);
+    ck_assert_float_eq(g[2], 0.5f);
+    ck_assert_int_eq(rs_clip_value(&c, g, 4), 0);
+
+    float h[2] = {3.0f, 4.0f};
+    c = 1.0;
+    ck_assert_int_eq(rs_clip_norm(&c, h, 2), 1);
+    ck_assert_float_eq_tol(sqrtf(h[0] * h[0] + h[1] * h[1]), 1.0f, 1e-6f);
+    ck_assert_float_eq_tol(h[0] / h[1], 0.75f, 1e-6f); /* direction kept */
+    ck_assert_int_eq(rs_clip_norm(&c, h, 2), 0);
+    ck_assert_int_eq(rs_clip_norm(NULL, NULL, 0), 0);
+
+    /* The built-ins are recognised and inlined, with their threshold. */
+    double t = 0.25;
+    rs__clip_policy p = rs__clip_resolve(RS_CLIP_NONE, 1.0, rs_clip_norm, &t);
+    ck_assert_int_eq(p.kind, RS_CLIP_NORM);
+    ck_assert_float_eq(p.c, 0.25f);
+    p = rs__clip_resolve(RS_CLIP_VALUE, 2.0, NULL, NULL);
+    ck_assert_int_eq(p.kind, RS_CLIP_VALUE);
+    ck_assert_float_eq(p.c, 2.0f);
+}
+END_TEST
+
+START_TEST(test_builtin_initialisers)
+{
+    enum { R = 200, C = 50 };
+    static float a[R * C], b[R * C];
+    double s = 0.1;
+    rs_init_normal(&s, RS_BLOCK_USER_FACTORS, a, R, C, 123);
+    rs_init_normal(&s, RS_BLOCK_USER_FACTORS, b, R, C, 123);
+    ck_assert_int_eq(memcmp(a, b, sizeof a), 0);
+    rs_init_normal(&s, RS_BLOCK_USER_FACTORS, b, R, C, 124);
+    ck_assert_int_ne(memcmp(a, b, sizeof a), 0);
+    double m = 0, v = 0;
+    for (int k = 0; k < R * C; k++)
+        m += a[k];
+    m /= R * C;
+    for (int k = 0; k < R * C; k++)
+        v += (a[k] - m) * (a[k] - m);
+    ck_assert_double_eq_tol(sqrt(v / (R * C)), 0.1, 0.005);
+
+    s = 2.0;
+    rs_init_scaled_normal(&s, 0, a, R, C, 7);
+    v = 0;
+    for (int k = 0; k < R * C; k++)
+        v += a[k] * a[k];
+    ck_assert_double_eq_tol(sqrt(v / (R * C)), 2.0 / sqrt((double)C), 0.02);
+
+    s = 0.3;
+    rs_init_uniform(&s, 0, a, R, C, 7);
+    for (int k = 0; k < R * C; k++)
+        ck_assert(a[k] >= -0.3f && a[k] <= 0.3f);
+    rs_init_zero(NULL, 0, a, R, C, 7);
+    for (int k = 0; k < R * C; k++)
+        ck_assert_float_eq(a[k], 0.0f);
+}
+END_TEST
+
+static rs_dataset *random_dataset(size_t n, int users, int items, uint64_t seed)
+{
+    rs_dataset *ds;
+    ck_assert_int_eq(rs_dataset_new(&ds, NULL, NULL), RS_OK);
+    rs__rng r;
+    rs__rng_seed(&r, seed);
+    for (size_t j = 0; j < n; j++)
+        ck_assert_int_eq(rs_dataset_add_rating(ds, (int64_t)rs__rng_below(&r, (uint64_t)users) * 7,
+                                               (int64_t)rs__rng_below(&r, (uint64_t)items) * 3 + 1,
+                                               (float)(1 + rs__rng_below(&r, 5)), 1.0f),
+                         RS_OK);
+    return ds;
+}
+
+START_TEST(test_block_grid_partitions_ratings_into_disjoint_diagonals)
+{
+    rs_dataset *ds = random_dataset(5000, 97, 61, 3);
+    rs__allocator a;
+    rs__allocator_init(&a, NULL, NULL);
+    rs__fitdata fd;
+    size_t B = 4;
+    ck_assert_int_eq(rs__fitdata_build(&fd, ds, NULL, &ds->users, &ds->items, B, 42, &a), RS_OK);
+    ck_assert_uint_eq(fd.n, ds->n);
+    ck_assert_uint_eq(fd.block_off[B * B], ds->n);
+    /* Every user lives in exactly one row band, every item in one column band. */
+    int *ub = malloc(sizeof(int) * ds->users.count), *ib = malloc(sizeof(int) * ds->items.count);
+    for (size_t k = 0; k < ds->users.count; k++)
+        ub[k] = -1;
+    for (size_t k = 0; k < ds->items.count; k++)
+        ib[k] = -1;
+    double sum_fd = 0, sum_ds = 0;
+    for (size_t blk = 0; blk < B * B; blk++)
+        for (size_t j = fd.block_off[blk]; j < fd.block_off[blk + 1]; j++) {
+            int bu = (int)(blk / B), bi = (int)(blk % B);
+            ck_assert(ub[fd.u[j]] == -1 || ub[fd.u[j]] == bu);
+            ck_assert(ib[fd.i[j]] == -1 || ib[fd.i[j]] == bi);
+            ub[fd.u[j]] = bu;
+            ib[fd.i[j]] = bi;
+            sum_fd += fd.r[j] * (1 + fd.u[j]) * (1 + fd.i[j]);
+        }
+    for (size_t j = 0; j < ds->n; j++)
+        sum_ds += ds->rating[j] * (1 + ds->user[j]) * (1 + ds->item[j]);
+    ck_assert_double_eq_tol(sum_fd, sum_ds, 1e-6 * sum_ds); /* same multiset of ratings */
+    free(ub);
+    free(ib);
+    rs__fitdata_free(&fd, &a);
+    rs_dataset_free(ds);
+}
+END_TEST
+
+static int cmp_int(const void *x, const void *y)
+{
+    int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
+    return (a > b) - (a < b);
+}
+
+START_TEST(test_seen_lists_are_sorted_and_unique)
+{
+    rs_dataset *ds = random_dataset(3000, 40, 30, 9); /* many duplicate pairs */
+    rs__allocator a;
+    rs__allocator_init(&a, NULL, NULL);
+    size_t *off, nnz;
+    int32_t *items;
+    ck_assert_int_eq(rs__seen_build(ds, ds->users.count, ds->items.count, &off, &items, &nnz, &a),
+                     RS_OK);
+    int32_t *tmp = malloc(sizeof(int32_t) * ds->n);
+    for (size_t u = 0; u < ds->users.count; u++) {
+        size_t m = 0;
+        for (size_t j = 0; j < ds->n; j++)
+            if ((size_t)ds->user[j] == u)
+                tmp[m++] = ds->item[j];
+        qsort(tmp, m, sizeof *tmp, cmp_int);
+        size_t w = 0;
+        for (size_t k = 0; k < m; k++)
+            if (k == 0 || tmp[k] != tmp[k - 1])
+                tmp[w++] = tmp[k];
+        ck_assert_uint_eq(off[u + 1] - off[u], w);
+        ck_assert_int_eq(memcmp(items + off[u], tmp, w * sizeof *tmp), 0);
+    }
+    free(tmp);
+    rs__free(&a, off, ds->users.count + 1, sizeof *off);
+    rs__free(&a, items, nnz, sizeof *items);
+    rs_dataset_free(ds);
+}
+END_TEST
+
+static Suite *sgd_suite(void)
+{
+    Suite *s = suite_create("check_unit_sgd");
+    TCase *tc = tcase_create("core");
+    tcase_add_loop_test(tc, test_gradient_matches_finite_differences, 0, N_KINDS);
+    tcase_add_loop_test(tc, test_mf_fast_loop_matches_generic_step, 0, 3);
+    tcase_add_test(tc, test_builtin_clipping);
+    tcase_add_test(tc, test_builtin_initialisers);
+    tcase_add_test(tc, test_block_grid_partitions_ratings_into_disjoint_diagonals);
+    tcase_add_test(tc, test_seen_lists_are_sorted_and_unique);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(sgd_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
