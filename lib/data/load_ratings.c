@@ -141,7 +141,7 @@ static int prefix_ci(const char *s, size_t n, const char *word)
 {
     size_t k = 0;
     for (; word[k]; k++)
-        if (k >= n || (s[k] | 0x20) != word[k])
+        if (k >= n || ((s[k] >= 'A' && s[k] <= 'Z') ? s[k] + 32 : s[k]) != word[k])
             return 0;
     return 1;
 }
