@@ -354,7 +354,7 @@ static rs_status load_lines(floader *fl, int32_t format)
 }
 
 static rs_status load_features_any(rs_dataset *ds, int32_t side, rs_reader_fn reader, void *ud,
-                                   int32_t format, const char *name)
+                                   int32_t format, const char *name, size_t size_hint)
 {
     floader fl;
     memset(&fl, 0, sizeof fl);
@@ -364,7 +364,7 @@ static rs_status load_features_any(rs_dataset *ds, int32_t side, rs_reader_fn re
     fl.ids = rs__dataset_idmap(ds, side);
     fl.rows_at_start = fl.f->n_rows;
     rs__dataset_mark mark = rs__dataset_mark_now(ds);
-    rs_status st = rs__lines_init(&fl.L, &ds->alloc, reader, ud, name);
+    rs_status st = rs__lines_init(&fl.L, &ds->alloc, reader, ud, name, size_hint);
     if (st != RS_OK)
         return rs__err(&ds->err, st, "%s: out of memory", name ? name : "<input>");
     st = load_lines(&fl, format);
@@ -409,7 +409,7 @@ rs_status rs_dataset_load_features(rs_dataset *ds, int32_t side, rs_reader_fn re
         return st;
     if (!reader)
         return rs__err(&ds->err, RS_ERR_INVALID_ARG, "reader must not be NULL");
-    return load_features_any(ds, side, reader, ud, format, name);
+    return load_features_any(ds, side, reader, ud, format, name, 0);
 }
 
 rs_status rs_dataset_load_features_file(rs_dataset *ds, int32_t side, const char *path,
@@ -429,7 +429,7 @@ rs_status rs_dataset_load_features_file(rs_dataset *ds, int32_t side, const char
     st = rs__file_open(path, &f, &size, &ds->err);
     if (st != RS_OK)
         return st;
-    st = load_features_any(ds, side, rs__file_read, f, format, path);
+    st = load_features_any(ds, side, rs__file_read, f, format, path, size);
     rs__file_close(f);
     return st;
 #else

@@ -36,14 +36,24 @@
 #include "dataset.h"
 #include "parse.h"
 
+/* Small non-negative ids (the common case) are cached in a flat array
+ * indexed by the id itself, which beats hashing by a wide margin. The array
+ * only grows while it stays within a few times the number of distinct ids,
+ * so sparse or huge ids simply take the hash map path. */
+typedef struct direct_ids {
+    int32_t *slot; /* id -> dense index + 1, 0 = not cached */
+    size_t n;
+} direct_ids;
+
 typedef struct loader {
     rs_dataset *ds;
     rs__lines L;
     size_t size_hint; /* total input bytes when known, else 0 */
     size_t n0;        /* ds->n at the start */
-    int have_u, have_i;
-    int64_t last_uid, last_iid;
-    int32_t last_u, last_i;
+    int have_u;
+    int64_t last_uid;
+    int32_t last_u;
+    direct_ids du, di;
 } loader;
 
 /* ---- capacity ---- */
@@ -103,30 +113,70 @@ static rs_status id_error(loader *ld, rs_status st)
     return rs__err(&ld->ds->err, st, RS__AT "out of memory", ld->L.name, ld->L.line);
 }
 
+static void direct_free(loader *ld, direct_ids *d)
+{
+    rs__free(&ld->ds->alloc, d->slot, d->n, sizeof *d->slot);
+    d->slot = NULL;
+    d->n = 0;
+}
+
+/* Cache id -> index when the id is small enough (best effort: a failed
+ * growth only means the hash map keeps answering for this id). */
+static void direct_put(loader *ld, direct_ids *d, const rs__idmap *m, int64_t id, int32_t index)
+{
+    if (id < 0)
+        return;
+    if ((uint64_t)id >= d->n) {
+        size_t want = d->n ? d->n : 1024;
+        while (want <= (uint64_t)id && want < ((size_t)1 << 30))
+            want *= 2;
+        if (want <= (uint64_t)id || (want > 65536 && want / 8 > m->count))
+            return;
+        int32_t *ns = rs__realloc(&ld->ds->alloc, d->slot, d->n, want, sizeof *ns);
+        if (!ns)
+            return;
+        memset(ns + d->n, 0, (want - d->n) * sizeof *ns);
+        d->slot = ns;
+        d->n = want;
+    }
+    d->slot[id] = index + 1;
+}
+
+static inline rs_status lookup(loader *ld, direct_ids *d, rs__idmap *m, int64_t id,
+                               int32_t *index)
+{
+    if ((uint64_t)id < d->n && d->slot[id] != 0) {
+        *index = d->slot[id] - 1;
+        return RS_OK;
+    }
+    rs_status st = rs__idmap_insert(m, &ld->ds->alloc, id, index);
+    if (RS_UNLIKELY(st != RS_OK))
+        return id_error(ld, st);
+    direct_put(ld, d, m, id, *index);
+    return RS_OK;
+}
+
 static inline rs_status add_one(loader *ld, int64_t uid, int64_t iid, float r)
 {
     rs_dataset *ds = ld->ds;
     rs_status st;
     if (!ld->have_u || uid != ld->last_uid) {
-        st = rs__idmap_insert(&ds->users, &ds->alloc, uid, &ld->last_u);
+        st = lookup(ld, &ld->du, &ds->users, uid, &ld->last_u);
         if (RS_UNLIKELY(st != RS_OK))
-            return id_error(ld, st);
+            return st;
         ld->last_uid = uid;
         ld->have_u = 1;
     }
-    if (!ld->have_i || iid != ld->last_iid) {
-        st = rs__idmap_insert(&ds->items, &ds->alloc, iid, &ld->last_i);
-        if (RS_UNLIKELY(st != RS_OK))
-            return id_error(ld, st);
-        ld->last_iid = iid;
-        ld->have_i = 1;
-    }
+    int32_t item;
+    st = lookup(ld, &ld->di, &ds->items, iid, &item);
+    if (RS_UNLIKELY(st != RS_OK))
+        return st;
     if (RS_UNLIKELY(ds->n == ds->cap)) {
         st = grow(ld);
         if (st != RS_OK)
             return id_error(ld, st);
     }
-    rs__dataset_push(ds, ld->last_u, ld->last_i, r, 1.0f);
+    rs__dataset_push(ds, ld->last_u, item, r, 1.0f);
     return RS_OK;
 }
 
@@ -272,15 +322,35 @@ static rs_status parse_blank_block(loader *ld, int max_cols)
         p = rs__parse_i64(skip_blanks(p), &iid, &ovf2);
         if (RS_UNLIKELY(!p || !rs__is_blank(*p) || (ovf1 | ovf2)))
             goto slow;
-        p = rs__parse_num(skip_blanks(p), &r);
-        if (RS_UNLIKELY(!p))
-            goto slow;
         p = skip_blanks(p);
-        if (max_cols == 4 && *p != '\n' && *p != '\r' && rs__is_blank(p[-1])) {
-            double t;
-            p = rs__parse_num(p, &t);
+        /* Most rating files hold "4" or "3.5": take those without the
+         * general parser (the result is the same). */
+        if (rs__is_digit(p[0]) && (rs__is_blank(p[1]) || p[1] == '\n' || p[1] == '\r')) {
+            r = p[0] - '0';
+            p += 1;
+        } else if (rs__is_digit(p[0]) && p[1] == '.' && rs__is_digit(p[2]) &&
+                   (rs__is_blank(p[3]) || p[3] == '\n' || p[3] == '\r')) {
+            r = (double)((p[0] - '0') * 10 + (p[2] - '0')) / 10.0;
+            p += 3;
+        } else {
+            p = rs__parse_num(p, &r);
             if (RS_UNLIKELY(!p))
                 goto slow;
+        }
+        p = skip_blanks(p);
+        if (max_cols == 4 && *p != '\n' && *p != '\r' && rs__is_blank(p[-1])) {
+            /* The timestamp is only validated: a run of digits needs no value. */
+            const char *q = p;
+            while (rs__is_digit(*q))
+                q++;
+            if (q > p && (rs__is_blank(*q) || *q == '\n' || *q == '\r')) {
+                p = q;
+            } else {
+                double t;
+                p = rs__parse_num(p, &t);
+                if (RS_UNLIKELY(!p))
+                    goto slow;
+            }
             p = skip_blanks(p);
         }
         if (*p == '\r')
@@ -509,7 +579,7 @@ static rs_status load_any(rs_dataset *ds, rs_reader_fn reader, void *ud, int32_t
     ld.size_hint = size_hint;
     ld.n0 = ds->n;
     rs__dataset_mark mark = rs__dataset_mark_now(ds);
-    rs_status st = rs__lines_init(&ld.L, &ds->alloc, reader, ud, name);
+    rs_status st = rs__lines_init(&ld.L, &ds->alloc, reader, ud, name, size_hint);
     if (st != RS_OK)
         return rs__err(&ds->err, st, "%s: out of memory", name ? name : "<input>");
     if (format == RS_FORMAT_MOVIELENS)
@@ -522,6 +592,8 @@ static rs_status load_any(rs_dataset *ds, rs_reader_fn reader, void *ud, int32_t
         st = rs__err(&ds->err, RS_ERR_EMPTY, "%s: %s", ld.L.name,
                      ld.L.consumed + ld.L.len == 0 ? "empty input" : "no ratings");
     rs__lines_free(&ld.L);
+    direct_free(&ld, &ld.du);
+    direct_free(&ld, &ld.di);
     if (st != RS_OK)
         rs__dataset_rollback(ds, mark);
     rs__dataset_shrink(ds);

@@ -11,17 +11,21 @@
 #endif
 
 rs_status rs__lines_init(rs__lines *L, const rs__allocator *a, rs_reader_fn reader, void *ud,
-                         const char *name)
+                         const char *name, size_t size_hint)
 {
+    size_t cap = RS__BLOCK_SIZE;
+    /* +1 so that the whole input fits and the reader's end is seen in one go. */
+    if (size_hint > 0 && size_hint < cap)
+        cap = size_hint < 256 ? 256 : size_hint + 1;
     memset(L, 0, sizeof *L);
     L->a = a;
     L->reader = reader;
     L->ud = ud;
     L->name = name ? name : "<input>";
-    L->buf = rs__alloc(a, RS__BLOCK_SIZE + 1, 1);
+    L->buf = rs__alloc(a, cap + 1, 1);
     if (!L->buf)
         return RS_ERR_NOMEM;
-    L->cap = RS__BLOCK_SIZE;
+    L->cap = cap;
     return RS_OK;
 }
 

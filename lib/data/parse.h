@@ -36,8 +36,10 @@ typedef struct rs__lines {
     const char *name;    /* for messages; never NULL */
 } rs__lines;
 
+/* size_hint: total input bytes when known (a small input then gets a small
+ * buffer), else 0. */
 RS_INTERNAL rs_status rs__lines_init(rs__lines *L, const rs__allocator *a, rs_reader_fn reader,
-                                     void *ud, const char *name);
+                                     void *ud, const char *name, size_t size_hint);
 RS_INTERNAL void rs__lines_free(rs__lines *L);
 /* Make more complete lines available. RS_OK with pos < end when there are
  * lines; RS_OK with pos == end when the input is exhausted; RS_ERR_IO when
