@@ -12,7 +12,12 @@
 #include "synth.h"
 
 #define NOISE 0.1
-#define GOOD_LR 0.03 /* converges on this data; GOOD_LR * 10 explodes */
+/* Per scorer (same order as SCORERS): the rate used for accuracy tests. */
+static const double GOOD_LR[] = {0.03, 0.01, 0.01};
+/* Every scorer converges at BASE_LR from an initialisation of 0.5
+ * (test_fit_converges_at_base_rate); ten times that explodes. */
+#define BASE_LR 0.05
+#define EXPLODING_LR (10 * BASE_LR)
 
 static const int32_t SCORERS[] = {RS_SCORER_COLLABORATIVE, RS_SCORER_CONTENT, RS_SCORER_HYBRID};
 #define N_SCORERS ((int)(sizeof SCORERS / sizeof SCORERS[0]))
@@ -46,10 +51,14 @@ static rs_model *new_model(int idx)
 
 static void set_good_params(rs_model *m)
 {
+    int64_t kind;
+    ck_assert_int_eq(rs_model_get_int(m, RS_PARAM_SCORER, &kind), RS_OK);
+    double lr = GOOD_LR[kind - RS_SCORER_COLLABORATIVE];
     ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_FACTORS, 8), RS_OK);
     ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 120), RS_OK);
-    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_LEARNING_RATE, GOOD_LR), RS_OK);
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_LEARNING_RATE, lr), RS_OK);
     ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_L2_FACTORS, 0.01), RS_OK);
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_L2_FEATURES, 0.01), RS_OK);
     ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_L2_BIAS, 0.001), RS_OK);
     ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_TOLERANCE, 0.0), RS_OK);
 }
@@ -140,20 +149,33 @@ START_TEST(test_fit_threads_reach_same_accuracy)
 }
 END_TEST
 
-/* The learning rate at which set_good_params converges, times 10, makes
- * plain SGD explode (from an initialisation of 0.5, at which GOOD_LR still
- * converges): the guard must report it and leave the last good epoch. */
-static rs_model *exploding_model(int idx)
+static rs_model *model_at_rate(int idx, double lr)
 {
     rs_model *m = new_model(idx);
     if (!m)
         return NULL;
     set_good_params(m);
     ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 30), RS_OK);
-    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_LEARNING_RATE, 10 * GOOD_LR), RS_OK);
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_LEARNING_RATE, lr), RS_OK);
     ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_INIT_SCALE, 0.5), RS_OK);
     return m;
 }
+
+START_TEST(test_fit_converges_at_base_rate)
+{
+    rs_model *m = model_at_rate(_i, BASE_LR);
+    if (!m)
+        return;
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 120), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
+    ck_assert_double_lt(synth_rmse(m, test_ds), 0.13);
+    rs_model_free(m);
+}
+END_TEST
+
+/* Ten times a learning rate that converges makes plain SGD explode: the
+ * guard must report it and leave the last good epoch. */
+static rs_model *exploding_model(int idx) { return model_at_rate(idx, EXPLODING_LR); }
 
 START_TEST(test_fit_exploding_gradients_detected_and_restored)
 {
@@ -180,7 +202,7 @@ START_TEST(test_fit_exploding_run_converges_with_norm_clipping)
     if (!m)
         return;
     ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_CLIP, RS_CLIP_NORM), RS_OK);
-    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_CLIP_THRESHOLD, 0.5), RS_OK);
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_CLIP_THRESHOLD, 0.05), RS_OK);
     ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
     ck_assert(model_is_finite(m));
     double s[RS_STAT_COUNT_V0_1];
@@ -346,7 +368,7 @@ END_TEST
 START_TEST(test_fit_every_learning_rate_policy_converges)
 {
     static const int64_t policies[] = {RS_LR_CONSTANT, RS_LR_INVERSE_TIME, RS_LR_ADAGRAD, RS_LR_ADAM};
-    static const double rates[] = {GOOD_LR, GOOD_LR, 0.1, 0.01};
+    static const double rates[] = {0.01, 0.01, 0.1, 0.01};
     for (int p = 0; p < 4; p++) {
         rs_model *m = new_model(_i);
         if (!m)
@@ -547,6 +569,7 @@ static Suite *fit_suite(void)
     tcase_add_loop_test(tc, test_fit_recovers_low_rank_structure, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_same_seed_is_bit_identical, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_threads_reach_same_accuracy, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_fit_converges_at_base_rate, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_exploding_gradients_detected_and_restored, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_exploding_run_converges_with_norm_clipping, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_halving_learning_rate_recovers, 0, N_SCORERS);

@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <librecsgd/recsgd.h>
 
@@ -30,10 +31,54 @@ static inline double synth_normal(synth_rng *r)
     return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 
+#define SYNTH_ITEM_TAGS 20
+#define SYNTH_USER_GROUPS 8
+
+/* Item i carries two of SYNTH_ITEM_TAGS tags and its factors and bias are the
+ * sum of its tags' (so item features explain items completely); user u
+ * belongs to one of SYNTH_USER_GROUPS groups, which sets half of its factors. */
+static inline void synth_tags(int i, int tags[2])
+{
+    tags[0] = i % SYNTH_ITEM_TAGS;
+    tags[1] = (i * 7 + 3) % SYNTH_ITEM_TAGS;
+    if (tags[1] == tags[0])
+        tags[1] = (tags[0] + 1) % SYNTH_ITEM_TAGS;
+}
+
+/* Declare the features and give every user and item of ds its feature row. */
+static inline int synth_features(rs_dataset *ds, int users, int items)
+{
+    char name[32];
+    for (int t = 0; t < SYNTH_ITEM_TAGS; t++) {
+        snprintf(name, sizeof name, "tag=%d", t);
+        if (rs_dataset_add_feature(ds, RS_SIDE_ITEM, name, NULL) != RS_OK)
+            return -1;
+    }
+    for (int g = 0; g < SYNTH_USER_GROUPS; g++) {
+        snprintf(name, sizeof name, "group=%d", g);
+        if (rs_dataset_add_feature(ds, RS_SIDE_USER, name, NULL) != RS_OK)
+            return -1;
+    }
+    for (int i = 0; i < items; i++) {
+        int tags[2];
+        synth_tags(i, tags);
+        int32_t f[2] = {tags[0], tags[1]};
+        if (rs_dataset_set_features(ds, RS_SIDE_ITEM, 1000000 + i, f, NULL, 2) != RS_OK)
+            return -1;
+    }
+    for (int u = 0; u < users; u++) {
+        int32_t f = u % SYNTH_USER_GROUPS;
+        if (rs_dataset_set_features(ds, RS_SIDE_USER, u + 1, &f, NULL, 1) != RS_OK)
+            return -1;
+    }
+    return 0;
+}
+
 /* Fill train and test (either may be NULL) with the observed cells; a cell
  * goes to test with probability test_share. Ids are 1-based (user u -> u + 1,
- * item i -> 1000000 + i) so dense indices and ids differ. Returns the number
- * of ratings generated, or 0 on failure. */
+ * item i -> 1000000 + i) so dense indices and ids differ. train also gets the
+ * user and item features. Returns the number of ratings generated, or 0 on
+ * failure. */
 static inline size_t synth_make(rs_dataset *train, rs_dataset *test, int users, int items,
                                 int rank, double density, double noise, double test_share,
                                 uint64_t seed)
@@ -46,14 +91,31 @@ static inline size_t synth_make(rs_dataset *train, rs_dataset *test, int users, 
     size_t n = 0;
     if (!P || !Q || !bu || !bi)
         goto out;
-    for (int k = 0; k < users * rank; k++)
-        P[k] = synth_normal(&rng) * 0.6;
-    for (int k = 0; k < items * rank; k++)
-        Q[k] = synth_normal(&rng) * 0.6;
+    double E[SYNTH_ITEM_TAGS][16], G[SYNTH_USER_GROUPS][16], c[SYNTH_ITEM_TAGS];
+    if (rank > 16)
+        goto out;
+    for (int t = 0; t < SYNTH_ITEM_TAGS; t++) {
+        for (int k = 0; k < rank; k++)
+            E[t][k] = synth_normal(&rng) * 0.42;
+        c[t] = synth_normal(&rng) * 0.2;
+    }
+    for (int g = 0; g < SYNTH_USER_GROUPS; g++)
+        for (int k = 0; k < rank; k++)
+            G[g][k] = synth_normal(&rng) * 0.42;
+    for (int u = 0; u < users; u++)
+        for (int k = 0; k < rank; k++)
+            P[u * rank + k] = G[u % SYNTH_USER_GROUPS][k] + synth_normal(&rng) * 0.42;
+    for (int i = 0; i < items; i++) {
+        int tags[2];
+        synth_tags(i, tags);
+        for (int k = 0; k < rank; k++)
+            Q[i * rank + k] = E[tags[0]][k] + E[tags[1]][k];
+        bi[i] = c[tags[0]] + c[tags[1]];
+    }
     for (int u = 0; u < users; u++)
         bu[u] = synth_normal(&rng) * 0.3;
-    for (int i = 0; i < items; i++)
-        bi[i] = synth_normal(&rng) * 0.3;
+    if (train && synth_features(train, users, items) != 0)
+        goto out;
     for (int u = 0; u < users; u++) {
         for (int i = 0; i < items; i++) {
             if (synth_uniform(&rng) >= density)

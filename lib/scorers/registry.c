@@ -7,10 +7,10 @@ const rs__scorer_ops *rs__scorer_ops_for(int32_t kind)
 {
     switch (kind) {
     case RS_SCORER_COLLABORATIVE: return &rs__collaborative_ops;
-#if RS_ENABLE_CONTENT && defined(RS_HAVE_CONTENT_SCORER)
+#if RS_ENABLE_CONTENT
     case RS_SCORER_CONTENT: return &rs__content_ops;
 #endif
-#if RS_ENABLE_HYBRID && defined(RS_HAVE_HYBRID_SCORER)
+#if RS_ENABLE_CONTENT && RS_ENABLE_HYBRID
     case RS_SCORER_HYBRID: return &rs__hybrid_ops;
 #endif
     default: return NULL;

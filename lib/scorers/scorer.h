@@ -43,6 +43,10 @@ typedef struct rs__scorer_ops {
      * generic step built on pred_grad. Must behave exactly like the generic
      * step (the tests compare them). */
     void (*train_chunk)(struct rs__train_ctx *ctx, const struct rs__chunk *chunk);
+    /* 1 if a rating's gradient touches rows shared by all users or items
+     * (feature weights): the block schedule cannot make such updates disjoint,
+     * so the core trains these scorers on one thread to stay deterministic. */
+    int32_t shares_rows;
 } rs__scorer_ops;
 
 /* The ops of a scorer kind, or NULL if it is not built. */
@@ -52,7 +56,7 @@ RS_INTERNAL extern const rs__scorer_ops rs__collaborative_ops;
 #if RS_ENABLE_CONTENT
 RS_INTERNAL extern const rs__scorer_ops rs__content_ops;
 #endif
-#if RS_ENABLE_HYBRID
+#if RS_ENABLE_CONTENT && RS_ENABLE_HYBRID /* hybrid builds on the content model */
 RS_INTERNAL extern const rs__scorer_ops rs__hybrid_ops;
 #endif
 

@@ -1,0 +1,171 @@
+/* librecsgd. SPDX-License-Identifier: BSD-2-Clause
+ * featmodel.c: prediction and gradient of the feature-aware factor model
+ * (see featmodel.h). Serving calls predict concurrently, so it uses only a
+ * fixed stack buffer and walks the k dimensions in slices. */
+#include "featmodel.h"
+
+#include <string.h>
+#include "common/vec.h"
+
+#define SLICE 128
+
+static inline int has_item_ids(const rs__weights *w) { return w->n_blocks > FM_Q; }
+
+rs_status rs__fm_layout(rs__weights *w, const rs__allocator *a, const rs__params *p,
+                        int with_item_ids)
+{
+    size_t k = (size_t)p->factors;
+    rs_status st;
+    if ((st = rs__weights_add_block(w, a, RS__ROLE_USER_BIAS, -1, RS__REG_BIAS, w->n_users, 1)) ||
+        (st = rs__weights_add_block(w, a, RS__ROLE_USER_FACTORS, RS_BLOCK_USER_FACTORS,
+                                    RS__REG_FACTORS, w->n_users, k)) ||
+        (st = rs__weights_add_block(w, a, RS__ROLE_ITEM_FEATURE_BIAS, -1, RS__REG_BIAS,
+                                    w->n_item_features, 1)) ||
+        (st = rs__weights_add_block(w, a, RS__ROLE_ITEM_FEATURE_FACTORS,
+                                    RS_BLOCK_ITEM_FEATURE_FACTORS, RS__REG_FEATURES,
+                                    w->n_item_features, k)) ||
+        (st = rs__weights_add_block(w, a, RS__ROLE_USER_FEATURE_BIAS, -1, RS__REG_BIAS,
+                                    w->n_user_features, 1)) ||
+        (st = rs__weights_add_block(w, a, RS__ROLE_USER_FEATURE_FACTORS,
+                                    RS_BLOCK_USER_FEATURE_FACTORS, RS__REG_FEATURES,
+                                    w->n_user_features, k)))
+        return st;
+    if (with_item_ids &&
+        ((st = rs__weights_add_block(w, a, RS__ROLE_ITEM_BIAS, -1, RS__REG_BIAS, w->n_items, 1)) ||
+         (st = rs__weights_add_block(w, a, RS__ROLE_ITEM_FACTORS, RS_BLOCK_ITEM_FACTORS,
+                                     RS__REG_FACTORS, w->n_items, k))))
+        return st;
+    w->factors = k;
+    return RS_OK;
+}
+
+/* Dimensions [lo, lo + len) of the user and item vectors. */
+static void user_slice(const rs__weights *w, int32_t u, size_t lo, size_t len, float *out)
+{
+    const rs__block *P = &w->blocks[FM_P], *U = &w->blocks[FM_U];
+    memcpy(out, P->data + (size_t)u * P->stride + lo, len * sizeof(float));
+    const int32_t *col;
+    const float *val;
+    size_t n = rs__features_row(&w->user_feat, (size_t)u, &col, &val);
+    for (size_t j = 0; j < n; j++) {
+        const float *row = U->data + (size_t)col[j] * U->stride + lo;
+        for (size_t f = 0; f < len; f++)
+            out[f] += val[j] * row[f];
+    }
+}
+
+static void item_slice(const rs__weights *w, int32_t i, size_t lo, size_t len, float *out)
+{
+    const rs__block *V = &w->blocks[FM_V];
+    if (has_item_ids(w)) {
+        const rs__block *Q = &w->blocks[FM_Q];
+        memcpy(out, Q->data + (size_t)i * Q->stride + lo, len * sizeof(float));
+    } else {
+        memset(out, 0, len * sizeof(float));
+    }
+    const int32_t *col;
+    const float *val;
+    size_t n = rs__features_row(&w->item_feat, (size_t)i, &col, &val);
+    for (size_t j = 0; j < n; j++) {
+        const float *row = V->data + (size_t)col[j] * V->stride + lo;
+        for (size_t f = 0; f < len; f++)
+            out[f] += val[j] * row[f];
+    }
+}
+
+static float biases(const rs__weights *w, int32_t u, int32_t i)
+{
+    float b = w->global_mean + w->blocks[FM_UBIAS].data[u];
+    if (has_item_ids(w))
+        b += w->blocks[FM_IBIAS].data[i];
+    const int32_t *col;
+    const float *val;
+    size_t n = rs__features_row(&w->user_feat, (size_t)u, &col, &val);
+    for (size_t j = 0; j < n; j++)
+        b += val[j] * w->blocks[FM_UFBIAS].data[col[j]];
+    n = rs__features_row(&w->item_feat, (size_t)i, &col, &val);
+    for (size_t j = 0; j < n; j++)
+        b += val[j] * w->blocks[FM_IFBIAS].data[col[j]];
+    return b;
+}
+
+float rs__fm_predict(const rs__weights *w, int32_t u, int32_t i)
+{
+    float ub[SLICE], ib[SLICE];
+    float dot = 0.0f;
+    for (size_t lo = 0; lo < w->factors; lo += SLICE) {
+        size_t len = w->factors - lo < SLICE ? w->factors - lo : SLICE;
+        user_slice(w, u, lo, len, ub);
+        item_slice(w, i, lo, len, ib);
+        dot += rs__vec_dot(ub, ib, len);
+    }
+    return biases(w, u, i) + dot;
+}
+
+size_t rs__fm_max_touches(const rs__weights *w)
+{
+    size_t mu = 0, mi = 0;
+    for (size_t r = 0; r < w->user_feat.n_rows; r++)
+        if (w->user_feat.row_len[r] > mu)
+            mu = w->user_feat.row_len[r];
+    for (size_t r = 0; r < w->item_feat.n_rows; r++)
+        if (w->item_feat.row_len[r] > mi)
+            mi = w->item_feat.row_len[r];
+    return 4 + 2 * mu + 2 * mi;
+}
+
+size_t rs__fm_scratch_floats(const rs__weights *w)
+{
+    /* user and item vectors, then one gradient row per touch */
+    return 2 * w->factors + rs__fm_max_touches(w) * (w->factors + 1);
+}
+
+size_t rs__fm_pred_grad(const rs__weights *w, int32_t u, int32_t i, rs__touch *t, size_t max_t,
+                        float *scratch, size_t scratch_floats)
+{
+    size_t k = w->factors;
+    const int32_t *ucol, *icol;
+    const float *uval, *ival;
+    size_t nu = rs__features_row(&w->user_feat, (size_t)u, &ucol, &uval);
+    size_t ni = rs__features_row(&w->item_feat, (size_t)i, &icol, &ival);
+    size_t need_t = 4 + 2 * nu + 2 * ni;
+    if (max_t < need_t || scratch_floats < 2 * k + need_t * (k + 1))
+        return 0;
+    float *uvec = scratch, *ivec = scratch + k, *next = scratch + 2 * k;
+    for (size_t lo = 0; lo < k; lo += SLICE) {
+        size_t len = k - lo < SLICE ? k - lo : SLICE;
+        user_slice(w, u, lo, len, uvec + lo);
+        item_slice(w, i, lo, len, ivec + lo);
+    }
+    size_t nt = 0;
+#define SCALAR_TOUCH(blk, row, value)                                                              \
+    do {                                                                                           \
+        *next = (value);                                                                           \
+        t[nt++] = (rs__touch){(blk), (size_t)(row), 1, next};                                      \
+        next += 1;                                                                                 \
+    } while (0)
+#define VECTOR_TOUCH(blk, row, scale, src)                                                         \
+    do {                                                                                           \
+        for (size_t f = 0; f < k; f++)                                                             \
+            next[f] = (scale) * (src)[f];                                                          \
+        t[nt++] = (rs__touch){(blk), (size_t)(row), k, next};                                      \
+        next += k;                                                                                 \
+    } while (0)
+    SCALAR_TOUCH(FM_UBIAS, u, 1.0f);
+    VECTOR_TOUCH(FM_P, u, 1.0f, ivec); /* d<t,z>/dP_u = z */
+    for (size_t j = 0; j < nu; j++) {
+        SCALAR_TOUCH(FM_UFBIAS, ucol[j], uval[j]);
+        VECTOR_TOUCH(FM_U, ucol[j], uval[j], ivec); /* d/dU_g = y_ug z */
+    }
+    for (size_t j = 0; j < ni; j++) {
+        SCALAR_TOUCH(FM_IFBIAS, icol[j], ival[j]);
+        VECTOR_TOUCH(FM_V, icol[j], ival[j], uvec); /* d/dV_f = x_if t */
+    }
+    if (has_item_ids(w)) {
+        SCALAR_TOUCH(FM_IBIAS, i, 1.0f);
+        VECTOR_TOUCH(FM_Q, i, 1.0f, uvec);
+    }
+#undef SCALAR_TOUCH
+#undef VECTOR_TOUCH
+    return nt;
+}

@@ -1,0 +1,36 @@
+/* librecsgd. SPDX-License-Identifier: BSD-2-Clause
+ * featmodel.h: the feature-aware factor model shared by the content scorer
+ * and (with item id parameters added) the hybrid scorer.
+ *
+ *   user vector  t_u = P_u + sum_g y_ug U_g          (id taste + feature map)
+ *   item vector  z_i = [Q_i +] sum_f x_if V_f        (hybrid adds item ids)
+ *   prediction   mu + b_u [+ b_i] + sum_g y_ug d_g + sum_f x_if c_f + <t_u, z_i>
+ *
+ * y_u and x_i are the sparse feature rows of the user and the item. A user or
+ * item with features and no ratings still gets a profile from its features. */
+#ifndef RS_SCORERS_FEATMODEL_H
+#define RS_SCORERS_FEATMODEL_H
+
+#include "scorers/scorer.h"
+
+/* Block order (indices into rs__weights.blocks). */
+enum {
+    FM_UBIAS = 0,  /* b_u    n_users x 1 */
+    FM_P = 1,      /* P      n_users x k */
+    FM_IFBIAS = 2, /* c      n_item_features x 1 */
+    FM_V = 3,      /* V      n_item_features x k */
+    FM_UFBIAS = 4, /* d      n_user_features x 1 */
+    FM_U = 5,      /* U      n_user_features x k */
+    FM_IBIAS = 6,  /* b_i    n_items x 1 (hybrid only) */
+    FM_Q = 7       /* Q      n_items x k (hybrid only) */
+};
+
+RS_INTERNAL rs_status rs__fm_layout(rs__weights *w, const rs__allocator *a, const rs__params *p,
+                                    int with_item_ids);
+RS_INTERNAL float rs__fm_predict(const rs__weights *w, int32_t u, int32_t i);
+RS_INTERNAL size_t rs__fm_pred_grad(const rs__weights *w, int32_t u, int32_t i, rs__touch *t,
+                                    size_t max_t, float *scratch, size_t scratch_floats);
+RS_INTERNAL size_t rs__fm_max_touches(const rs__weights *w);
+RS_INTERNAL size_t rs__fm_scratch_floats(const rs__weights *w);
+
+#endif
