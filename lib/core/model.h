@@ -40,6 +40,7 @@ typedef struct rs__block {
     int32_t reg;        /* RS__REG_* */
     size_t rows, cols;  /* logical shape */
     size_t stride;      /* floats between rows: cols rounded up to 16 (1 for cols == 1) */
+    size_t cap_rows;    /* rows allocated (>= rows; extra rows are zero) */
     float *data;        /* rows * stride floats, 64-byte aligned, padding kept at 0 */
     void *raw;
     size_t raw_bytes;
@@ -72,7 +73,8 @@ struct rs_model {
     int32_t fitted;
     rs__idmap users, items;
     rs__weights w;
-    size_t *seen_off;           /* n_users + 1 offsets into seen_item */
+    size_t *seen_off;           /* n_users + 1 offsets into seen_item (room for seen_users_cap + 1) */
+    size_t seen_users_cap;
     int32_t *seen_item;         /* each user's training items, sorted ascending */
     size_t seen_nnz;
     /* statistics of the last fit: n_epoch_stats rows of RS__NSTATS doubles */
@@ -104,6 +106,8 @@ RS_INTERNAL rs_status rs__weights_add_block(rs__weights *w, const rs__allocator 
                                             int32_t init_block, int32_t reg, size_t rows,
                                             size_t cols);
 RS_INTERNAL void rs__weights_free(rs__weights *w, const rs__allocator *a);
+/* Make room for `rows` rows (the new rows are zero); rows itself is unchanged. */
+RS_INTERNAL rs_status rs__block_reserve_rows(rs__block *b, const rs__allocator *a, size_t rows);
 /* Same shapes as src, contents copied (dst must be empty). */
 RS_INTERNAL rs_status rs__weights_clone(rs__weights *dst, const rs__weights *src,
                                         const rs__allocator *a);
@@ -114,6 +118,14 @@ RS_INTERNAL int rs__weights_all_finite(const rs__weights *w);
 
 /* Drop the fitted state (weights, id maps, seen lists). */
 RS_INTERNAL void rs__model_clear_fitted(rs_model *m);
+
+/* Room for `extra` more ids on one side (RS_SIDE_*) of a fitted model:
+ * id map, every id-indexed block and the seen lists. Nothing observable
+ * changes, so a later failure needs no undo. */
+RS_INTERNAL rs_status rs__model_reserve_ids(rs_model *m, int32_t side, size_t extra);
+/* Add a new id after rs__model_reserve_ids: zero parameters, no seen items.
+ * Cannot fail. Returns the dense index. */
+RS_INTERNAL int32_t rs__model_push_id(rs_model *m, int32_t side, int64_t id);
 
 /* Log through the model's hook (no-op without one). */
 RS_INTERNAL void rs__log(rs_model *m, int32_t level, const char *fmt, ...) RS_PRINTF(3, 4);

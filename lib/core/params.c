@@ -11,20 +11,20 @@
 
 static const rs__param_info TABLE[] = {
     /* id, name, type, owner, lo, hi, lo_open, hi_open, read_only, default, offset */
-    {RS_PARAM_FACTORS, "factors", RS__PT_INT, RS__OWNER_MODEL, 1, 4096, 0, 0, 0, 64, OFF(factors)},
-    {RS_PARAM_EPOCHS, "epochs", RS__PT_INT, RS__OWNER_MODEL, 1, 100000, 0, 0, 0, 40, OFF(epochs)},
+    {RS_PARAM_FACTORS, "factors", RS__PT_INT, RS__OWNER_MODEL, 1, 4096, 0, 0, 0, 128, OFF(factors)},
+    {RS_PARAM_EPOCHS, "epochs", RS__PT_INT, RS__OWNER_MODEL, 1, 100000, 0, 0, 0, 80, OFF(epochs)},
     {RS_PARAM_THREADS, "threads", RS__PT_INT, RS__OWNER_MODEL, 1, 256, 0, 0, 0, 1, OFF(threads)},
     {RS_PARAM_SEED, "seed", RS__PT_INT, RS__OWNER_MODEL, 0, 4611686018427387904.0, 0, 0, 0, 42, OFF(seed)},
     {RS_PARAM_PATIENCE, "patience", RS__PT_INT, RS__OWNER_MODEL, 1, 100000, 0, 0, 0, 3, OFF(patience)},
     {RS_PARAM_CLAMP, "clamp", RS__PT_INT, RS__OWNER_MODEL, 0, 1, 0, 0, 0, 1, OFF(clamp)},
 
-    {RS_PARAM_LEARNING_RATE, "learning_rate", RS__PT_REAL, RS__OWNER_MODEL, 0, 10, 1, 0, 0, 0.01, OFF(learning_rate)},
-    {RS_PARAM_L2_FACTORS, "l2_factors", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.05, OFF(l2_factors)},
-    {RS_PARAM_L2_BIAS, "l2_bias", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.01, OFF(l2_bias)},
+    {RS_PARAM_LEARNING_RATE, "learning_rate", RS__PT_REAL, RS__OWNER_MODEL, 0, 10, 1, 0, 0, 0.005, OFF(learning_rate)},
+    {RS_PARAM_L2_FACTORS, "l2_factors", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.06, OFF(l2_factors)},
+    {RS_PARAM_L2_BIAS, "l2_bias", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.03, OFF(l2_bias)},
     {RS_PARAM_L2_FEATURES, "l2_features", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.05, OFF(l2_features)},
     {RS_PARAM_LR_DECAY, "lr_decay", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.1, OFF(lr_decay)},
     {RS_PARAM_TOLERANCE, "tolerance", RS__PT_REAL, RS__OWNER_MODEL, 0, 1, 0, 0, 0, 1e-4, OFF(tolerance)},
-    {RS_PARAM_INIT_SCALE, "init_scale", RS__PT_REAL, RS__OWNER_MODEL, 0, 100, 0, 0, 0, 0.1, OFF(init_scale)},
+    {RS_PARAM_INIT_SCALE, "init_scale", RS__PT_REAL, RS__OWNER_MODEL, 0, 100, 0, 0, 0, 0.005, OFF(init_scale)},
     {RS_PARAM_CLIP_THRESHOLD, "clip_threshold", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e6, 1, 0, 0, 1.0, OFF(clip_threshold)},
     {RS_PARAM_ADAM_BETA1, "adam_beta1", RS__PT_REAL, RS__OWNER_MODEL, 0, 1, 0, 1, 0, 0.9, OFF(adam_beta1)},
     {RS_PARAM_ADAM_BETA2, "adam_beta2", RS__PT_REAL, RS__OWNER_MODEL, 0, 1, 0, 1, 0, 0.999, OFF(adam_beta2)},

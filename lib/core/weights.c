@@ -18,8 +18,9 @@ rs_status rs__weights_add_block(rs__weights *w, const rs__allocator *a, int32_t 
     b->rows = rows;
     b->cols = cols;
     b->stride = rs__stride_for(cols);
+    b->cap_rows = rows ? rows : 1;
     size_t count;
-    if (rs__mul_size(rows ? rows : 1, b->stride, &count) != 0)
+    if (rs__mul_size(b->cap_rows, b->stride, &count) != 0)
         return RS_ERR_NOMEM;
     b->data = rs__alloc_floats_aligned(a, count, &b->raw, &b->raw_bytes);
     if (!b->data)
@@ -90,4 +91,26 @@ int rs__weights_all_finite(const rs__weights *w)
             return 0;
     }
     return isfinite(w->global_mean) ? 1 : 0;
+}
+
+rs_status rs__block_reserve_rows(rs__block *b, const rs__allocator *a, size_t rows)
+{
+    if (rows <= b->cap_rows)
+        return RS_OK;
+    size_t cap = b->cap_rows * 2 > rows ? b->cap_rows * 2 : rows;
+    size_t count;
+    if (rs__mul_size(cap, b->stride, &count) != 0)
+        return RS_ERR_NOMEM;
+    void *raw;
+    size_t raw_bytes;
+    float *data = rs__alloc_floats_aligned(a, count, &raw, &raw_bytes); /* zeroed */
+    if (!data)
+        return RS_ERR_NOMEM;
+    memcpy(data, b->data, b->rows * b->stride * sizeof(float));
+    rs__free_aligned(a, b->raw, b->raw_bytes);
+    b->data = data;
+    b->raw = raw;
+    b->raw_bytes = raw_bytes;
+    b->cap_rows = cap;
+    return RS_OK;
 }

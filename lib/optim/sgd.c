@@ -195,6 +195,7 @@ static void commit(fit_run *fr)
     m->seen_off = fr->seen_off;
     m->seen_item = fr->seen_item;
     m->seen_nnz = fr->seen_nnz;
+    m->seen_users_cap = m->w.n_users;
     m->fitted = 1;
     rs__free(&m->alloc, m->epoch_stats, m->epoch_stats_cap * RS__NSTATS, sizeof(double));
     m->epoch_stats = fr->stats;
@@ -208,6 +209,35 @@ static void commit(fit_run *fr)
     fr->seen_nnz = 0;
     fr->stats = NULL;
     fr->stats_cap = 0;
+}
+
+/* Ids that have features but no training rating get zero id parameters, so
+ * they are scored from their features (content, hybrid) or from the other
+ * side's bias (collaborative) and not from untrained random factors. */
+static rs_status zero_unrated_ids(fit_run *fr, const rs_dataset *train)
+{
+    const rs__allocator *a = &fr->m->alloc;
+    size_t nu = fr->w.n_users, ni = fr->w.n_items;
+    unsigned char *item_rated = rs__calloc(a, ni ? ni : 1, 1);
+    if (!item_rated)
+        return RS_ERR_NOMEM;
+    for (size_t j = 0; j < train->n; j++)
+        item_rated[train->item[j]] = 1;
+    for (size_t b = 0; b < fr->w.n_blocks; b++) {
+        rs__block *blk = &fr->w.blocks[b];
+        int user_side = blk->role == RS__ROLE_USER_BIAS || blk->role == RS__ROLE_USER_FACTORS;
+        int item_side = blk->role == RS__ROLE_ITEM_BIAS || blk->role == RS__ROLE_ITEM_FACTORS;
+        if (user_side)
+            for (size_t u = 0; u < nu; u++)
+                if (fr->seen_off[u + 1] == fr->seen_off[u])
+                    memset(blk->data + u * blk->stride, 0, blk->stride * sizeof(float));
+        if (item_side)
+            for (size_t i = 0; i < ni; i++)
+                if (!item_rated[i])
+                    memset(blk->data + i * blk->stride, 0, blk->stride * sizeof(float));
+    }
+    rs__free(a, item_rated, ni ? ni : 1, 1);
+    return RS_OK;
 }
 
 static rs_status stage(fit_run *fr, const rs_dataset *train, const rs_dataset *valid)
@@ -242,7 +272,8 @@ static rs_status stage(fit_run *fr, const rs_dataset *train, const rs_dataset *v
     fr->w.rating_min = fr->fd.rmin;
     fr->w.rating_max = fr->fd.rmax;
     if ((st = rs__seen_build(train, fr->w.n_users, fr->w.n_items, &fr->seen_off, &fr->seen_item,
-                             &fr->seen_nnz, a)) != RS_OK)
+                             &fr->seen_nnz, a)) != RS_OK ||
+        (st = zero_unrated_ids(fr, train)) != RS_OK)
         return st;
     if ((st = rs__optstate_init(&fr->opt, &fr->w, (int32_t)fr->p->lr_policy, a)) != RS_OK)
         return st;
