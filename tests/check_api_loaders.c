@@ -191,6 +191,44 @@ START_TEST(test_load_appends)
 }
 END_TEST
 
+START_TEST(test_load_large_input_across_blocks)
+{
+    /* More than one 4 MiB block through a reader that hands out odd-sized
+     * pieces: lines split across reads must come out whole. */
+    const size_t lines = 400000;
+    size_t cap = lines * 24 + 64, len = 0;
+    char *text = malloc(cap);
+    ck_assert_ptr_nonnull(text);
+    for (size_t k = 0; k < lines; k++)
+        len += (size_t)snprintf(text + len, cap - len, "%zu\t%zu\t%zu.5\t%zu\n", k / 7,
+                                (k * 31) % 5003, k % 5, k);
+    rs_dataset *ds = new_ds();
+    tu_reader rd = tu_reader_of(text, 999983);
+    ck_assert_int_eq(rs_dataset_load(ds, tu_read, &rd, RS_FORMAT_MOVIELENS, "big"), RS_OK);
+    ck_assert_uint_eq(rs_dataset_num_ratings(ds), lines);
+    ck_assert_uint_eq(rs_dataset_num_users(ds), (lines + 6) / 7);
+    for (size_t k = 0; k < lines; k += 9973) {
+        int64_t u, i;
+        float r;
+        get(ds, k, &u, &i, &r);
+        ck_assert(u == (int64_t)(k / 7) && i == (int64_t)((k * 31) % 5003) &&
+                  r == (float)(k % 5) + 0.5f);
+    }
+    /* The same input with a bad last line: everything is rolled back. */
+    snprintf(text + len, cap - len, "1 2\n");
+    rd = tu_reader_of(text, 65536);
+    ck_assert_int_eq(rs_dataset_load(ds, tu_read, &rd, RS_FORMAT_MOVIELENS, "big"),
+                     RS_ERR_FORMAT);
+    char want[64];
+    snprintf(want, sizeof want, "big:%zu:", lines + 1);
+    ck_assert_ptr_nonnull(strstr(rs_dataset_last_error(ds), want));
+    ck_assert_uint_eq(rs_dataset_num_ratings(ds), lines);
+    ck_assert_uint_eq(rs_dataset_num_users(ds), (lines + 6) / 7);
+    free(text);
+    rs_dataset_free(ds);
+}
+END_TEST
+
 /* ---- bad input: one test per kind ---- */
 
 START_TEST(test_load_bad_column_count)
@@ -597,6 +635,7 @@ static Suite *loaders_suite(void)
     tcase_add_test(tc, test_load_csv_missing_column);
     tcase_add_test(tc, test_load_file_good);
     tcase_add_test(tc, test_load_appends);
+    tcase_add_test(tc, test_load_large_input_across_blocks);
     tcase_add_test(tc, test_load_bad_column_count);
     tcase_add_test(tc, test_load_bad_non_numeric);
     tcase_add_test(tc, test_load_bad_nan_inf);

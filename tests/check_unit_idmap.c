@@ -164,6 +164,52 @@ START_TEST(test_features_rollback_restores_sizes)
 }
 END_TEST
 
+typedef struct str_reader {
+    const char *s;
+    size_t len, pos;
+} str_reader;
+
+static int32_t read_str(void *ud, void *buf, size_t cap, size_t *len_out)
+{
+    str_reader *r = ud;
+    size_t n = r->len - r->pos < cap ? r->len - r->pos : cap;
+    memcpy(buf, r->s + r->pos, n);
+    r->pos += n;
+    *len_out = n;
+    return 0;
+}
+
+START_TEST(test_lines_long_line_and_unterminated_tail)
+{
+    /* A size hint far too small: the buffer must grow for the long line. */
+    rs__allocator a = libc_alloc();
+    size_t longlen = 5000;
+    char *text = malloc(longlen + 16);
+    memset(text, 'x', longlen);
+    strcpy(text + longlen, "\r\nabc");
+    str_reader r = {text, strlen(text), 0};
+    rs__lines L;
+    rs__errbuf err;
+    ck_assert_int_eq(rs__lines_init(&L, &a, read_str, &r, "t", 10), RS_OK);
+    size_t len;
+    rs_status st;
+    char *line = rs__lines_next(&L, &len, &st, &err);
+    ck_assert_ptr_nonnull(line);
+    ck_assert_uint_eq(len, longlen); /* CR stripped */
+    ck_assert_int_eq(line[0], 'x');
+    ck_assert_int_eq(rs__lines_last_unterminated(&L), 0);
+    line = rs__lines_next(&L, &len, &st, &err);
+    ck_assert_ptr_nonnull(line);
+    ck_assert_str_eq(line, "abc");
+    ck_assert_int_eq(rs__lines_last_unterminated(&L), 1);
+    ck_assert_uint_eq(L.line, 2);
+    ck_assert_ptr_null(rs__lines_next(&L, &len, &st, &err));
+    ck_assert_int_eq(st, RS_OK);
+    rs__lines_free(&L);
+    free(text);
+}
+END_TEST
+
 static Suite *idmap_suite(void)
 {
     Suite *s = suite_create("idmap");
@@ -173,6 +219,7 @@ static Suite *idmap_suite(void)
     tcase_add_test(tc, test_parse_num_exact);
     tcase_add_test(tc, test_parse_i64_bounds);
     tcase_add_test(tc, test_features_rollback_restores_sizes);
+    tcase_add_test(tc, test_lines_long_line_and_unterminated_tail);
     suite_add_tcase(s, tc);
     return s;
 }
