@@ -159,6 +159,20 @@ START_TEST(test_load_csv_missing_column)
 }
 END_TEST
 
+START_TEST(test_load_byte_order_mark)
+{
+    rs_dataset *ds = new_ds();
+    ck_assert_int_eq(load_str(ds, "\xEF\xBB\xBFuserId,movieId,rating\n1,2,3\n", RS_FORMAT_CSV, NULL),
+                     RS_OK);
+    ck_assert_int_eq(load_str(ds, "\xEF\xBB\xBF" "5 6 1", RS_FORMAT_LIBMF, NULL), RS_OK);
+    ck_assert_uint_eq(rs_dataset_num_ratings(ds), 2);
+    int64_t u, i;
+    get(ds, 1, &u, &i, NULL);
+    ck_assert(u == 5 && i == 6);
+    rs_dataset_free(ds);
+}
+END_TEST
+
 START_TEST(test_load_file_good)
 {
     char path[64];
@@ -633,6 +647,7 @@ static Suite *loaders_suite(void)
     tcase_add_test(tc, test_load_csv_names_order_and_delimiter);
     tcase_add_test(tc, test_load_csv_explicit_columns);
     tcase_add_test(tc, test_load_csv_missing_column);
+    tcase_add_test(tc, test_load_byte_order_mark);
     tcase_add_test(tc, test_load_file_good);
     tcase_add_test(tc, test_load_appends);
     tcase_add_test(tc, test_load_large_input_across_blocks);

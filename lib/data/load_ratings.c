@@ -18,7 +18,8 @@
  * (3, 3.5, -1.25, 1e3) that must be finite and inside [RS_PARAM_RATING_MIN,
  * RS_PARAM_RATING_MAX]; lines may end in CRLF; blank lines and lines whose
  * first non-blank character is '#' are skipped (also before a CSV header); a
- * last line without a final newline is accepted when it is complete.
+ * last line without a final newline is accepted when it is complete; a UTF-8
+ * byte order mark at the very start is ignored.
  *
  * Errors name the input (the `name` argument or the path) and the 1-based
  * line: `ratings.dat:17: expected 3 or 4 columns, found 2`. Every failure

@@ -75,16 +75,25 @@ rs_status rs__lines_fill(rs__lines *L, rs__errbuf *err)
                                L->name);
             L->len += got;
         }
-        L->end = last_newline(L->buf, 0, L->len);
+        if (!L->started) {
+            /* A UTF-8 byte order mark (spreadsheet exports) is not data. The
+             * loop above filled the buffer, so 3 bytes are there unless the
+             * input is shorter. */
+            L->started = 1;
+            if (L->len >= 3 && memcmp(L->buf, "\xEF\xBB\xBF", 3) == 0)
+                L->pos = 3;
+        }
+        L->end = last_newline(L->buf, L->pos, L->len);
         if (L->eof) {
-            if (L->end < L->len) {
+            size_t tail = L->end > L->pos ? L->end : L->pos;
+            if (tail < L->len) {
                 L->buf[L->len] = '\n';
                 L->unterminated = 1;
                 L->end = L->len + 1;
             }
             return RS_OK;
         }
-        if (L->end > 0)
+        if (L->end > L->pos)
             return RS_OK;
         /* A full buffer without a newline: one very long line. */
         if (L->cap >= RS__LINE_MAX)

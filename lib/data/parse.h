@@ -32,6 +32,7 @@ typedef struct rs__lines {
     size_t consumed;     /* bytes handed out before buf[0] (for size estimates) */
     size_t line;         /* number of lines handed out so far */
     int eof;
+    int started;         /* the byte order mark check has been done */
     int unterminated;
     const char *name;    /* for messages; never NULL */
 } rs__lines;
