@@ -80,6 +80,7 @@ static rs_model *build_model(size_t nu, size_t ni, size_t f, size_t seen_per_use
     m->w.rating_max = 5.0f;
     /* seen lists: evenly spread items, sorted by construction */
     m->seen_off = rs__alloc(&m->alloc, nu + 1, sizeof *m->seen_off);
+    m->seen_users_cap = nu;
     m->seen_nnz = nu * seen_per_user;
     m->seen_item = rs__alloc(&m->alloc, m->seen_nnz ? m->seen_nnz : 1, sizeof *m->seen_item);
     if (!m->seen_off || !m->seen_item)

@@ -102,6 +102,7 @@ static inline rs_model *fx_model_alloc(size_t nu, size_t ni, size_t f, uint64_t 
             nnz += (int)(fx_next(&s2) % 100) < seen_pct;
     m->seen_off = rs__alloc(&m->alloc, nu + 1, sizeof *m->seen_off);
     ck_assert_ptr_nonnull(m->seen_off);
+    m->seen_users_cap = nu;
     if (nnz > 0) {
         m->seen_item = rs__alloc(&m->alloc, nnz, sizeof *m->seen_item);
         ck_assert_ptr_nonnull(m->seen_item);
