@@ -349,6 +349,11 @@ START_TEST(test_load_bad_missing_file)
     ck_assert_ptr_nonnull(strstr(rs_dataset_last_error(ds), strerror(ENOENT)));
     ck_assert_int_eq(rs_dataset_load_features_file(ds, RS_SIDE_ITEM, path, RS_FEATURES_SPARSE),
                      RS_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(rs_dataset_last_error(ds), path));
+    /* A directory opens but cannot be read. */
+    ck_assert_int_eq(rs_dataset_load_file(ds, "/tmp", RS_FORMAT_MOVIELENS), RS_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(rs_dataset_last_error(ds), "/tmp"));
+    ck_assert_uint_eq(rs_dataset_num_ratings(ds), 0);
     rs_dataset_free(ds);
 }
 END_TEST

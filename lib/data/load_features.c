@@ -424,14 +424,12 @@ rs_status rs_dataset_load_features_file(rs_dataset *ds, int32_t side, const char
     if (!path)
         return rs__err(&ds->err, RS_ERR_INVALID_ARG, "path must not be NULL");
 #if RS_ENABLE_STDIO
-    void *f;
-    size_t size;
-    st = rs__file_open(path, &f, &size, &ds->err);
+    rs__file f;
+    st = rs__file_open(&f, path, &ds->err);
     if (st != RS_OK)
         return st;
-    st = load_features_any(ds, side, rs__file_read, f, format, path, size);
-    rs__file_close(f);
-    return st;
+    st = load_features_any(ds, side, rs__file_read, &f, format, path, f.size);
+    return rs__file_close(&f, path, st, &ds->err);
 #else
     return rs__err(&ds->err, RS_ERR_NOT_BUILT, "file access is not built in (--disable-stdio)");
 #endif

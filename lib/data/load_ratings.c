@@ -629,14 +629,12 @@ rs_status rs_dataset_load_file(rs_dataset *ds, const char *path, int32_t format)
     if (!valid_format(format))
         return rs__err(&ds->err, RS_ERR_INVALID_ARG, "unknown rating format %d", (int)format);
 #if RS_ENABLE_STDIO
-    void *f;
-    size_t size;
-    rs_status st = rs__file_open(path, &f, &size, &ds->err);
+    rs__file f;
+    rs_status st = rs__file_open(&f, path, &ds->err);
     if (st != RS_OK)
         return st;
-    st = load_any(ds, rs__file_read, f, format, path, size);
-    rs__file_close(f);
-    return st;
+    st = load_any(ds, rs__file_read, &f, format, path, f.size);
+    return rs__file_close(&f, path, st, &ds->err);
 #else
     return rs__err(&ds->err, RS_ERR_NOT_BUILT, "file access is not built in (--disable-stdio)");
 #endif

@@ -156,46 +156,63 @@ double rs__scale10(uint64_t m, int32_t exp10)
 }
 
 #if RS_ENABLE_STDIO
-rs_status rs__file_open(const char *path, void **file_out, size_t *size_out, rs__errbuf *err)
+rs_status rs__file_open(rs__file *f, const char *path, rs__errbuf *err)
 {
-    *file_out = NULL;
-    *size_out = 0;
+    f->fp = NULL;
+    f->err = 0;
+    f->size = 0;
     errno = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
         return rs__err(err, RS_ERR_IO, "%s: cannot open: %s", path,
                        errno ? strerror(errno) : "unknown error");
-    /* The size only sizes the rating arrays up front; unknown is fine. */
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long sz = ftell(f);
+    /* The size only sizes buffers and rating arrays up front; unknown is fine. */
+    /* Pipes cannot seek: then the size stays unknown. */
+    if (fseek(fp, 0, SEEK_END) == 0) {
+        long sz = ftell(fp);
         if (sz > 0)
-            *size_out = (size_t)sz;
+            f->size = (size_t)sz;
+        if (fseek(fp, 0, SEEK_SET) != 0) {
+            int e = errno;
+            fclose(fp);
+            return rs__err(err, RS_ERR_IO, "%s: cannot read: %s", path,
+                           e ? strerror(e) : "seek failed");
+        }
     }
-    if (fseek(f, 0, SEEK_SET) != 0) {
-        int e = errno;
-        fclose(f);
-        return rs__err(err, RS_ERR_IO, "%s: cannot read: %s", path,
-                       e ? strerror(e) : "seek failed");
-    }
-    *file_out = f;
+    clearerr(fp);
+    f->fp = fp;
     return RS_OK;
 }
 
 int32_t rs__file_read(void *file, void *buf, size_t cap, size_t *len_out)
 {
-    FILE *f = file;
-    size_t got = fread(buf, 1, cap, f);
+    rs__file *f = file;
+    errno = 0;
+    size_t got = fread(buf, 1, cap, (FILE *)f->fp);
     *len_out = got;
-    return (got < cap && ferror(f)) ? -1 : 0;
+    if (got < cap && ferror((FILE *)f->fp)) {
+        f->err = errno ? errno : EIO;
+        return -1;
+    }
+    return 0;
 }
 
-void rs__file_close(void *file) { fclose((FILE *)file); }
+rs_status rs__file_close(rs__file *f, const char *path, rs_status st, rs__errbuf *err)
+{
+    if (f->fp)
+        fclose((FILE *)f->fp);
+    f->fp = NULL;
+    if (st == RS_ERR_IO && f->err)
+        return rs__err(err, RS_ERR_IO, "%s: read error: %s", path, strerror(f->err));
+    return st;
+}
 #else
-rs_status rs__file_open(const char *path, void **file_out, size_t *size_out, rs__errbuf *err)
+rs_status rs__file_open(rs__file *f, const char *path, rs__errbuf *err)
 {
     (void)path;
-    *file_out = NULL;
-    *size_out = 0;
+    f->fp = NULL;
+    f->err = 0;
+    f->size = 0;
     return rs__err(err, RS_ERR_NOT_BUILT, "file access is not built in (--disable-stdio)");
 }
 int32_t rs__file_read(void *file, void *buf, size_t cap, size_t *len_out)
@@ -206,5 +223,11 @@ int32_t rs__file_read(void *file, void *buf, size_t cap, size_t *len_out)
     *len_out = 0;
     return -1;
 }
-void rs__file_close(void *file) { (void)file; }
+rs_status rs__file_close(rs__file *f, const char *path, rs_status st, rs__errbuf *err)
+{
+    (void)f;
+    (void)path;
+    (void)err;
+    return st;
+}
 #endif

@@ -62,13 +62,20 @@ static inline int rs__lines_last_unterminated(const rs__lines *L)
     return L->unterminated && L->pos > L->len;
 }
 
-/* A stdio-backed reader (RS_ENABLE_STDIO builds only). open returns
- * RS_ERR_IO with "<path>: <strerror>" in err when the file cannot be opened;
- * *size_out receives the file size or 0 when unknown. */
-RS_INTERNAL rs_status rs__file_open(const char *path, void **file_out, size_t *size_out,
-                                    rs__errbuf *err);
+/* A stdio-backed reader for the *_file calls. open fails with RS_ERR_IO and
+ * "<path>: cannot open: <strerror>" in err (RS_ERR_NOT_BUILT without stdio);
+ * size is the file size or 0 when unknown. rs__file_read is an rs_reader_fn
+ * over an rs__file; close turns a failed read into "<path>: read error:
+ * <strerror>" and returns st otherwise. */
+typedef struct rs__file {
+    void *fp;
+    int err;     /* errno of a failed read, else 0 */
+    size_t size;
+} rs__file;
+RS_INTERNAL rs_status rs__file_open(rs__file *f, const char *path, rs__errbuf *err);
 RS_INTERNAL int32_t rs__file_read(void *file, void *buf, size_t cap, size_t *len_out);
-RS_INTERNAL void rs__file_close(void *file);
+RS_INTERNAL rs_status rs__file_close(rs__file *f, const char *path, rs_status st,
+                                     rs__errbuf *err);
 
 /* ---- numbers ---- */
 
