@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "serve_fixture.h"
+#include "synth.h"
 #include "common/blas.h"
 
 #define MAXK 4096
@@ -545,6 +546,79 @@ START_TEST(test_topk_does_not_modify_model)
 }
 END_TEST
 
+/* Models trained by rs_fit with every scorer kind that is built: top-k and
+ * the similarity calls agree with brute force over the scorer's predict(). */
+START_TEST(test_topk_fitted_scorers)
+{
+    int32_t kinds[3] = {RS_SCORER_COLLABORATIVE, RS_SCORER_CONTENT, RS_SCORER_HYBRID};
+    int built = 0;
+    for (int kk = 0; kk < 3; kk++) {
+        rs_model *m = NULL;
+        rs_status st = rs_model_new(&m, kinds[kk], NULL, NULL);
+        if (st == RS_ERR_NOT_BUILT)
+            continue;
+        ck_assert_int_eq(st, RS_OK);
+        built++;
+        rs_dataset *ds = NULL;
+        ck_assert_int_eq(rs_dataset_new(&ds, NULL, NULL), RS_OK);
+        ck_assert_uint_gt(synth_make(ds, NULL, 30, 80, 4, 0.3, 0.1, 0.0, 7), 0);
+        ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_FACTORS, 8), RS_OK);
+        ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 4), RS_OK);
+        ck_assert_int_eq(rs_fit(m, ds, NULL), RS_OK);
+        size_t ni = m->w.n_items;
+        fx_ranked *ref = malloc(ni * sizeof *ref);
+        int64_t ids[10], users[30];
+        float sc[10];
+        static int64_t bids[30 * 10];
+        static float bsc[30 * 10];
+        size_t counts[30];
+        ck_assert_ptr_nonnull(ref);
+        for (int32_t u = 0; u < (int32_t)m->w.n_users; u++) {
+            size_t n, nr = 0;
+            users[u] = m->users.ids[u];
+            ck_assert_int_eq(rs_topk(m, users[u], 10, 0, NULL, 0, NULL, 0, ids, sc, &n), RS_OK);
+            for (size_t i = 0; i < ni; i++) {
+                int seen = 0;
+                for (size_t t = m->seen_off[u]; t < m->seen_off[u + 1]; t++)
+                    seen |= (size_t)m->seen_item[t] == i;
+                if (seen)
+                    continue;
+                ref[nr].score = m->ops->predict(&m->w, u, (int32_t)i);
+                ref[nr].id = m->items.ids[i];
+                nr++;
+            }
+            qsort(ref, nr, sizeof *ref, fx_ranked_cmp);
+            ck_assert_uint_eq(n, nr < 10 ? nr : 10);
+            for (size_t r = 0; r < n; r++) {
+                ck_assert_double_eq_tol((double)sc[r], ref[r].score, 1e-4);
+                int32_t i = rs__idmap_find(&m->items, ids[r]);
+                ck_assert_double_eq_tol((double)sc[r], m->ops->predict(&m->w, u, i), 1e-4);
+            }
+            /* similarity works for every scorer and never returns the query */
+            ck_assert_int_eq(rs_similar_users(m, users[u], 5, ids, sc, &n), RS_OK);
+            ck_assert_uint_eq(n, 5);
+            for (size_t r = 0; r < n; r++)
+                ck_assert_int_ne(ids[r], users[u]);
+        }
+        ck_assert_int_eq(rs_topk_batch(m, users, m->w.n_users, 10, 0, bids, bsc, counts), RS_OK);
+        for (size_t u = 0; u < m->w.n_users; u++) {
+            size_t n;
+            ck_assert_int_eq(rs_topk(m, users[u], 10, 0, NULL, 0, NULL, 0, ids, sc, &n), RS_OK);
+            ck_assert_uint_eq(counts[u], n);
+            for (size_t r = 0; r < n; r++)
+                ck_assert_double_eq_tol(bsc[u * 10 + r], sc[r], 1e-4);
+        }
+        size_t n;
+        ck_assert_int_eq(rs_similar_items(m, m->items.ids[3], 5, ids, sc, &n), RS_OK);
+        ck_assert_uint_eq(n, 5);
+        free(ref);
+        rs_dataset_free(ds);
+        rs_model_free(m);
+    }
+    ck_assert_int_ge(built, 1);
+}
+END_TEST
+
 /* ---- similarity ---- */
 
 static double ref_cos(const rs__block *b, size_t r, size_t q)
@@ -613,6 +687,76 @@ START_TEST(test_similar_items_and_users_match_bruteforce)
         }
         rs_model_free(m);
     }
+}
+END_TEST
+
+/* With feature factors (content, hybrid) an id's vector is its id row plus
+ * its weighted feature rows; without id rows (content) the features alone. */
+START_TEST(test_similar_uses_feature_vectors)
+{
+    size_t ni = 30, k = 6, nfeat = 4;
+    rs_model *m = fx_model(3, ni, k, 3, 0, 0);
+    ck_assert_int_eq(rs__weights_add_block(&m->w, &m->alloc, RS__ROLE_ITEM_FEATURE_FACTORS, -1,
+                                           RS__REG_FEATURES, nfeat, k),
+                     RS_OK);
+    rs__block *V = fx_block(m, RS__ROLE_ITEM_FEATURE_FACTORS);
+    uint64_t s = 5;
+    for (size_t g = 0; g < nfeat; g++)
+        for (size_t c = 0; c < k; c++)
+            V->data[g * V->stride + c] = fx_value(&s, 0);
+    for (size_t i = 0; i < ni; i++) {
+        if (i % 3 == 0)
+            continue; /* no features */
+        int32_t col[2] = {(int32_t)(i % nfeat), (int32_t)((i + 1) % nfeat)};
+        float val[2] = {0.5f, -1.25f};
+        ck_assert_int_eq(rs__features_set_row(&m->w.item_feat, &m->alloc, i, col, val, 2), RS_OK);
+    }
+    int64_t ids[10];
+    float sc[10];
+    double *vec = malloc(ni * k * sizeof *vec);
+    fx_ranked *ref = malloc(ni * sizeof *ref);
+    ck_assert(vec && ref);
+    for (int pass = 0; pass < 2; pass++) {
+        rs__block *Q = pass == 0 ? fx_block(m, RS__ROLE_ITEM_FACTORS) : NULL;
+        if (pass == 1) /* hide the id rows: a content-style model */
+            fx_block(m, RS__ROLE_ITEM_FACTORS)->role = RS__ROLE_COUNT;
+        for (size_t i = 0; i < ni; i++)
+            for (size_t c = 0; c < k; c++) {
+                double x = Q ? Q->data[i * Q->stride + c] : 0.0;
+                if (i % 3 != 0)
+                    x += 0.5 * V->data[(i % nfeat) * V->stride + c] -
+                         1.25 * V->data[((i + 1) % nfeat) * V->stride + c];
+                vec[i * k + c] = x;
+            }
+        for (size_t q = 0; q < ni; q++) {
+            size_t n, nr = 0;
+            ck_assert_int_eq(rs_similar_items(m, FX_ITEM_ID(q), 10, ids, sc, &n), RS_OK);
+            for (size_t r = 0; r < ni; r++) {
+                if (r == q)
+                    continue;
+                double d = 0, a2 = 0, b2 = 0;
+                for (size_t c = 0; c < k; c++) {
+                    d += vec[r * k + c] * vec[q * k + c];
+                    a2 += vec[r * k + c] * vec[r * k + c];
+                    b2 += vec[q * k + c] * vec[q * k + c];
+                }
+                ref[nr].score = a2 > 0 && b2 > 0 ? d / (sqrt(a2) * sqrt(b2)) : 0.0;
+                ref[nr].id = FX_ITEM_ID(r);
+                nr++;
+            }
+            qsort(ref, nr, sizeof *ref, fx_ranked_cmp);
+            ck_assert_uint_eq(n, 10);
+            for (size_t r = 0; r < n; r++) {
+                ck_assert_double_eq_tol((double)sc[r], ref[r].score, 1e-5);
+                if (fabs(ref[r].score - (r + 1 < nr ? ref[r + 1].score : -2.0)) > 1e-4 &&
+                    (r == 0 || fabs(ref[r].score - ref[r - 1].score) > 1e-4))
+                    ck_assert_int_eq(ids[r], ref[r].id);
+            }
+        }
+    }
+    free(vec);
+    free(ref);
+    rs_model_free(m);
 }
 END_TEST
 
@@ -761,10 +905,12 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, test_topk_generic_scorer_path);
     tcase_add_test(tc, test_topk_scratch_from_model_allocator);
     tcase_add_test(tc, test_topk_does_not_modify_model);
+    tcase_add_test(tc, test_topk_fitted_scorers);
     suite_add_tcase(s, tc);
     TCase *ts = tcase_create("similar");
     tcase_set_timeout(ts, 60);
     tcase_add_test(ts, test_similar_items_and_users_match_bruteforce);
+    tcase_add_test(ts, test_similar_uses_feature_vectors);
     tcase_add_test(ts, test_similar_zero_norm_rows_score_zero);
     tcase_add_test(ts, test_similar_unknown_and_single);
     suite_add_tcase(s, ts);
