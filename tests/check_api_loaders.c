@@ -124,6 +124,43 @@ START_TEST(test_load_csv_good)
 }
 END_TEST
 
+START_TEST(test_load_csv_quotes_and_blanks)
+{
+    /* Plain lines and lines needing the general path, interleaved. */
+    rs_dataset *ds = new_ds();
+    const char *text = "user_id,title,item_id,score\n"
+                       "1,plain,2,3\n"
+                       "2,\"with, comma and \"\"quotes\"\"\",3,4.5\n"
+                       "# comment\n"
+                       " 3 , spaced , 4 , 1.25 \n"
+                       "\n"
+                       "4,x,5,5\r\n";
+    ck_assert_int_eq(load_str(ds, text, RS_FORMAT_CSV, "q.csv"), RS_OK);
+    ck_assert_uint_eq(rs_dataset_num_ratings(ds), 4);
+    int64_t u, i;
+    float r;
+    get(ds, 1, &u, &i, &r);
+    ck_assert(u == 2 && i == 3 && r == 4.5f);
+    get(ds, 2, &u, &i, &r);
+    ck_assert(u == 3 && i == 4 && r == 1.25f);
+    get(ds, 3, &u, &i, &r);
+    ck_assert(u == 4 && i == 5 && r == 5.0f);
+    /* Errors keep their line numbers on either path. */
+    ck_assert_int_eq(load_str(ds, "user,item,rating\n1,2,3\n\"1,2,3\n", RS_FORMAT_CSV, "q.csv"),
+                     RS_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(rs_dataset_last_error(ds), "q.csv:3: unclosed quote"));
+    ck_assert_int_eq(load_str(ds, "user,item,rating\n1,2,3,4\n", RS_FORMAT_CSV, "q.csv"),
+                     RS_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(rs_dataset_last_error(ds), "q.csv:2: expected 3 columns"));
+    ck_assert_uint_eq(rs_dataset_num_ratings(ds), 4);
+    /* The three columns must be different. */
+    ck_assert_int_eq(rs_dataset_set_int(ds, RS_PARAM_CSV_ITEM_COL, 0), RS_OK);
+    ck_assert_int_eq(load_str(ds, "user,item,rating\n1,2,3\n", RS_FORMAT_CSV, "q.csv"),
+                     RS_ERR_FORMAT);
+    rs_dataset_free(ds);
+}
+END_TEST
+
 START_TEST(test_load_csv_names_order_and_delimiter)
 {
     rs_dataset *ds = new_ds();
@@ -649,6 +686,7 @@ static Suite *loaders_suite(void)
     tcase_add_test(tc, test_load_movielens_small_chunks);
     tcase_add_test(tc, test_load_libmf_good);
     tcase_add_test(tc, test_load_csv_good);
+    tcase_add_test(tc, test_load_csv_quotes_and_blanks);
     tcase_add_test(tc, test_load_csv_names_order_and_delimiter);
     tcase_add_test(tc, test_load_csv_explicit_columns);
     tcase_add_test(tc, test_load_csv_missing_column);

@@ -291,6 +291,25 @@ static rs_status diagnose_blank(loader *ld, const char *ls, const char *nl, int 
     return st;
 }
 
+/* Most rating files hold "4" or "3.5": take those without the general parser
+ * (same result: both are exact). Anything longer goes to rs__parse_num. */
+static inline const char *parse_rating(const char *p, double *r)
+{
+    if (rs__is_digit(p[0])) {
+        char c1 = p[1];
+        if (!rs__is_digit(c1) && c1 != '.' && c1 != 'e' && c1 != 'E') {
+            *r = p[0] - '0';
+            return p + 1;
+        }
+        if (c1 == '.' && rs__is_digit(p[2]) && !rs__is_digit(p[3]) && p[3] != 'e' &&
+            p[3] != 'E') {
+            *r = (double)((p[0] - '0') * 10 + (p[2] - '0')) / 10.0;
+            return p + 3;
+        }
+    }
+    return rs__parse_num(p, r);
+}
+
 static const char *skip_blanks(const char *p)
 {
     while (rs__is_blank(*p))
@@ -323,21 +342,9 @@ static rs_status parse_blank_block(loader *ld, int max_cols)
         p = rs__parse_i64(skip_blanks(p), &iid, &ovf2);
         if (RS_UNLIKELY(!p || !rs__is_blank(*p) || (ovf1 | ovf2)))
             goto slow;
-        p = skip_blanks(p);
-        /* Most rating files hold "4" or "3.5": take those without the
-         * general parser (the result is the same). */
-        if (rs__is_digit(p[0]) && (rs__is_blank(p[1]) || p[1] == '\n' || p[1] == '\r')) {
-            r = p[0] - '0';
-            p += 1;
-        } else if (rs__is_digit(p[0]) && p[1] == '.' && rs__is_digit(p[2]) &&
-                   (rs__is_blank(p[3]) || p[3] == '\n' || p[3] == '\r')) {
-            r = (double)((p[0] - '0') * 10 + (p[2] - '0')) / 10.0;
-            p += 3;
-        } else {
-            p = rs__parse_num(p, &r);
-            if (RS_UNLIKELY(!p))
-                goto slow;
-        }
+        p = parse_rating(skip_blanks(p), &r);
+        if (RS_UNLIKELY(!p))
+            goto slow;
         p = skip_blanks(p);
         if (max_cols == 4 && *p != '\n' && *p != '\r' && rs__is_blank(p[-1])) {
             /* The timestamp is only validated: a run of digits needs no value. */
@@ -487,6 +494,124 @@ static rs_status csv_column(loader *ld, int32_t param_col, field *hdr, int nh,
                    ld->L.name, ld->L.line, what, shown, what);
 }
 
+typedef struct csv_cols {
+    int nh, cu, ci, cr; /* header width; user, item, rating columns */
+    char delim;
+    field *fields;      /* nh entries */
+} csv_cols;
+
+/* The general path for one NUL-terminated line: quotes, blanks around
+ * fields, comments, and every error message. */
+static rs_status csv_line(loader *ld, const csv_cols *c, const char *line, size_t len,
+                          int unterminated)
+{
+    rs_dataset *ds = ld->ds;
+    rs__lines *L = &ld->L;
+    if (skippable(line, len))
+        return RS_OK;
+    int n = csv_split(line, len, c->delim, c->fields, c->nh);
+    if (n < 0)
+        return rs__err(&ds->err, RS_ERR_FORMAT, RS__AT "unclosed quote", L->name, L->line);
+    if (n != c->nh) {
+        if (n < c->nh && unterminated)
+            return rs__err(&ds->err, RS_ERR_FORMAT,
+                           RS__AT "truncated last line (no final newline): expected %d "
+                                  "columns, found %d",
+                           L->name, L->line, c->nh, n);
+        return rs__err(&ds->err, RS_ERR_FORMAT, RS__AT "expected %d columns, found %d", L->name,
+                       L->line, c->nh, n);
+    }
+    int64_t uid, iid;
+    float r;
+    rs_status st = check_id(ld, c->fields[c->cu], "user id", &uid);
+    if (st == RS_OK)
+        st = check_id(ld, c->fields[c->ci], "item id", &iid);
+    if (st == RS_OK)
+        st = check_rating(ld, c->fields[c->cr], &r);
+    if (st == RS_OK)
+        st = add_one(ld, uid, iid, r);
+    return st;
+}
+
+static inline int csv_field_end(const char *p, char delim, int last)
+{
+    return last ? (*p == '\n' || (*p == '\r' && p[1] == '\n')) : *p == delim;
+}
+
+/* Plain lines (no quotes, no blanks around numbers) in one pass over the
+ * block; any other line is handed to csv_line. */
+static rs_status parse_csv_block(loader *ld, const csv_cols *c)
+{
+    rs__lines *L = &ld->L;
+    const double rmin = ld->ds->rating_min, rmax = ld->ds->rating_max;
+    const char delim = c->delim;
+    char *p = L->buf + L->pos, *e = L->buf + L->end;
+    rs_status st = RS_OK;
+    while (p < e) {
+        char *ls = p;
+        L->line++;
+        int64_t uid = 0, iid = 0;
+        double r = 0;
+        int ok = 1;
+        for (int col = 0; col < c->nh; col++) {
+            int last = col == c->nh - 1;
+            const char *q;
+            if (col == c->cu || col == c->ci) {
+                int64_t v;
+                int ovf = 0;
+                q = rs__parse_i64(p, &v, &ovf);
+                if (!q || ovf || !csv_field_end(q, delim, last)) {
+                    ok = 0;
+                    break;
+                }
+                if (col == c->cu)
+                    uid = v;
+                else
+                    iid = v;
+            } else if (col == c->cr) {
+                q = parse_rating(p, &r);
+                if (!q || !csv_field_end(q, delim, last)) {
+                    ok = 0;
+                    break;
+                }
+            } else {
+                q = p;
+                while (*q != delim && *q != '\n' && *q != '"')
+                    q++;
+                if (*q == '"' || (last ? *q != '\n' : *q != delim)) {
+                    ok = 0;
+                    break;
+                }
+            }
+            p = (char *)q + (last ? 0 : 1);
+        }
+        if (ok) {
+            if (*p == '\r')
+                p++;
+            p++; /* the '\n' that csv_field_end saw */
+        }
+        float rf = (float)r;
+        if (RS_UNLIKELY(!ok || !(r >= rmin && r <= rmax) || !isfinite(rf))) {
+            char *nl = memchr(ls, '\n', (size_t)(e - ls));
+            size_t len = (size_t)(nl - ls);
+            if (len > 0 && ls[len - 1] == '\r')
+                len--;
+            int unterminated = rs__lines_is_unterminated(L, nl);
+            ls[len] = '\0';
+            st = csv_line(ld, c, ls, len, unterminated);
+            p = nl + 1;
+            if (st != RS_OK)
+                break;
+            continue;
+        }
+        st = add_one(ld, uid, iid, rf);
+        if (RS_UNLIKELY(st != RS_OK))
+            break;
+    }
+    L->pos = (size_t)(p - L->buf);
+    return st;
+}
+
 static rs_status load_csv(loader *ld)
 {
     static const char *const user_names[] = {"userid", "user", "user_id", NULL};
@@ -496,7 +621,8 @@ static rs_status load_csv(loader *ld)
     rs_dataset *ds = ld->ds;
     const rs__allocator *a = &ds->alloc;
     rs__lines *L = &ld->L;
-    const char delim = (char)ds->csv_delim;
+    csv_cols c;
+    c.delim = (char)ds->csv_delim;
     rs_status st;
     size_t len;
     char *line;
@@ -506,66 +632,43 @@ static rs_status load_csv(loader *ld)
     } while (line && skippable(line, len));
     if (!line)
         return st;
-    int nh = csv_split(line, len, delim, NULL, 0);
-    if (nh < 0)
+    c.nh = csv_split(line, len, c.delim, NULL, 0);
+    if (c.nh < 0)
         return rs__err(&ds->err, RS_ERR_FORMAT, RS__AT "unclosed quote in the header", L->name,
                        L->line);
-    field *fields = rs__alloc(a, (size_t)nh + 1, sizeof *fields);
-    if (!fields)
+    c.fields = rs__alloc(a, (size_t)c.nh, sizeof *c.fields);
+    if (!c.fields)
         return rs__err(&ds->err, RS_ERR_NOMEM, "%s: out of memory", L->name);
-    csv_split(line, len, delim, fields, nh);
-    int cu = -1, ci = -1, cr = -1;
-    st = csv_column(ld, ds->csv_user_col, fields, nh, user_names, "user",
-                    "userId, user, user_id", &cu);
+    csv_split(line, len, c.delim, c.fields, c.nh);
+    c.cu = c.ci = c.cr = -1;
+    st = csv_column(ld, ds->csv_user_col, c.fields, c.nh, user_names, "user",
+                    "userId, user, user_id", &c.cu);
     if (st == RS_OK)
-        st = csv_column(ld, ds->csv_item_col, fields, nh, item_names, "item",
-                        "movieId, itemId, item, item_id, movie_id", &ci);
+        st = csv_column(ld, ds->csv_item_col, c.fields, c.nh, item_names, "item",
+                        "movieId, itemId, item, item_id, movie_id", &c.ci);
     if (st == RS_OK)
-        st = csv_column(ld, ds->csv_rating_col, fields, nh, rating_names, "rating",
-                        "rating, score", &cr);
+        st = csv_column(ld, ds->csv_rating_col, c.fields, c.nh, rating_names, "rating",
+                        "rating, score", &c.cr);
+    if (st == RS_OK && (c.cu == c.ci || c.cu == c.cr || c.ci == c.cr))
+        st = rs__err(&ds->err, RS_ERR_FORMAT,
+                     RS__AT "the user, item and rating columns must differ (%d, %d, %d)",
+                     L->name, L->line, c.cu, c.ci, c.cr);
     int sized = 0;
     while (st == RS_OK) {
-        line = rs__lines_next(L, &len, &st, &ds->err);
-        if (!line)
+        st = rs__lines_fill(L, &ds->err);
+        if (st != RS_OK || L->pos >= L->end)
             break;
         if (!sized) {
             sized = 1;
-            /* The block holding the header is the first block. */
             st = presize(ld);
             if (st != RS_OK) {
                 st = rs__err(&ds->err, st, "%s: out of memory", L->name);
                 break;
             }
         }
-        if (skippable(line, len))
-            continue;
-        int n = csv_split(line, len, delim, fields, nh);
-        if (n < 0) {
-            st = rs__err(&ds->err, RS_ERR_FORMAT, RS__AT "unclosed quote", L->name, L->line);
-            break;
-        }
-        if (n != nh) {
-            if (n < nh && rs__lines_last_unterminated(L))
-                st = rs__err(&ds->err, RS_ERR_FORMAT,
-                             RS__AT "truncated last line (no final newline): expected %d "
-                                    "columns, found %d",
-                             L->name, L->line, nh, n);
-            else
-                st = rs__err(&ds->err, RS_ERR_FORMAT, RS__AT "expected %d columns, found %d",
-                             L->name, L->line, nh, n);
-            break;
-        }
-        int64_t uid, iid;
-        float r;
-        st = check_id(ld, fields[cu], "user id", &uid);
-        if (st == RS_OK)
-            st = check_id(ld, fields[ci], "item id", &iid);
-        if (st == RS_OK)
-            st = check_rating(ld, fields[cr], &r);
-        if (st == RS_OK)
-            st = add_one(ld, uid, iid, r);
+        st = parse_csv_block(ld, &c);
     }
-    rs__free(a, fields, (size_t)nh + 1, sizeof *fields);
+    rs__free(a, c.fields, (size_t)c.nh, sizeof *c.fields);
     return st;
 }
 
