@@ -25,7 +25,7 @@ typedef struct opts {
     int use_defaults;
     /* overrides; < 0 means "library default" */
     int64_t factors, epochs, threads, seed, lr_policy;
-    double lr, l2, l2_bias, init_scale, decay;
+    double lr, l2, l2_bias, l2_features, init_scale, decay;
 } opts;
 
 static double now(void)
@@ -39,7 +39,7 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: ml100k [--data-dir DIR] [--scorer collaborative|content|hybrid] [--fold N]\n"
-            "              [--factors N] [--epochs N] [--lr X] [--l2 X] [--l2-bias X]\n"
+            "              [--factors N] [--epochs N] [--lr X] [--l2 X] [--l2-bias X] [--l2-features X]\n"
             "              [--lr-policy constant|inverse_time|adagrad|adam] [--lr-decay X]\n"
             "              [--init-scale X] [--threads N] [--seed N] [--svd-defaults]\n"
             "  --svd-defaults: 100 factors, 20 epochs, lr 0.005, L2 0.02 (the Python toolkits' SVD)\n");
@@ -53,7 +53,7 @@ static int parse(int argc, char **argv, opts *o)
     o->folds_from = 1;
     o->folds_to = 5;
     o->factors = o->epochs = o->threads = o->seed = o->lr_policy = -1;
-    o->lr = o->l2 = o->l2_bias = o->init_scale = o->decay = -1;
+    o->lr = o->l2 = o->l2_bias = o->l2_features = o->init_scale = o->decay = -1;
     for (int k = 1; k < argc; k++) {
         const char *a = argv[k], *v = k + 1 < argc ? argv[k + 1] : NULL;
 #define TAKE(name) (strcmp(a, name) == 0 && v && (k++, 1))
@@ -82,6 +82,8 @@ static int parse(int argc, char **argv, opts *o)
             o->lr = atof(v);
         else if (TAKE("--l2"))
             o->l2 = atof(v);
+        else if (TAKE("--l2-features"))
+            o->l2_features = atof(v);
         else if (TAKE("--l2-bias"))
             o->l2_bias = atof(v);
         else if (TAKE("--init-scale"))
@@ -117,7 +119,7 @@ static int configure(rs_model *m, const opts *o)
     if (o->lr_policy >= 0) bad |= rs_model_set_int(m, RS_PARAM_LR_POLICY, o->lr_policy) != RS_OK;
     if (o->lr > 0) bad |= rs_model_set_double(m, RS_PARAM_LEARNING_RATE, o->lr) != RS_OK;
     if (o->l2 >= 0) bad |= rs_model_set_double(m, RS_PARAM_L2_FACTORS, o->l2) != RS_OK;
-    if (o->l2 >= 0) bad |= rs_model_set_double(m, RS_PARAM_L2_FEATURES, o->l2) != RS_OK;
+    if (o->l2_features >= 0) bad |= rs_model_set_double(m, RS_PARAM_L2_FEATURES, o->l2_features) != RS_OK;
     if (o->l2_bias >= 0) bad |= rs_model_set_double(m, RS_PARAM_L2_BIAS, o->l2_bias) != RS_OK;
     if (o->init_scale >= 0) bad |= rs_model_set_double(m, RS_PARAM_INIT_SCALE, o->init_scale) != RS_OK;
     if (o->decay >= 0) bad |= rs_model_set_double(m, RS_PARAM_LR_DECAY, o->decay) != RS_OK;

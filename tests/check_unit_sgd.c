@@ -118,14 +118,15 @@ START_TEST(test_gradient_matches_finite_differences)
 }
 END_TEST
 
-/* Run one chunk with the MF fast loop and with the generic step from the same
- * start and compare every parameter. */
-static void compare_paths(int32_t clip_kind, int32_t isa)
+/* Run one chunk with a scorer's specialised loop and with the generic step
+ * from the same start and compare every parameter. */
+static void compare_paths_for(const rs__scorer_ops *ops, int32_t clip_kind, int32_t isa,
+                              int32_t lr_policy)
 {
     rs__allocator a;
     rs__allocator_init(&a, NULL, NULL);
     rs__weights w1, w2;
-    ck_assert(make_weights(&rs__collaborative_ops, &w1, &a, 5));
+    ck_assert(make_weights(ops, &w1, &a, 5));
     ck_assert_int_eq(rs__weights_clone(&w2, &w1, &a), RS_OK);
     enum { N = 200 };
     int32_t us[N], is[N];
@@ -139,22 +140,26 @@ static void compare_paths(int32_t clip_kind, int32_t isa)
         wts[j] = 0.5f + (float)rs__rng_uniform(&r);
     }
     rs__chunk ch = {us, is, rs, wts, N};
-    rs__optstate opt;
-    rs__optstate_init(&opt, &w1, RS_LR_CONSTANT, &a);
-    size_t sf = rs__collaborative_ops.scratch_floats(&w1);
+    rs__optstate opt1, opt2;
+    rs__optstate_init(&opt1, &w1, lr_policy, &a);
+    rs__optstate_init(&opt2, &w1, lr_policy, &a);
+    size_t sf = ops->scratch_floats(&w1), mt = ops->max_touches(&w1);
     float *scratch = calloc(sf + 64, sizeof(float));
-    rs__touch touches[4];
+    rs__touch *touches = calloc(mt, sizeof *touches);
     rs__train_ctx c1 = {0}, c2;
-    c1.ops = &rs__collaborative_ops;
-    c1.opt = &opt;
-    c1.lr_policy = RS_LR_CONSTANT;
+    c1.ops = ops;
+    c1.lr_policy = lr_policy;
+    c1.beta1 = 0.9f;
+    c1.beta2 = 0.999f;
+    c1.eps = 1e-8f;
     c1.lr = 0.05f;
     c1.l2[RS__REG_FACTORS] = 0.02f;
     c1.l2[RS__REG_BIAS] = 0.01f;
+    c1.l2[RS__REG_FEATURES] = 0.03f;
     c1.clip = (rs__clip_policy){clip_kind, 0.3f, NULL, NULL};
     c1.blowup = 1e6f;
     c1.touches = touches;
-    c1.max_touches = 4;
+    c1.max_touches = mt;
     c1.scratch = scratch;
     c1.scratch_floats = sf;
     c1.gbuf = scratch + sf;
@@ -163,7 +168,9 @@ static void compare_paths(int32_t clip_kind, int32_t isa)
     c2 = c1;
     c1.w = &w1;
     c2.w = &w2;
-    rs__mf_train_chunk(&c1, &ch);
+    c1.opt = &opt1;
+    c2.opt = &opt2;
+    ops->train_chunk(&c1, &ch);
     rs__train_chunk_generic(&c2, &ch);
     ck_assert_int_eq(c1.diverged, 0);
     for (size_t b = 0; b < w1.n_blocks; b++)
@@ -181,7 +188,9 @@ static void compare_paths(int32_t clip_kind, int32_t isa)
     if (clip_kind != RS_CLIP_NONE)
         ck_assert_uint_gt(c1.st.n_clipped, 0);
     free(scratch);
-    rs__optstate_free(&opt, &a);
+    free(touches);
+    rs__optstate_free(&opt1, &a);
+    rs__optstate_free(&opt2, &a);
     rs__weights_free(&w1, &a);
     rs__weights_free(&w2, &a);
 }
@@ -189,9 +198,23 @@ static void compare_paths(int32_t clip_kind, int32_t isa)
 START_TEST(test_mf_fast_loop_matches_generic_step)
 {
     static const int32_t clips[] = {RS_CLIP_NONE, RS_CLIP_VALUE, RS_CLIP_NORM};
-    compare_paths(clips[_i % 3], RS__ISA_BASELINE);
+    compare_paths_for(&rs__collaborative_ops, clips[_i % 3], RS__ISA_BASELINE, RS_LR_CONSTANT);
     if (rs__isa_detect() == RS__ISA_AVX2)
-        compare_paths(clips[_i % 3], RS__ISA_AVX2);
+        compare_paths_for(&rs__collaborative_ops, clips[_i % 3], RS__ISA_AVX2, RS_LR_CONSTANT);
+    /* Policies with per-parameter state go through the generic step. */
+    compare_paths_for(&rs__collaborative_ops, clips[_i % 3], RS__ISA_BASELINE, RS_LR_ADAGRAD);
+}
+END_TEST
+
+START_TEST(test_feature_model_loop_matches_generic_step)
+{
+    static const int32_t clips[] = {RS_CLIP_NONE, RS_CLIP_VALUE, RS_CLIP_NORM};
+    static const int32_t policies[] = {RS_LR_CONSTANT, RS_LR_ADAGRAD, RS_LR_ADAM};
+    for (int k = 1; k < N_KINDS; k++) {
+        const rs__scorer_ops *ops = rs__scorer_ops_for(KINDS[k]);
+        if (ops)
+            compare_paths_for(ops, clips[_i % 3], RS__ISA_BASELINE, policies[_i / 3]);
+    }
 }
 END_TEST
 
@@ -351,6 +374,7 @@ static Suite *sgd_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_loop_test(tc, test_gradient_matches_finite_differences, 0, N_KINDS);
     tcase_add_loop_test(tc, test_mf_fast_loop_matches_generic_step, 0, 3);
+    tcase_add_loop_test(tc, test_feature_model_loop_matches_generic_step, 0, 9);
     tcase_add_test(tc, test_builtin_clipping);
     tcase_add_test(tc, test_builtin_initialisers);
     tcase_add_test(tc, test_block_grid_partitions_ratings_into_disjoint_diagonals);

@@ -32,5 +32,10 @@ RS_INTERNAL size_t rs__fm_pred_grad(const rs__weights *w, int32_t u, int32_t i, 
                                     size_t max_t, float *scratch, size_t scratch_floats);
 RS_INTERNAL size_t rs__fm_max_touches(const rs__weights *w);
 RS_INTERNAL size_t rs__fm_scratch_floats(const rs__weights *w);
+struct rs__train_ctx;
+struct rs__chunk;
+/* The specialised loop: computes both vectors once per rating and updates
+ * rows in the generic step's order with the same policies. */
+RS_INTERNAL void rs__fm_train_chunk(struct rs__train_ctx *c, const struct rs__chunk *ch);
 
 #endif
