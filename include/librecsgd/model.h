@@ -651,6 +651,126 @@ RS_API rs_status rs_model_feature_index(const rs_model *model, int32_t side, con
  */
 RS_API size_t rs_model_num_features(const rs_model *model, int32_t side);
 
+/* ---- persistence ----
+ * One versioned, little-endian, checksummed binary format for every scorer
+ * (docs/format.md). A blob written by a newer format version is refused with
+ * RS_ERR_VERSION; a truncated, corrupt or foreign blob with RS_ERR_FORMAT.
+ * Loading never returns a half-built model. Saving is a read-only call: it
+ * does not touch the model's last-error message, so its failures are
+ * described in the optional errmsg buffer instead (as are load failures,
+ * which have no model yet). errmsg may be NULL; it is always NUL-terminated
+ * when errmsg_cap > 0 ("" on success). */
+
+/**
+ * rs_model_save() - write a fitted model through a writer callback.
+ *
+ * @param model      fitted model
+ * @param writer     called with consecutive pieces of the blob; non-zero return fails the save
+ * @param ud         user data for writer
+ * @param errmsg     caller buffer for a message, or NULL
+ * @param errmsg_cap capacity of errmsg
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_STATE (not fitted), RS_ERR_IO (writer failed)
+ * Errors: may allocate a small buffer (RS_ERR_NOMEM).
+ * Ownership: nothing retained.
+ * Thread safety: shared
+ * @since 0.1
+ */
+RS_API rs_status rs_model_save(const rs_model *model, rs_writer_fn writer, void *ud, char *errmsg,
+                               size_t errmsg_cap);
+
+/**
+ * rs_model_load() - read a model through a reader callback.
+ *
+ * @param out        receives the model, or NULL on failure
+ * @param reader     reader hook, called until the blob is complete
+ * @param ud         user data for reader
+ * @param alloc      allocator hook for the new model; NULL = libc
+ * @param alloc_ud   user data for alloc
+ * @param errmsg     caller buffer for a message, or NULL
+ * @param errmsg_cap capacity of errmsg
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_FORMAT, RS_ERR_VERSION, RS_ERR_NOT_BUILT (scorer
+ *         compiled out), RS_ERR_IO (reader failed), RS_ERR_NOMEM
+ * Errors: may fail with RS_ERR_NOMEM; nothing is leaked on failure.
+ * Ownership: free the model with rs_model_free().
+ * Thread safety: any
+ * @since 0.1
+ */
+RS_API rs_status rs_model_load(rs_model **out, rs_reader_fn reader, void *ud, rs_alloc_fn alloc,
+                               void *alloc_ud, char *errmsg, size_t errmsg_cap);
+
+/**
+ * rs_model_save_file() - write a fitted model to a file, atomically.
+ *
+ * Writes a temporary file in the same directory, flushes it to disk and
+ * renames it over path, so a crash mid-save never destroys an older file.
+ *
+ * @param model      fitted model
+ * @param path       destination path
+ * @param errmsg     caller buffer for a message, or NULL
+ * @param errmsg_cap capacity of errmsg
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_STATE, RS_ERR_IO, RS_ERR_NOT_BUILT (--disable-stdio)
+ * Errors: may fail with RS_ERR_NOMEM.
+ * Thread safety: shared
+ * @since 0.1
+ */
+RS_API rs_status rs_model_save_file(const rs_model *model, const char *path, char *errmsg,
+                                    size_t errmsg_cap);
+
+/**
+ * rs_model_load_file() - read a model from a file.
+ *
+ * @param out        receives the model, or NULL on failure
+ * @param path       file path
+ * @param alloc      allocator hook for the new model; NULL = libc
+ * @param alloc_ud   user data for alloc
+ * @param errmsg     caller buffer for a message, or NULL
+ * @param errmsg_cap capacity of errmsg
+ * @return as rs_model_load(), plus RS_ERR_IO (missing file) and RS_ERR_NOT_BUILT
+ * Errors: may fail with RS_ERR_NOMEM.
+ * Ownership: free the model with rs_model_free().
+ * Thread safety: any
+ * @since 0.1
+ */
+RS_API rs_status rs_model_load_file(rs_model **out, const char *path, rs_alloc_fn alloc,
+                                    void *alloc_ud, char *errmsg, size_t errmsg_cap);
+
+/**
+ * rs_model_save_buffer() - write a fitted model into a caller buffer.
+ *
+ * @param model      fitted model
+ * @param buf        caller buffer (may be NULL when cap is 0, to ask for the size)
+ * @param cap        capacity of buf in bytes
+ * @param size_out   receives the blob's size (also when buf is too small)
+ * @param errmsg     caller buffer for a message, or NULL
+ * @param errmsg_cap capacity of errmsg
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_STATE, RS_ERR_RANGE (cap < *size_out; nothing useful written)
+ * Errors: may fail with RS_ERR_NOMEM.
+ * Thread safety: shared
+ * @since 0.1
+ */
+RS_API rs_status rs_model_save_buffer(const rs_model *model, void *buf, size_t cap,
+                                      size_t *size_out, char *errmsg, size_t errmsg_cap);
+
+/**
+ * rs_model_load_buffer() - read a model from memory (no filesystem needed).
+ *
+ * @param out        receives the model, or NULL on failure
+ * @param buf        the blob
+ * @param size       its size in bytes
+ * @param alloc      allocator hook for the new model; NULL = libc
+ * @param alloc_ud   user data for alloc
+ * @param errmsg     caller buffer for a message, or NULL
+ * @param errmsg_cap capacity of errmsg
+ * @return as rs_model_load()
+ * Errors: may fail with RS_ERR_NOMEM.
+ * Ownership: buf is not retained; free the model with rs_model_free().
+ * Thread safety: any
+ * @since 0.1
+ */
+RS_API rs_status rs_model_load_buffer(rs_model **out, const void *buf, size_t size,
+                                      rs_alloc_fn alloc, void *alloc_ud, char *errmsg,
+                                      size_t errmsg_cap);
+
 /* ---- inspection ---- */
 
 /**
