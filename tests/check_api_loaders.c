@@ -408,6 +408,54 @@ START_TEST(test_load_bad_reader_error)
 }
 END_TEST
 
+START_TEST(test_load_random_garbage_never_crashes)
+{
+    /* Random text from a number-heavy alphabet through every loader: the
+     * answer is OK, FORMAT or EMPTY, and a failure changes nothing. */
+    static const char alphabet[] = "0123456789012345678901234567890123456789 \t\n\n\r.-+e#,|:aM\"\xe9";
+    uint64_t x = 88172645463325252ull;
+    char text[200];
+    int formats[6] = {RS_FORMAT_MOVIELENS, RS_FORMAT_LIBMF, RS_FORMAT_CSV, RS_FEATURES_SPARSE,
+                      RS_FEATURES_MOVIELENS_ITEM, RS_FEATURES_MOVIELENS_USER};
+    rs_dataset *ds = new_ds();
+    ck_assert_int_eq(load_str(ds, "1 1 1\n", RS_FORMAT_LIBMF, NULL), RS_OK);
+    for (int iter = 0; iter < 3000; iter++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        size_t len = x % (sizeof text - 1);
+        for (size_t k = 0; k < len; k++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            text[k] = alphabet[x % (sizeof alphabet - 1)];
+        }
+        text[len] = '\0';
+        if (iter % 3 == 0 && len > 20)
+            memcpy(text, "userId,item,rating\n", 19); /* give CSV a chance */
+        int f = formats[iter % 6];
+        size_t n = rs_dataset_num_ratings(ds), nu = rs_dataset_num_users(ds),
+               ni = rs_dataset_num_items(ds);
+        size_t nfu = rs_dataset_num_features(ds, RS_SIDE_USER),
+               nfi = rs_dataset_num_features(ds, RS_SIDE_ITEM);
+        rs_status st = iter % 6 < 3 ? load_str(ds, text, f, "g")
+                                    : load_feat_str(ds, iter % 2 ? RS_SIDE_USER : RS_SIDE_ITEM,
+                                                    text, f);
+        ck_assert_msg(st == RS_OK || st == RS_ERR_FORMAT || st == RS_ERR_EMPTY,
+                      "iter %d: status %d", iter, (int)st);
+        if (st != RS_OK) {
+            ck_assert_str_ne(rs_dataset_last_error(ds), "");
+            ck_assert_uint_eq(rs_dataset_num_ratings(ds), n);
+            ck_assert_uint_eq(rs_dataset_num_users(ds), nu);
+            ck_assert_uint_eq(rs_dataset_num_items(ds), ni);
+            ck_assert_uint_eq(rs_dataset_num_features(ds, RS_SIDE_USER), nfu);
+            ck_assert_uint_eq(rs_dataset_num_features(ds, RS_SIDE_ITEM), nfi);
+        }
+    }
+    rs_dataset_free(ds);
+}
+END_TEST
+
 /* ---- rollback ---- */
 
 START_TEST(test_load_failure_leaves_dataset_unchanged)
@@ -704,6 +752,7 @@ static Suite *loaders_suite(void)
     tcase_add_test(tc, test_load_bad_missing_file);
     tcase_add_test(tc, test_load_bad_reader_error);
     tcase_add_test(tc, test_load_failure_leaves_dataset_unchanged);
+    tcase_add_test(tc, test_load_random_garbage_never_crashes);
     tcase_add_test(tc, test_load_features_sparse);
     tcase_add_test(tc, test_load_features_movielens_item);
     tcase_add_test(tc, test_load_features_movielens_user);
