@@ -39,8 +39,9 @@
 
 /* Small non-negative ids (the common case) are cached in a flat array
  * indexed by the id itself, which beats hashing by a wide margin. The array
- * only grows while it stays within a few times the number of distinct ids,
- * so sparse or huge ids simply take the hash map path. */
+ * only grows while it stays within 8 slots per distinct id (32 bytes, freed
+ * after the load) and below 2^26 slots, so sparse or huge ids simply take
+ * the hash map path. */
 typedef struct direct_ids {
     int32_t *slot; /* id -> dense index + 1, 0 = not cached */
     size_t n;
@@ -129,7 +130,7 @@ static void direct_put(loader *ld, direct_ids *d, const rs__idmap *m, int64_t id
         return;
     if ((uint64_t)id >= d->n) {
         size_t want = d->n ? d->n : 1024;
-        while (want <= (uint64_t)id && want < ((size_t)1 << 30))
+        while (want <= (uint64_t)id && want < ((size_t)1 << 26))
             want *= 2;
         if (want <= (uint64_t)id || (want > 65536 && want / 8 > m->count))
             return;
