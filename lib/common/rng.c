@@ -67,3 +67,14 @@ uint64_t rs__seed_mix(uint64_t a, uint64_t b)
     uint64_t x = a ^ (b * 0xD6E8FEB86659FD93ull);
     return splitmix64(&x);
 }
+
+void rs__rng_normal_pair(rs__rng *r, double *a, double *b)
+{
+    double u1 = rs__rng_uniform(r);
+    double u2 = rs__rng_uniform(r);
+    if (u1 < 1e-300)
+        u1 = 1e-300;
+    double rad = sqrt(-2.0 * log(u1)), th = 6.283185307179586 * u2;
+    *a = rad * cos(th);
+    *b = rad * sin(th);
+}

@@ -19,6 +19,8 @@ RS_INTERNAL double rs__rng_uniform(rs__rng *r);
 RS_INTERNAL uint64_t rs__rng_below(rs__rng *r, uint64_t n);
 /* Standard normal (Box-Muller, one value per call). */
 RS_INTERNAL double rs__rng_normal(rs__rng *r);
+/* Two independent standard normals from one Box-Muller draw (half the cost). */
+RS_INTERNAL void rs__rng_normal_pair(rs__rng *r, double *a, double *b);
 /* Mix two values into a new seed (for per-block and per-thread streams). */
 RS_INTERNAL uint64_t rs__seed_mix(uint64_t a, uint64_t b);
 

@@ -287,18 +287,21 @@ void rs__dataset_rollback(rs_dataset *ds, rs__dataset_mark mark)
 
 static rs_status check_rating(rs_dataset *ds, float rating, float weight, size_t at, int batch)
 {
+    int bad_rating = !isfinite(rating) || (double)rating < ds->rating_min ||
+                     (double)rating > ds->rating_max;
+    int bad_weight = !isfinite(weight) || !(weight > 0.0f);
+    if (RS_LIKELY(!bad_rating && !bad_weight))
+        return RS_OK; /* the hot path formats nothing */
     char where[48] = "";
     if (batch)
         snprintf(where, sizeof where, " (entry %zu)", at);
     if (!isfinite(rating))
         return rs__err(&ds->err, RS_ERR_RANGE, "rating is not finite%s", where);
-    if ((double)rating < ds->rating_min || (double)rating > ds->rating_max)
+    if (bad_rating)
         return rs__err(&ds->err, RS_ERR_RANGE, "rating %g is outside [%g, %g]%s", (double)rating,
                        ds->rating_min, ds->rating_max, where);
-    if (!isfinite(weight) || !(weight > 0.0f))
-        return rs__err(&ds->err, RS_ERR_RANGE, "weight %g must be finite and > 0%s",
-                       (double)weight, where);
-    return RS_OK;
+    return rs__err(&ds->err, RS_ERR_RANGE, "weight %g must be finite and > 0%s", (double)weight,
+                   where);
 }
 
 static rs_status insert_fail(rs_dataset *ds, rs_status st, rs__dataset_mark mark)

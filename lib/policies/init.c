@@ -19,7 +19,14 @@ static void fill_normal(float *v, size_t rows, size_t cols, uint64_t seed, doubl
 {
     rs__rng r;
     rs__rng_seed(&r, seed);
-    for (size_t j = 0; j < rows * cols; j++)
+    size_t n = rows * cols, j = 0;
+    for (; j + 2 <= n; j += 2) {
+        double a, b;
+        rs__rng_normal_pair(&r, &a, &b);
+        v[j] = (float)(std * a);
+        v[j + 1] = (float)(std * b);
+    }
+    if (j < n)
         v[j] = (float)(std * rs__rng_normal(&r));
 }
 

@@ -18,6 +18,9 @@
 
 typedef float v8f __attribute__((vector_size(32), aligned(32)));
 
+/* How many ratings ahead the loop prefetches parameter rows. */
+#define MF_PREFETCH 8
+
 __attribute__((always_inline)) static inline float hsum8(const v8f *v)
 {
     return (((*v)[0] + (*v)[4]) + ((*v)[1] + (*v)[5])) + (((*v)[2] + (*v)[6]) + ((*v)[3] + (*v)[7]));
@@ -45,7 +48,20 @@ mf_chunk_body(rs__train_ctx *c, const rs__chunk *ch, int32_t clip_kind)
     const float l2f = c->l2[RS__REG_FACTORS], l2b = c->l2[RS__REG_BIAS];
     const float cc = c->clip.c;
     rs__train_stats st = c->st;
+    const size_t row_bytes = stride * sizeof(float);
     for (size_t j = 0; j < ch->n; j++) {
+        /* Rows of a rating a few steps ahead are fetched now: the loop is
+         * bound by memory latency, not arithmetic. */
+        if (j + MF_PREFETCH < ch->n) {
+            const char *pp = (const char *)(P + (size_t)ch->u[j + MF_PREFETCH] * stride);
+            const char *qq = (const char *)(Q + (size_t)ch->i[j + MF_PREFETCH] * stride);
+            for (size_t off = 0; off < row_bytes; off += 64) {
+                __builtin_prefetch(pp + off, 1, 3);
+                __builtin_prefetch(qq + off, 1, 3);
+            }
+            __builtin_prefetch(ub + ch->u[j + MF_PREFETCH], 1, 3);
+            __builtin_prefetch(ib + ch->i[j + MF_PREFETCH], 1, 3);
+        }
         const int32_t u = ch->u[j], i = ch->i[j];
         const float wt = ch->wt ? ch->wt[j] : 1.0f;
         v8f *p = (v8f *)(P + (size_t)u * stride), *q = (v8f *)(Q + (size_t)i * stride);
