@@ -185,8 +185,10 @@ static rs_status topk_one(const rs_model *m, int32_t u, size_t k, int32_t flags,
         }
     }
     if (allow) {
-        /* Only the allowed items are scored; marking each one as it is taken
-         * also drops duplicates in the list. */
+        /* Only the allowed items are scored (one dot product each, so a short
+         * allow list costs far less than a full sgemv; the scores may differ
+         * from the sgemv path in the last bit). Marking each item as it is
+         * taken also drops duplicates in the list. */
         for (size_t t = 0; t < n_allow; t++) {
             int32_t j = rs__serve_item(m, allow[t]);
             if (j < 0 || mark[j])
