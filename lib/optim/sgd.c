@@ -38,6 +38,8 @@ typedef struct fit_run {
     size_t touch_all_n;
     double *stats;
     size_t stats_cap, n_stats;
+    float *ufeat_scale, *ifeat_scale; /* learning-rate multipliers of feature rows */
+    size_t n_ufeat_scale, n_ifeat_scale;
 } fit_run;
 
 static double now_seconds(void)
@@ -100,6 +102,44 @@ static size_t choose_bands(size_t threads, const rs__weights *w, size_t n_rating
     return bands;
 }
 
+/* A feature row is updated by every rating of every user (or item) that has
+ * the feature: thousands of times an epoch where an id row sees tens. Its
+ * step is scaled by (ratings per id) / (ratings touching the row), capped at
+ * 1, so an epoch moves it about as far as a typical id row; without this the
+ * shared rows thrash and features hurt accuracy. */
+static float *feature_scales(const rs__features *ft, size_t n_features, const int32_t *owner,
+                             size_t n, size_t n_ids, const rs__allocator *a)
+{
+    float *scale = rs__calloc(a, n_features ? n_features : 1, sizeof *scale);
+    if (!scale)
+        return NULL;
+    for (size_t j = 0; j < n; j++) {
+        const int32_t *col;
+        const float *val;
+        size_t len = rs__features_row(ft, (size_t)owner[j], &col, &val);
+        for (size_t f = 0; f < len; f++)
+            scale[col[f]] += 1.0f;
+    }
+    float per_id = (float)n / (float)(n_ids ? n_ids : 1);
+    for (size_t f = 0; f < n_features; f++)
+        scale[f] = scale[f] > per_id ? per_id / scale[f] : 1.0f;
+    return scale;
+}
+
+static rs_status setup_scales(fit_run *fr)
+{
+    if (!fr->m->ops->shares_rows)
+        return RS_OK;
+    const rs__allocator *a = &fr->m->alloc;
+    fr->n_ufeat_scale = fr->w.n_user_features ? fr->w.n_user_features : 1;
+    fr->n_ifeat_scale = fr->w.n_item_features ? fr->w.n_item_features : 1;
+    fr->ufeat_scale = feature_scales(&fr->w.user_feat, fr->w.n_user_features, fr->fd.u, fr->fd.n,
+                                     fr->w.n_users, a);
+    fr->ifeat_scale = feature_scales(&fr->w.item_feat, fr->w.n_item_features, fr->fd.i, fr->fd.n,
+                                     fr->w.n_items, a);
+    return fr->ufeat_scale && fr->ifeat_scale ? RS_OK : RS_ERR_NOMEM;
+}
+
 static rs_status setup_contexts(fit_run *fr)
 {
     const rs__allocator *a = &fr->m->alloc;
@@ -144,6 +184,13 @@ static rs_status setup_contexts(fit_run *fr)
         c->scratch_floats = sf;
         c->gbuf = c->scratch + sf;
         c->gbuf_floats = gb;
+        for (size_t b = 0; b < fr->w.n_blocks; b++) {
+            int32_t role = fr->w.blocks[b].role;
+            if (role == RS__ROLE_USER_FEATURE_FACTORS || role == RS__ROLE_USER_FEATURE_BIAS)
+                c->lr_scale[b] = fr->ufeat_scale;
+            else if (role == RS__ROLE_ITEM_FEATURE_FACTORS || role == RS__ROLE_ITEM_FEATURE_BIAS)
+                c->lr_scale[b] = fr->ifeat_scale;
+        }
     }
     return RS_OK;
 }
@@ -182,6 +229,8 @@ static void fit_run_free(fit_run *fr)
     rs__free(a, fr->touch_all, fr->touch_all_n ? fr->touch_all_n : 1, sizeof *fr->touch_all);
     rs__free(a, fr->scratch_all, fr->scratch_all_floats, sizeof(float));
     rs__free(a, fr->stats, fr->stats_cap * RS__NSTATS, sizeof(double));
+    rs__free(a, fr->ufeat_scale, fr->n_ufeat_scale, sizeof(float));
+    rs__free(a, fr->ifeat_scale, fr->n_ifeat_scale, sizeof(float));
 }
 
 /* Move the staged fit into the model (the model's previous fit is dropped). */
@@ -288,6 +337,8 @@ static rs_status stage(fit_run *fr, const rs_dataset *train, const rs_dataset *v
     fr->stats = rs__calloc(a, fr->stats_cap * RS__NSTATS, sizeof(double));
     if (!fr->stats)
         return RS_ERR_NOMEM;
+    if ((st = setup_scales(fr)) != RS_OK)
+        return st;
     return setup_contexts(fr);
 }
 

@@ -64,14 +64,25 @@ typedef struct rs__train_ctx {
     float *gbuf;       /* largest block row, for the loss gradient */
     size_t gbuf_floats;
     int32_t isa;       /* RS__ISA_*: which compiled kernel the CPU can run */
+    /* Per-row learning-rate multipliers by block (NULL: 1 for every row).
+     * Rows shared by many ratings (feature weights) get a smaller step, so
+     * one epoch moves them about as far as a typical id row. */
+    const float *lr_scale[RS__MAX_BLOCKS];
     rs__train_stats st;
     int32_t diverged;  /* set by a worker when it sees a non-finite or exploding error */
 } rs__train_ctx;
+
+/* The learning-rate multiplier of one row (1 unless the core set a scale). */
+static inline float rs__row_lr_scale(const rs__train_ctx *c, int32_t blk, size_t row)
+{
+    return c->lr_scale[blk] ? c->lr_scale[blk][row] : 1.0f;
+}
 
 /* Apply one row update theta -= step(g) under the context's learning-rate policy. */
 static inline void rs__update_row(rs__train_ctx *c, int32_t blk, size_t row, size_t stride,
                                   float *theta, const float *g, size_t n)
 {
+    const float lr = c->lr * rs__row_lr_scale(c, blk, row);
     switch (c->lr_policy) {
     case RS_LR_ADAGRAD: {
         /* One accumulator per row (LIBMF-style): the mean squared gradient. */
@@ -80,7 +91,7 @@ static inline void rs__update_row(rs__train_ctx *c, int32_t blk, size_t row, siz
         for (size_t j = 0; j < n; j++)
             s += g[j] * g[j];
         *G += s / (float)n;
-        float eta = c->lr / (sqrtf(*G) + c->eps);
+        float eta = lr / (sqrtf(*G) + c->eps);
         for (size_t j = 0; j < n; j++)
             theta[j] -= eta * g[j];
         break;
@@ -91,7 +102,7 @@ static inline void rs__update_row(rs__train_ctx *c, int32_t blk, size_t row, siz
         float t = (c->opt->steps[blk][row] += 1.0f);
         float b1 = c->beta1, b2 = c->beta2;
         float c1 = 1.0f - powf(b1, t), c2 = 1.0f - powf(b2, t);
-        float eta = c->lr / c1;
+        float eta = lr / c1;
         float inv_c2 = 1.0f / c2;
         for (size_t j = 0; j < n; j++) {
             m[j] = b1 * m[j] + (1.0f - b1) * g[j];
@@ -102,7 +113,7 @@ static inline void rs__update_row(rs__train_ctx *c, int32_t blk, size_t row, siz
     }
     default: /* constant and inverse-time: the schedule only changes c->lr per epoch */
         for (size_t j = 0; j < n; j++)
-            theta[j] -= c->lr * g[j];
+            theta[j] -= lr * g[j];
         break;
     }
 }
