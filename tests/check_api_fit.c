@@ -14,10 +14,9 @@
 #define NOISE 0.1
 /* Per scorer (same order as SCORERS): the rate used for accuracy tests. */
 static const double GOOD_LR[] = {0.03, 0.01, 0.01};
-/* Every scorer converges at BASE_LR from an initialisation of 0.5
+/* Per scorer: a rate that converges from an initialisation of 0.5
  * (test_fit_converges_at_base_rate); ten times that explodes. */
-#define BASE_LR 0.05
-#define EXPLODING_LR (10 * BASE_LR)
+static const double BASE_LR[] = {0.05, 0.1, 0.05};
 
 static const int32_t SCORERS[] = {RS_SCORER_COLLABORATIVE, RS_SCORER_CONTENT, RS_SCORER_HYBRID};
 #define N_SCORERS ((int)(sizeof SCORERS / sizeof SCORERS[0]))
@@ -163,7 +162,7 @@ static rs_model *model_at_rate(int idx, double lr)
 
 START_TEST(test_fit_converges_at_base_rate)
 {
-    rs_model *m = model_at_rate(_i, BASE_LR);
+    rs_model *m = model_at_rate(_i, BASE_LR[_i]);
     if (!m)
         return;
     ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 120), RS_OK);
@@ -175,7 +174,7 @@ END_TEST
 
 /* Ten times a learning rate that converges makes plain SGD explode: the
  * guard must report it and leave the last good epoch. */
-static rs_model *exploding_model(int idx) { return model_at_rate(idx, EXPLODING_LR); }
+static rs_model *exploding_model(int idx) { return model_at_rate(idx, 10 * BASE_LR[idx]); }
 
 START_TEST(test_fit_exploding_gradients_detected_and_restored)
 {
