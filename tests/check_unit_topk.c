@@ -12,6 +12,10 @@
 #include "synth.h"
 #include "common/blas.h"
 
+#if RS_ENABLE_THREADS
+#include <pthread.h>
+#endif
+
 #define MAXK 4096
 
 /* Expected top-k of dense user u (or -1: fallback) by full sort of the
@@ -619,6 +623,61 @@ START_TEST(test_topk_fitted_scorers)
 }
 END_TEST
 
+#if RS_ENABLE_THREADS
+/* Serving calls are `shared`: threads scoring one model at the same time get
+ * exactly the results of a lone caller. */
+typedef struct par_job {
+    const rs_model *m;
+    const int64_t *want; /* nu x 10 expected ids */
+    int bad;
+} par_job;
+
+static void *par_worker(void *arg)
+{
+    par_job *j = arg;
+    size_t nu = j->m->w.n_users;
+    for (int rep = 0; rep < 3; rep++)
+        for (size_t u = 0; u < nu; u++) {
+            int64_t ids[10], sim[10];
+            float sc[10];
+            size_t n, ns;
+            rs_status st = rs_topk(j->m, FX_USER_ID(u), 10, 0, NULL, 0, NULL, 0, ids, sc, &n);
+            if (st != RS_OK || n != 10 || memcmp(ids, j->want + u * 10, sizeof ids) != 0)
+                j->bad++;
+            if (rs_similar_items(j->m, FX_ITEM_ID(u), 10, sim, sc, &ns) != RS_OK || ns != 10)
+                j->bad++;
+        }
+    return NULL;
+}
+
+START_TEST(test_topk_concurrent_callers)
+{
+    size_t nu = 40;
+    rs_model *m = fx_model(nu, 3000, 16, 31, 1, 5);
+    int64_t *want = malloc(nu * 10 * sizeof *want);
+    float sc[10];
+    ck_assert_ptr_nonnull(want);
+    for (size_t u = 0; u < nu; u++) {
+        size_t n;
+        ck_assert_int_eq(rs_topk(m, FX_USER_ID(u), 10, 0, NULL, 0, NULL, 0, want + u * 10, sc, &n),
+                         RS_OK);
+    }
+    pthread_t th[4];
+    par_job jobs[4];
+    for (int t = 0; t < 4; t++) {
+        jobs[t] = (par_job){m, want, 0};
+        ck_assert_int_eq(pthread_create(&th[t], NULL, par_worker, &jobs[t]), 0);
+    }
+    for (int t = 0; t < 4; t++) {
+        ck_assert_int_eq(pthread_join(th[t], NULL), 0);
+        ck_assert_int_eq(jobs[t].bad, 0);
+    }
+    free(want);
+    rs_model_free(m);
+}
+END_TEST
+#endif
+
 /* ---- similarity ---- */
 
 static double ref_cos(const rs__block *b, size_t r, size_t q)
@@ -906,6 +965,9 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, test_topk_scratch_from_model_allocator);
     tcase_add_test(tc, test_topk_does_not_modify_model);
     tcase_add_test(tc, test_topk_fitted_scorers);
+#if RS_ENABLE_THREADS
+    tcase_add_test(tc, test_topk_concurrent_callers);
+#endif
     suite_add_tcase(s, tc);
     TCase *ts = tcase_create("similar");
     tcase_set_timeout(ts, 60);
