@@ -3,8 +3,8 @@
 // small rating matrix with two taste groups in memory, fits a collaborative
 // model, and checks that each group's unseen favourite is recommended.
 //
-// Build: c++ -std=c++11 $(pkg-config --cflags librecsgd) quickstart_cxx.cc \
-//            $(pkg-config --libs librecsgd)
+// Build: c++ -std=c++11 $(pkg-config --cflags librecsgd) quickstart_cxx.cc
+//            $(pkg-config --libs librecsgd)   (one command line)
 #include <librecsgd/recsgd.h>
 
 #include <cstdio>
