@@ -1,0 +1,283 @@
+/* librecsgd tests. SPDX-License-Identifier: BSD-2-Clause
+ * check_api_coldstart.c: brand-new users and items - registered with their
+ * features after training (rs_model_set_features) or present in the training
+ * set with features and no ratings - are scored meaningfully by the content
+ * and hybrid scorers; bad feature input gets a defined status. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <librecsgd/recsgd.h>
+#include "synth.h"
+
+enum { USERS = 300, ITEMS = 200, COLD_FROM_ITEM = 170, COLD_FROM_USER = 260 };
+
+static rs_dataset *all_ds; /* every rating, with features */
+
+static void make_all(void)
+{
+    ck_assert_int_eq(rs_dataset_new(&all_ds, NULL, NULL), RS_OK);
+    ck_assert_uint_gt(synth_make(all_ds, NULL, USERS, ITEMS, 4, 0.5, 0.1, 0.0, 21), 20000);
+}
+
+static void free_all(void) { rs_dataset_free(all_ds); }
+
+static int is_cold(int32_t side, int64_t u, int64_t i)
+{
+    return side == RS_SIDE_ITEM ? i - 1000000 >= COLD_FROM_ITEM : u - 1 >= COLD_FROM_USER;
+}
+
+/* Split all_ds: ratings of cold ids go to test; train gets the features of
+ * the ids it has ratings for only. */
+static void split_cold(int32_t side, rs_dataset **train, rs_dataset **test)
+{
+    ck_assert_int_eq(rs_dataset_new(train, NULL, NULL), RS_OK);
+    ck_assert_int_eq(rs_dataset_new(test, NULL, NULL), RS_OK);
+    for (int32_t s = RS_SIDE_USER; s <= RS_SIDE_ITEM; s++)
+        for (size_t f = 0; f < rs_dataset_num_features(all_ds, s); f++)
+            ck_assert_int_eq(rs_dataset_add_feature(*train, s,
+                                                    rs_dataset_feature_name(all_ds, s, (int32_t)f),
+                                                    NULL),
+                             RS_OK);
+    for (size_t j = 0; j < rs_dataset_num_ratings(all_ds); j++) {
+        int64_t u, i;
+        float r;
+        rs_dataset_get_rating(all_ds, j, &u, &i, &r, NULL);
+        ck_assert_int_eq(rs_dataset_add_rating(is_cold(side, u, i) ? *test : *train, u, i, r, 1.0f),
+                         RS_OK);
+    }
+    for (int32_t s = RS_SIDE_USER; s <= RS_SIDE_ITEM; s++) {
+        size_t n = s == RS_SIDE_USER ? rs_dataset_num_users(*train) : rs_dataset_num_items(*train);
+        for (size_t k = 0; k < n; k++) {
+            int64_t id;
+            int32_t f[8];
+            float v[8];
+            size_t nf;
+            rs_dataset_index_to_id(*train, s, (int32_t)k, &id);
+            ck_assert_int_eq(rs_dataset_get_features(all_ds, s, id, f, v, 8, &nf), RS_OK);
+            ck_assert_int_eq(rs_dataset_set_features(*train, s, id, f, v, nf), RS_OK);
+        }
+    }
+}
+
+static rs_model *fit(int32_t scorer, const rs_dataset *train)
+{
+    rs_model *m;
+    rs_status st = rs_model_new(&m, scorer, NULL, NULL);
+    if (st == RS_ERR_NOT_BUILT)
+        return NULL;
+    ck_assert_int_eq(st, RS_OK);
+    rs_model_set_int(m, RS_PARAM_FACTORS, 8);
+    rs_model_set_int(m, RS_PARAM_EPOCHS, 60);
+    rs_model_set_double(m, RS_PARAM_LEARNING_RATE, 0.01);
+    rs_model_set_double(m, RS_PARAM_INIT_SCALE, 0.1);
+    rs_model_set_double(m, RS_PARAM_L2_FACTORS, 0.01);
+    rs_model_set_double(m, RS_PARAM_L2_FEATURES, 0.01);
+    rs_model_set_double(m, RS_PARAM_TOLERANCE, 0.0);
+    ck_assert_int_eq(rs_fit(m, train, NULL), RS_OK);
+    return m;
+}
+
+/* Register every cold id of test with its features, by feature name. */
+static void register_cold(rs_model *m, int32_t side, const rs_dataset *test)
+{
+    for (size_t j = 0; j < rs_dataset_num_ratings(test); j++) {
+        int64_t u, i;
+        rs_dataset_get_rating(test, j, &u, &i, NULL, NULL);
+        int64_t id = side == RS_SIDE_USER ? u : i;
+        int32_t f[8], mf[8];
+        float v[8];
+        size_t nf;
+        ck_assert_int_eq(rs_dataset_get_features(all_ds, side, id, f, v, 8, &nf), RS_OK);
+        for (size_t k = 0; k < nf; k++)
+            ck_assert_int_eq(rs_model_feature_index(m, side, rs_dataset_feature_name(all_ds, side, f[k]),
+                                                    &mf[k]),
+                             RS_OK);
+        ck_assert_int_eq(rs_model_set_features(m, side, id, mf, v, nf), RS_OK);
+    }
+}
+
+static double rmse(const rs_model *m, const rs_dataset *test, rs_status expect)
+{
+    double se = 0;
+    size_t n = rs_dataset_num_ratings(test);
+    for (size_t j = 0; j < n; j++) {
+        int64_t u, i;
+        float r, y;
+        rs_dataset_get_rating(test, j, &u, &i, &r, NULL);
+        ck_assert_int_eq(rs_predict(m, u, i, &y), expect);
+        ck_assert(isfinite(y));
+        se += ((double)r - y) * ((double)r - y);
+    }
+    return sqrt(se / (double)n);
+}
+
+static void check_cold_side(int32_t side)
+{
+    rs_dataset *train, *test;
+    split_cold(side, &train, &test);
+    rs_model *cf = fit(RS_SCORER_COLLABORATIVE, train);
+    double fallback = rmse(cf, test, RS_FALLBACK); /* unknown ids: mean + known bias */
+    rs_model_free(cf);
+    static const int32_t scorers[] = {RS_SCORER_CONTENT, RS_SCORER_HYBRID};
+    for (int s = 0; s < 2; s++) {
+        rs_model *m = fit(scorers[s], train);
+        if (!m)
+            continue;
+        size_t known = side == RS_SIDE_USER ? rs_model_num_users(m) : rs_model_num_items(m);
+        register_cold(m, side, test);
+        size_t now = side == RS_SIDE_USER ? rs_model_num_users(m) : rs_model_num_items(m);
+        ck_assert_uint_eq(now, known + (side == RS_SIDE_USER ? USERS - COLD_FROM_USER
+                                                              : ITEMS - COLD_FROM_ITEM));
+        double cold = rmse(m, test, RS_OK);
+        ck_assert_msg(cold <= 0.97 * fallback, "side %d scorer %d: cold RMSE %.4f vs fallback %.4f",
+                      (int)side, (int)scorers[s], cold, fallback);
+        rs_model_free(m);
+    }
+    rs_dataset_free(train);
+    rs_dataset_free(test);
+}
+
+START_TEST(test_coldstart_new_items_scored_from_features) { check_cold_side(RS_SIDE_ITEM); }
+END_TEST
+
+START_TEST(test_coldstart_new_users_scored_from_features) { check_cold_side(RS_SIDE_USER); }
+END_TEST
+
+START_TEST(test_coldstart_new_user_gets_recommendations)
+{
+    rs_dataset *train, *test;
+    split_cold(RS_SIDE_USER, &train, &test);
+    rs_model *m = fit(RS_SCORER_HYBRID, train);
+    if (m) {
+        int32_t f;
+        ck_assert_int_eq(rs_model_feature_index(m, RS_SIDE_USER, "group=3", &f), RS_OK);
+        ck_assert_int_eq(rs_model_set_features(m, RS_SIDE_USER, 777777, &f, NULL, 1), RS_OK);
+        int64_t items[10];
+        float scores[10];
+        size_t n;
+        ck_assert_int_eq(rs_topk(m, 777777, 10, 0, NULL, 0, NULL, 0, items, scores, &n), RS_OK);
+        ck_assert_uint_eq(n, 10);
+        for (size_t k = 1; k < n; k++)
+            ck_assert(scores[k - 1] >= scores[k]);
+        int64_t sim[5];
+        ck_assert_int_eq(rs_similar_users(m, 777777, 5, sim, NULL, &n), RS_OK);
+        ck_assert_uint_eq(n, 5);
+        rs_model_free(m);
+    }
+    rs_dataset_free(train);
+    rs_dataset_free(test);
+}
+END_TEST
+
+START_TEST(test_coldstart_features_for_id_without_ratings)
+{
+    /* all_ds-style training set where one item has features and no rating:
+     * it is known to the model, has zero id parameters and is scored from
+     * its features. */
+    rs_dataset *train, *test;
+    split_cold(RS_SIDE_ITEM, &train, &test);
+    int32_t f[2] = {0, 1};
+    ck_assert_int_eq(rs_dataset_set_features(train, RS_SIDE_ITEM, 5555555, f, NULL, 2), RS_OK);
+    static const int32_t scorers[] = {RS_SCORER_COLLABORATIVE, RS_SCORER_CONTENT, RS_SCORER_HYBRID};
+    for (int s = 0; s < 3; s++) {
+        rs_model *m = fit(scorers[s], train);
+        if (!m)
+            continue;
+        float y, q[8];
+        size_t nq;
+        ck_assert_int_eq(rs_predict(m, 1, 5555555, &y), RS_OK);
+        ck_assert(isfinite(y));
+        if (scorers[s] != RS_SCORER_CONTENT) {
+            ck_assert_int_eq(rs_model_copy_item_factors(m, 5555555, q, 8, &nq), RS_OK);
+            for (size_t k = 0; k < nq; k++)
+                ck_assert_float_eq(q[k], 0.0f);
+        }
+        rs_model_free(m);
+    }
+    rs_dataset_free(train);
+    rs_dataset_free(test);
+}
+END_TEST
+
+START_TEST(test_coldstart_bad_feature_input)
+{
+    rs_dataset *train, *test;
+    split_cold(RS_SIDE_ITEM, &train, &test);
+    rs_model *unfitted;
+    ck_assert_int_eq(rs_model_new(&unfitted, RS_SCORER_COLLABORATIVE, NULL, NULL), RS_OK);
+    ck_assert_int_eq(rs_model_set_features(unfitted, RS_SIDE_ITEM, 1, NULL, NULL, 0), RS_ERR_STATE);
+    rs_model_free(unfitted);
+
+    rs_model *m = fit(RS_SCORER_HYBRID, train);
+    if (!m) {
+        rs_dataset_free(train);
+        rs_dataset_free(test);
+        return;
+    }
+    size_t items = rs_model_num_items(m);
+    int32_t nf = (int32_t)rs_model_num_features(m, RS_SIDE_ITEM);
+    ck_assert_int_gt(nf, 0);
+    int32_t out_of_range = nf, dup[2] = {1, 1}, neg = -1, ok = 0;
+    float nan = NAN;
+    ck_assert_int_eq(rs_model_set_features(m, RS_SIDE_ITEM, 9, &out_of_range, NULL, 1), RS_ERR_RANGE);
+    ck_assert_ptr_nonnull(strstr(rs_model_last_error(m), "outside"));
+    ck_assert_int_eq(rs_model_set_features(m, RS_SIDE_ITEM, 9, &neg, NULL, 1), RS_ERR_RANGE);
+    ck_assert_int_eq(rs_model_set_features(m, RS_SIDE_ITEM, 9, &ok, &nan, 1), RS_ERR_RANGE);
+    ck_assert_int_eq(rs_model_set_features(m, RS_SIDE_ITEM, 9, dup, NULL, 2), RS_ERR_FORMAT);
+    ck_assert_int_eq(rs_model_set_features(m, 7, 9, &ok, NULL, 1), RS_ERR_INVALID_ARG);
+    ck_assert_int_eq(rs_model_set_features(m, RS_SIDE_ITEM, 9, NULL, NULL, 1), RS_ERR_INVALID_ARG);
+    ck_assert_uint_eq(rs_model_num_items(m), items); /* unchanged by the failures */
+    int32_t idx;
+    ck_assert_int_eq(rs_model_feature_index(m, RS_SIDE_ITEM, "no such feature", &idx),
+                     RS_ERR_UNKNOWN_ID);
+    ck_assert_int_eq(idx, -1);
+    /* Replacing the features of a known item changes its score. */
+    float before, after;
+    ck_assert_int_eq(rs_predict(m, 1, 1000000, &before), RS_OK);
+    int32_t other[2] = {7, 9};
+    ck_assert_int_eq(rs_model_set_features(m, RS_SIDE_ITEM, 1000000, other, NULL, 2), RS_OK);
+    ck_assert_int_eq(rs_predict(m, 1, 1000000, &after), RS_OK);
+    ck_assert_float_ne(before, after);
+    ck_assert_uint_eq(rs_model_num_items(m), items);
+    rs_model_free(m);
+
+    /* The collaborative scorer has no features: ids only. */
+    m = fit(RS_SCORER_COLLABORATIVE, train);
+    ck_assert_uint_eq(rs_model_num_features(m, RS_SIDE_ITEM), 0);
+    ck_assert_int_eq(rs_model_set_features(m, RS_SIDE_ITEM, 9, &ok, NULL, 1), RS_ERR_RANGE);
+    float fb, reg;
+    ck_assert_int_eq(rs_predict(m, 1, 9, &fb), RS_FALLBACK);
+    ck_assert_int_eq(rs_model_set_features(m, RS_SIDE_ITEM, 9, NULL, NULL, 0), RS_OK);
+    ck_assert_int_eq(rs_predict(m, 1, 9, &reg), RS_OK);
+    ck_assert_float_eq_tol(fb, reg, 1e-6f); /* same numbers as the fallback chain */
+    rs_model_free(m);
+    rs_dataset_free(train);
+    rs_dataset_free(test);
+}
+END_TEST
+
+static Suite *coldstart_suite(void)
+{
+    Suite *s = suite_create("check_api_coldstart");
+    TCase *tc = tcase_create("coldstart");
+    tcase_add_unchecked_fixture(tc, make_all, free_all);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_coldstart_new_items_scored_from_features);
+    tcase_add_test(tc, test_coldstart_new_users_scored_from_features);
+    tcase_add_test(tc, test_coldstart_new_user_gets_recommendations);
+    tcase_add_test(tc, test_coldstart_features_for_id_without_ratings);
+    tcase_add_test(tc, test_coldstart_bad_feature_input);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(coldstart_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
