@@ -68,18 +68,18 @@ static rs_status map_valid(rs__fitdata *fd, const rs_dataset *valid, const rs__i
     return RS_OK;
 }
 
-rs_status rs__fitdata_build(rs__fitdata *fd, const rs_dataset *train, const rs_dataset *valid,
-                            const rs__idmap *users, const rs__idmap *items, size_t bands,
-                            uint64_t seed, const rs__allocator *a)
+rs_status rs__fitdata_from_arrays(rs__fitdata *fd, const rs__ratings_view *rv, size_t n_users,
+                                  size_t n_items, size_t bands, uint64_t seed,
+                                  const rs__allocator *a)
 {
     memset(fd, 0, sizeof *fd);
-    size_t n = train->n;
+    size_t n = rv->n;
     if (bands < 1)
         bands = 1;
     rs__rng rng;
     rs__rng_seed(&rng, rs__seed_mix(seed, 0x6772696400ull)); /* "grid" stream */
-    int32_t *ub = deal_bands(users->count, bands, &rng, a);
-    int32_t *ib = deal_bands(items->count, bands, &rng, a);
+    int32_t *ub = deal_bands(n_users, bands, &rng, a);
+    int32_t *ib = deal_bands(n_items, bands, &rng, a);
     size_t nblocks = bands * bands;
     size_t *cursor = rs__calloc(a, nblocks, sizeof *cursor);
     fd->n = n;
@@ -87,26 +87,26 @@ rs_status rs__fitdata_build(rs__fitdata *fd, const rs_dataset *train, const rs_d
     fd->u = rs__alloc(a, n, sizeof *fd->u);
     fd->i = rs__alloc(a, n, sizeof *fd->i);
     fd->r = rs__alloc(a, n, sizeof *fd->r);
-    fd->wt = train->weight ? rs__alloc(a, n, sizeof *fd->wt) : NULL;
+    fd->wt = rv->w ? rs__alloc(a, n, sizeof *fd->wt) : NULL;
     fd->block_off = rs__calloc(a, nblocks + 1, sizeof *fd->block_off);
     rs_status st = RS_ERR_NOMEM;
-    if (!ub || !ib || !cursor || !fd->u || !fd->i || !fd->r || (train->weight && !fd->wt) ||
+    if (!ub || !ib || !cursor || !fd->u || !fd->i || !fd->r || (rv->w && !fd->wt) ||
         !fd->block_off)
         goto out;
 
     /* Summary statistics (weighted mean and std, observed range). */
     double sw = 0, s1 = 0, s2 = 0;
-    float rmin = train->rating[0], rmax = train->rating[0];
+    float rmin = rv->r[0], rmax = rv->r[0];
     for (size_t j = 0; j < n; j++) {
-        double w = train->weight ? train->weight[j] : 1.0;
-        double r = train->rating[j];
+        double w = rv->w ? rv->w[j] : 1.0;
+        double r = rv->r[j];
         sw += w;
         s1 += w * r;
         s2 += w * r * r;
-        if (train->rating[j] < rmin)
-            rmin = train->rating[j];
-        if (train->rating[j] > rmax)
-            rmax = train->rating[j];
+        if (rv->r[j] < rmin)
+            rmin = rv->r[j];
+        if (rv->r[j] > rmax)
+            rmax = rv->r[j];
     }
     fd->mean = s1 / sw;
     double var = s2 / sw - fd->mean * fd->mean;
@@ -116,19 +116,19 @@ rs_status rs__fitdata_build(rs__fitdata *fd, const rs_dataset *train, const rs_d
 
     /* Counting sort into blocks. */
     for (size_t j = 0; j < n; j++)
-        fd->block_off[(size_t)ub[train->user[j]] * bands + (size_t)ib[train->item[j]] + 1]++;
+        fd->block_off[(size_t)ub[rv->u[j]] * bands + (size_t)ib[rv->i[j]] + 1]++;
     for (size_t b = 0; b < nblocks; b++) {
         fd->block_off[b + 1] += fd->block_off[b];
         cursor[b] = fd->block_off[b];
     }
     for (size_t j = 0; j < n; j++) {
-        size_t b = (size_t)ub[train->user[j]] * bands + (size_t)ib[train->item[j]];
+        size_t b = (size_t)ub[rv->u[j]] * bands + (size_t)ib[rv->i[j]];
         size_t k = cursor[b]++;
-        fd->u[k] = train->user[j];
-        fd->i[k] = train->item[j];
-        fd->r[k] = train->rating[j];
+        fd->u[k] = rv->u[j];
+        fd->i[k] = rv->i[j];
+        fd->r[k] = rv->r[j];
         if (fd->wt)
-            fd->wt[k] = train->weight[j];
+            fd->wt[k] = rv->w[j];
     }
     /* Shuffle inside each block once: SGD wants a random order, and a fixed
      * one keeps runs reproducible. */
@@ -147,11 +147,24 @@ rs_status rs__fitdata_build(rs__fitdata *fd, const rs_dataset *train, const rs_d
             }
         }
     }
-    st = valid ? map_valid(fd, valid, users, items, a) : RS_OK;
+    st = RS_OK;
 out:
-    rs__free(a, ub, users->count ? users->count : 1, sizeof *ub);
-    rs__free(a, ib, items->count ? items->count : 1, sizeof *ib);
+    rs__free(a, ub, n_users ? n_users : 1, sizeof *ub);
+    rs__free(a, ib, n_items ? n_items : 1, sizeof *ib);
     rs__free(a, cursor, nblocks, sizeof *cursor);
+    if (st != RS_OK)
+        rs__fitdata_free(fd, a);
+    return st;
+}
+
+rs_status rs__fitdata_build(rs__fitdata *fd, const rs_dataset *train, const rs_dataset *valid,
+                            const rs__idmap *users, const rs__idmap *items, size_t bands,
+                            uint64_t seed, const rs__allocator *a)
+{
+    rs__ratings_view rv = {train->user, train->item, train->rating, train->weight, train->n};
+    rs_status st = rs__fitdata_from_arrays(fd, &rv, users->count, items->count, bands, seed, a);
+    if (st == RS_OK && valid)
+        st = map_valid(fd, valid, users, items, a);
     if (st != RS_OK)
         rs__fitdata_free(fd, a);
     return st;

@@ -27,6 +27,18 @@ typedef struct rs__fitdata {
     float rmin, rmax;
 } rs__fitdata;
 
+/* Ratings by model indices, as parallel arrays (w NULL: all weights 1). */
+typedef struct rs__ratings_view {
+    const int32_t *u, *i;
+    const float *r, *w;
+    size_t n;
+} rs__ratings_view;
+
+/* Lay out n >= 1 ratings for n_users x n_items in a bands x bands grid. */
+RS_INTERNAL rs_status rs__fitdata_from_arrays(rs__fitdata *fd, const rs__ratings_view *rv,
+                                              size_t n_users, size_t n_items, size_t bands,
+                                              uint64_t seed, const rs__allocator *a);
+
 /* users/items are the model's id maps (copies of train's). */
 RS_INTERNAL rs_status rs__fitdata_build(rs__fitdata *fd, const rs_dataset *train,
                                         const rs_dataset *valid, const rs__idmap *users,

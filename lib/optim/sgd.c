@@ -6,235 +6,12 @@
  * (bad input, out of memory) leaves the previous model untouched. Once
  * training has run, the model always receives finite parameters: the last
  * good epoch (divergence, cancellation) or the best validation epoch. */
-#include <math.h>
 #include <string.h>
-#include <time.h>
 
-#include "core/model.h"
-#include "data/dataset.h"
-#include "common/rng.h"
-#include "fitdata.h"
-#include "schedule.h"
-#include "train.h"
-
-#define MAX_LR_HALVINGS 20
-
-typedef struct fit_run {
-    rs_model *m;
-    const rs__params *p;
-    rs__idmap users, items;
-    rs__weights w, last_good, best;
-    int have_best;
-    rs__fitdata fd;
-    rs__optstate opt;
-    size_t *seen_off;
-    int32_t *seen_item;
-    size_t seen_nnz;
-    rs__train_ctx *ctx;
-    size_t threads;
-    float *scratch_all;
-    size_t scratch_all_floats;
-    rs__touch *touch_all;
-    size_t touch_all_n;
-    double *stats;
-    size_t stats_cap, n_stats;
-    float *ufeat_scale, *ifeat_scale; /* learning-rate multipliers of feature rows */
-    size_t n_ufeat_scale, n_ifeat_scale;
-} fit_run;
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* Fill the factor blocks with the init policy. The policy writes rows * cols
- * contiguous floats; rows are then spread out to the padded stride. */
-static rs_status init_blocks(fit_run *fr)
-{
-    rs_model *m = fr->m;
-    rs_init_fn fn;
-    void *ud;
-    rs__init_resolve(fr->p->init, m->init_fn, m->init_ud, &fr->p->init_scale, &fn, &ud);
-    for (size_t b = 0; b < fr->w.n_blocks; b++) {
-        rs__block *blk = &fr->w.blocks[b];
-        if (blk->init_block < 0 || blk->rows == 0)
-            continue;
-        uint64_t seed = rs__seed_mix((uint64_t)fr->p->seed, 0x696e6974ull + (uint64_t)blk->init_block);
-        m->in_callback = fn != rs_init_normal && fn != rs_init_uniform &&
-                         fn != rs_init_scaled_normal && fn != rs_init_zero;
-        int32_t rc = fn(ud, blk->init_block, blk->data, blk->rows, blk->cols, seed);
-        m->in_callback = 0;
-        if (rc != 0)
-            return rs__err(&m->err, RS_ERR_CANCELLED, "the init policy returned %d for block %d",
-                           (int)rc, (int)blk->init_block);
-        if (blk->stride != blk->cols) {
-            for (size_t r = blk->rows; r-- > 0;) {
-                memmove(blk->data + r * blk->stride, blk->data + r * blk->cols,
-                        blk->cols * sizeof(float));
-                memset(blk->data + r * blk->stride + blk->cols, 0,
-                       (blk->stride - blk->cols) * sizeof(float));
-            }
-        }
-    }
-    if (!rs__weights_all_finite(&fr->w))
-        return rs__err(&m->err, RS_ERR_NUMERIC, "the init policy produced NaN or Inf");
-    return RS_OK;
-}
-
-/* Bands per side: enough for every thread to have a disjoint block per
- * round (2 per thread for balance), and, on large data, enough that one
- * band of item rows stays in a core's cache. */
-static size_t choose_bands(size_t threads, const rs__weights *w, size_t n_ratings)
-{
-    size_t bands = threads > 1 ? 2 * threads : 1;
-    size_t row_bytes = rs__stride_for(w->factors ? w->factors : 1) * sizeof(float);
-    size_t item_bytes = w->n_items * row_bytes;
-    const size_t cache_target = (size_t)512 * 1024;
-    if (item_bytes > 2 * cache_target && n_ratings >= 1000000) {
-        size_t want = (item_bytes + cache_target - 1) / cache_target;
-        if (want > 64)
-            want = 64;
-        if (want > bands)
-            bands = (want + threads - 1) / threads * threads;
-    }
-    return bands;
-}
-
-/* A feature row is updated by every rating of every user (or item) that has
- * the feature: thousands of times an epoch where an id row sees tens. Its
- * step is scaled by (ratings per id) / (ratings touching the row), capped at
- * 1, so an epoch moves it about as far as a typical id row; without this the
- * shared rows thrash and features hurt accuracy. */
-static float *feature_scales(const rs__features *ft, size_t n_features, const int32_t *owner,
-                             size_t n, size_t n_ids, const rs__allocator *a)
-{
-    float *scale = rs__calloc(a, n_features ? n_features : 1, sizeof *scale);
-    if (!scale)
-        return NULL;
-    for (size_t j = 0; j < n; j++) {
-        const int32_t *col;
-        const float *val;
-        size_t len = rs__features_row(ft, (size_t)owner[j], &col, &val);
-        for (size_t f = 0; f < len; f++)
-            scale[col[f]] += 1.0f;
-    }
-    float per_id = (float)n / (float)(n_ids ? n_ids : 1);
-    for (size_t f = 0; f < n_features; f++)
-        scale[f] = scale[f] > per_id ? per_id / scale[f] : 1.0f;
-    return scale;
-}
-
-static rs_status setup_scales(fit_run *fr)
-{
-    if (!fr->m->ops->shares_rows)
-        return RS_OK;
-    const rs__allocator *a = &fr->m->alloc;
-    fr->n_ufeat_scale = fr->w.n_user_features ? fr->w.n_user_features : 1;
-    fr->n_ifeat_scale = fr->w.n_item_features ? fr->w.n_item_features : 1;
-    fr->ufeat_scale = feature_scales(&fr->w.user_feat, fr->w.n_user_features, fr->fd.u, fr->fd.n,
-                                     fr->w.n_users, a);
-    fr->ifeat_scale = feature_scales(&fr->w.item_feat, fr->w.n_item_features, fr->fd.i, fr->fd.n,
-                                     fr->w.n_items, a);
-    return fr->ufeat_scale && fr->ifeat_scale ? RS_OK : RS_ERR_NOMEM;
-}
-
-static rs_status setup_contexts(fit_run *fr)
-{
-    const rs__allocator *a = &fr->m->alloc;
-    const rs__params *p = fr->p;
-    size_t T = fr->threads;
-    fr->ctx = rs__calloc(a, T, sizeof *fr->ctx);
-    size_t mt = fr->m->ops->max_touches(&fr->w);
-    size_t sf = fr->m->ops->scratch_floats(&fr->w);
-    size_t gb = 1;
-    for (size_t b = 0; b < fr->w.n_blocks; b++)
-        if (fr->w.blocks[b].stride > gb)
-            gb = fr->w.blocks[b].stride;
-    fr->touch_all_n = T * mt;
-    fr->scratch_all_floats = T * (sf + gb);
-    fr->touch_all = rs__calloc(a, fr->touch_all_n ? fr->touch_all_n : 1, sizeof *fr->touch_all);
-    fr->scratch_all = rs__calloc(a, fr->scratch_all_floats, sizeof(float));
-    if (!fr->ctx || !fr->touch_all || !fr->scratch_all)
-        return RS_ERR_NOMEM;
-    float range = fr->fd.rmax - fr->fd.rmin;
-    int32_t isa = rs__isa_detect();
-    rs__clip_policy clip = rs__clip_resolve(p->clip, p->clip_threshold, fr->m->clip_fn, fr->m->clip_ud);
-    for (size_t t = 0; t < T; t++) {
-        rs__train_ctx *c = &fr->ctx[t];
-        c->w = &fr->w;
-        c->ops = fr->m->ops;
-        c->opt = &fr->opt;
-        c->lr_policy = (int32_t)p->lr_policy;
-        c->lr = (float)p->learning_rate;
-        c->l2[RS__REG_FACTORS] = (float)p->l2_factors;
-        c->l2[RS__REG_BIAS] = (float)p->l2_bias;
-        c->l2[RS__REG_FEATURES] = (float)p->l2_features;
-        c->beta1 = (float)p->adam_beta1;
-        c->beta2 = (float)p->adam_beta2;
-        c->eps = (float)p->epsilon;
-        c->clip = clip;
-        c->isa = isa;
-        /* An error a hundred times the rating spread cannot come from a sane model. */
-        c->blowup = 100.0f * (range + (float)fr->fd.std + 1.0f);
-        c->touches = fr->touch_all + t * mt;
-        c->max_touches = mt;
-        c->scratch = fr->scratch_all + t * (sf + gb);
-        c->scratch_floats = sf;
-        c->gbuf = c->scratch + sf;
-        c->gbuf_floats = gb;
-        for (size_t b = 0; b < fr->w.n_blocks; b++) {
-            int32_t role = fr->w.blocks[b].role;
-            if (role == RS__ROLE_USER_FEATURE_FACTORS || role == RS__ROLE_USER_FEATURE_BIAS)
-                c->lr_scale[b] = fr->ufeat_scale;
-            else if (role == RS__ROLE_ITEM_FEATURE_FACTORS || role == RS__ROLE_ITEM_FEATURE_BIAS)
-                c->lr_scale[b] = fr->ifeat_scale;
-        }
-    }
-    return RS_OK;
-}
-
-static double valid_rmse(const fit_run *fr)
-{
-    const rs__fitdata *fd = &fr->fd;
-    if (fd->vn == 0)
-        return NAN;
-    double se = 0, sw = 0;
-    for (size_t j = 0; j < fd->vn; j++) {
-        float y = fr->m->ops->predict(&fr->w, fd->vu[j], fd->vi[j]);
-        if (fr->p->clamp)
-            y = y < fd->rmin ? fd->rmin : (y > fd->rmax ? fd->rmax : y);
-        double e = (double)fd->vr[j] - y;
-        se += fd->vw[j] * e * e;
-        sw += fd->vw[j];
-    }
-    return sqrt(se / sw);
-}
-
-static void fit_run_free(fit_run *fr)
-{
-    const rs__allocator *a = &fr->m->alloc;
-    rs__idmap_free(&fr->users, a);
-    rs__idmap_free(&fr->items, a);
-    if (fr->seen_off)
-        rs__free(a, fr->seen_off, fr->w.n_users + 1, sizeof *fr->seen_off);
-    rs__free(a, fr->seen_item, fr->seen_nnz, sizeof *fr->seen_item);
-    rs__weights_free(&fr->w, a);
-    rs__weights_free(&fr->last_good, a);
-    rs__weights_free(&fr->best, a);
-    rs__fitdata_free(&fr->fd, a);
-    rs__optstate_free(&fr->opt, a);
-    rs__free(a, fr->ctx, fr->threads, sizeof *fr->ctx);
-    rs__free(a, fr->touch_all, fr->touch_all_n ? fr->touch_all_n : 1, sizeof *fr->touch_all);
-    rs__free(a, fr->scratch_all, fr->scratch_all_floats, sizeof(float));
-    rs__free(a, fr->stats, fr->stats_cap * RS__NSTATS, sizeof(double));
-    rs__free(a, fr->ufeat_scale, fr->n_ufeat_scale, sizeof(float));
-    rs__free(a, fr->ifeat_scale, fr->n_ifeat_scale, sizeof(float));
-}
+#include "run.h"
 
 /* Move the staged fit into the model (the model's previous fit is dropped). */
-static void commit(fit_run *fr)
+static void commit(rs__fit_run *fr)
 {
     rs_model *m = fr->m;
     rs__model_clear_fitted(m);
@@ -263,7 +40,7 @@ static void commit(fit_run *fr)
 /* Ids that have features but no training rating get zero id parameters, so
  * they are scored from their features (content, hybrid) or from the other
  * side's bias (collaborative) and not from untrained random factors. */
-static rs_status zero_unrated_ids(fit_run *fr, const rs_dataset *train)
+static rs_status zero_unrated_ids(rs__fit_run *fr, const rs_dataset *train)
 {
     const rs__allocator *a = &fr->m->alloc;
     size_t nu = fr->w.n_users, ni = fr->w.n_items;
@@ -289,7 +66,7 @@ static rs_status zero_unrated_ids(fit_run *fr, const rs_dataset *train)
     return RS_OK;
 }
 
-static rs_status stage(fit_run *fr, const rs_dataset *train, const rs_dataset *valid)
+static rs_status stage(rs__fit_run *fr, const rs_dataset *train, const rs_dataset *valid)
 {
     rs_model *m = fr->m;
     const rs__allocator *a = &m->alloc;
@@ -311,9 +88,9 @@ static rs_status stage(fit_run *fr, const rs_dataset *train, const rs_dataset *v
     fr->w.factors = (size_t)fr->p->factors;
     if ((st = m->ops->layout(&fr->w, a, fr->p)) != RS_OK)
         return st;
-    if ((st = init_blocks(fr)) != RS_OK)
+    if ((st = rs__run_init_blocks(fr, 0, 0, 0)) != RS_OK)
         return st;
-    size_t bands = choose_bands(fr->threads, &fr->w, train->n);
+    size_t bands = rs__run_choose_bands(fr->threads, &fr->w, train->n);
     if ((st = rs__fitdata_build(&fr->fd, train, valid, &fr->users, &fr->items, bands,
                                 (uint64_t)fr->p->seed, a)) != RS_OK)
         return st;
@@ -324,161 +101,8 @@ static rs_status stage(fit_run *fr, const rs_dataset *train, const rs_dataset *v
                              &fr->seen_nnz, a)) != RS_OK ||
         (st = zero_unrated_ids(fr, train)) != RS_OK)
         return st;
-    if ((st = rs__optstate_init(&fr->opt, &fr->w, (int32_t)fr->p->lr_policy, a)) != RS_OK)
-        return st;
-    if ((st = rs__weights_clone(&fr->last_good, &fr->w, a)) != RS_OK)
-        return st;
-    if (valid) {
-        if ((st = rs__weights_clone(&fr->best, &fr->w, a)) != RS_OK)
-            return st;
-        fr->have_best = 1;
-    }
-    fr->stats_cap = (size_t)fr->p->epochs;
-    fr->stats = rs__calloc(a, fr->stats_cap * RS__NSTATS, sizeof(double));
-    if (!fr->stats)
-        return RS_ERR_NOMEM;
-    if ((st = setup_scales(fr)) != RS_OK)
-        return st;
-    return setup_contexts(fr);
-}
-
-static void merge_stats(const fit_run *fr, rs__train_stats *out)
-{
-    memset(out, 0, sizeof *out);
-    for (size_t t = 0; t < fr->threads; t++) {
-        const rs__train_stats *s = &fr->ctx[t].st;
-        out->sq_err += s->sq_err;
-        out->sum_w += s->sum_w;
-        out->gnorm_sum += s->gnorm_sum;
-        out->fnorm_sum += s->fnorm_sum;
-        if (s->gnorm_max > out->gnorm_max)
-            out->gnorm_max = s->gnorm_max;
-        out->n_updates += s->n_updates;
-        out->n_rows += s->n_rows;
-        out->n_clipped += s->n_clipped;
-    }
-}
-
-static rs_status train_epochs(fit_run *fr, rs__pool *pool, rs__epoch_plan *plan, double t0)
-{
-    rs_model *m = fr->m;
-    const rs__params *p = fr->p;
-    rs__rng order_rng;
-    rs__rng_seed(&order_rng, rs__seed_mix((uint64_t)p->seed, 0x6f72646572ull));
-    double lr_scale = 1.0;
-    int halvings = 0;
-    double best_train = INFINITY, prev_train = INFINITY, best_valid = INFINITY;
-    size_t since_best = 0;
-    float range = fr->fd.rmax - fr->fd.rmin;
-    double floor_ref = 1e-2 * (range > 1.0f ? range : 1.0f);
-    rs_status result = RS_OK;
-
-    for (int64_t epoch = 1; epoch <= p->epochs; epoch++) {
-        double lr = p->learning_rate * lr_scale;
-        if (p->lr_policy == RS_LR_INVERSE_TIME)
-            lr /= 1.0 + p->lr_decay * (double)(epoch - 1);
-        /* A fresh permutation of the diagonals every epoch. */
-        size_t B = fr->fd.bands;
-        for (size_t r = 0; r < B; r++)
-            plan->round_offset[r] = r;
-        for (size_t r = B; r > 1; r--) {
-            size_t k = (size_t)rs__rng_below(&order_rng, r);
-            size_t tmp = plan->round_offset[r - 1];
-            plan->round_offset[r - 1] = plan->round_offset[k];
-            plan->round_offset[k] = tmp;
-        }
-        for (size_t t = 0; t < fr->threads; t++) {
-            memset(&fr->ctx[t].st, 0, sizeof fr->ctx[t].st);
-            fr->ctx[t].diverged = 0;
-            fr->ctx[t].lr = (float)lr;
-        }
-        rs__pool_run_epoch(pool, plan);
-
-        rs__train_stats s;
-        merge_stats(fr, &s);
-        double train_rmse = s.sum_w > 0 ? sqrt(s.sq_err / s.sum_w) : NAN;
-        int diverged = rs__plan_diverged(plan);
-        double ref = fmin(best_train, fr->fd.std);
-        if (!(ref > floor_ref))
-            ref = floor_ref;
-        if (!diverged && !(train_rmse <= p->divergence * ref))
-            diverged = 1; /* the loss blew up (or is NaN) */
-        if (!diverged && !rs__weights_all_finite(&fr->w))
-            diverged = 1;
-
-        double *row = fr->stats + fr->n_stats * RS__NSTATS;
-        fr->n_stats++;
-        row[RS_STAT_EPOCH] = (double)epoch;
-        row[RS_STAT_TRAIN_RMSE] = isfinite(train_rmse) ? train_rmse : INFINITY;
-        row[RS_STAT_GRAD_NORM_MEAN] = s.n_updates ? s.gnorm_sum / (double)s.n_updates : 0.0;
-        row[RS_STAT_GRAD_NORM_MAX] = s.gnorm_max;
-        row[RS_STAT_FACTOR_GRAD_NORM_MEAN] = s.n_updates ? s.fnorm_sum / (double)s.n_updates : 0.0;
-        row[RS_STAT_CLIP_SHARE] = s.n_rows ? (double)s.n_clipped / (double)s.n_rows : 0.0;
-        row[RS_STAT_LEARNING_RATE] = lr;
-        row[RS_STAT_DIVERGED] = diverged ? 1.0 : 0.0;
-        row[RS_STAT_VALID_RMSE] = NAN;
-
-        if (diverged) {
-            rs__weights_copy_data(&fr->w, &fr->last_good);
-            rs__optstate_reset(&fr->opt);
-            row[RS_STAT_SECONDS] = now_seconds() - t0;
-            if (p->on_divergence == RS_DIVERGENCE_HALVE_LR && halvings < MAX_LR_HALVINGS) {
-                halvings++;
-                lr_scale *= 0.5;
-                rs__log(m, RS_LOG_WARN,
-                        "epoch %lld diverged (train RMSE %g); restored the last good epoch, "
-                        "learning rate halved to %g",
-                        (long long)epoch, train_rmse, p->learning_rate * lr_scale);
-            } else {
-                result = rs__err(&m->err, RS_ERR_NUMERIC,
-                                 "training diverged at epoch %lld (train RMSE %g, learning rate %g); "
-                                 "the model holds the last good epoch",
-                                 (long long)epoch, train_rmse, lr);
-                rs__log(m, RS_LOG_ERROR, "%s", m->err.msg);
-            }
-        } else {
-            rs__weights_copy_data(&fr->last_good, &fr->w);
-            if (train_rmse < best_train)
-                best_train = train_rmse;
-            double vr = valid_rmse(fr);
-            row[RS_STAT_VALID_RMSE] = vr;
-            if (fr->have_best && isfinite(vr)) {
-                if (vr < best_valid) {
-                    best_valid = vr;
-                    since_best = 0;
-                    rs__weights_copy_data(&fr->best, &fr->w);
-                } else {
-                    since_best++;
-                }
-            }
-            row[RS_STAT_SECONDS] = now_seconds() - t0;
-        }
-
-        if (m->progress_fn) {
-            m->in_callback = 1;
-            int32_t rc = m->progress_fn(m->progress_ud, row, RS__NSTATS);
-            m->in_callback = 0;
-            if (rc != 0 && result == RS_OK) {
-                result = rs__err(&m->err, RS_ERR_CANCELLED,
-                                 "the progress callback stopped training after epoch %lld",
-                                 (long long)epoch);
-                return result; /* keep this last complete epoch, even with validation */
-            }
-        }
-        if (result != RS_OK)
-            return result;
-        if (diverged)
-            continue;
-        if (fr->have_best && since_best >= (size_t)p->patience)
-            break;
-        if (isfinite(prev_train) && p->tolerance > 0 &&
-            (prev_train - train_rmse) < p->tolerance * prev_train)
-            break;
-        prev_train = train_rmse;
-    }
-    if (fr->have_best && isfinite(best_valid))
-        rs__weights_copy_data(&fr->w, &fr->best);
-    return result;
+    fr->have_best = valid != NULL;
+    return rs__run_prepare(fr);
 }
 
 rs_status rs_fit(rs_model *m, const rs_dataset *train, const rs_dataset *valid)
@@ -493,7 +117,7 @@ rs_status rs_fit(rs_model *m, const rs_dataset *train, const rs_dataset *valid)
     if (train->n == 0)
         return rs__err(&m->err, RS_ERR_EMPTY, "train dataset has no ratings");
 
-    fit_run fr;
+    rs__fit_run fr;
     memset(&fr, 0, sizeof fr);
     fr.m = m;
     rs__params params = m->params;
@@ -507,28 +131,22 @@ rs_status rs_fit(rs_model *m, const rs_dataset *train, const rs_dataset *valid)
                 "shared by every rating)", m->ops->name);
         fr.threads = 1;
     }
-    double t0 = now_seconds();
+    double t0 = rs__now_seconds();
     rs_status st = stage(&fr, train, valid);
     if (st != RS_OK) {
         if (st == RS_ERR_NOMEM)
             rs__err(&m->err, st, "out of memory while preparing the fit");
         else if (m->err.msg[0] == '\0')
             rs__err(&m->err, st, "could not prepare the fit: %s", rs_status_string(st));
-        fit_run_free(&fr);
+        rs__run_free(&fr);
         return st;
     }
-    size_t *offsets = rs__calloc(&m->alloc, fr.fd.bands, sizeof *offsets);
-    rs__epoch_plan plan = {&fr.fd, fr.ctx, fr.threads, offsets};
-    rs__pool *pool = NULL;
-    if (!offsets || (st = rs__pool_start(&pool, &plan, &m->alloc)) != RS_OK) {
-        rs__free(&m->alloc, offsets, fr.fd.bands, sizeof *offsets);
-        fit_run_free(&fr);
-        return rs__err(&m->err, RS_ERR_NOMEM, "out of memory while starting training threads");
+    st = rs__run_execute(&fr, t0);
+    if (st == RS_ERR_NOMEM && fr.n_stats == 0) {
+        rs__run_free(&fr); /* training never started: keep the previous fit */
+        return st;
     }
-    st = train_epochs(&fr, pool, &plan, t0);
-    rs__pool_stop(pool, &m->alloc);
-    rs__free(&m->alloc, offsets, fr.fd.bands, sizeof *offsets);
     commit(&fr);
-    fit_run_free(&fr);
+    rs__run_free(&fr);
     return st;
 }

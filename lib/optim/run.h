@@ -1,0 +1,54 @@
+/* librecsgd. SPDX-License-Identifier: BSD-2-Clause
+ * run.h: one training run of the SGD core (lib/optim/run.c). rs_fit stages a
+ * fresh model, rs_partial_fit stages the fitted one; both then call
+ * rs__run_prepare and rs__run_execute, so every training path has the same
+ * policies, statistics, divergence guard and callbacks. */
+#ifndef RS_OPTIM_RUN_H
+#define RS_OPTIM_RUN_H
+
+#include "core/model.h"
+#include "data/dataset.h"
+#include "fitdata.h"
+#include "schedule.h"
+#include "train.h"
+
+/* Everything one run owns. w is trained in place; callers move it into or
+ * out of the model around the run. */
+typedef struct rs__fit_run {
+    rs_model *m;
+    const rs__params *p;
+    rs__idmap users, items;
+    rs__weights w, last_good, best;
+    int have_best;   /* set by the caller when fd holds validation ratings */
+    rs__fitdata fd;
+    rs__optstate opt;
+    size_t *seen_off;
+    int32_t *seen_item;
+    size_t seen_nnz;
+    rs__train_ctx *ctx;
+    size_t threads;
+    float *scratch_all;
+    size_t scratch_all_floats;
+    rs__touch *touch_all;
+    size_t touch_all_n;
+    double *stats;
+    size_t stats_cap, n_stats;
+    float *ufeat_scale, *ifeat_scale; /* learning-rate multipliers of feature rows */
+    size_t n_ufeat_scale, n_ifeat_scale;
+} rs__fit_run;
+
+
+RS_INTERNAL double rs__now_seconds(void);
+/* Fill factor rows with the init policy: user-side rows from first_user,
+ * item-side rows from first_item; feature blocks only when !partial. */
+RS_INTERNAL rs_status rs__run_init_blocks(rs__fit_run *fr, size_t first_user, size_t first_item,
+                                          int partial);
+RS_INTERNAL size_t rs__run_choose_bands(size_t threads, const rs__weights *w, size_t n_ratings);
+/* Allocate the per-run state for fr->w and fr->fd: snapshots, optimizer
+ * state, statistics, learning-rate scales and thread contexts. */
+RS_INTERNAL rs_status rs__run_prepare(rs__fit_run *fr);
+/* Train (RS_OK, RS_ERR_NUMERIC, RS_ERR_CANCELLED or RS_ERR_NOMEM). */
+RS_INTERNAL rs_status rs__run_execute(rs__fit_run *fr, double t0);
+RS_INTERNAL void rs__run_free(rs__fit_run *fr);
+
+#endif
