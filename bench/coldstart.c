@@ -62,12 +62,38 @@ static double rmse_of(const rs_model *m, const rs_dataset *test, size_t *fallbac
     return sqrt(se / (double)n);
 }
 
+/* --param name=value overrides, applied to every model (rs_param_from_name). */
+static int n_overrides;
+static const char *overrides[32];
+
+static void apply_overrides(rs_model *m)
+{
+    for (int k = 0; k < n_overrides; k++) {
+        char name[64];
+        const char *eq = strchr(overrides[k], '=');
+        if (!eq || (size_t)(eq - overrides[k]) >= sizeof name)
+            die("--param", overrides[k]);
+        memcpy(name, overrides[k], (size_t)(eq - overrides[k]));
+        name[eq - overrides[k]] = '\0';
+        rs_param p = rs_param_from_name(name);
+        double lo, hi;
+        if (p < 0 || rs_param_bounds(p, &lo, &hi) != RS_OK)
+            die("--param: unknown parameter", name);
+        rs_status st = rs_model_set_double(m, p, atof(eq + 1));
+        if (st == RS_ERR_PARAM_TYPE)
+            st = rs_model_set_int(m, p, atoll(eq + 1));
+        if (st != RS_OK)
+            die("--param", rs_model_last_error(m));
+    }
+}
+
 static double run(int32_t scorer, const rs_dataset *train, const rs_dataset *test,
                   const rs_dataset *feats, int32_t cold_side, size_t *fallbacks)
 {
     rs_model *m;
     if (rs_model_new(&m, scorer, NULL, NULL) != RS_OK)
         die("model", "cannot create");
+    apply_overrides(m);
     if (rs_fit(m, train, NULL) != RS_OK)
         die("fit", rs_model_last_error(m));
     if (scorer != RS_SCORER_COLLABORATIVE) {
@@ -106,8 +132,20 @@ static double run(int32_t scorer, const rs_dataset *train, const rs_dataset *tes
     return r;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    int only_side = -1;
+    for (int k = 1; k < argc; k++) {
+        if (strcmp(argv[k], "--param") == 0 && k + 1 < argc && n_overrides < 32)
+            overrides[n_overrides++] = argv[++k];
+        else if (strcmp(argv[k], "--side") == 0 && k + 1 < argc) {
+            k++;
+            only_side = strcmp(argv[k], "users") == 0 ? RS_SIDE_USER : RS_SIDE_ITEM;
+        } else {
+            fprintf(stderr, "usage: coldstart [--side users|items] [--param name=value ...]\n");
+            return 2;
+        }
+    }
     const char *env = getenv("RS_DATA_DIR");
     const char *dir = env && *env ? env : "../shared/data";
     char path[4096];
@@ -131,8 +169,10 @@ int main(void)
         die(path, rs_dataset_last_error(feats));
 
     static const char *side_name[] = {"users", "items"};
-    double improvement[2][2];
+    double improvement[2][2] = {{0, 0}, {0, 0}};
     for (int32_t side = RS_SIDE_USER; side <= RS_SIDE_ITEM; side++) {
+        if (only_side >= 0 && side != only_side)
+            continue;
         rs_dataset *train, *test;
         if (rs_dataset_new(&train, NULL, NULL) != RS_OK || rs_dataset_new(&test, NULL, NULL) != RS_OK)
             return 1;
