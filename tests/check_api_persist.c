@@ -147,6 +147,7 @@ static void reseal(blob *b) { put32(b->p + b->len - 4, crc32c(b->p, b->len - 4))
 
 /* Header offsets (docs/format.md). */
 #define OFF_VERSION 8
+#define OFF_KIND 16
 #define OFF_N_USERS 24
 #define OFF_N_USER_FEATURES 48
 
@@ -305,11 +306,25 @@ static blob read_file(const char *path)
     return b;
 }
 
+static int have_stdio(void) { return (rs_build_features() & RS_FEATURE_STDIO) != 0; }
+
 START_TEST(test_persist_file_round_trip_replaces_atomically)
 {
     rs_model *m = fit_model(_i);
     if (!m)
         return;
+    if (!have_stdio()) {
+        rs_model *l = (rs_model *)1;
+        char msg[128];
+        ck_assert_int_eq(rs_model_save_file(m, "/tmp/rs_never_written", msg, sizeof msg),
+                         RS_ERR_NOT_BUILT);
+        ck_assert_str_ne(msg, "");
+        ck_assert_int_eq(rs_model_load_file(&l, "/tmp/rs_never_written", NULL, NULL, msg,
+                                            sizeof msg), RS_ERR_NOT_BUILT);
+        ck_assert_ptr_null(l);
+        rs_model_free(m);
+        return;
+    }
     char dir[] = "/tmp/rs_persist_XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
     char path[256];
@@ -567,6 +582,29 @@ START_TEST(test_persist_foreign_data_is_format_error)
     ck_assert_int_eq(rs_model_load_buffer(&l, b.p, b.len, NULL, NULL, msg, sizeof msg),
                      RS_ERR_FORMAT);
     ck_assert_ptr_nonnull(strstr(msg, "not a librecsgd model"));
+    free(b.p);
+    rs_model_free(m);
+}
+END_TEST
+
+/* A blob of a scorer this build lacks is RS_ERR_NOT_BUILT; where the scorer
+ * exists, a collaborative body under a hybrid header is corrupt. */
+START_TEST(test_persist_scorer_kind_must_match_and_be_built)
+{
+    rs_model *m = fit_model(0);
+    blob b = save_blob(m);
+    put32(b.p + OFF_KIND, RS_SCORER_HYBRID);
+    reseal(&b);
+    char msg[256];
+    rs_model *l = (rs_model *)1;
+    rs_status want = rs_build_features() & RS_FEATURE_HYBRID ? RS_ERR_FORMAT : RS_ERR_NOT_BUILT;
+    ck_assert_int_eq(rs_model_load_buffer(&l, b.p, b.len, NULL, NULL, msg, sizeof msg), want);
+    ck_assert_ptr_null(l);
+    ck_assert_str_ne(msg, "");
+    put32(b.p + OFF_KIND, 7);
+    reseal(&b);
+    ck_assert_int_eq(rs_model_load_buffer(&l, b.p, b.len, NULL, NULL, msg, sizeof msg),
+                     RS_ERR_FORMAT);
     free(b.p);
     rs_model_free(m);
 }
@@ -874,6 +912,7 @@ static Suite *persist_suite(void)
     tcase_add_test(tc, test_persist_newer_version_is_version_error);
     tcase_add_test(tc, test_persist_foreign_data_is_format_error);
     tcase_add_test(tc, test_persist_checksum_mismatch_is_format_error);
+    tcase_add_test(tc, test_persist_scorer_kind_must_match_and_be_built);
     tcase_add_loop_test(tc, test_persist_huge_counts_fail_without_huge_allocations, 0, N_SCORERS);
     tcase_add_test(tc, test_persist_unfitted_model_is_state_error);
     tcase_add_test(tc, test_persist_bad_arguments_are_rejected);

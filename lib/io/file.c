@@ -156,8 +156,10 @@ rs_status rs_model_load_file(rs_model **out, const char *path, rs_alloc_fn alloc
 rs_status rs_model_save_file(const rs_model *model, const char *path, char *errmsg,
                              size_t errmsg_cap)
 {
-    (void)model;
-    (void)path;
+    if (!model || !path || !*path) {
+        rs__errmsg_copy(errmsg, errmsg_cap, "model and path must not be NULL or empty");
+        return RS_ERR_INVALID_ARG;
+    }
     rs__errmsg_copy(errmsg, errmsg_cap, "file access is not built in (--disable-stdio)");
     return RS_ERR_NOT_BUILT;
 }
@@ -165,11 +167,14 @@ rs_status rs_model_save_file(const rs_model *model, const char *path, char *errm
 rs_status rs_model_load_file(rs_model **out, const char *path, rs_alloc_fn alloc, void *alloc_ud,
                              char *errmsg, size_t errmsg_cap)
 {
-    (void)path;
     (void)alloc;
     (void)alloc_ud;
     if (out)
         *out = NULL;
+    if (!out || !path) {
+        rs__errmsg_copy(errmsg, errmsg_cap, "out and path must not be NULL");
+        return RS_ERR_INVALID_ARG;
+    }
     rs__errmsg_copy(errmsg, errmsg_cap, "file access is not built in (--disable-stdio)");
     return RS_ERR_NOT_BUILT;
 }
