@@ -1,0 +1,89 @@
+#!/bin/sh
+# librecsgd. SPDX-License-Identifier: BSD-2-Clause
+# check_examples.sh: run the example programs on data/sample and check that
+# what they print is sane (finite RMSEs below a bound, exactly 10
+# recommendations, the cold-start and persistence facts they demonstrate).
+# Run by `make check` with srcdir and top_builddir set; each example must
+# exit 0 and its output must match, or the script fails.
+set -u
+srcdir="${srcdir:-.}"
+top_builddir="${top_builddir:-.}"
+data="$srcdir/data/sample"
+out="${TMPDIR:-/tmp}/rs_examples.$$"
+status=0
+trap 'rm -f "$out"' EXIT INT TERM
+
+fail() {
+    echo "FAIL: $*"
+    status=1
+}
+
+# run NAME: run examples/NAME on the sample data into $out; 1 if it failed.
+run() {
+    prog="$top_builddir/examples/$1"
+    if ! test -x "$prog"; then
+        fail "$prog was not built"
+        return 1
+    fi
+    if ! "$prog" "$data" > "$out" 2>&1; then
+        cat "$out"
+        fail "$1 exited with a failure status"
+        return 1
+    fi
+    return 0
+}
+
+# expect NAME REGEX: the output of NAME has a line matching REGEX (grep -E).
+expect() {
+    grep -E -q "$2" "$out" || fail "$1: no line matches /$2/"
+}
+
+# below NAME REGEX BOUND: the first number after REGEX is finite and < BOUND.
+below() {
+    v=$(sed -n -E "s/.*$2 *([-+0-9.eEinfINFa]+).*/\1/p" "$out" | head -n 1)
+    if test -z "$v"; then
+        fail "$1: no value after /$2/"
+    elif ! awk -v v="$v" -v b="$3" 'BEGIN { exit !(v == v + 0 && v >= 0 && v < b) }'; then
+        fail "$1: $2 $v is not a finite number below $3"
+    else
+        echo "ok: $1: $2 $v < $3"
+    fi
+}
+
+# coldstart: hybrid model, a new user and a new item registered by features.
+if run coldstart; then
+    if grep -q 'hybrid scorer is not built' "$out"; then
+        echo "skip: coldstart (hybrid scorer compiled out)"
+    else
+        below coldstart 'test RMSE' 0.6
+        expect coldstart 'before registration: [0-9.]+ \(RS_FALLBACK'
+        expect coldstart 'after registration with .*: [0-9.]+ \(ok\)'
+        n=$(grep -c -E '^ +[0-9]+\. item +[0-9]+  predicted [0-9.]+$' "$out")
+        test "$n" -eq 10 || fail "coldstart: $n recommendation lines, expected 10"
+        expect coldstart '^  user 3: predicted [0-9.]+ \(ok\)$'
+        expect coldstart '^items most similar to new item 9001:( [0-9]+ \([-0-9.]+\)){5}$'
+    fi
+fi
+
+# embedded: arena allocator, save to memory, load from memory, serve.
+if run embedded; then
+    below embedded 'train RMSE' 0.6
+    n=$(grep -c -E '^ +[0-9]+\. item +[0-9]+  score [0-9.]+$' "$out")
+    test "$n" -eq 10 || fail "embedded: $n recommendation lines, expected 10"
+    expect embedded '^loaded from the buffer: 1000 users, 800 items$'
+    expect embedded '^same top-10 as the model before saving: yes$'
+    expect embedded ' 0 failed, 0 bytes still in use$'
+    below embedded 'high-water mark' 8388608
+fi
+
+# progress: gradient statistics of a healthy, a vanishing and an exploding fit.
+if run progress; then
+    below progress 'healthy: rs_fit ok, 12 epochs, final train RMSE' 0.6
+    expect progress '^healthy: .* 0 diverged epochs, 0 epochs with vanishing .* clip callback: [1-9][0-9]* of [1-9][0-9]* rows clipped$'
+    expect progress '^vanishing: rs_fit ok, .* 12 epochs with vanishing factor gradients$'
+    expect progress '^exploding: rs_fit ok, .* [1-9][0-9]* diverged epochs'
+    below progress 'exploding: rs_fit ok, 12 epochs, final train RMSE' 0.8
+fi
+
+test "$status" -eq 0 && echo "PASS: examples run and print sane results"
+exit "$status"
