@@ -43,6 +43,7 @@ enum {
     RS_PARAM_SEED           = 103, /* random seed, default 42, [0, 2^62] */
     RS_PARAM_PATIENCE       = 104, /* epochs without validation gain before stopping, default 3, [1, 100000] */
     RS_PARAM_CLAMP          = 105, /* 1: clamp predictions to the training rating range, default 1, [0, 1] */
+    RS_PARAM_ONLINE_EPOCHS  = 106, /* epochs of rs_partial_fit over the new ratings, default 5, [1, 1000] */
 
     RS_PARAM_LEARNING_RATE  = 200, /* initial step size, default 0.005, (0, 10] */
     RS_PARAM_L2_FACTORS     = 201, /* L2 on user and item factors, default 0.06, [0, 1e3] */
@@ -56,6 +57,7 @@ enum {
     RS_PARAM_ADAM_BETA2     = 209, /* Adam second-moment decay, default 0.999, [0, 1) */
     RS_PARAM_EPSILON        = 210, /* AdaGrad/Adam denominator guard, default 1e-8, (0, 1] */
     RS_PARAM_DIVERGENCE     = 211, /* loss growth factor that counts as divergence, default 4, (1, 1e6] */
+    RS_PARAM_REPLAY_RATIO   = 212, /* rs_partial_fit: old ratings replayed per new rating, default 1, [0, 100] */
 
     RS_PARAM_LR_POLICY      = 300, /* RS_LR_*, default RS_LR_CONSTANT */
     RS_PARAM_INIT           = 301, /* RS_INIT_*, default RS_INIT_NORMAL */
@@ -593,6 +595,80 @@ RS_API rs_status rs_similar_items(const rs_model *model, int64_t item, size_t k,
  */
 RS_API rs_status rs_similar_users(const rs_model *model, int64_t user, size_t k, int64_t *users_out,
                                   float *scores_out, size_t *n_out);
+
+/* ---- online updates ---- */
+
+/**
+ * rs_partial_fit() - train new ratings into a fitted model without a full retrain.
+ *
+ * New users and items in ratings are added to the model (their factors start
+ * from the init policy, their biases at zero) and the new (user, item) pairs
+ * join the seen lists. Then RS_PARAM_ONLINE_EPOCHS epochs of the same SGD
+ * core run over the new ratings, mixed with RS_PARAM_REPLAY_RATIO times as
+ * many ratings sampled from replay (older ratings the caller still holds;
+ * ids the model does not know are skipped), so the model keeps what it
+ * learned. The learning rate is RS_PARAM_LEARNING_RATE under the model's
+ * policy (AdaGrad/Adam state starts fresh); the global mean is kept. The
+ * divergence guard, clipping and the progress callback work as in rs_fit, and
+ * the epoch statistics are replaced by this run's.
+ *
+ * @param model   fitted model
+ * @param ratings the new ratings (features in it are ignored: register them
+ *                with rs_model_set_features)
+ * @param replay  older ratings to sample from, or NULL
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_STATE (not fitted), RS_ERR_EMPTY, RS_ERR_NUMERIC
+ *         (diverged: the model holds its last good epoch), RS_ERR_CANCELLED, RS_ERR_MISUSE,
+ *         RS_ERR_RANGE (too many ids), RS_ERR_NOMEM (the model is unchanged)
+ * Errors: may fail with RS_ERR_NOMEM.
+ * Ownership: nothing retained from ratings or replay.
+ * Thread safety: exclusive
+ * @since 0.1
+ */
+RS_API rs_status rs_partial_fit(rs_model *model, const rs_dataset *ratings, const rs_dataset *replay);
+
+/**
+ * rs_fold_in_user() - compute one user's bias and factors from their ratings,
+ * with every item frozen, so a new user gets recommendations at once.
+ *
+ * The prediction is linear in the user's own bias and factors, so the
+ * library solves the ridge regression exactly (L2 as in SGD: RS_PARAM_L2_BIAS
+ * and RS_PARAM_L2_FACTORS times the number of ratings). A new user id is added;
+ * a known user's parameters are replaced. The rated items join the user's
+ * seen list. Items the model does not know are skipped.
+ *
+ * @param model   fitted model (collaborative, content or hybrid)
+ * @param user    external user id, new or known
+ * @param items   n external item ids
+ * @param ratings n finite ratings
+ * @param n       number of ratings
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_STATE, RS_ERR_RANGE (non-finite rating),
+ *         RS_ERR_UNKNOWN_ID (no item known), RS_ERR_NUMERIC, RS_ERR_MISUSE, RS_ERR_NOMEM
+ * Errors: may fail with RS_ERR_NOMEM; the model is unchanged on failure.
+ * Ownership: nothing retained.
+ * Thread safety: exclusive
+ * @since 0.1
+ */
+RS_API rs_status rs_fold_in_user(rs_model *model, int64_t user, const int64_t *items,
+                                 const float *ratings, size_t n);
+
+/**
+ * rs_fold_in_item() - compute one item's bias and factors from its ratings,
+ * with every user frozen (collaborative and hybrid scorers; the content
+ * scorer has no item id parameters and returns RS_ERR_STATE).
+ *
+ * @param model   fitted model
+ * @param item    external item id, new or known
+ * @param users   n external user ids
+ * @param ratings n finite ratings
+ * @param n       number of ratings
+ * @return as rs_fold_in_user()
+ * Errors: may fail with RS_ERR_NOMEM; the model is unchanged on failure.
+ * Ownership: nothing retained.
+ * Thread safety: exclusive
+ * @since 0.1
+ */
+RS_API rs_status rs_fold_in_item(rs_model *model, int64_t item, const int64_t *users,
+                                 const float *ratings, size_t n);
 
 /* ---- cold start: new users and items with features ---- */
 

@@ -60,6 +60,25 @@ int32_t rs__model_push_id(rs_model *m, int32_t side, int64_t id)
     return index;
 }
 
+void rs__model_pop_ids(rs_model *m, int32_t side, size_t count)
+{
+    rs__idmap *map = side == RS_SIDE_USER ? &m->users : &m->items;
+    if (count >= map->count)
+        return;
+    rs__idmap_truncate(map, count);
+    for (size_t b = 0; b < m->w.n_blocks; b++) {
+        rs__block *blk = &m->w.blocks[b];
+        if (block_on_side(blk, side) && blk->rows > count) {
+            memset(blk->data + count * blk->stride, 0, (blk->rows - count) * blk->stride * sizeof(float));
+            blk->rows = count;
+        }
+    }
+    if (side == RS_SIDE_USER)
+        m->w.n_users = count;
+    else
+        m->w.n_items = count;
+}
+
 rs_status rs_model_set_features(rs_model *m, int32_t side, int64_t id, const int32_t *features,
                                 const float *values, size_t n)
 {

@@ -127,6 +127,9 @@ RS_INTERNAL rs_status rs__model_reserve_ids(rs_model *m, int32_t side, size_t ex
  * Cannot fail. Returns the dense index. */
 RS_INTERNAL int32_t rs__model_push_id(rs_model *m, int32_t side, int64_t id);
 
+/* Undo rs__model_push_id back to `count` ids on one side. */
+RS_INTERNAL void rs__model_pop_ids(rs_model *m, int32_t side, size_t count);
+
 /* Log through the model's hook (no-op without one). */
 RS_INTERNAL void rs__log(rs_model *m, int32_t level, const char *fmt, ...) RS_PRINTF(3, 4);
 

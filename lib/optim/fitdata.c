@@ -236,3 +236,76 @@ fail:
     rs__free(a, items, n ? n : 1, sizeof *items);
     return st;
 }
+
+static void sort_ints(int32_t *v, size_t n)
+{
+    /* Shell sort: per-user lists are short and this needs no allocation. */
+    static const size_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
+    for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++)
+        for (size_t j = gaps[g]; j < n; j++) {
+            int32_t x = v[j];
+            size_t k = j;
+            for (; k >= gaps[g] && v[k - gaps[g]] > x; k -= gaps[g])
+                v[k] = v[k - gaps[g]];
+            v[k] = x;
+        }
+}
+
+rs_status rs__seen_merge(const size_t *old_off, const int32_t *old_items, size_t old_users,
+                         const int32_t *new_u, const int32_t *new_i, size_t n_new, size_t n_users,
+                         size_t **off_out, int32_t **items_out, size_t *nnz_out,
+                         const rs__allocator *a)
+{
+    size_t old_nnz = old_users ? old_off[old_users] : 0;
+    size_t cap = old_nnz + n_new ? old_nnz + n_new : 1;
+    size_t *noff = rs__calloc(a, n_users + 2, sizeof *noff);
+    int32_t *by_user = rs__alloc(a, n_new ? n_new : 1, sizeof *by_user);
+    size_t *items_len = NULL;
+    int32_t *items = rs__alloc(a, cap, sizeof *items);
+    if (!noff || !by_user || !items) {
+        rs__free(a, noff, n_users + 2, sizeof *noff);
+        rs__free(a, by_user, n_new ? n_new : 1, sizeof *by_user);
+        rs__free(a, items, cap, sizeof *items);
+        return RS_ERR_NOMEM;
+    }
+    (void)items_len;
+    /* Bucket the new items by user (noff doubles as the bucket offsets). */
+    for (size_t j = 0; j < n_new; j++)
+        noff[new_u[j] + 2]++;
+    for (size_t u = 0; u < n_users; u++)
+        noff[u + 2] += noff[u + 1];
+    for (size_t j = 0; j < n_new; j++)
+        by_user[noff[new_u[j] + 1]++] = new_i[j];
+    /* noff[u + 1] is now the end of user u's bucket, noff[u] its start. */
+    size_t w = 0;
+    size_t start = 0;
+    for (size_t u = 0; u < n_users; u++) {
+        size_t end = noff[u + 1];
+        int32_t *fresh = by_user + start;
+        size_t nf = end - start;
+        sort_ints(fresh, nf);
+        const int32_t *old = u < old_users ? old_items + old_off[u] : NULL;
+        size_t no = u < old_users ? old_off[u + 1] - old_off[u] : 0;
+        noff[u] = w;
+        size_t x = 0, y = 0;
+        while (x < no || y < nf) {
+            int32_t v = (y >= nf || (x < no && old[x] <= fresh[y])) ? old[x++] : fresh[y++];
+            if (w == noff[u] || items[w - 1] != v)
+                items[w++] = v;
+        }
+        start = end;
+    }
+    noff[n_users] = w;
+    rs__free(a, by_user, n_new ? n_new : 1, sizeof *by_user);
+    /* Shrink the offsets to n_users + 1 entries to keep the freeing contract. */
+    size_t *shrunk = rs__realloc(a, noff, n_users + 2, n_users + 1, sizeof *noff);
+    if (!shrunk) {
+        rs__free(a, noff, n_users + 2, sizeof *noff);
+        rs__free(a, items, cap, sizeof *items);
+        return RS_ERR_NOMEM;
+    }
+    *off_out = shrunk;
+    *items_out = items;
+    *nnz_out = cap;
+    return RS_OK;
+}

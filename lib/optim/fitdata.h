@@ -51,4 +51,13 @@ RS_INTERNAL rs_status rs__seen_build(const rs_dataset *train, size_t n_users, si
                                      size_t **off_out, int32_t **items_out, size_t *nnz_out,
                                      const rs__allocator *a);
 
+/* Merge new (user, item) pairs (model indices, any order, duplicates
+ * allowed) into seen lists of old_users users, giving lists for n_users >=
+ * old_users users. The old lists are not modified. */
+RS_INTERNAL rs_status rs__seen_merge(const size_t *old_off, const int32_t *old_items,
+                                     size_t old_users, const int32_t *new_u, const int32_t *new_i,
+                                     size_t n_new, size_t n_users, size_t **off_out,
+                                     int32_t **items_out, size_t *nnz_out,
+                                     const rs__allocator *a);
+
 #endif

@@ -1,0 +1,403 @@
+/* librecsgd. SPDX-License-Identifier: BSD-2-Clause
+ * online.c: keeping a fitted model fresh without a full retrain.
+ *
+ * rs_partial_fit adds new ratings (and their new users and items) and runs a
+ * few epochs of the same SGD core over them, optionally mixed with a sample
+ * of older ratings the caller still has (replay), so the model does not
+ * forget. rs_fold_in_user / rs_fold_in_item give one id its parameters from
+ * its ratings with the other side frozen: the prediction is linear in the
+ * id's bias and factors, so a small ridge regression solves it exactly. */
+#include <math.h>
+#include <string.h>
+
+#include "common/rng.h"
+#include "run.h"
+
+/* ---- rs_partial_fit ---- */
+
+typedef struct online_batch {
+    int32_t *u, *i;
+    float *r, *w;
+    size_t n, cap;
+} online_batch;
+
+static void batch_free(online_batch *b, const rs__allocator *a)
+{
+    rs__free(a, b->u, b->cap, sizeof *b->u);
+    rs__free(a, b->i, b->cap, sizeof *b->i);
+    rs__free(a, b->r, b->cap, sizeof *b->r);
+    rs__free(a, b->w, b->cap, sizeof *b->w);
+    memset(b, 0, sizeof *b);
+}
+
+static rs_status batch_alloc(online_batch *b, size_t cap, const rs__allocator *a)
+{
+    memset(b, 0, sizeof *b);
+    b->cap = cap ? cap : 1;
+    b->u = rs__alloc(a, b->cap, sizeof *b->u);
+    b->i = rs__alloc(a, b->cap, sizeof *b->i);
+    b->r = rs__alloc(a, b->cap, sizeof *b->r);
+    b->w = rs__alloc(a, b->cap, sizeof *b->w);
+    if (!b->u || !b->i || !b->r || !b->w) {
+        batch_free(b, a);
+        return RS_ERR_NOMEM;
+    }
+    return RS_OK;
+}
+
+/* Model index of an external id: known, or the position it will get among
+ * the new ids (collected in `fresh`, a scratch id map). */
+static rs_status index_of(const rs__idmap *known, rs__idmap *fresh, const rs__allocator *a,
+                          int64_t id, int32_t *out)
+{
+    int32_t k = rs__idmap_find(known, id);
+    if (k >= 0) {
+        *out = k;
+        return RS_OK;
+    }
+    int32_t f;
+    rs_status st = rs__idmap_insert(fresh, a, id, &f);
+    if (st == RS_OK && known->count + (size_t)f + 1 > RS__IDMAP_MAX)
+        st = RS_ERR_RANGE;
+    *out = (int32_t)known->count + f;
+    return st;
+}
+
+rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_dataset *replay)
+{
+    if (!m)
+        return RS_ERR_INVALID_ARG;
+    if (m->in_callback)
+        return rs__err(&m->err, RS_ERR_MISUSE, "called from inside a callback of this model");
+    rs__err_clear(&m->err);
+    if (!ratings)
+        return rs__err(&m->err, RS_ERR_INVALID_ARG, "ratings is NULL");
+    if (!m->fitted)
+        return rs__err(&m->err, RS_ERR_STATE, "rs_partial_fit needs a fitted model (use rs_fit)");
+    if (ratings->n == 0)
+        return rs__err(&m->err, RS_ERR_EMPTY, "no new ratings");
+
+    const rs__allocator *a = &m->alloc;
+    rs__params params = m->params;
+    params.epochs = params.online_epochs;
+    params.tolerance = 0.0;
+    size_t old_users = m->w.n_users, old_items = m->w.n_items;
+    rs__idmap fresh_users, fresh_items;
+    rs__idmap_init(&fresh_users);
+    rs__idmap_init(&fresh_items);
+    online_batch batch;
+    size_t n_replay = 0;
+    if (replay && replay->n > 0 && params.replay_ratio > 0.0) {
+        double want = params.replay_ratio * (double)ratings->n;
+        n_replay = want > 1e9 ? (size_t)1e9 : (size_t)want;
+    }
+    rs_status st = batch_alloc(&batch, ratings->n + n_replay, a);
+    size_t *seen_off = NULL, seen_nnz = 0;
+    int32_t *seen_item = NULL;
+    rs__fit_run fr;
+    memset(&fr, 0, sizeof fr);
+    int pushed = 0;
+
+    /* 1. New ratings in model indices; new ids numbered after the known ones. */
+    for (size_t j = 0; st == RS_OK && j < ratings->n; j++) {
+        int64_t uid = ratings->users.ids[ratings->user[j]], iid = ratings->items.ids[ratings->item[j]];
+        st = index_of(&m->users, &fresh_users, a, uid, &batch.u[batch.n]);
+        if (st == RS_OK)
+            st = index_of(&m->items, &fresh_items, a, iid, &batch.i[batch.n]);
+        batch.r[batch.n] = ratings->rating[j];
+        batch.w[batch.n] = ratings->weight ? ratings->weight[j] : 1.0f;
+        batch.n++;
+    }
+    size_t n_new = batch.n;
+    /* 2. A sample of older ratings, for ids the model knows. */
+    if (st == RS_OK && n_replay > 0) {
+        rs__rng rng;
+        rs__rng_seed(&rng, rs__seed_mix((uint64_t)params.seed, 0x7265706c6179ull + m->n_epoch_stats));
+        for (size_t k = 0; k < n_replay; k++) {
+            size_t j = (size_t)rs__rng_below(&rng, replay->n);
+            int32_t u = rs__idmap_find(&m->users, replay->users.ids[replay->user[j]]);
+            int32_t i = rs__idmap_find(&m->items, replay->items.ids[replay->item[j]]);
+            if (u < 0 || i < 0)
+                continue;
+            batch.u[batch.n] = u;
+            batch.i[batch.n] = i;
+            batch.r[batch.n] = replay->rating[j];
+            batch.w[batch.n] = replay->weight ? replay->weight[j] : 1.0f;
+            batch.n++;
+        }
+    }
+    size_t n_users = old_users + fresh_users.count, n_items = old_items + fresh_items.count;
+    /* 3. Room for the new ids and their seen items, before anything changes. */
+    if (st == RS_OK)
+        st = rs__model_reserve_ids(m, RS_SIDE_USER, fresh_users.count);
+    if (st == RS_OK)
+        st = rs__model_reserve_ids(m, RS_SIDE_ITEM, fresh_items.count);
+    if (st == RS_OK)
+        st = rs__seen_merge(m->seen_off, m->seen_item, old_users, batch.u, batch.i, n_new, n_users,
+                            &seen_off, &seen_item, &seen_nnz, a);
+    /* 4. The run: the model's weights are trained in place. */
+    fr.m = m;
+    fr.p = &params;
+    fr.threads = m->ops->shares_rows ? 1 : (size_t)params.threads;
+#if !RS_ENABLE_THREADS
+    fr.threads = 1;
+#endif
+    if (st == RS_OK) {
+        rs__ratings_view rv = {batch.u, batch.i, batch.r, batch.w, batch.n};
+        size_t bands = fr.threads > 1 ? 2 * fr.threads : 1;
+        st = rs__fitdata_from_arrays(&fr.fd, &rv, n_users, n_items, bands,
+                                     rs__seed_mix((uint64_t)params.seed, m->n_epoch_stats), a);
+    }
+    if (st == RS_OK) {
+        for (size_t k = 0; k < fresh_users.count; k++)
+            rs__model_push_id(m, RS_SIDE_USER, fresh_users.ids[k]);
+        for (size_t k = 0; k < fresh_items.count; k++)
+            rs__model_push_id(m, RS_SIDE_ITEM, fresh_items.ids[k]);
+        pushed = 1;
+        fr.w = m->w; /* moved back below, whatever happens */
+        memset(&m->w, 0, sizeof m->w);
+        st = rs__run_init_blocks(&fr, old_users, old_items, 1);
+        if (st == RS_OK)
+            st = rs__run_prepare(&fr);
+        if (st == RS_OK)
+            st = rs__run_execute(&fr, rs__now_seconds());
+        m->w = fr.w;
+        memset(&fr.w, 0, sizeof fr.w);
+    }
+    int trained = st == RS_OK || ((st == RS_ERR_NUMERIC || st == RS_ERR_CANCELLED) && fr.n_stats > 0);
+    if (trained) {
+        /* The new seen lists and statistics; the rating range grows with the data. */
+        rs__free(a, m->seen_off, m->seen_users_cap + 1, sizeof *m->seen_off);
+        rs__free(a, m->seen_item, m->seen_nnz, sizeof *m->seen_item);
+        m->seen_off = seen_off;
+        m->seen_item = seen_item;
+        m->seen_nnz = seen_nnz;
+        m->seen_users_cap = n_users;
+        seen_off = NULL;
+        seen_item = NULL;
+        if (fr.fd.rmin < m->w.rating_min)
+            m->w.rating_min = fr.fd.rmin;
+        if (fr.fd.rmax > m->w.rating_max)
+            m->w.rating_max = fr.fd.rmax;
+        rs__free(a, m->epoch_stats, m->epoch_stats_cap * RS__NSTATS, sizeof(double));
+        m->epoch_stats = fr.stats;
+        m->epoch_stats_cap = fr.stats_cap;
+        m->n_epoch_stats = fr.n_stats;
+        fr.stats = NULL;
+        fr.stats_cap = 0;
+    } else {
+        if (pushed) { /* nothing trained: the model goes back to what it was */
+            rs__model_pop_ids(m, RS_SIDE_USER, old_users);
+            rs__model_pop_ids(m, RS_SIDE_ITEM, old_items);
+        }
+        if (st == RS_ERR_NOMEM)
+            rs__err(&m->err, st, "out of memory in rs_partial_fit; the model is unchanged");
+        else if (m->err.msg[0] == '\0')
+            rs__err(&m->err, st, "rs_partial_fit failed: %s", rs_status_string(st));
+    }
+    rs__run_free(&fr);
+    rs__free(a, seen_off, n_users + 1, sizeof *seen_off);
+    rs__free(a, seen_item, seen_nnz, sizeof *seen_item);
+    batch_free(&batch, a);
+    rs__idmap_free(&fresh_users, a);
+    rs__idmap_free(&fresh_items, a);
+    return st;
+}
+
+/* ---- fold-in: a ridge solve for one id with the other side frozen ---- */
+
+/* Solve (A) x = b in place for symmetric positive definite A (n x n),
+ * by Cholesky. Returns 0 on success. */
+static int cholesky_solve(double *A, double *b, size_t n)
+{
+    for (size_t j = 0; j < n; j++) {
+        double d = A[j * n + j];
+        for (size_t k = 0; k < j; k++)
+            d -= A[j * n + k] * A[j * n + k];
+        if (!(d > 0.0))
+            return -1;
+        d = sqrt(d);
+        A[j * n + j] = d;
+        for (size_t i = j + 1; i < n; i++) {
+            double s = A[i * n + j];
+            for (size_t k = 0; k < j; k++)
+                s -= A[i * n + k] * A[j * n + k];
+            A[i * n + j] = s / d;
+        }
+    }
+    for (size_t i = 0; i < n; i++) { /* L y = b */
+        double s = b[i];
+        for (size_t k = 0; k < i; k++)
+            s -= A[i * n + k] * b[k];
+        b[i] = s / A[i * n + i];
+    }
+    for (size_t i = n; i-- > 0;) { /* L^T x = y */
+        double s = b[i];
+        for (size_t k = i + 1; k < n; k++)
+            s -= A[k * n + i] * b[k];
+        b[i] = s / A[i * n + i];
+    }
+    return 0;
+}
+
+static rs_status fold_in(rs_model *m, int32_t side, int64_t id, const int64_t *others,
+                         const float *ratings, size_t n)
+{
+    if (!m)
+        return RS_ERR_INVALID_ARG;
+    if (m->in_callback)
+        return rs__err(&m->err, RS_ERR_MISUSE, "called from inside a callback of this model");
+    rs__err_clear(&m->err);
+    const char *what = side == RS_SIDE_USER ? "user" : "item";
+    if (n > 0 && (!others || !ratings))
+        return rs__err(&m->err, RS_ERR_INVALID_ARG, "ids or ratings is NULL with n = %zu", n);
+    if (!m->fitted)
+        return rs__err(&m->err, RS_ERR_STATE, "fold-in needs a fitted model");
+    rs__block *bias = rs__weights_block(&m->w, side == RS_SIDE_USER ? RS__ROLE_USER_BIAS
+                                                                   : RS__ROLE_ITEM_BIAS);
+    rs__block *fac = rs__weights_block(&m->w, side == RS_SIDE_USER ? RS__ROLE_USER_FACTORS
+                                                                  : RS__ROLE_ITEM_FACTORS);
+    if (!bias || !fac)
+        return rs__err(&m->err, RS_ERR_STATE,
+                       "the %s scorer has no %s id parameters to fold in (register the %s's "
+                       "features with rs_model_set_features)",
+                       m->ops->name, what, what);
+    for (size_t j = 0; j < n; j++)
+        if (!isfinite(ratings[j]))
+            return rs__err(&m->err, RS_ERR_RANGE, "rating %zu is not finite", j);
+    const rs__idmap *other_map = side == RS_SIDE_USER ? &m->items : &m->users;
+    size_t known = 0;
+    for (size_t j = 0; j < n; j++)
+        known += rs__idmap_find(other_map, others[j]) >= 0;
+    if (known == 0)
+        return rs__err(&m->err, RS_ERR_UNKNOWN_ID, "none of the %zu %ss is known to the model", n,
+                       side == RS_SIDE_USER ? "item" : "user");
+
+    const rs__allocator *a = &m->alloc;
+    size_t k = fac->cols, dim = k + 1;
+    size_t mt = m->ops->max_touches(&m->w), sf = m->ops->scratch_floats(&m->w);
+    double *A = rs__calloc(a, dim * dim, sizeof *A);
+    double *b = rs__calloc(a, dim, sizeof *b);
+    rs__touch *touches = rs__alloc(a, mt, sizeof *touches);
+    float *scratch = rs__alloc(a, sf, sizeof *scratch);
+    float *keep = rs__alloc(a, k + 1, sizeof *keep);
+    int32_t *pair_u = rs__alloc(a, known, sizeof *pair_u), *pair_i = rs__alloc(a, known, sizeof *pair_i);
+    float *pair_r = rs__alloc(a, known, sizeof *pair_r);
+    rs__idmap *map = side == RS_SIDE_USER ? &m->users : &m->items;
+    int32_t self = rs__idmap_find(map, id);
+    int is_new = self < 0;
+    size_t *seen_off = NULL, seen_nnz = 0;
+    int32_t *seen_item = NULL;
+    rs_status st =
+        (A && b && touches && scratch && keep && pair_u && pair_i && pair_r) ? RS_OK : RS_ERR_NOMEM;
+    if (st == RS_OK && is_new)
+        st = rs__model_reserve_ids(m, side, 1);
+    size_t n_users = m->w.n_users + (is_new && side == RS_SIDE_USER);
+    int32_t self_index = is_new ? (int32_t)map->count : self;
+    if (st == RS_OK) {
+        size_t q = 0;
+        for (size_t j = 0; j < n; j++) {
+            int32_t o = rs__idmap_find(other_map, others[j]);
+            if (o < 0)
+                continue;
+            pair_u[q] = side == RS_SIDE_USER ? self_index : o;
+            pair_i[q] = side == RS_SIDE_USER ? o : self_index;
+            pair_r[q] = ratings[j];
+            q++;
+        }
+        st = rs__seen_merge(m->seen_off, m->seen_item, m->w.n_users, pair_u, pair_i, known, n_users,
+                            &seen_off, &seen_item, &seen_nnz, a);
+    }
+    if (st == RS_OK) {
+        if (is_new)
+            self = rs__model_push_id(m, side, id);
+        float *brow = bias->data + (size_t)self * bias->stride;
+        float *frow = fac->data + (size_t)self * fac->stride;
+        int32_t fac_block = (int32_t)(fac - m->w.blocks);
+        keep[0] = brow[0];
+        memcpy(keep + 1, frow, k * sizeof(float));
+        brow[0] = 0.0f;
+        memset(frow, 0, k * sizeof(float));
+        /* With the id's own part at zero, predict() is the frozen part c and
+         * the gradient wrt the factor row is the other side's vector z. */
+        for (size_t j = 0; j < known; j++) {
+            int32_t u = pair_u[j], i = pair_i[j];
+            float c = m->ops->predict(&m->w, u, i);
+            size_t nt = m->ops->pred_grad(&m->w, u, i, touches, mt, scratch, sf);
+            const float *z = NULL;
+            for (size_t t = 0; t < nt; t++)
+                if (touches[t].block == fac_block && touches[t].row == (size_t)self)
+                    z = touches[t].grad;
+            double y = (double)pair_r[j] - c;
+            /* x = [bias, factors]; features of this rating: [1, z] */
+            A[0] += 1.0;
+            b[0] += y;
+            for (size_t f = 0; f < k; f++) {
+                double zf = z ? z[f] : 0.0;
+                A[(f + 1)] += zf;
+                b[f + 1] += y * zf;
+                for (size_t g = 0; g <= f; g++)
+                    A[(f + 1) * dim + (g + 1)] += zf * (z ? z[g] : 0.0);
+            }
+        }
+        /* Symmetric fill and the L2 terms of SGD, summed over the id's ratings. */
+        for (size_t f = 0; f < k; f++)
+            A[(f + 1) * dim] = A[f + 1];
+        for (size_t f = 1; f < dim; f++)
+            for (size_t g = f + 1; g < dim; g++)
+                A[f * dim + g] = A[g * dim + f];
+        double nk = (double)known;
+        A[0] += nk * m->params.l2_bias + 1e-9;
+        for (size_t f = 1; f < dim; f++)
+            A[f * dim + f] += nk * m->params.l2_factors + 1e-9;
+        int ok = cholesky_solve(A, b, dim) == 0;
+        for (size_t f = 0; ok && f < dim; f++)
+            ok = isfinite(b[f]) && fabs(b[f]) < 1e6;
+        if (ok) {
+            brow[0] = (float)b[0];
+            for (size_t f = 0; f < k; f++)
+                frow[f] = (float)b[f + 1];
+            rs__free(a, m->seen_off, m->seen_users_cap + 1, sizeof *m->seen_off);
+            rs__free(a, m->seen_item, m->seen_nnz, sizeof *m->seen_item);
+            m->seen_off = seen_off;
+            m->seen_item = seen_item;
+            m->seen_nnz = seen_nnz;
+            m->seen_users_cap = n_users;
+            seen_off = NULL;
+            seen_item = NULL;
+        } else {
+            brow[0] = keep[0];
+            memcpy(frow, keep + 1, k * sizeof(float));
+            if (is_new)
+                rs__model_pop_ids(m, side, (size_t)self);
+            st = rs__err(&m->err, RS_ERR_NUMERIC, "fold-in of %s %lld gave no finite solution", what,
+                         (long long)id);
+        }
+    } else {
+        rs__err(&m->err, st, "fold-in of %s %lld failed: %s", what, (long long)id,
+                rs_status_string(st));
+    }
+    rs__free(a, A, dim * dim, sizeof *A);
+    rs__free(a, b, dim, sizeof *b);
+    rs__free(a, touches, mt, sizeof *touches);
+    rs__free(a, scratch, sf, sizeof *scratch);
+    rs__free(a, keep, k + 1, sizeof *keep);
+    rs__free(a, pair_u, known, sizeof *pair_u);
+    rs__free(a, pair_i, known, sizeof *pair_i);
+    rs__free(a, pair_r, known, sizeof *pair_r);
+    rs__free(a, seen_off, n_users + 1, sizeof *seen_off);
+    rs__free(a, seen_item, seen_nnz, sizeof *seen_item);
+    return st;
+}
+
+rs_status rs_fold_in_user(rs_model *m, int64_t user, const int64_t *items, const float *ratings,
+                          size_t n)
+{
+    return fold_in(m, RS_SIDE_USER, user, items, ratings, n);
+}
+
+rs_status rs_fold_in_item(rs_model *m, int64_t item, const int64_t *users, const float *ratings,
+                          size_t n)
+{
+    return fold_in(m, RS_SIDE_ITEM, item, users, ratings, n);
+}
