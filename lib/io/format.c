@@ -139,6 +139,43 @@ static void put_u64(sink *s, uint64_t v)
     put(s, b, 8);
 }
 static void put_f32(sink *s, float f) { put_u32(s, f32_bits(f)); }
+/* Bulk versions: encode a chunk at a time instead of one call per value. */
+static void put_f32s(sink *s, const float *v, size_t n)
+{
+    unsigned char b[CHUNK];
+    while (n > 0) {
+        size_t k = n < sizeof b / 4 ? n : sizeof b / 4;
+        for (size_t j = 0; j < k; j++)
+            le32(b + 4 * j, f32_bits(v[j]));
+        put(s, b, 4 * k);
+        v += k;
+        n -= k;
+    }
+}
+static void put_i64s(sink *s, const int64_t *v, size_t n)
+{
+    unsigned char b[CHUNK];
+    while (n > 0) {
+        size_t k = n < sizeof b / 8 ? n : sizeof b / 8;
+        for (size_t j = 0; j < k; j++)
+            le64(b + 8 * j, (uint64_t)v[j]);
+        put(s, b, 8 * k);
+        v += k;
+        n -= k;
+    }
+}
+static void put_i32s(sink *s, const int32_t *v, size_t n)
+{
+    unsigned char b[CHUNK];
+    while (n > 0) {
+        size_t k = n < sizeof b / 4 ? n : sizeof b / 4;
+        for (size_t j = 0; j < k; j++)
+            le32(b + 4 * j, (uint32_t)v[j]);
+        put(s, b, 4 * k);
+        v += k;
+        n -= k;
+    }
+}
 
 static void put_params(sink *s, const rs__params *p)
 {
@@ -172,8 +209,7 @@ static void put_params(sink *s, const rs__params *p)
 static void put_ids(sink *s, uint32_t tag, const rs__idmap *map)
 {
     put_u32(s, tag);
-    for (size_t i = 0; i < map->count; i++)
-        put_u64(s, (uint64_t)map->ids[i]);
+    put_i64s(s, map->ids, map->count);
 }
 
 /* Only live rows are written (replaced rows leave dead slices in memory),
@@ -211,11 +247,11 @@ static void put_blocks(sink *s, const rs__weights *w)
         put_u64(s, blk->rows);
         put_u64(s, blk->cols);
         /* The logical floats only: row padding is an in-memory layout detail. */
-        for (size_t r = 0; r < blk->rows; r++) {
-            const float *row = blk->data + r * blk->stride;
-            for (size_t c = 0; c < blk->cols; c++)
-                put_f32(s, row[c]);
-        }
+        if (blk->stride == blk->cols)
+            put_f32s(s, blk->data, blk->rows * blk->cols);
+        else
+            for (size_t r = 0; r < blk->rows; r++)
+                put_f32s(s, blk->data + r * blk->stride, blk->cols);
     }
 }
 
@@ -225,9 +261,8 @@ static void put_seen(sink *s, const rs_model *m)
     put_u32(s, TAG_SEEN);
     for (size_t u = 0; u <= nu; u++)
         put_u64(s, m->seen_off ? m->seen_off[u] : 0);
-    size_t total = m->seen_off ? m->seen_off[nu] : 0;
-    for (size_t j = 0; j < total; j++)
-        put_u32(s, (uint32_t)m->seen_item[j]);
+    if (m->seen_off)
+        put_i32s(s, m->seen_item, m->seen_off[nu]);
 }
 
 /* Refuse to write what the decoder would refuse to read. */
