@@ -58,6 +58,9 @@ enum {
     RS_PARAM_EPSILON        = 210, /* AdaGrad/Adam denominator guard, default 1e-8, (0, 1] */
     RS_PARAM_DIVERGENCE     = 211, /* loss growth factor that counts as divergence, default 4, (1, 1e6] */
     RS_PARAM_REPLAY_RATIO   = 212, /* rs_partial_fit: old ratings replayed per new rating, default 1, [0, 100] */
+    RS_PARAM_ID_DROPOUT     = 213, /* content/hybrid: chance a rating trains without the user's (and,
+                                      independently, the item's) id part, so features learn to stand
+                                      alone for cold start; default 0, [0, 1) */
 
     RS_PARAM_LR_POLICY      = 300, /* RS_LR_*, default RS_LR_CONSTANT */
     RS_PARAM_INIT           = 301, /* RS_INIT_*, default RS_INIT_NORMAL */

@@ -31,6 +31,7 @@ static const rs__param_info TABLE[] = {
     {RS_PARAM_ADAM_BETA2, "adam_beta2", RS__PT_REAL, RS__OWNER_MODEL, 0, 1, 0, 1, 0, 0.999, OFF(adam_beta2)},
     {RS_PARAM_EPSILON, "epsilon", RS__PT_REAL, RS__OWNER_MODEL, 0, 1, 1, 0, 0, 1e-8, OFF(epsilon)},
     {RS_PARAM_REPLAY_RATIO, "replay_ratio", RS__PT_REAL, RS__OWNER_MODEL, 0, 100, 0, 0, 0, 1.0, OFF(replay_ratio)},
+    {RS_PARAM_ID_DROPOUT, "id_dropout", RS__PT_REAL, RS__OWNER_MODEL, 0, 1, 0, 1, 0, 0.0, OFF(id_dropout)},
     {RS_PARAM_DIVERGENCE, "divergence", RS__PT_REAL, RS__OWNER_MODEL, 1, 1e6, 1, 0, 0, 4.0, OFF(divergence)},
 
     {RS_PARAM_LR_POLICY, "lr_policy", RS__PT_CHOICE, RS__OWNER_MODEL, 0, 3, 0, 0, 0, RS_LR_CONSTANT, OFF(lr_policy)},

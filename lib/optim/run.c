@@ -155,6 +155,8 @@ static rs_status setup_contexts(rs__fit_run *fr)
         c->eps = (float)p->epsilon;
         c->clip = clip;
         c->isa = isa;
+        c->id_dropout = (float)p->id_dropout;
+        rs__rng_seed(&c->rng, rs__seed_mix((uint64_t)p->seed, 0x64726f70ull + t));
         /* An error a hundred times the rating spread cannot come from a sane model. */
         c->blowup = 100.0f * (range + (float)fr->fd.std + 1.0f);
         c->touches = fr->touch_all + t * mt;

@@ -13,6 +13,7 @@
 #include "core/model.h"
 #include "policies/policies.h"
 #include "scorers/scorer.h"
+#include "common/rng.h"
 
 /* Per-parameter optimizer state for AdaGrad (one accumulator per row) and
  * Adam (first and second moments per parameter, a step count per row). */
@@ -68,6 +69,8 @@ typedef struct rs__train_ctx {
      * Rows shared by many ratings (feature weights) get a smaller step, so
      * one epoch moves them about as far as a typical id row. */
     const float *lr_scale[RS__MAX_BLOCKS];
+    float id_dropout;  /* RS_PARAM_ID_DROPOUT (feature-model scorers) */
+    rs__rng rng;       /* per-thread stream for dropout, seeded from RS_PARAM_SEED */
     rs__train_stats st;
     int32_t diverged;  /* set by a worker when it sees a non-finite or exploding error */
 } rs__train_ctx;

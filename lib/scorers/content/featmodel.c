@@ -8,10 +8,15 @@
 #include <string.h>
 #include "common/vec.h"
 #include "optim/train.h"
+#include "common/rng.h"
 
 #define SLICE 128
 
-static inline int has_item_ids(const rs__weights *w) { return w->n_blocks > FM_Q; }
+static inline int has_item_factors(const rs__weights *w) { return w->n_blocks > FM_Q; }
+
+/* Which id parts a rating uses: both, except when training drops one so the
+ * feature parts learn to stand alone (RS_PARAM_ID_DROPOUT). */
+enum { USE_USER_ID = 1, USE_ITEM_ID = 2, USE_IDS = 3 };
 
 rs_status rs__fm_layout(rs__weights *w, const rs__allocator *a, const rs__params *p,
                         int with_item_ids)
@@ -32,20 +37,27 @@ rs_status rs__fm_layout(rs__weights *w, const rs__allocator *a, const rs__params
                                     RS_BLOCK_USER_FEATURE_FACTORS, RS__REG_FEATURES,
                                     w->n_user_features, k)))
         return st;
-    if (with_item_ids &&
-        ((st = rs__weights_add_block(w, a, RS__ROLE_ITEM_BIAS, -1, RS__REG_BIAS, w->n_items, 1)) ||
-         (st = rs__weights_add_block(w, a, RS__ROLE_ITEM_FACTORS, RS_BLOCK_ITEM_FACTORS,
-                                     RS__REG_FACTORS, w->n_items, k))))
+    /* Both scorers keep an id bias per item (new items start at zero and are
+     * scored by their features' biases); only the hybrid has item factors. */
+    if ((st = rs__weights_add_block(w, a, RS__ROLE_ITEM_BIAS, -1, RS__REG_BIAS, w->n_items, 1)))
+        return st;
+    if (with_item_ids && (st = rs__weights_add_block(w, a, RS__ROLE_ITEM_FACTORS,
+                                                     RS_BLOCK_ITEM_FACTORS, RS__REG_FACTORS,
+                                                     w->n_items, k)))
         return st;
     w->factors = k;
     return RS_OK;
 }
 
 /* Dimensions [lo, lo + len) of the user and item vectors. */
-static void user_slice(const rs__weights *w, int32_t u, size_t lo, size_t len, float *out)
+static void user_slice(const rs__weights *w, int32_t u, size_t lo, size_t len, float *out,
+                       int use)
 {
     const rs__block *P = &w->blocks[FM_P], *U = &w->blocks[FM_U];
-    memcpy(out, P->data + (size_t)u * P->stride + lo, len * sizeof(float));
+    if (use & USE_USER_ID)
+        memcpy(out, P->data + (size_t)u * P->stride + lo, len * sizeof(float));
+    else
+        memset(out, 0, len * sizeof(float));
     const int32_t *col;
     const float *val;
     size_t n = rs__features_row(&w->user_feat, (size_t)u, &col, &val);
@@ -56,10 +68,11 @@ static void user_slice(const rs__weights *w, int32_t u, size_t lo, size_t len, f
     }
 }
 
-static void item_slice(const rs__weights *w, int32_t i, size_t lo, size_t len, float *out)
+static void item_slice(const rs__weights *w, int32_t i, size_t lo, size_t len, float *out,
+                       int use)
 {
     const rs__block *V = &w->blocks[FM_V];
-    if (has_item_ids(w)) {
+    if (has_item_factors(w) && (use & USE_ITEM_ID)) {
         const rs__block *Q = &w->blocks[FM_Q];
         memcpy(out, Q->data + (size_t)i * Q->stride + lo, len * sizeof(float));
     } else {
@@ -75,10 +88,12 @@ static void item_slice(const rs__weights *w, int32_t i, size_t lo, size_t len, f
     }
 }
 
-static float biases(const rs__weights *w, int32_t u, int32_t i)
+static float biases(const rs__weights *w, int32_t u, int32_t i, int use)
 {
-    float b = w->global_mean + w->blocks[FM_UBIAS].data[u];
-    if (has_item_ids(w))
+    float b = w->global_mean;
+    if (use & USE_USER_ID)
+        b += w->blocks[FM_UBIAS].data[u];
+    if (use & USE_ITEM_ID)
         b += w->blocks[FM_IBIAS].data[i];
     const int32_t *col;
     const float *val;
@@ -97,15 +112,16 @@ float rs__fm_predict(const rs__weights *w, int32_t u, int32_t i)
     float dot = 0.0f;
     for (size_t lo = 0; lo < w->factors; lo += SLICE) {
         size_t len = w->factors - lo < SLICE ? w->factors - lo : SLICE;
-        user_slice(w, u, lo, len, ub);
-        item_slice(w, i, lo, len, ib);
+        user_slice(w, u, lo, len, ub, USE_IDS);
+        item_slice(w, i, lo, len, ib, USE_IDS);
         dot += rs__vec_dot(ub, ib, len);
     }
-    return biases(w, u, i) + dot;
+    return biases(w, u, i, USE_IDS) + dot;
 }
 
 size_t rs__fm_max_touches(const rs__weights *w)
 {
+    /* bias and factors of the user and the item, plus two rows per feature */
     size_t mu = 0, mi = 0;
     for (size_t r = 0; r < w->user_feat.n_rows; r++)
         if (w->user_feat.row_len[r] > mu)
@@ -136,8 +152,8 @@ size_t rs__fm_pred_grad(const rs__weights *w, int32_t u, int32_t i, rs__touch *t
     float *uvec = scratch, *ivec = scratch + k, *next = scratch + 2 * k;
     for (size_t lo = 0; lo < k; lo += SLICE) {
         size_t len = k - lo < SLICE ? k - lo : SLICE;
-        user_slice(w, u, lo, len, uvec + lo);
-        item_slice(w, i, lo, len, ivec + lo);
+        user_slice(w, u, lo, len, uvec + lo, USE_IDS);
+        item_slice(w, i, lo, len, ivec + lo, USE_IDS);
     }
     size_t nt = 0;
 #define SCALAR_TOUCH(blk, row, value)                                                              \
@@ -163,10 +179,9 @@ size_t rs__fm_pred_grad(const rs__weights *w, int32_t u, int32_t i, rs__touch *t
         SCALAR_TOUCH(FM_IFBIAS, icol[j], ival[j]);
         VECTOR_TOUCH(FM_V, icol[j], ival[j], uvec); /* d/dV_f = x_if t */
     }
-    if (has_item_ids(w)) {
-        SCALAR_TOUCH(FM_IBIAS, i, 1.0f);
+    SCALAR_TOUCH(FM_IBIAS, i, 1.0f);
+    if (has_item_factors(w))
         VECTOR_TOUCH(FM_Q, i, 1.0f, uvec);
-    }
 #undef SCALAR_TOUCH
 #undef VECTOR_TOUCH
     return nt;
@@ -202,13 +217,20 @@ void rs__fm_train_chunk(rs__train_ctx *c, const rs__chunk *ch)
     for (size_t j = 0; j < ch->n; j++) {
         int32_t u = ch->u[j], i = ch->i[j];
         float wt = ch->wt ? ch->wt[j] : 1.0f;
+        int use = USE_IDS;
+        if (c->id_dropout > 0.0f) {
+            if (rs__rng_uniform(&c->rng) < c->id_dropout)
+                use &= ~USE_USER_ID;
+            if (rs__rng_uniform(&c->rng) < c->id_dropout)
+                use &= ~USE_ITEM_ID;
+        }
         /* Both vectors are taken before any row moves: a simultaneous step. */
         for (size_t lo = 0; lo < k; lo += SLICE) {
             size_t len = k - lo < SLICE ? k - lo : SLICE;
-            user_slice(w, u, lo, len, uvec + lo);
-            item_slice(w, i, lo, len, ivec + lo);
+            user_slice(w, u, lo, len, uvec + lo, use);
+            item_slice(w, i, lo, len, ivec + lo, use);
         }
-        float e = ch->r[j] - (biases(w, u, i) + rs__vec_dot(uvec, ivec, k));
+        float e = ch->r[j] - (biases(w, u, i, use) + rs__vec_dot(uvec, ivec, k));
         if (RS_UNLIKELY(!(fabsf(e) <= c->blowup))) {
             c->diverged = 1;
             return;
@@ -220,9 +242,11 @@ void rs__fm_train_chunk(rs__train_ctx *c, const rs__chunk *ch)
         const float *uval, *ival;
         size_t nu = rs__features_row(&w->user_feat, (size_t)u, &ucol, &uval);
         size_t ni = rs__features_row(&w->item_feat, (size_t)i, &icol, &ival);
-        norm2 += update_row(c, FM_UBIAS, (size_t)u, g, &one, 1);
-        rn2 = update_row(c, FM_P, (size_t)u, g, ivec, k);
-        fnorm2 += rn2;
+        if (use & USE_USER_ID) {
+            norm2 += update_row(c, FM_UBIAS, (size_t)u, g, &one, 1);
+            rn2 = update_row(c, FM_P, (size_t)u, g, ivec, k);
+            fnorm2 += rn2;
+        }
         for (size_t f = 0; f < nu; f++) {
             norm2 += update_row(c, FM_UFBIAS, (size_t)ucol[f], g * uval[f], &one, 1);
             fnorm2 += update_row(c, FM_U, (size_t)ucol[f], g * uval[f], ivec, k);
@@ -231,9 +255,10 @@ void rs__fm_train_chunk(rs__train_ctx *c, const rs__chunk *ch)
             norm2 += update_row(c, FM_IFBIAS, (size_t)icol[f], g * ival[f], &one, 1);
             fnorm2 += update_row(c, FM_V, (size_t)icol[f], g * ival[f], uvec, k);
         }
-        if (has_item_ids(w)) {
+        if (use & USE_ITEM_ID) {
             norm2 += update_row(c, FM_IBIAS, (size_t)i, g, &one, 1);
-            fnorm2 += update_row(c, FM_Q, (size_t)i, g, uvec, k);
+            if (has_item_factors(w))
+                fnorm2 += update_row(c, FM_Q, (size_t)i, g, uvec, k);
         }
         float gn = sqrtf(norm2 + fnorm2);
         c->st.gnorm_sum += gn;

@@ -4,7 +4,12 @@
  *
  *   user vector  t_u = P_u + sum_g y_ug U_g          (id taste + feature map)
  *   item vector  z_i = [Q_i +] sum_f x_if V_f        (hybrid adds item ids)
- *   prediction   mu + b_u [+ b_i] + sum_g y_ug d_g + sum_f x_if c_f + <t_u, z_i>
+ *   prediction   mu + b_u + b_i + sum_g y_ug d_g + sum_f x_if c_f + <t_u, z_i>
+ *
+ * Both scorers keep an id bias b_i per item (zero for a new item). During
+ * training, RS_PARAM_ID_DROPOUT drops the user's or the item's id part
+ * (bias and factors) from a rating at random, so the feature parts learn to
+ * predict on their own: the cold-start setting.
  *
  * y_u and x_i are the sparse feature rows of the user and the item. A user or
  * item with features and no ratings still gets a profile from its features. */
@@ -21,7 +26,7 @@ enum {
     FM_V = 3,      /* V      n_item_features x k */
     FM_UFBIAS = 4, /* d      n_user_features x 1 */
     FM_U = 5,      /* U      n_user_features x k */
-    FM_IBIAS = 6,  /* b_i    n_items x 1 (hybrid only) */
+    FM_IBIAS = 6,  /* b_i    n_items x 1 */
     FM_Q = 7       /* Q      n_items x k (hybrid only) */
 };
 
