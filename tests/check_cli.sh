@@ -1,0 +1,190 @@
+#!/bin/sh
+# librecsgd. SPDX-License-Identifier: BSD-2-Clause
+# check_cli.sh: the recsgd command-line tool end to end on data/sample: every
+# subcommand once, then every bad argument, missing file and malformed file
+# must give its documented exit code and one clear line on stderr.
+set -u
+srcdir="${srcdir:-.}"
+top_builddir="${top_builddir:-.}"
+RECSGD="${RECSGD:-$top_builddir/tools/recsgd/recsgd}"
+sample="$srcdir/data/sample"
+test -x "$RECSGD" || { echo "FAIL: $RECSGD not built"; exit 1; }
+test -r "$sample/ratings.tsv" || { echo "FAIL: $sample/ratings.tsv not found"; exit 1; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/check_cli.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT INT TERM
+fails=0
+passes=0
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+pass() { passes=$((passes + 1)); }
+
+# expect CODE 'stderr substring' recsgd-args...: the exit code must be CODE;
+# for a failure, stderr must be exactly one line containing the substring.
+expect() {
+    code=$1; pattern=$2; shift 2
+    "$RECSGD" "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    if test "$got" -ne "$code"; then
+        fail "recsgd $* exited $got, expected $code; stderr: $(cat "$tmp/err")"
+        return 1
+    fi
+    if test "$code" -ne 0; then
+        if test "$(wc -l <"$tmp/err")" -ne 1; then
+            fail "recsgd $*: expected one line on stderr, got: $(cat "$tmp/err")"
+            return 1
+        fi
+        if ! grep -q '^recsgd: ' "$tmp/err" || ! grep -qF -- "$pattern" "$tmp/err"; then
+            fail "recsgd $*: stderr lacks '$pattern': $(cat "$tmp/err")"
+            return 1
+        fi
+    fi
+    pass
+    return 0
+}
+
+# check 'description' shell-condition
+check() {
+    if eval "$2"; then pass; else fail "$1"; fi
+}
+
+# A small, fast training set: the sample minus every fifth rating, which is
+# the test set.
+grep -v '^#' "$sample/ratings.tsv" | awk -v tr="$tmp/train.tsv" -v te="$tmp/test.tsv" \
+    '{ if (NR % 5 == 0) print > te; else print > tr }'
+fast="--factors 8 --epochs 4 --lr 0.02 --threads 1"
+
+# ---- every subcommand ----
+expect 0 '' train --data "$tmp/train.tsv" $fast --model "$tmp/m.rsm" --stats "$tmp/s.csv" --quiet
+check "model file written" "test -s '$tmp/m.rsm'"
+check "stats header" "test \"\$(head -1 '$tmp/s.csv')\" = 'epoch,train_rmse,valid_rmse,grad_norm_mean,grad_norm_max,factor_grad_norm_mean,clip_share,learning_rate,seconds,diverged'"
+check "stats has one row per epoch" "test \"\$(wc -l <'$tmp/s.csv')\" -eq 5"
+check "stats rows are numeric" "awk -F, 'NR > 1 && (\$1 != NR - 1 || \$2 + 0 <= 0 || \$10 != 0) { bad = 1 } END { exit bad }' '$tmp/s.csv'"
+
+expect 0 '' train --data "$tmp/train.tsv" --valid "$tmp/test.tsv" $fast --json
+check "train --json: one object with status ok" "grep -q '^{\"command\":\"train\",\"status\":\"ok\".*\"valid_rmse\":[0-9]' '$tmp/out'"
+check "train: a progress line per epoch when stderr is not a terminal" "test \"\$(grep -c '^epoch [0-9]*/4 ' '$tmp/err')\" -eq 4"
+expect 0 '' train --data "$tmp/train.tsv" $fast
+check "train: summary on stdout" "grep -q '^ok: collaborative model, 1000 users' '$tmp/out'"
+
+expect 0 '' eval --model "$tmp/m.rsm" --data "$tmp/test.tsv"
+check "eval prints rmse" "grep -Eq '^rmse +0\.[0-9]{4}$' '$tmp/out'"
+check "eval prints ndcg@10" "grep -Eq '^ndcg@10 +0\.[0-9]{4}$' '$tmp/out'"
+expect 0 '' eval --model "$tmp/m.rsm" --data "$tmp/test.tsv" -k 5 --json
+check "eval --json" "grep -q '\"rmse\":0\.[0-9]*,\"mae\".*\"precision@5\"' '$tmp/out'"
+# The RMSE must be below the global-mean level (~0.87 on the sample).
+check "eval rmse is sensible" "awk -F'\"rmse\":' '{ split(\$2, a, \",\"); exit !(a[1] > 0.2 && a[1] < 0.8) }' '$tmp/out'"
+
+expect 0 '' predict --model "$tmp/m.rsm" --user 1 --item 681
+check "predict prints a score" "grep -Eq '^[1-5]\.[0-9]{4}$' '$tmp/out'"
+expect 0 '' predict --model "$tmp/m.rsm" --user 999999 --item 681
+check "predict: fallback note for an unknown user" "grep -q 'fallback' '$tmp/err'"
+expect 0 '' predict --model "$tmp/m.rsm" --user 999999 --item 681 --json
+check "predict --json marks the fallback" "grep -q '\"fallback\":true' '$tmp/out'"
+
+expect 0 '' topk --model "$tmp/m.rsm" --user 1 -k 5
+check "topk -k 5 gives 5 ranked lines" "awk -F'\t' 'NF != 3 || \$1 != NR { bad = 1 } END { exit bad || NR != 5 }' '$tmp/out'"
+first=$(awk -F'\t' 'NR == 1 { print $2 }' "$tmp/out")
+expect 0 '' topk --model "$tmp/m.rsm" --user 1 -k 5 --exclude "$first,999999"
+check "topk --exclude drops the item" "! awk -F'\t' '{ print \$2 }' '$tmp/out' | grep -qx '$first'"
+seen=$(awk '$1 == 1 { print $2; exit }' "$tmp/train.tsv")
+expect 0 '' topk --model "$tmp/m.rsm" --user 1 -k 800
+check "topk leaves out a training item" "! awk -F'\t' '{ print \$2 }' '$tmp/out' | grep -qx '$seen'"
+expect 0 '' topk --model "$tmp/m.rsm" --user 1 -k 800 --include-seen
+check "topk --include-seen ranks it" "awk -F'\t' '{ print \$2 }' '$tmp/out' | grep -qx '$seen'"
+expect 0 '' topk --model "$tmp/m.rsm" --user 1 -k 3 --json
+check "topk --json" "grep -q '\"results\":\[{\"item\":' '$tmp/out'"
+
+expect 0 '' similar --model "$tmp/m.rsm" --item 1 -k 4
+check "similar --item gives 4 lines" "test \"\$(wc -l <'$tmp/out')\" -eq 4"
+check "similar --item excludes the item itself" "! awk -F'\t' '{ print \$2 }' '$tmp/out' | grep -qx 1"
+expect 0 '' similar --model "$tmp/m.rsm" --user 1 -k 2 --json
+check "similar --user --json" "grep -q '\"results\":\[{\"user\":' '$tmp/out'"
+
+expect 0 '' info --model "$tmp/m.rsm"
+check "info names the scorer" "grep -Eq '^scorer +collaborative$' '$tmp/out'"
+check "info lists parameters" "grep -Eq '^  factors +8$' '$tmp/out' && grep -Eq '^  learning_rate +0.02$' '$tmp/out'"
+expect 0 '' info --model "$tmp/m.rsm" --json
+check "info --json" "grep -q '\"users\":1000,\"items\":800' '$tmp/out'"
+
+expect 0 '' plot "$tmp/s.csv" --out "$tmp/c.svg" --title 'a <title> & more'
+check "plot writes an SVG" "head -2 '$tmp/c.svg' | grep -q '<svg' && tail -1 '$tmp/c.svg' | grep -q '</svg>'"
+check "plot escapes the title" "grep -q 'a &lt;title&gt; &amp; more' '$tmp/c.svg'"
+check "plot draws lines" "grep -q '<polyline' '$tmp/c.svg'"
+
+# Features: the hybrid scorer with the sample's sparse feature files.
+expect 0 '' train --data "$tmp/train.tsv" --scorer hybrid --user-features "$sample/user_features.txt" \
+    --item-features "$sample/item_features.txt" $fast --model "$tmp/h.rsm" --quiet
+expect 0 '' info --model "$tmp/h.rsm"
+check "info: hybrid scorer with features" "grep -Eq '^scorer +hybrid$' '$tmp/out' && grep -Eq '^item features +[1-9]' '$tmp/out'"
+
+# Divergence: exit 3, the stats still written (with the diverged epoch) and the model saved.
+expect 3 'diverged' train --data "$tmp/train.tsv" --factors 8 --epochs 3 --lr 5 --init scaled \
+    --stats "$tmp/d.csv" --model "$tmp/d.rsm" --quiet
+check "diverged run: stats row marked diverged" "awk -F, 'NR > 1 && \$10 == 1 { hit = 1 } END { exit !hit }' '$tmp/d.csv'"
+expect 0 '' plot "$tmp/d.csv" "$tmp/s.csv" --label diverged --label fine --out "$tmp/d.svg"
+check "plot marks the diverged epoch" "grep -q 'diverged epoch' '$tmp/d.svg'"
+expect 0 '' train --data "$tmp/train.tsv" --factors 8 --epochs 4 --lr 5 --init scaled \
+    --on-divergence halve --stats "$tmp/h.csv" --quiet
+check "--on-divergence halve halves the rate" "awk -F, 'NR == 3 { exit !(\$8 < 5) }' '$tmp/h.csv'"
+
+# ---- usage errors: exit 2 ----
+expect 2 'usage' 
+expect 2 "unknown command 'fit'" fit
+expect 2 '--data FILE is required' train --epochs 3
+expect 2 "--factors: 'abc' is not a positive integer" train --data "$tmp/train.tsv" --factors abc
+expect 2 "--factors: '0' is not a positive integer" train --data "$tmp/train.tsv" --factors 0
+expect 2 '--factors: factors = 99999 is outside' train --data "$tmp/train.tsv" --factors 99999
+expect 2 "--lr: 'fast' is not a finite number" train --data "$tmp/train.tsv" --lr fast
+expect 2 '--lr: learning_rate' train --data "$tmp/train.tsv" --lr -1
+expect 2 "--seed: '-3' is not a non-negative integer" train --data "$tmp/train.tsv" --seed -3
+expect 2 "--scorer: 'deep' is not one of collaborative|content|hybrid" train --data "$tmp/train.tsv" --scorer deep
+expect 2 "--clip: 'norm' needs a threshold" train --data "$tmp/train.tsv" --clip norm
+expect 2 "--clip: 'sideways' is not one of none|value|norm" train --data "$tmp/train.tsv" --clip sideways:1
+expect 2 "--init: 'x' is not a finite number" train --data "$tmp/train.tsv" --init normal:x
+expect 2 "--lr-policy: 'sgd' is not one of" train --data "$tmp/train.tsv" --lr-policy sgd
+expect 2 "--format: 'json' is not one of" train --data "$tmp/train.tsv" --format json
+expect 2 '--epochs: missing value' train --data "$tmp/train.tsv" --epochs
+expect 2 "unknown option '--bogus'" train --data "$tmp/train.tsv" --bogus
+expect 2 '--quiet takes no value' train --data "$tmp/train.tsv" --quiet=yes
+expect 2 'needs --user-features and/or --item-features' train --data "$tmp/train.tsv" --scorer content
+expect 2 'feature files need --scorer content or hybrid' train --data "$tmp/train.tsv" --item-features "$sample/item_features.txt"
+expect 2 '--model FILE is required' eval --data "$tmp/test.tsv"
+expect 2 "-k: '0' is not a positive integer" eval --model "$tmp/m.rsm" --data "$tmp/test.tsv" -k 0
+expect 2 '--user U and --item I are required' predict --model "$tmp/m.rsm" --user 1
+expect 2 "--user: '1x' is not an integer" predict --model "$tmp/m.rsm" --user 1x --item 2
+expect 2 '--user U is required' topk --model "$tmp/m.rsm"
+expect 2 "--exclude: 'x' is not an id" topk --model "$tmp/m.rsm" --user 1 --exclude 1,x
+expect 2 'exactly one of --item I and --user U' similar --model "$tmp/m.rsm" --item 1 --user 1
+expect 2 "unexpected argument 'extra'" info --model "$tmp/m.rsm" extra
+expect 2 '--out FILE.svg is required' plot "$tmp/s.csv"
+expect 2 'at least one statistics CSV file' plot --out "$tmp/x.svg"
+
+# ---- runtime errors: exit 1 ----
+expect 1 'item 123456 is not in the model' similar --model "$tmp/m.rsm" --item 123456
+
+# ---- missing, malformed and unwritable files: exit 4 ----
+expect 4 "$tmp/nope.tsv" train --data "$tmp/nope.tsv"
+printf '1\t2\t4\n1\t3\t5\n2\t2\tfive\n' >"$tmp/bad.tsv"
+expect 4 'bad.tsv:3' train --data "$tmp/bad.tsv" $fast
+printf '# only a comment\n' >"$tmp/empty.tsv"
+expect 4 'empty.tsv' train --data "$tmp/empty.tsv" $fast
+printf '1 genre_a\n2 genre_b:zz\n' >"$tmp/badfeat.txt"
+expect 4 'badfeat.txt:2' train --data "$tmp/train.tsv" --scorer content --item-features "$tmp/badfeat.txt" $fast
+expect 4 'valid-missing.tsv' train --data "$tmp/train.tsv" --valid "$tmp/valid-missing.tsv" $fast
+expect 4 "--model: cannot write '$tmp/no/dir/m.rsm'" train --data "$tmp/train.tsv" $fast --model "$tmp/no/dir/m.rsm"
+expect 4 'missing.rsm' eval --model "$tmp/missing.rsm" --data "$tmp/test.tsv"
+printf 'this is not a model\n' >"$tmp/junk.rsm"
+expect 4 'junk.rsm' info --model "$tmp/junk.rsm"
+head -c 200 "$tmp/m.rsm" >"$tmp/cut.rsm"
+expect 4 'cut.rsm' predict --model "$tmp/cut.rsm" --user 1 --item 2
+expect 4 'bad.tsv:3' eval --model "$tmp/m.rsm" --data "$tmp/bad.tsv"
+expect 4 'nope.csv: cannot open' plot "$tmp/nope.csv" --out "$tmp/x.svg"
+printf 'a,b\n1,2\n' >"$tmp/foreign.csv"
+expect 4 "foreign.csv:1: no 'epoch' column" plot "$tmp/foreign.csv" --out "$tmp/x.svg"
+head -3 "$tmp/s.csv" >"$tmp/trunc.csv"; printf '3,0.5\n' >>"$tmp/trunc.csv"
+expect 4 'trunc.csv:4: expected 10 fields, found 2' plot "$tmp/trunc.csv" --out "$tmp/x.svg"
+expect 4 'cannot write' plot "$tmp/s.csv" --out "$tmp/no/dir/x.svg"
+
+echo "check_cli.sh: $passes passed, $fails failed"
+test "$fails" -eq 0

@@ -1,0 +1,135 @@
+/* recsgd command-line tool. SPDX-License-Identifier: BSD-2-Clause
+ * cli.h: what the subcommand files share: exit codes, the option scanner,
+ * value parsers, diagnostics, loaders and the JSON writer. The tool uses only
+ * the public API of librecsgd. */
+#ifndef RECSGD_CLI_H
+#define RECSGD_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <librecsgd/recsgd.h>
+
+/* Exit codes (docs/cli.md, recsgd(1)). */
+enum {
+    CLI_OK = 0,       /* success */
+    CLI_ERR = 1,      /* runtime or library error */
+    CLI_USAGE = 2,    /* bad or missing argument */
+    CLI_DIVERGED = 3, /* training diverged (RS_ERR_NUMERIC) */
+    CLI_FILE = 4      /* a file is missing, unreadable, malformed or unwritable */
+};
+
+/* ---- diagnostics (diag.c) ---- */
+
+/* Prints "recsgd: <message>" on stderr (one line) and returns code. */
+int cli_fail(int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* The exit code for a library status: file problems give CLI_FILE,
+ * RS_ERR_NUMERIC gives CLI_DIVERGED, anything else CLI_ERR. */
+int cli_status_code(rs_status st);
+
+/* ---- option scanning (args.c) ----
+ * Options are "--name value", "--name=value" or "-k value"; flags take no
+ * value. The scanner never exits: errors come back as CLI_USAGE after a
+ * message has been printed. */
+typedef struct cli_args {
+    int argc;
+    char **argv;
+    int i;           /* index of the next argument */
+    const char *val; /* value of the option just matched */
+    const char *opt; /* spelling of the option just matched (for messages) */
+    int bad;         /* set once a message has been printed */
+} cli_args;
+
+void cli_args_init(cli_args *a, int argc, char **argv, int first);
+/* 1 while arguments remain and no error occurred. */
+int cli_args_more(const cli_args *a);
+/* Matches an option with a value (short_name may be NULL); returns 1 on a
+ * match with a->val set, 0 otherwise. A missing value sets a->bad. */
+int cli_args_value(cli_args *a, const char *long_name, const char *short_name);
+/* Matches a flag; returns 1 on a match. "--flag=x" sets a->bad. */
+int cli_args_flag(cli_args *a, const char *long_name);
+/* Returns the current argument as a positional one (not starting with '-'),
+ * or NULL (and a->bad set) for an unknown option. */
+const char *cli_args_positional(cli_args *a);
+
+/* Value parsers: return 0, or CLI_USAGE after printing
+ * "recsgd: OPT: 'VALUE' is not ...". */
+int cli_parse_int(const char *opt, const char *s, int64_t lo, int64_t *out);
+int cli_parse_real(const char *opt, const char *s, double *out);
+/* Index of s in the NULL-terminated names, or CLI_USAGE after a message. */
+int cli_parse_choice(const char *opt, const char *s, const char *const *names, int *out);
+/* "--exclude 1,2,3": a malloc'd array of ids. */
+int cli_parse_id_list(const char *opt, const char *s, int64_t **ids, size_t *n);
+
+/* ---- data and model files (files.c) ---- */
+
+/* --format values; CLI_FORMAT_AUTO picks csv for *.csv, else movielens. */
+enum { CLI_FORMAT_AUTO = 0 };
+int cli_parse_format(const char *opt, const char *s, int32_t *out);
+/* Loads a ratings file into a new dataset; on failure prints the loader's
+ * message and returns the exit code. */
+int cli_load_ratings(rs_dataset **out, const char *path, int32_t format);
+/* Appends a feature file to ds; prints and returns the exit code on failure. */
+int cli_load_features(rs_dataset *ds, int32_t side, const char *path, int32_t format);
+int cli_load_model(rs_model **out, const char *path);
+int cli_save_model(const rs_model *m, const char *path);
+
+/* Names of the enumerated parameter values, for messages and `info`. */
+const char *cli_scorer_name(int64_t scorer);
+const char *cli_choice_name(rs_param p, int64_t value);
+
+/* ---- JSON on stdout (json.c): one object, keys in call order ---- */
+typedef struct cli_json {
+    FILE *f;
+    int n;     /* members written at the current level */
+    int depth; /* nesting depth */
+} cli_json;
+
+void cli_json_begin(cli_json *j, FILE *f);
+void cli_json_key(cli_json *j, const char *key); /* before a value or a nested container */
+void cli_json_str(cli_json *j, const char *key, const char *v); /* NULL gives null */
+void cli_json_num(cli_json *j, const char *key, double v);      /* NaN/Inf give null */
+void cli_json_int(cli_json *j, const char *key, int64_t v);
+void cli_json_bool(cli_json *j, const char *key, int v);
+void cli_json_open(cli_json *j, const char *key, char bracket); /* '{' or '[' */
+void cli_json_close(cli_json *j, char bracket);
+void cli_json_end(cli_json *j); /* closes the object and writes a newline */
+
+/* ---- progress display (progress.c) ---- */
+typedef struct cli_progress {
+    FILE *f;
+    int tty;     /* redraw one line in place */
+    int quiet;   /* print nothing */
+    int64_t epochs;
+    int drawn;   /* a partial line is on the terminal */
+} cli_progress;
+
+void cli_progress_init(cli_progress *p, FILE *f, int quiet, int64_t epochs);
+/* rs_progress_fn: draws one epoch's statistics; returns non-zero after SIGINT. */
+int32_t cli_progress_epoch(void *ud, const double *stats, size_t n_stats);
+void cli_progress_finish(cli_progress *p);
+/* Installs the SIGINT handler that lets training stop after the epoch. */
+void cli_progress_catch_interrupt(void);
+
+/* ---- per-epoch statistics as CSV (stats.c) ---- */
+extern const char *const cli_stats_columns[]; /* NULL-terminated, the CSV header */
+int cli_stats_write(const rs_model *m, const char *path);
+
+/* ---- subcommands ---- */
+int cli_train(int argc, char **argv);
+int cli_eval(int argc, char **argv);
+int cli_predict(int argc, char **argv);
+int cli_topk(int argc, char **argv);
+int cli_similar(int argc, char **argv);
+int cli_info(int argc, char **argv);
+int cli_plot(int argc, char **argv);
+
+/* Prints a subcommand's usage summary on f (main.c). */
+void cli_usage(FILE *f, const char *command);
+
+#endif /* RECSGD_CLI_H */

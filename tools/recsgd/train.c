@@ -1,0 +1,390 @@
+/* recsgd command-line tool. SPDX-License-Identifier: BSD-2-Clause
+ * train.c: `recsgd train`: load ratings (and features), map the options onto
+ * RS_PARAM_* through the typed setters, fit with a progress display, then
+ * write the statistics CSV and the model file. A diverged run still writes
+ * both (the library restored the last good epoch) and exits with 3. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* One parameter to set, remembered with the option that asked for it so a
+ * range error from the library can name the option. */
+typedef struct setting {
+    const char *opt;
+    rs_param param;
+    int is_real;
+    int64_t i;
+    double d;
+} setting;
+
+enum { MAX_SETTINGS = 32 };
+
+typedef struct train_opts {
+    const char *data, *valid, *model, *stats;
+    const char *user_features, *item_features;
+    int32_t format, features_format;
+    int32_t scorer;
+    int quiet, json;
+    int64_t epochs; /* for the progress display; 0 = library default */
+    setting set[MAX_SETTINGS];
+    int n_set;
+} train_opts;
+
+static void add_int(train_opts *o, const char *opt, rs_param p, int64_t v)
+{
+    if (o->n_set < MAX_SETTINGS)
+        o->set[o->n_set++] = (setting){opt, p, 0, v, 0};
+}
+
+static void add_real(train_opts *o, const char *opt, rs_param p, double v)
+{
+    if (o->n_set < MAX_SETTINGS)
+        o->set[o->n_set++] = (setting){opt, p, 1, 0, v};
+}
+
+/* "name" or "name:X": the choice index and, when present, X. */
+static int parse_policy(const char *opt, const char *s, const char *const *names, int *choice,
+                        int *has_x, double *x)
+{
+    char head[32];
+    const char *colon = strchr(s, ':');
+    size_t len = colon ? (size_t)(colon - s) : strlen(s);
+    if (len >= sizeof head)
+        len = sizeof head - 1;
+    memcpy(head, s, len);
+    head[len] = '\0';
+    if (cli_parse_choice(opt, head, names, choice) != 0)
+        return CLI_USAGE;
+    *has_x = colon != NULL;
+    if (colon && cli_parse_real(opt, colon + 1, x) != 0)
+        return CLI_USAGE;
+    return 0;
+}
+
+static int parse_init(train_opts *o, const char *opt, const char *s)
+{
+    static const char *const names[] = {"normal", "uniform", "scaled", "zero", NULL};
+    static const int32_t kinds[] = {RS_INIT_NORMAL, RS_INIT_UNIFORM, RS_INIT_SCALED_NORMAL,
+                                    RS_INIT_ZERO};
+    int k, has_x;
+    double x = 0;
+    if (parse_policy(opt, s, names, &k, &has_x, &x) != 0)
+        return CLI_USAGE;
+    if (kinds[k] == RS_INIT_ZERO && has_x)
+        return cli_fail(CLI_USAGE, "%s: 'zero' takes no scale (got '%s')", opt, s);
+    add_int(o, opt, RS_PARAM_INIT, kinds[k]);
+    /* The scaled initialiser's own default s is 1 (its s / sqrt(factors)
+     * already keeps dot products small); the model's init_scale default is
+     * tuned for the plain normal one. */
+    if (kinds[k] == RS_INIT_SCALED_NORMAL && !has_x)
+        has_x = 1, x = 1.0;
+    if (has_x)
+        add_real(o, opt, RS_PARAM_INIT_SCALE, x);
+    return 0;
+}
+
+static int parse_clip(train_opts *o, const char *opt, const char *s)
+{
+    static const char *const names[] = {"none", "value", "norm", NULL};
+    static const int32_t kinds[] = {RS_CLIP_NONE, RS_CLIP_VALUE, RS_CLIP_NORM};
+    int k, has_x;
+    double x = 0;
+    if (parse_policy(opt, s, names, &k, &has_x, &x) != 0)
+        return CLI_USAGE;
+    if (kinds[k] == RS_CLIP_NONE && has_x)
+        return cli_fail(CLI_USAGE, "%s: 'none' takes no threshold (got '%s')", opt, s);
+    if (kinds[k] != RS_CLIP_NONE && !has_x)
+        return cli_fail(CLI_USAGE, "%s: '%s' needs a threshold, e.g. '%s:1'", opt, s, s);
+    add_int(o, opt, RS_PARAM_CLIP, kinds[k]);
+    if (has_x)
+        add_real(o, opt, RS_PARAM_CLIP_THRESHOLD, x);
+    return 0;
+}
+
+/* Table of the plain numeric options. */
+typedef struct numeric_opt {
+    const char *name;
+    rs_param param;
+    int is_real;
+    int64_t lo; /* smallest integer accepted before the library checks */
+} numeric_opt;
+
+static const numeric_opt numeric_opts[] = {
+    {"--factors", RS_PARAM_FACTORS, 0, 1},     {"--epochs", RS_PARAM_EPOCHS, 0, 1},
+    {"--threads", RS_PARAM_THREADS, 0, 1},     {"--seed", RS_PARAM_SEED, 0, 0},
+    {"--patience", RS_PARAM_PATIENCE, 0, 1},   {"--lr", RS_PARAM_LEARNING_RATE, 1, 0},
+    {"--lr-decay", RS_PARAM_LR_DECAY, 1, 0},   {"--l2", RS_PARAM_L2_FACTORS, 1, 0},
+    {"--l2-bias", RS_PARAM_L2_BIAS, 1, 0},     {"--l2-features", RS_PARAM_L2_FEATURES, 1, 0},
+    {"--tolerance", RS_PARAM_TOLERANCE, 1, 0}, {NULL, 0, 0, 0}};
+
+static int parse_args(int argc, char **argv, train_opts *o)
+{
+    static const char *const scorers[] = {"collaborative", "content", "hybrid", NULL};
+    static const char *const lr_policies[] = {"constant", "inverse_time", "adagrad", "adam", NULL};
+    static const char *const on_div[] = {"stop", "halve", NULL};
+    static const char *const ffmt[] = {"sparse", "movielens", NULL};
+    memset(o, 0, sizeof *o);
+    o->scorer = RS_SCORER_COLLABORATIVE;
+    o->format = CLI_FORMAT_AUTO;
+    cli_args a;
+    cli_args_init(&a, argc, argv, 1);
+    int features_movielens = 0, k;
+    while (cli_args_more(&a)) {
+        int rc = 0, matched = 0;
+        for (const numeric_opt *n = numeric_opts; n->name && !matched; n++) {
+            if (!cli_args_value(&a, n->name, NULL))
+                continue;
+            matched = 1;
+            if (a.bad)
+                break;
+            if (n->is_real) {
+                double d;
+                if ((rc = cli_parse_real(a.opt, a.val, &d)) == 0)
+                    add_real(o, n->name, n->param, d);
+            } else {
+                int64_t v;
+                if ((rc = cli_parse_int(a.opt, a.val, n->lo, &v)) == 0) {
+                    add_int(o, n->name, n->param, v);
+                    if (n->param == RS_PARAM_EPOCHS)
+                        o->epochs = v;
+                }
+            }
+        }
+        if (matched)
+            ;
+        else if (cli_args_value(&a, "--data", NULL))
+            o->data = a.val;
+        else if (cli_args_value(&a, "--valid", NULL))
+            o->valid = a.val;
+        else if (cli_args_value(&a, "--model", NULL))
+            o->model = a.val;
+        else if (cli_args_value(&a, "--stats", NULL))
+            o->stats = a.val;
+        else if (cli_args_value(&a, "--user-features", NULL))
+            o->user_features = a.val;
+        else if (cli_args_value(&a, "--item-features", NULL))
+            o->item_features = a.val;
+        else if (cli_args_value(&a, "--format", NULL))
+            rc = a.bad ? 0 : cli_parse_format(a.opt, a.val, &o->format);
+        else if (cli_args_value(&a, "--features-format", NULL)) {
+            if (!a.bad && (rc = cli_parse_choice(a.opt, a.val, ffmt, &k)) == 0)
+                features_movielens = k == 1;
+        } else if (cli_args_value(&a, "--scorer", NULL)) {
+            if (!a.bad && (rc = cli_parse_choice(a.opt, a.val, scorers, &k)) == 0)
+                o->scorer = k + 1;
+        } else if (cli_args_value(&a, "--lr-policy", NULL)) {
+            if (!a.bad && (rc = cli_parse_choice(a.opt, a.val, lr_policies, &k)) == 0)
+                add_int(o, "--lr-policy", RS_PARAM_LR_POLICY, k);
+        } else if (cli_args_value(&a, "--on-divergence", NULL)) {
+            if (!a.bad && (rc = cli_parse_choice(a.opt, a.val, on_div, &k)) == 0)
+                add_int(o, "--on-divergence", RS_PARAM_ON_DIVERGENCE,
+                        k ? RS_DIVERGENCE_HALVE_LR : RS_DIVERGENCE_STOP);
+        } else if (cli_args_value(&a, "--init", NULL))
+            rc = a.bad ? 0 : parse_init(o, "--init", a.val);
+        else if (cli_args_value(&a, "--clip", NULL))
+            rc = a.bad ? 0 : parse_clip(o, "--clip", a.val);
+        else if (cli_args_flag(&a, "--quiet"))
+            o->quiet = 1;
+        else if (cli_args_flag(&a, "--json"))
+            o->json = 1;
+        else if (cli_args_positional(&a))
+            return cli_fail(CLI_USAGE, "train: unexpected argument '%s'", argv[a.i - 1]);
+        if (rc)
+            return rc;
+    }
+    if (a.bad)
+        return CLI_USAGE;
+    if (!o->data)
+        return cli_fail(CLI_USAGE, "train: --data FILE is required");
+    if ((o->user_features || o->item_features) && o->scorer == RS_SCORER_COLLABORATIVE)
+        return cli_fail(CLI_USAGE, "train: feature files need --scorer content or hybrid");
+    if (o->scorer != RS_SCORER_COLLABORATIVE && !o->user_features && !o->item_features)
+        return cli_fail(CLI_USAGE, "train: --scorer %s needs --user-features and/or --item-features",
+                        scorers[o->scorer - 1]);
+    /* -1: the MovieLens u.user / u.item layout, chosen per side when loading. */
+    o->features_format = features_movielens ? -1 : RS_FEATURES_SPARSE;
+    return 0;
+}
+
+/* Fails early (before a long fit) when an output cannot be written. */
+static int check_writable(const char *opt, const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!*path)
+        return cli_fail(CLI_USAGE, "%s: empty file name", opt);
+    if (!slash)
+        strcpy(dir, ".");
+    else if (slash == path)
+        strcpy(dir, "/");
+    else {
+        size_t len = (size_t)(slash - path);
+        if (len >= sizeof dir)
+            len = sizeof dir - 1;
+        memcpy(dir, path, len);
+        dir[len] = '\0';
+    }
+    if (access(dir, W_OK) != 0)
+        return cli_fail(CLI_FILE, "%s: cannot write '%s': %s", opt, path, strerror(errno));
+    return 0;
+}
+
+static int load_inputs(const train_opts *o, rs_dataset **train, rs_dataset **valid)
+{
+    int rc = cli_load_ratings(train, o->data, o->format);
+    if (rc)
+        return rc;
+    if (o->user_features) {
+        int32_t f = o->features_format < 0 ? RS_FEATURES_MOVIELENS_USER : RS_FEATURES_SPARSE;
+        if ((rc = cli_load_features(*train, RS_SIDE_USER, o->user_features, f)) != 0)
+            return rc;
+    }
+    if (o->item_features) {
+        int32_t f = o->features_format < 0 ? RS_FEATURES_MOVIELENS_ITEM : RS_FEATURES_SPARSE;
+        if ((rc = cli_load_features(*train, RS_SIDE_ITEM, o->item_features, f)) != 0)
+            return rc;
+    }
+    if (o->valid && (rc = cli_load_ratings(valid, o->valid, o->format)) != 0)
+        return rc;
+    return 0;
+}
+
+static int configure(rs_model *m, const train_opts *o)
+{
+    for (int k = 0; k < o->n_set; k++) {
+        const setting *s = &o->set[k];
+        rs_status st = s->is_real ? rs_model_set_double(m, s->param, s->d)
+                                  : rs_model_set_int(m, s->param, s->i);
+        if (st == RS_ERR_NOT_BUILT)
+            return cli_fail(CLI_USAGE, "%s: not available in this build: %s", s->opt,
+                            rs_model_last_error(m));
+        if (st != RS_OK)
+            return cli_fail(CLI_USAGE, "%s: %s", s->opt, rs_model_last_error(m));
+    }
+    return 0;
+}
+
+/* The last epoch's stats, or NaNs. */
+static void last_stats(const rs_model *m, double *s, size_t cap, size_t *diverged)
+{
+    for (size_t k = 0; k < cap; k++)
+        s[k] = NAN;
+    *diverged = 0;
+    size_t n = rs_model_num_epoch_stats(m), got;
+    double tmp[32];
+    for (size_t e = 0; e < n; e++)
+        if (rs_model_epoch_stats(m, e, tmp, 32, &got) == RS_OK && got > RS_STAT_DIVERGED &&
+            tmp[RS_STAT_DIVERGED] == 1.0)
+            (*diverged)++;
+    if (n && rs_model_epoch_stats(m, n - 1, tmp, 32, &got) == RS_OK)
+        memcpy(s, tmp, (got < cap ? got : cap) * sizeof *s);
+}
+
+static void report(const train_opts *o, const rs_model *m, const rs_dataset *train, rs_status st,
+                   int saved)
+{
+    double s[RS_STAT_COUNT_V0_1];
+    size_t diverged;
+    last_stats(m, s, RS_STAT_COUNT_V0_1, &diverged);
+    size_t epochs = rs_model_num_epoch_stats(m);
+    const char *outcome = st == RS_OK ? "ok" : st == RS_ERR_NUMERIC ? "diverged"
+                                             : st == RS_ERR_CANCELLED ? "interrupted" : "error";
+    if (o->json) {
+        cli_json j;
+        cli_json_begin(&j, stdout);
+        cli_json_str(&j, "command", "train");
+        cli_json_str(&j, "status", outcome);
+        cli_json_str(&j, "scorer", cli_scorer_name(o->scorer));
+        cli_json_int(&j, "ratings", (int64_t)rs_dataset_num_ratings(train));
+        cli_json_int(&j, "users", (int64_t)rs_model_num_users(m));
+        cli_json_int(&j, "items", (int64_t)rs_model_num_items(m));
+        cli_json_int(&j, "epochs", (int64_t)epochs);
+        cli_json_int(&j, "diverged_epochs", (int64_t)diverged);
+        cli_json_num(&j, "train_rmse", s[RS_STAT_TRAIN_RMSE]);
+        cli_json_num(&j, "valid_rmse", s[RS_STAT_VALID_RMSE]);
+        cli_json_num(&j, "learning_rate", s[RS_STAT_LEARNING_RATE]);
+        cli_json_num(&j, "seconds", s[RS_STAT_SECONDS]);
+        cli_json_str(&j, "model", saved ? o->model : NULL);
+        cli_json_str(&j, "stats", o->stats);
+        cli_json_end(&j);
+        return;
+    }
+    if (o->quiet)
+        return;
+    printf("%s: %s model, %zu users, %zu items, %zu ratings; %zu epochs", outcome,
+           cli_scorer_name(o->scorer), rs_model_num_users(m), rs_model_num_items(m),
+           rs_dataset_num_ratings(train), epochs);
+    if (diverged)
+        printf(" (%zu diverged)", diverged);
+    printf(", train RMSE %.4f", s[RS_STAT_TRAIN_RMSE]);
+    if (!isnan(s[RS_STAT_VALID_RMSE]))
+        printf(", valid RMSE %.4f", s[RS_STAT_VALID_RMSE]);
+    printf(", %.2f s\n", s[RS_STAT_SECONDS]);
+    if (saved)
+        printf("model saved to %s\n", o->model);
+    fflush(stdout);
+}
+
+int cli_train(int argc, char **argv)
+{
+    train_opts o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc;
+    if (o.model && (rc = check_writable("--model", o.model)) != 0)
+        return rc;
+    if (o.stats && (rc = check_writable("--stats", o.stats)) != 0)
+        return rc;
+    rs_dataset *train = NULL, *valid = NULL;
+    rs_model *m = NULL;
+    /* Parameters first: a bad value is reported before a long load. */
+    rs_status st = rs_model_new(&m, o.scorer, NULL, NULL);
+    if (st != RS_OK) {
+        rc = cli_fail(st == RS_ERR_NOT_BUILT ? CLI_USAGE : CLI_ERR, "--scorer %s: %s",
+                      cli_scorer_name(o.scorer), rs_status_string(st));
+        goto out;
+    }
+    if ((rc = configure(m, &o)) != 0 || (rc = load_inputs(&o, &train, &valid)) != 0)
+        goto out;
+    int64_t epochs = o.epochs;
+    if (!epochs)
+        rs_model_get_int(m, RS_PARAM_EPOCHS, &epochs);
+    cli_progress prog;
+    cli_progress_init(&prog, stderr, o.quiet, epochs);
+    rs_model_set_progress_callback(m, cli_progress_epoch, &prog);
+    cli_progress_catch_interrupt();
+    st = rs_fit(m, train, valid);
+    cli_progress_finish(&prog);
+    int fitted = rs_model_num_users(m) > 0;
+    if (st == RS_ERR_NUMERIC)
+        rc = cli_fail(CLI_DIVERGED, "training diverged: %s%s", rs_model_last_error(m),
+                      fitted ? " (the last good epoch is kept)" : "");
+    else if (st == RS_ERR_CANCELLED)
+        rc = cli_fail(CLI_ERR, "training interrupted: %s", rs_model_last_error(m));
+    else if (st != RS_OK)
+        rc = cli_fail(cli_status_code(st) == CLI_FILE ? CLI_FILE : CLI_ERR, "training failed: %s",
+                      rs_model_last_error(m));
+    if (o.stats) {
+        int src = cli_stats_write(m, o.stats);
+        if (!rc)
+            rc = src;
+    }
+    int saved = 0;
+    if (o.model && fitted) {
+        int src = cli_save_model(m, o.model);
+        saved = src == 0;
+        if (!rc)
+            rc = src;
+    }
+    if (st == RS_OK || st == RS_ERR_NUMERIC || st == RS_ERR_CANCELLED)
+        report(&o, m, train, st, saved);
+out:
+    rs_model_free(m);
+    rs_dataset_free(train);
+    rs_dataset_free(valid);
+    return rc;
+}
