@@ -128,6 +128,11 @@ expect 0 '' train --data "$tmp/train.tsv" --factors 8 --epochs 4 --lr 5 --init s
     --on-divergence halve --stats "$tmp/h.csv" --quiet
 check "--on-divergence halve halves the rate" "awk -F, 'NR == 3 { exit !(\$8 < 5) }' '$tmp/h.csv'"
 
+# --set reaches any model parameter by its library name.
+expect 0 '' train --data "$tmp/train.tsv" $fast --set clamp=0 --set l2_bias=0.5 --model "$tmp/p.rsm" --quiet
+expect 0 '' info --model "$tmp/p.rsm"
+check "--set applied" "grep -Eq '^  clamp +0$' '$tmp/out' && grep -Eq '^  l2_bias +0.5$' '$tmp/out'"
+
 # ---- usage errors: exit 2 ----
 expect 2 'usage' 
 expect 2 "unknown command 'fit'" fit
@@ -149,6 +154,9 @@ expect 2 "unknown option '--bogus'" train --data "$tmp/train.tsv" --bogus
 expect 2 '--quiet takes no value' train --data "$tmp/train.tsv" --quiet=yes
 expect 2 'needs --user-features and/or --item-features' train --data "$tmp/train.tsv" --scorer content
 expect 2 'feature files need --scorer content or hybrid' train --data "$tmp/train.tsv" --item-features "$sample/item_features.txt"
+expect 2 "--set: 'nosuch' is not a model parameter" train --data "$tmp/train.tsv" --set nosuch=1
+expect 2 '--set: factors takes an integer, not 2.5' train --data "$tmp/train.tsv" --set factors=2.5
+expect 2 "--set: 'factors' is not NAME=VALUE" train --data "$tmp/train.tsv" --set factors
 expect 2 '--model FILE is required' eval --data "$tmp/test.tsv"
 expect 2 "-k: '0' is not a positive integer" eval --model "$tmp/m.rsm" --data "$tmp/test.tsv" -k 0
 expect 2 '--user U and --item I are required' predict --model "$tmp/m.rsm" --user 1

@@ -105,6 +105,32 @@ static int parse_clip(train_opts *o, const char *opt, const char *s)
     return 0;
 }
 
+/* "--set name=value": any parameter by its library name (rs_param_from_name),
+ * so parameters added to the library need no new option. The type is the
+ * parameter's own: the setter is picked in configure(). */
+static int parse_set(train_opts *o, const char *s)
+{
+    char name[64];
+    const char *eq = strchr(s, '=');
+    size_t len = eq ? (size_t)(eq - s) : 0;
+    if (!eq || len == 0 || len >= sizeof name)
+        return cli_fail(CLI_USAGE, "--set: '%s' is not NAME=VALUE", s);
+    memcpy(name, s, len);
+    name[len] = '\0';
+    rs_param p = rs_param_from_name(name);
+    if (p < 0 || p >= 500) /* 500+ are dataset parameters */
+        return cli_fail(CLI_USAGE, "--set: '%s' is not a model parameter", name);
+    double d;
+    if (cli_parse_real("--set", eq + 1, &d) != 0)
+        return CLI_USAGE;
+    /* Whole numbers go to the integer setter first; configure() falls back. */
+    if (d == (double)(int64_t)d && strpbrk(eq + 1, ".eE") == NULL)
+        add_int(o, "--set", p, (int64_t)d);
+    else
+        add_real(o, "--set", p, d);
+    return 0;
+}
+
 /* Table of the plain numeric options. */
 typedef struct numeric_opt {
     const char *name;
@@ -187,6 +213,8 @@ static int parse_args(int argc, char **argv, train_opts *o)
             rc = a.bad ? 0 : parse_init(o, "--init", a.val);
         else if (cli_args_value(&a, "--clip", NULL))
             rc = a.bad ? 0 : parse_clip(o, "--clip", a.val);
+        else if (cli_args_value(&a, "--set", NULL))
+            rc = a.bad ? 0 : parse_set(o, a.val);
         else if (cli_args_flag(&a, "--quiet"))
             o->quiet = 1;
         else if (cli_args_flag(&a, "--json"))
@@ -259,6 +287,11 @@ static int configure(rs_model *m, const train_opts *o)
         const setting *s = &o->set[k];
         rs_status st = s->is_real ? rs_model_set_double(m, s->param, s->d)
                                   : rs_model_set_int(m, s->param, s->i);
+        if (st == RS_ERR_PARAM_TYPE && !s->is_real) /* "--set lr=1" */
+            st = rs_model_set_double(m, s->param, (double)s->i);
+        if (st == RS_ERR_PARAM_TYPE && s->is_real)
+            return cli_fail(CLI_USAGE, "%s: %s takes an integer, not %g", s->opt,
+                            rs_param_name(s->param), s->d);
         if (st == RS_ERR_NOT_BUILT)
             return cli_fail(CLI_USAGE, "%s: not available in this build: %s", s->opt,
                             rs_model_last_error(m));
