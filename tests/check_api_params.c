@@ -36,6 +36,9 @@ static const expect_param PARAMS[] = {
     {RS_PARAM_SEED, "seed", T_INT, ON_MODEL, 42, 1, 0, P62, 0, 0},
     {RS_PARAM_PATIENCE, "patience", T_INT, ON_MODEL, 3, 1, 1, 100000, 0, 0},
     {RS_PARAM_CLAMP, "clamp", T_INT, ON_MODEL, 1, 1, 0, 1, 0, 0},
+    {RS_PARAM_ONLINE_EPOCHS, "online_epochs", T_INT, ON_MODEL, 5, 1, 1, 1000, 0, 0},
+    {RS_PARAM_IMPLICIT, "implicit", T_INT, ON_MODEL, 0, 1, 0, 1, 0, 0},
+    {RS_PARAM_NEGATIVES, "negatives", T_INT, ON_MODEL, 4, 1, 1, 100, 0, 0},
     {RS_PARAM_LEARNING_RATE, "learning_rate", T_REAL, ON_MODEL, 0.005, 1, 0, 10, 1, 0},
     {RS_PARAM_L2_FACTORS, "l2_factors", T_REAL, ON_MODEL, 0.06, 1, 0, 1e3, 0, 0},
     {RS_PARAM_L2_BIAS, "l2_bias", T_REAL, ON_MODEL, 0.03, 1, 0, 1e3, 0, 0},
@@ -48,6 +51,9 @@ static const expect_param PARAMS[] = {
     {RS_PARAM_ADAM_BETA2, "adam_beta2", T_REAL, ON_MODEL, 0.999, 1, 0, 1, 0, 1},
     {RS_PARAM_EPSILON, "epsilon", T_REAL, ON_MODEL, 1e-8, 1, 0, 1, 1, 0},
     {RS_PARAM_DIVERGENCE, "divergence", T_REAL, ON_MODEL, 4, 1, 1, 1e6, 1, 0},
+    {RS_PARAM_REPLAY_RATIO, "replay_ratio", T_REAL, ON_MODEL, 1, 1, 0, 100, 0, 0},
+    {RS_PARAM_ID_DROPOUT, "id_dropout", T_REAL, ON_MODEL, 0, 1, 0, 1, 0, 1},
+    {RS_PARAM_CONFIDENCE, "confidence", T_REAL, ON_MODEL, 0, 1, 0, 1e3, 0, 0},
     {RS_PARAM_LR_POLICY, "lr_policy", T_CHOICE, ON_MODEL, RS_LR_CONSTANT, 1, RS_LR_CONSTANT, RS_LR_ADAM, 0, 0},
     {RS_PARAM_INIT, "init", T_CHOICE, ON_MODEL, RS_INIT_NORMAL, 1, RS_INIT_NORMAL, RS_INIT_ZERO, 0, 0},
     {RS_PARAM_CLIP, "clip", T_CHOICE, ON_MODEL, RS_CLIP_NONE, 1, RS_CLIP_NONE, RS_CLIP_NORM, 0, 0},
@@ -65,9 +71,10 @@ static const expect_param PARAMS[] = {
 };
 #define N_PARAMS (sizeof PARAMS / sizeof PARAMS[0])
 
-/* Ids that belong to no parameter: gaps inside every range and outside them. */
-static const rs_param UNKNOWN_IDS[] = {-1, 0, 1, 99, 106, 199, 212, 299, 306, 399, 499, 502,
-                                       549, 554, 599, 1000, 1999, INT32_MAX, INT32_MIN};
+/* Ids that belong to no parameter: the ends of every range and far outside
+ * them (test_params_table_complete also walks every id of every range). */
+static const rs_param UNKNOWN_IDS[] = {-1, 0, 1, 99, 199, 299, 399, 499, 599, 600, 999,
+                                       1000, 1999, INT32_MAX, INT32_MIN};
 #define N_UNKNOWN (sizeof UNKNOWN_IDS / sizeof UNKNOWN_IDS[0])
 
 /* ---- a uniform view over the model and dataset setters/getters ---- */
@@ -393,6 +400,38 @@ START_TEST(test_params_other_objects_params_are_unknown)
 }
 END_TEST
 
+/* Every id the library names is in PARAMS (or is RS_PARAM_SCORER), so a
+ * parameter added to a header without a row here fails this test; every id it
+ * does not name behaves as unknown everywhere. */
+START_TEST(test_params_table_complete)
+{
+    target t;
+    target_open(&t);
+    size_t named = 0;
+    for (rs_param p = 0; p < 2000; p++) {
+        const char *name = rs_param_name(p);
+        int listed = p == RS_PARAM_SCORER;
+        for (size_t k = 0; k < N_PARAMS; k++)
+            listed |= PARAMS[k].id == p;
+        if (name) {
+            named++;
+            ck_assert_msg(listed, "parameter %d (\"%s\") is not covered by this test", (int)p, name);
+            continue;
+        }
+        ck_assert_msg(!listed, "parameter %d is in the header but has no name", (int)p);
+        int64_t iv;
+        double dv;
+        ck_assert_int_eq(rs_param_bounds(p, NULL, NULL), RS_ERR_UNKNOWN_PARAM);
+        ck_assert_int_eq(rs_model_get_int(t.model, p, &iv), RS_ERR_UNKNOWN_PARAM);
+        ck_assert_int_eq(rs_model_get_double(t.model, p, &dv), RS_ERR_UNKNOWN_PARAM);
+        ck_assert_int_eq(rs_dataset_get_int(t.ds, p, &iv), RS_ERR_UNKNOWN_PARAM);
+        ck_assert_int_eq(rs_dataset_get_double(t.ds, p, &dv), RS_ERR_UNKNOWN_PARAM);
+    }
+    ck_assert_uint_eq(named, N_PARAMS + 1);
+    target_close(&t);
+}
+END_TEST
+
 START_TEST(test_params_name_round_trip)
 {
     for (size_t k = 0; k < N_PARAMS; k++) {
@@ -692,6 +731,7 @@ static Suite *api_params_suite(void)
     tcase_add_test(tc, test_params_nan_and_inf_rejected);
     tcase_add_test(tc, test_params_wrong_type_setter_and_getter);
     tcase_add_test(tc, test_params_unknown_id);
+    tcase_add_test(tc, test_params_table_complete);
     tcase_add_test(tc, test_params_other_objects_params_are_unknown);
     tcase_add_test(tc, test_params_name_round_trip);
     tcase_add_test(tc, test_params_scorer_is_read_only);
