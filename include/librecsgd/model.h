@@ -31,10 +31,10 @@ enum {
 };
 
 /* Model parameters. Values are pinned; ranges tell the type:
+ * 100-199 integers, 200-299 reals, 300-399 enumerated choices (set as int).
  * The defaults are tuned for explicit 1-5 star ratings of the MovieLens kind
  * (bench/ml100k: mean five-fold RMSE 0.904 on MovieLens 100K); the small
  * initialisation and the epoch count work together as regularisation.
- * 100-199 integers, 200-299 reals, 300-399 enumerated choices (set as int).
  * Defaults and bounds are in the library: rs_model_get_*, rs_param_bounds. */
 enum {
     RS_PARAM_FACTORS        = 100, /* latent dimensions, default 128, [1, 4096] */
@@ -517,7 +517,9 @@ RS_API rs_status rs_predict_batch(const rs_model *model, const int64_t *users, c
  * only items in allow are candidates. Unknown ids in block/allow are ignored.
  * Exactly min(k, eligible items) are returned, best first, ties broken by the
  * smaller external item id. An unknown user is ranked by the fallback chain
- * (global mean + item bias) and the call returns RS_FALLBACK.
+ * (global mean + item bias) and the call returns RS_FALLBACK. Scores are the
+ * model's raw scores: unlike rs_predict, they are not clamped to the rating
+ * range (clamping would turn the head of the ranking into ties).
  *
  * @param model      fitted model
  * @param user       external user id
