@@ -44,6 +44,11 @@ enum {
     RS_PARAM_PATIENCE       = 104, /* epochs without validation gain before stopping, default 3, [1, 100000] */
     RS_PARAM_CLAMP          = 105, /* 1: clamp predictions to the training rating range, default 1, [0, 1] */
     RS_PARAM_ONLINE_EPOCHS  = 106, /* epochs of rs_partial_fit over the new ratings, default 5, [1, 1000] */
+    RS_PARAM_IMPLICIT       = 107, /* 1: implicit feedback - every training pair is a positive (target 1,
+                                      weight w * (1 + confidence * value)) and each epoch draws
+                                      RS_PARAM_NEGATIVES unobserved items per positive (target 0);
+                                      scores are then in [0, 1]; default 0, [0, 1] */
+    RS_PARAM_NEGATIVES      = 108, /* implicit: negatives drawn per positive per epoch, default 4, [1, 100] */
 
     RS_PARAM_LEARNING_RATE  = 200, /* initial step size, default 0.005, (0, 10] */
     RS_PARAM_L2_FACTORS     = 201, /* L2 on user and item factors, default 0.06, [0, 1e3] */
@@ -58,6 +63,7 @@ enum {
     RS_PARAM_EPSILON        = 210, /* AdaGrad/Adam denominator guard, default 1e-8, (0, 1] */
     RS_PARAM_DIVERGENCE     = 211, /* loss growth factor that counts as divergence, default 4, (1, 1e6] */
     RS_PARAM_REPLAY_RATIO   = 212, /* rs_partial_fit: old ratings replayed per new rating, default 1, [0, 100] */
+    RS_PARAM_CONFIDENCE     = 214, /* implicit: alpha of the positive weight 1 + alpha * value, default 0, [0, 1e3] */
     RS_PARAM_ID_DROPOUT     = 213, /* content/hybrid: chance a rating trains without the user's (and,
                                       independently, the item's) id part, so features learn to stand
                                       alone for cold start; default 0, [0, 1) */

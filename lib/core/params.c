@@ -17,6 +17,8 @@ static const rs__param_info TABLE[] = {
     {RS_PARAM_SEED, "seed", RS__PT_INT, RS__OWNER_MODEL, 0, 4611686018427387904.0, 0, 0, 0, 42, OFF(seed)},
     {RS_PARAM_PATIENCE, "patience", RS__PT_INT, RS__OWNER_MODEL, 1, 100000, 0, 0, 0, 3, OFF(patience)},
     {RS_PARAM_CLAMP, "clamp", RS__PT_INT, RS__OWNER_MODEL, 0, 1, 0, 0, 0, 1, OFF(clamp)},
+    {RS_PARAM_IMPLICIT, "implicit", RS__PT_INT, RS__OWNER_MODEL, 0, 1, 0, 0, 0, 0, OFF(implicit)},
+    {RS_PARAM_NEGATIVES, "negatives", RS__PT_INT, RS__OWNER_MODEL, 1, 100, 0, 0, 0, 4, OFF(negatives)},
     {RS_PARAM_ONLINE_EPOCHS, "online_epochs", RS__PT_INT, RS__OWNER_MODEL, 1, 1000, 0, 0, 0, 5, OFF(online_epochs)},
 
     {RS_PARAM_LEARNING_RATE, "learning_rate", RS__PT_REAL, RS__OWNER_MODEL, 0, 10, 1, 0, 0, 0.005, OFF(learning_rate)},
@@ -31,6 +33,7 @@ static const rs__param_info TABLE[] = {
     {RS_PARAM_ADAM_BETA2, "adam_beta2", RS__PT_REAL, RS__OWNER_MODEL, 0, 1, 0, 1, 0, 0.999, OFF(adam_beta2)},
     {RS_PARAM_EPSILON, "epsilon", RS__PT_REAL, RS__OWNER_MODEL, 0, 1, 1, 0, 0, 1e-8, OFF(epsilon)},
     {RS_PARAM_REPLAY_RATIO, "replay_ratio", RS__PT_REAL, RS__OWNER_MODEL, 0, 100, 0, 0, 0, 1.0, OFF(replay_ratio)},
+    {RS_PARAM_CONFIDENCE, "confidence", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.0, OFF(confidence)},
     {RS_PARAM_ID_DROPOUT, "id_dropout", RS__PT_REAL, RS__OWNER_MODEL, 0, 1, 0, 1, 0, 0.0, OFF(id_dropout)},
     {RS_PARAM_DIVERGENCE, "divergence", RS__PT_REAL, RS__OWNER_MODEL, 1, 1e6, 1, 0, 0, 4.0, OFF(divergence)},
 

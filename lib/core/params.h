@@ -11,10 +11,10 @@
 #include "common/config.h"
 
 typedef struct rs__params {
-    int64_t factors, epochs, threads, seed, patience, clamp, online_epochs;
+    int64_t factors, epochs, threads, seed, patience, clamp, online_epochs, implicit, negatives;
     double learning_rate, l2_factors, l2_bias, l2_features, lr_decay, tolerance;
     double init_scale, clip_threshold, adam_beta1, adam_beta2, epsilon, divergence, replay_ratio;
-    double id_dropout;
+    double id_dropout, confidence;
     int64_t lr_policy, init, clip, on_divergence, cold_start, scorer;
 } rs__params;
 

@@ -29,6 +29,7 @@ void rs__fitdata_free(rs__fitdata *fd, const rs__allocator *a)
     rs__free(a, fd->r, fd->n, sizeof *fd->r);
     rs__free(a, fd->wt, fd->n, sizeof *fd->wt);
     rs__free(a, fd->block_off, fd->bands * fd->bands + 1, sizeof *fd->block_off);
+    rs__free(a, fd->item_band, fd->n_items ? fd->n_items : 1, sizeof *fd->item_band);
     rs__free(a, fd->vu, fd->vn, sizeof *fd->vu);
     rs__free(a, fd->vi, fd->vn, sizeof *fd->vi);
     rs__free(a, fd->vr, fd->vn, sizeof *fd->vr);
@@ -150,7 +151,12 @@ rs_status rs__fitdata_from_arrays(rs__fitdata *fd, const rs__ratings_view *rv, s
     st = RS_OK;
 out:
     rs__free(a, ub, n_users ? n_users : 1, sizeof *ub);
-    rs__free(a, ib, n_items ? n_items : 1, sizeof *ib);
+    if (st == RS_OK) {
+        fd->item_band = ib; /* kept: implicit mode samples negatives by band */
+        fd->n_items = n_items;
+    } else {
+        rs__free(a, ib, n_items ? n_items : 1, sizeof *ib);
+    }
     rs__free(a, cursor, nblocks, sizeof *cursor);
     if (st != RS_OK)
         rs__fitdata_free(fd, a);

@@ -18,6 +18,8 @@ typedef struct rs__fitdata {
     float *r, *wt;       /* wt NULL when unweighted */
     size_t bands;
     size_t *block_off;   /* bands * bands + 1 offsets; block (bu, bi) = bu * bands + bi */
+    int32_t *item_band;  /* band of every item (n_items entries) */
+    size_t n_items;
     /* validation ratings mapped to model indices (unknown ids dropped) */
     size_t vn;
     int32_t *vu, *vi;

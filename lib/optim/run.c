@@ -211,6 +211,7 @@ void rs__run_free(rs__fit_run *fr)
     rs__free(a, fr->scratch_all, fr->scratch_all_floats, sizeof(float));
     rs__free(a, fr->stats, fr->stats_cap * RS__NSTATS, sizeof(double));
     rs__free(a, fr->ufeat_scale, fr->n_ufeat_scale, sizeof(float));
+    rs__implicit_free(fr);
     rs__free(a, fr->ifeat_scale, fr->n_ifeat_scale, sizeof(float));
 }
 
@@ -259,6 +260,8 @@ static rs_status train_epochs(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *p
             plan->round_offset[r - 1] = plan->round_offset[k];
             plan->round_offset[k] = tmp;
         }
+        if (fr->implicit)
+            rs__implicit_resample(fr, epoch);
         for (size_t t = 0; t < fr->threads; t++) {
             memset(&fr->ctx[t].st, 0, sizeof fr->ctx[t].st);
             fr->ctx[t].diverged = 0;

@@ -35,6 +35,11 @@ typedef struct rs__fit_run {
     size_t stats_cap, n_stats;
     float *ufeat_scale, *ifeat_scale; /* learning-rate multipliers of feature rows */
     size_t n_ufeat_scale, n_ifeat_scale;
+    /* implicit feedback (implicit.c) */
+    int implicit;
+    size_t n_positives;
+    size_t *band_off;    /* items grouped by band: band_items[band_off[b] .. band_off[b+1]) */
+    int32_t *band_items;
 } rs__fit_run;
 
 
@@ -50,5 +55,11 @@ RS_INTERNAL rs_status rs__run_prepare(rs__fit_run *fr);
 /* Train (RS_OK, RS_ERR_NUMERIC, RS_ERR_CANCELLED or RS_ERR_NOMEM). */
 RS_INTERNAL rs_status rs__run_execute(rs__fit_run *fr, double t0);
 RS_INTERNAL void rs__run_free(rs__fit_run *fr);
+
+/* Implicit feedback: turn fr->fd (positives, with seen lists staged) into
+ * positives plus negative slots; draw the negatives of one epoch. */
+RS_INTERNAL rs_status rs__implicit_prepare(rs__fit_run *fr);
+RS_INTERNAL void rs__implicit_resample(rs__fit_run *fr, int64_t epoch);
+RS_INTERNAL void rs__implicit_free(rs__fit_run *fr);
 
 #endif

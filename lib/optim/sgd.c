@@ -94,13 +94,16 @@ static rs_status stage(rs__fit_run *fr, const rs_dataset *train, const rs_datase
     if ((st = rs__fitdata_build(&fr->fd, train, valid, &fr->users, &fr->items, bands,
                                 (uint64_t)fr->p->seed, a)) != RS_OK)
         return st;
-    fr->w.global_mean = (float)fr->fd.mean;
-    fr->w.rating_min = fr->fd.rmin;
-    fr->w.rating_max = fr->fd.rmax;
     if ((st = rs__seen_build(train, fr->w.n_users, fr->w.n_items, &fr->seen_off, &fr->seen_item,
                              &fr->seen_nnz, a)) != RS_OK ||
         (st = zero_unrated_ids(fr, train)) != RS_OK)
         return st;
+    fr->implicit = fr->p->implicit != 0;
+    if (fr->implicit && (st = rs__implicit_prepare(fr)) != RS_OK)
+        return st;
+    fr->w.global_mean = (float)fr->fd.mean;
+    fr->w.rating_min = fr->fd.rmin;
+    fr->w.rating_max = fr->fd.rmax;
     fr->have_best = valid != NULL;
     return rs__run_prepare(fr);
 }
