@@ -301,29 +301,45 @@ static int configure(rs_model *m, const train_opts *o)
     return 0;
 }
 
-/* The last epoch's stats, or NaNs. */
-static void last_stats(const rs_model *m, double *s, size_t cap, size_t *diverged)
+typedef struct fit_summary {
+    double last[RS_STAT_COUNT_V0_1]; /* the last epoch's stats (NaN if absent) */
+    size_t epochs, diverged;
+    double best_valid; /* lowest validation RMSE of a kept epoch; the model holds that epoch */
+    long best_epoch;
+} fit_summary;
+
+static void summarize(const rs_model *m, fit_summary *f)
 {
-    for (size_t k = 0; k < cap; k++)
-        s[k] = NAN;
-    *diverged = 0;
-    size_t n = rs_model_num_epoch_stats(m), got;
+    for (size_t k = 0; k < RS_STAT_COUNT_V0_1; k++)
+        f->last[k] = NAN;
+    f->diverged = 0;
+    f->best_valid = NAN;
+    f->best_epoch = 0;
+    f->epochs = rs_model_num_epoch_stats(m);
     double tmp[32];
-    for (size_t e = 0; e < n; e++)
-        if (rs_model_epoch_stats(m, e, tmp, 32, &got) == RS_OK && got > RS_STAT_DIVERGED &&
-            tmp[RS_STAT_DIVERGED] == 1.0)
-            (*diverged)++;
-    if (n && rs_model_epoch_stats(m, n - 1, tmp, 32, &got) == RS_OK)
-        memcpy(s, tmp, (got < cap ? got : cap) * sizeof *s);
+    size_t got;
+    for (size_t e = 0; e < f->epochs; e++) {
+        if (rs_model_epoch_stats(m, e, tmp, 32, &got) != RS_OK || got <= RS_STAT_DIVERGED)
+            continue;
+        if (tmp[RS_STAT_DIVERGED] == 1.0) {
+            f->diverged++;
+            continue;
+        }
+        if (tmp[RS_STAT_VALID_RMSE] < f->best_valid || isnan(f->best_valid)) {
+            f->best_valid = tmp[RS_STAT_VALID_RMSE];
+            f->best_epoch = (long)tmp[RS_STAT_EPOCH];
+        }
+    }
+    if (f->epochs && rs_model_epoch_stats(m, f->epochs - 1, tmp, 32, &got) == RS_OK)
+        memcpy(f->last, tmp, (got < RS_STAT_COUNT_V0_1 ? got : RS_STAT_COUNT_V0_1) * sizeof tmp[0]);
 }
 
 static void report(const train_opts *o, const rs_model *m, const rs_dataset *train, rs_status st,
                    int saved)
 {
-    double s[RS_STAT_COUNT_V0_1];
-    size_t diverged;
-    last_stats(m, s, RS_STAT_COUNT_V0_1, &diverged);
-    size_t epochs = rs_model_num_epoch_stats(m);
+    fit_summary f;
+    summarize(m, &f);
+    const double *s = f.last;
     const char *outcome = st == RS_OK ? "ok" : st == RS_ERR_NUMERIC ? "diverged"
                                              : st == RS_ERR_CANCELLED ? "interrupted" : "error";
     if (o->json) {
@@ -335,10 +351,15 @@ static void report(const train_opts *o, const rs_model *m, const rs_dataset *tra
         cli_json_int(&j, "ratings", (int64_t)rs_dataset_num_ratings(train));
         cli_json_int(&j, "users", (int64_t)rs_model_num_users(m));
         cli_json_int(&j, "items", (int64_t)rs_model_num_items(m));
-        cli_json_int(&j, "epochs", (int64_t)epochs);
-        cli_json_int(&j, "diverged_epochs", (int64_t)diverged);
+        cli_json_int(&j, "epochs", (int64_t)f.epochs);
+        cli_json_int(&j, "diverged_epochs", (int64_t)f.diverged);
         cli_json_num(&j, "train_rmse", s[RS_STAT_TRAIN_RMSE]);
         cli_json_num(&j, "valid_rmse", s[RS_STAT_VALID_RMSE]);
+        cli_json_num(&j, "best_valid_rmse", f.best_valid);
+        if (f.best_epoch)
+            cli_json_int(&j, "best_epoch", f.best_epoch);
+        else
+            cli_json_str(&j, "best_epoch", NULL);
         cli_json_num(&j, "learning_rate", s[RS_STAT_LEARNING_RATE]);
         cli_json_num(&j, "seconds", s[RS_STAT_SECONDS]);
         cli_json_str(&j, "model", saved ? o->model : NULL);
@@ -350,12 +371,12 @@ static void report(const train_opts *o, const rs_model *m, const rs_dataset *tra
         return;
     printf("%s: %s model, %zu users, %zu items, %zu ratings; %zu epochs", outcome,
            cli_scorer_name(o->scorer), rs_model_num_users(m), rs_model_num_items(m),
-           rs_dataset_num_ratings(train), epochs);
-    if (diverged)
-        printf(" (%zu diverged)", diverged);
+           rs_dataset_num_ratings(train), f.epochs);
+    if (f.diverged)
+        printf(" (%zu diverged)", f.diverged);
     printf(", train RMSE %.4f", s[RS_STAT_TRAIN_RMSE]);
-    if (!isnan(s[RS_STAT_VALID_RMSE]))
-        printf(", valid RMSE %.4f", s[RS_STAT_VALID_RMSE]);
+    if (!isnan(f.best_valid))
+        printf(", best valid RMSE %.4f (epoch %ld, kept)", f.best_valid, f.best_epoch);
     printf(", %.2f s\n", s[RS_STAT_SECONDS]);
     if (saved)
         printf("model saved to %s\n", o->model);
