@@ -64,6 +64,12 @@ check "stats rows are numeric" "awk -F, 'NR > 1 && (\$1 != NR - 1 || \$2 + 0 <= 
 expect 0 '' train --data "$tmp/train.tsv" --valid "$tmp/test.tsv" $fast --json
 check "train --json: one object with status ok" "grep -q '^{\"command\":\"train\",\"status\":\"ok\".*\"valid_rmse\":[0-9]' '$tmp/out'"
 check "train: a progress line per epoch when stderr is not a terminal" "test \"\$(grep -c '^epoch [0-9]*/4 ' '$tmp/err')\" -eq 4"
+# On a terminal the progress line is redrawn in place (util-linux script gives a pty).
+if script -qc true /dev/null >/dev/null 2>&1; then
+    script -qc "'$RECSGD' train --data '$tmp/train.tsv' $fast" "$tmp/tty.log" >/dev/null 2>&1
+    check "train: in-place progress bar on a terminal" \
+        "grep -q \"\$(printf '\\r\\033\\[K')epoch 4/4 \\[####################\\] train 0\\.\" '$tmp/tty.log'"
+fi
 expect 0 '' train --data "$tmp/train.tsv" $fast
 check "train: summary on stdout" "grep -q '^ok: collaborative model, 1000 users' '$tmp/out'"
 

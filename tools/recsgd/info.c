@@ -48,6 +48,7 @@ int cli_info(int argc, char **argv)
         cli_json_open(&j, "params", '{');
     } else {
         printf("model          %s\n", path);
+        printf("library        %s\n", rs_version_string());
         printf("scorer         %s\n", cli_scorer_name(scorer));
         printf("users          %zu\n", rs_model_num_users(m));
         printf("items          %zu\n", rs_model_num_items(m));

@@ -3,7 +3,8 @@
  * redrawn in place (a bar, the RMSEs, the gradient norm, the clip share and
  * an ETA); otherwise one plain line per epoch, which logs and CI read well.
  * Ctrl-C asks rs_fit to stop after the current epoch (RS_ERR_CANCELLED keeps
- * the last complete epoch), so an interrupted run can still be saved. */
+ * the last complete epoch), so an interrupted run can still be saved; a
+ * second Ctrl-C ends the program. */
 #include <math.h>
 #include <signal.h>
 #include <string.h>
@@ -25,6 +26,8 @@ void cli_progress_catch_interrupt(void)
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_interrupt;
+    /* A second Ctrl-C ends the program at once. */
+    sa.sa_flags = SA_RESETHAND;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
 }

@@ -32,18 +32,23 @@ typedef struct train_opts {
     int64_t epochs; /* for the progress display; 0 = library default */
     setting set[MAX_SETTINGS];
     int n_set;
+    int too_many; /* more settings than MAX_SETTINGS were given */
 } train_opts;
 
 static void add_int(train_opts *o, const char *opt, rs_param p, int64_t v)
 {
     if (o->n_set < MAX_SETTINGS)
         o->set[o->n_set++] = (setting){opt, p, 0, v, 0};
+    else
+        o->too_many = 1;
 }
 
 static void add_real(train_opts *o, const char *opt, rs_param p, double v)
 {
     if (o->n_set < MAX_SETTINGS)
         o->set[o->n_set++] = (setting){opt, p, 1, 0, v};
+    else
+        o->too_many = 1;
 }
 
 /* "name" or "name:X": the choice index and, when present, X. */
@@ -228,6 +233,8 @@ static int parse_args(int argc, char **argv, train_opts *o)
         return CLI_USAGE;
     if (!o->data)
         return cli_fail(CLI_USAGE, "train: --data FILE is required");
+    if (o->too_many)
+        return cli_fail(CLI_USAGE, "train: too many parameter options (at most %d)", MAX_SETTINGS);
     if ((o->user_features || o->item_features) && o->scorer == RS_SCORER_COLLABORATIVE)
         return cli_fail(CLI_USAGE, "train: feature files need --scorer content or hybrid");
     if (o->scorer != RS_SCORER_COLLABORATIVE && !o->user_features && !o->item_features)
