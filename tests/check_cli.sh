@@ -81,6 +81,15 @@ check "eval --json" "grep -q '\"rmse\":0\.[0-9]*,\"mae\".*\"precision@5\"' '$tmp
 # The RMSE must be below the global-mean level (~0.87 on the sample).
 check "eval rmse is sensible" "awk -F'\"rmse\":' '{ split(\$2, a, \",\"); exit !(a[1] > 0.2 && a[1] < 0.8) }' '$tmp/out'"
 
+# eval's RMSE is the library's validation RMSE of the kept epoch (every test
+# id is known to the training set here, so no fallback separates them).
+expect 0 '' train --data "$tmp/train.tsv" --valid "$tmp/test.tsv" $fast --model "$tmp/v.rsm" --json
+sed -n 's/.*"best_valid_rmse":\([0-9.]*\).*/\1/p' "$tmp/out" >"$tmp/valid_rmse"
+expect 0 '' eval --model "$tmp/v.rsm" --data "$tmp/test.tsv" --json
+sed -n 's/.*"rmse":\([0-9.]*\),.*/\1/p' "$tmp/out" >"$tmp/eval_rmse"
+check "eval RMSE = the library's validation RMSE ($(cat "$tmp/eval_rmse") vs $(cat "$tmp/valid_rmse"))" \
+    "awk -v a=\"\$(cat '$tmp/eval_rmse')\" -v b=\"\$(cat '$tmp/valid_rmse')\" 'BEGIN { d = a - b; exit !(a > 0 && d < 1e-6 && d > -1e-6) }'"
+
 expect 0 '' predict --model "$tmp/m.rsm" --user 1 --item 681
 check "predict prints a score" "grep -Eq '^[1-5]\.[0-9]{4}$' '$tmp/out'"
 expect 0 '' predict --model "$tmp/m.rsm" --user 999999 --item 681
