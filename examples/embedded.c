@@ -4,7 +4,8 @@
  *
  *   1. every byte the library uses comes from one static arena through an
  *      rs_alloc_fn (a bump allocator with a free list, below);
- *   2. train a small collaborative model on data/sample in that arena;
+ *   2. read data/sample through a reader callback and train a small
+ *      collaborative model in that arena;
  *   3. serialise it into a buffer (also in the arena) with
  *      rs_model_save_buffer(), free the model and the training data;
  *   4. rebuild the model from the buffer with rs_model_load_buffer(), as a
@@ -24,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ARENA_BYTES ((size_t)8 << 20) /* 8 MiB */
+#define ARENA_BYTES ((size_t)16 << 20) /* 16 MiB */
 #define ALIGN ((size_t)16)
 #define TOPK 10
 
@@ -149,6 +150,18 @@ static void *arena_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     return q;
 }
 
+/* ---- reading the ratings through a reader callback ----
+ * rs_dataset_load() takes the bytes from the caller, so it also works in
+ * builds without the file-path conveniences (--disable-stdio) and with any
+ * source: flash, a socket, a compressed stream. Here the source is a file. */
+
+static int32_t file_reader(void *ud, void *buf, size_t cap, size_t *len_out)
+{
+    FILE *fp = ud;
+    *len_out = fread(buf, 1, cap, fp);
+    return ferror(fp) ? 1 : 0; /* *len_out == 0 at end of file ends the load */
+}
+
 /* ---- the program ---- */
 
 static int ok(rs_status st, const char *what, const char *detail)
@@ -179,7 +192,14 @@ int main(int argc, char **argv)
     if (!ok(rs_dataset_new(&ds, arena_alloc, &a), "rs_dataset_new", NULL))
         goto out;
     snprintf(path, sizeof path, "%s/ratings.tsv", dir);
-    if (!ok(rs_dataset_load_file(ds, path, RS_FORMAT_MOVIELENS), path, rs_dataset_last_error(ds)))
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        perror(path);
+        goto out;
+    }
+    rs_status st = rs_dataset_load(ds, file_reader, fp, RS_FORMAT_MOVIELENS, path);
+    fclose(fp);
+    if (!ok(st, path, rs_dataset_last_error(ds)))
         goto out;
     if (!ok(rs_model_new(&m, RS_SCORER_COLLABORATIVE, arena_alloc, &a), "rs_model_new", NULL))
         goto out;
@@ -203,7 +223,7 @@ int main(int argc, char **argv)
         goto out;
 
     /* 3. serialise: ask for the size, then write into an arena buffer */
-    rs_status st = rs_model_save_buffer(m, NULL, 0, &blob_size, errmsg, sizeof errmsg);
+    st = rs_model_save_buffer(m, NULL, 0, &blob_size, errmsg, sizeof errmsg);
     if (st != RS_ERR_RANGE && !ok(st, "rs_model_save_buffer (size query)", errmsg))
         goto out;
     blob = arena_alloc(&a, NULL, 0, blob_size);

@@ -154,6 +154,11 @@ int main(int argc, char **argv)
         return code;
     snprintf(path, sizeof path, "%s/ratings.tsv", dir);
     rs_status st = rs_dataset_load_file(ds, path, RS_FORMAT_MOVIELENS);
+    if (st == RS_ERR_NOT_BUILT) {
+        printf("skipped: built without the file conveniences (--disable-stdio)\n");
+        code = EXIT_SUCCESS;
+        goto out;
+    }
     if (st != RS_OK) {
         fprintf(stderr, "progress: %s: %s\n", path, rs_dataset_last_error(ds));
         goto out;
