@@ -665,7 +665,8 @@ RS_API rs_status rs_fold_in_user(rs_model *model, int64_t user, const int64_t *i
 /**
  * rs_fold_in_item() - compute one item's bias and factors from its ratings,
  * with every user frozen (collaborative and hybrid scorers; the content
- * scorer has no item id parameters and returns RS_ERR_STATE).
+ * scorer has no item factors - its items are their features - and returns
+ * RS_ERR_STATE).
  *
  * @param model   fitted model
  * @param item    external item id, new or known

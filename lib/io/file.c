@@ -4,6 +4,10 @@
  * destination, so a crash or a full disk never leaves a half-written model
  * where a good one was. --disable-stdio builds keep the symbols (the ABI is
  * the same in every configuration) and return RS_ERR_NOT_BUILT. */
+/* clock_gettime, mkstemp, fsync, pthread barriers: POSIX, also under strict -std=c11. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include "format.h"
 
 #include <string.h>

@@ -3,6 +3,10 @@
  * and rs_partial_fit (online): contexts per thread, learning-rate scales,
  * the epoch loop with statistics, the divergence guard, early stopping and
  * callbacks. The callers stage the weights and the rating layout. */
+/* clock_gettime, mkstemp, fsync, pthread barriers: POSIX, also under strict -std=c11. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include <math.h>
 #include <string.h>
 #include <time.h>

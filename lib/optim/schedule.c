@@ -1,6 +1,10 @@
 /* librecsgd. SPDX-License-Identifier: BSD-2-Clause
  * schedule.c: running the block schedule, on the calling thread or on a
  * small pool of pthreads that lives for one rs_fit (no global pool). */
+/* clock_gettime, mkstemp, fsync, pthread barriers: POSIX, also under strict -std=c11. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
 #include "schedule.h"
 
 #include <string.h>
