@@ -3,6 +3,7 @@
 #include "model.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 rs_status rs__weights_add_block(rs__weights *w, const rs__allocator *a, int32_t role,
@@ -81,13 +82,14 @@ int rs__weights_all_finite(const rs__weights *w)
 {
     for (size_t b = 0; b < w->n_blocks; b++) {
         const rs__block *blk = &w->blocks[b];
-        const float *d = blk->data;
         size_t n = blk->rows * blk->stride;
-        /* x - x is 0 for finite x and NaN for Inf/NaN; summing keeps the loop branch-free. */
-        float acc = 0.0f;
+        /* A float is Inf or NaN exactly when its exponent bits are all ones;
+         * an integer OR-reduction over the bit patterns vectorises. */
+        const uint32_t *bits = (const uint32_t *)(const void *)blk->data;
+        uint32_t bad = 0;
         for (size_t j = 0; j < n; j++)
-            acc += d[j] - d[j];
-        if (acc != 0.0f)
+            bad |= (uint32_t)((bits[j] & 0x7f800000u) == 0x7f800000u);
+        if (bad)
             return 0;
     }
     return isfinite(w->global_mean) ? 1 : 0;
