@@ -92,5 +92,13 @@ if run progress && ! skipped progress; then
     below progress 'exploding: rs_fit ok, 12 epochs, final train RMSE' 0.8
 fi
 
+# online: partial fit of newcomers, then a fold-in.
+if run online; then
+    below online 'newcomers after rs_partial_fit: RMSE' 0.6
+    expect online '^newcomers after rs_partial_fit: .*\(0 fallback predictions\), 1000 users$'
+    expect online '^newcomers before rs_partial_fit: RMSE [0-9.]+ \([1-9][0-9]* fallback predictions\)$'
+    expect online '^folded-in user 77777: 10 recommendations:( [0-9]+){10}$'
+fi
+
 test "$status" -eq 0 && echo "PASS: examples run and print sane results"
 exit "$status"
