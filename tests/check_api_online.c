@@ -37,12 +37,12 @@ static void free_data(void)
     rs_dataset_free(test_ds);
 }
 
-static rs_model *fitted(rs_alloc_fn alloc, void *ud)
+static rs_model *fitted_epochs(rs_alloc_fn alloc, void *ud, int64_t epochs)
 {
     rs_model *m;
     ck_assert_int_eq(rs_model_new(&m, RS_SCORER_COLLABORATIVE, alloc, ud), RS_OK);
     rs_model_set_int(m, RS_PARAM_FACTORS, 8);
-    rs_model_set_int(m, RS_PARAM_EPOCHS, 60);
+    rs_model_set_int(m, RS_PARAM_EPOCHS, epochs);
     rs_model_set_double(m, RS_PARAM_LEARNING_RATE, 0.02);
     rs_model_set_double(m, RS_PARAM_INIT_SCALE, 0.1);
     rs_model_set_double(m, RS_PARAM_L2_FACTORS, 0.01);
@@ -50,6 +50,8 @@ static rs_model *fitted(rs_alloc_fn alloc, void *ud)
     ck_assert_int_eq(rs_fit(m, old_ds, NULL), RS_OK);
     return m;
 }
+
+static rs_model *fitted(rs_alloc_fn alloc, void *ud) { return fitted_epochs(alloc, ud, 60); }
 
 /* RMSE over test ratings of users > 250 (the newcomers). */
 static double newcomer_rmse(const rs_model *m)
@@ -158,9 +160,11 @@ START_TEST(test_online_calls_fail_cleanly_out_of_memory)
 {
     /* Allocation k of a partial fit (or fold-in) fails, for every k: the call
      * reports RS_ERR_NOMEM and the model is exactly as before. */
+    /* One epoch of fitting and of updating is enough to reach every allocation. */
     for (int which = 0; which < 2; which++) {
         budget b = {0, 0, -1};
-        rs_model *m = fitted(budget_alloc, &b);
+        rs_model *m = fitted_epochs(budget_alloc, &b, 1);
+        rs_model_set_int(m, RS_PARAM_ONLINE_EPOCHS, 1);
         long base = b.calls;
         int64_t items[3] = {1000000, 1000001, 1000002};
         float rs[3] = {4, 3, 5};
@@ -172,7 +176,8 @@ START_TEST(test_online_calls_fail_cleanly_out_of_memory)
         ck_assert_int_eq(b.live, 0);
         for (long k = 0; k < needed; k++) {
             budget c = {0, 0, -1};
-            m = fitted(budget_alloc, &c);
+            m = fitted_epochs(budget_alloc, &c, 1);
+            rs_model_set_int(m, RS_PARAM_ONLINE_EPOCHS, 1);
             float before, after;
             ck_assert_int_eq(rs_predict(m, 1, 1000000, &before), RS_OK);
             size_t users = rs_model_num_users(m);
