@@ -10,6 +10,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "common/linalg.h"
 #include "common/rng.h"
 #include "run.h"
 
@@ -206,40 +207,6 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
 
 /* ---- fold-in: a ridge solve for one id with the other side frozen ---- */
 
-/* Solve (A) x = b in place for symmetric positive definite A (n x n),
- * by Cholesky. Returns 0 on success. */
-static int cholesky_solve(double *A, double *b, size_t n)
-{
-    for (size_t j = 0; j < n; j++) {
-        double d = A[j * n + j];
-        for (size_t k = 0; k < j; k++)
-            d -= A[j * n + k] * A[j * n + k];
-        if (!(d > 0.0))
-            return -1;
-        d = sqrt(d);
-        A[j * n + j] = d;
-        for (size_t i = j + 1; i < n; i++) {
-            double s = A[i * n + j];
-            for (size_t k = 0; k < j; k++)
-                s -= A[i * n + k] * A[j * n + k];
-            A[i * n + j] = s / d;
-        }
-    }
-    for (size_t i = 0; i < n; i++) { /* L y = b */
-        double s = b[i];
-        for (size_t k = 0; k < i; k++)
-            s -= A[i * n + k] * b[k];
-        b[i] = s / A[i * n + i];
-    }
-    for (size_t i = n; i-- > 0;) { /* L^T x = y */
-        double s = b[i];
-        for (size_t k = i + 1; k < n; k++)
-            s -= A[k * n + i] * b[k];
-        b[i] = s / A[i * n + i];
-    }
-    return 0;
-}
-
 static rs_status fold_in(rs_model *m, int32_t side, int64_t id, const int64_t *others,
                          const float *ratings, size_t n)
 {
@@ -350,7 +317,9 @@ static rs_status fold_in(rs_model *m, int32_t side, int64_t id, const int64_t *o
         A[0] += nk * m->params.l2_bias + 1e-9;
         for (size_t f = 1; f < dim; f++)
             A[f * dim + f] += nk * m->params.l2_factors + 1e-9;
-        int ok = cholesky_solve(A, b, dim) == 0;
+        int ok = rs__chol_factor(A, dim) == 0;
+        if (ok)
+            rs__chol_solve(A, b, dim);
         for (size_t f = 0; ok && f < dim; f++)
             ok = isfinite(b[f]) && fabs(b[f]) < 1e6;
         if (ok) {
