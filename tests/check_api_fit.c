@@ -10,6 +10,7 @@
 
 #include <librecsgd/recsgd.h>
 #include "synth.h"
+#include "testutil.h"
 
 #define NOISE 0.1
 /* Per scorer (same order as SCORERS): the rate used for accuracy tests. */
@@ -498,31 +499,7 @@ START_TEST(test_predict_before_fit_is_state_error)
 }
 END_TEST
 
-/* ---- allocator hook: counted, and failing at every allocation in turn ---- */
-typedef struct budget {
-    long calls;   /* allocations and resizes so far */
-    long live;    /* blocks not yet freed */
-    long fail_at; /* calls at and after this number fail; -1 never */
-} budget;
-
-static void *budget_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
-{
-    budget *b = ud;
-    (void)osize;
-    if (nsize == 0) {
-        if (ptr)
-            b->live--;
-        free(ptr);
-        return NULL;
-    }
-    if (b->fail_at >= 0 && b->calls >= b->fail_at)
-        return NULL;
-    b->calls++;
-    void *p = realloc(ptr, nsize);
-    if (p && !ptr)
-        b->live++;
-    return p;
-}
+/* ---- allocator hook: counted (tests/testutil.h), and failing at every allocation in turn ---- */
 
 START_TEST(test_fit_out_of_memory_at_every_allocation)
 {
@@ -535,21 +512,23 @@ START_TEST(test_fit_out_of_memory_at_every_allocation)
         return;
     }
     rs_model_free(m);
-    budget ok = {0, 0, -1};
-    ck_assert_int_eq(rs_model_new(&m, SCORERS[_i], budget_alloc, &ok), RS_OK);
+    tu_alloc ok = {0};
+    ck_assert_int_eq(rs_model_new(&m, SCORERS[_i], tu_alloc_fn, &ok), RS_OK);
     rs_model_set_int(m, RS_PARAM_EPOCHS, 2);
     ck_assert_int_eq(rs_fit(m, small, small), RS_OK);
     rs_model_free(m);
-    ck_assert_int_eq(ok.live, 0);
-    long total = ok.calls;
-    ck_assert_int_gt(total, 5);
-    for (long k = 0; k < total; k++) {
-        budget b = {0, 0, k};
-        rs_status st = rs_model_new(&m, SCORERS[_i], budget_alloc, &b);
+    ck_assert_uint_eq(ok.live, 0);
+    ck_assert_uint_eq(ok.bad_osize, 0); /* every free names the size it was given */
+    size_t total = ok.calls;
+    ck_assert_uint_gt(total, 5);
+    for (size_t k = 1; k <= total; k++) {
+        tu_alloc b = {0};
+        b.fail_at = k;
+        rs_status st = rs_model_new(&m, SCORERS[_i], tu_alloc_fn, &b);
         if (st == RS_OK) {
             rs_model_set_int(m, RS_PARAM_EPOCHS, 2);
             st = rs_fit(m, small, small);
-            ck_assert_msg(st == RS_OK || st == RS_ERR_NOMEM, "fail_at %ld: status %d", k, (int)st);
+            ck_assert_msg(st == RS_OK || st == RS_ERR_NOMEM, "fail_at %zu: status %d", k, (int)st);
             if (st == RS_ERR_NOMEM)
                 ck_assert_int_eq(rs_model_num_users(m), 0); /* nothing half-fitted */
             rs_model_free(m);
@@ -557,7 +536,8 @@ START_TEST(test_fit_out_of_memory_at_every_allocation)
             ck_assert_int_eq(st, RS_ERR_NOMEM);
             ck_assert_ptr_null(m);
         }
-        ck_assert_msg(b.live == 0, "fail_at %ld: %ld blocks leaked", k, b.live);
+        ck_assert_msg(b.live == 0, "fail_at %zu: %zu blocks leaked", k, b.live);
+        ck_assert_uint_eq(b.bad_osize, 0);
     }
     rs_dataset_free(small);
 }

@@ -9,6 +9,7 @@
 
 #include <librecsgd/recsgd.h>
 #include "synth.h"
+#include "testutil.h"
 
 static rs_dataset *old_ds, *new_ds, *test_ds;
 
@@ -133,63 +134,42 @@ START_TEST(test_partial_fit_divergence_keeps_model_finite)
 }
 END_TEST
 
-typedef struct budget {
-    long calls, live, fail_at;
-} budget;
-
-static void *budget_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
-{
-    budget *b = ud;
-    (void)osize;
-    if (nsize == 0) {
-        if (ptr)
-            b->live--;
-        free(ptr);
-        return NULL;
-    }
-    if (b->fail_at >= 0 && b->calls >= b->fail_at)
-        return NULL;
-    b->calls++;
-    void *p = realloc(ptr, nsize);
-    if (p && !ptr)
-        b->live++;
-    return p;
-}
-
 START_TEST(test_online_calls_fail_cleanly_out_of_memory)
 {
     /* Allocation k of a partial fit (or fold-in) fails, for every k: the call
      * reports RS_ERR_NOMEM and the model is exactly as before. */
     /* One epoch of fitting and of updating is enough to reach every allocation. */
     for (int which = 0; which < 2; which++) {
-        budget b = {0, 0, -1};
-        rs_model *m = fitted_epochs(budget_alloc, &b, 1);
+        tu_alloc b = {0};
+        rs_model *m = fitted_epochs(tu_alloc_fn, &b, 1);
         rs_model_set_int(m, RS_PARAM_ONLINE_EPOCHS, 1);
-        long base = b.calls;
+        size_t base = b.calls;
         int64_t items[3] = {1000000, 1000001, 1000002};
         float rs[3] = {4, 3, 5};
         rs_status st = which == 0 ? rs_partial_fit(m, new_ds, old_ds)
                                   : rs_fold_in_user(m, 999, items, rs, 3);
         ck_assert_int_eq(st, RS_OK);
-        long needed = b.calls - base;
+        size_t needed = b.calls - base;
         rs_model_free(m);
-        ck_assert_int_eq(b.live, 0);
-        for (long k = 0; k < needed; k++) {
-            budget c = {0, 0, -1};
-            m = fitted_epochs(budget_alloc, &c, 1);
+        ck_assert_uint_eq(b.live, 0);
+        ck_assert_uint_eq(b.bad_osize, 0);
+        for (size_t k = 1; k <= needed; k++) {
+            tu_alloc c = {0};
+            m = fitted_epochs(tu_alloc_fn, &c, 1);
             rs_model_set_int(m, RS_PARAM_ONLINE_EPOCHS, 1);
             float before, after;
             ck_assert_int_eq(rs_predict(m, 1, 1000000, &before), RS_OK);
             size_t users = rs_model_num_users(m);
-            c.fail_at = c.calls + k;
+            c.fail_at = c.calls + k; /* the k-th allocation of the call fails */
             st = which == 0 ? rs_partial_fit(m, new_ds, old_ds) : rs_fold_in_user(m, 999, items, rs, 3);
-            ck_assert_msg(st == RS_ERR_NOMEM, "which %d fail at +%ld: %d", which, k, (int)st);
+            ck_assert_msg(st == RS_ERR_NOMEM, "which %d fail at +%zu: %d", which, k, (int)st);
             ck_assert_uint_eq(rs_model_num_users(m), users);
             ck_assert_int_eq(rs_predict(m, 1, 1000000, &after), RS_OK);
             ck_assert_float_eq(before, after);
-            c.fail_at = -1;
+            c.fail_at = 0;
             rs_model_free(m);
-            ck_assert_int_eq(c.live, 0);
+            ck_assert_uint_eq(c.live, 0);
+            ck_assert_uint_eq(c.bad_osize, 0);
         }
     }
 }

@@ -14,6 +14,20 @@
 #include "common/rng.h"
 #include "run.h"
 
+/* Replace the model's seen lists by freshly merged ones for n_users users
+ * (ownership moves to the model; the pointers are cleared). */
+static void install_seen(rs_model *m, size_t **off, int32_t **items, size_t nnz, size_t n_users)
+{
+    rs__free(&m->alloc, m->seen_off, m->seen_users_cap + 1, sizeof *m->seen_off);
+    rs__free(&m->alloc, m->seen_item, m->seen_nnz, sizeof *m->seen_item);
+    m->seen_off = *off;
+    m->seen_item = *items;
+    m->seen_nnz = nnz;
+    m->seen_users_cap = n_users;
+    *off = NULL;
+    *items = NULL;
+}
+
 /* ---- rs_partial_fit ---- */
 
 typedef struct online_batch {
@@ -168,14 +182,7 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
     int trained = st == RS_OK || ((st == RS_ERR_NUMERIC || st == RS_ERR_CANCELLED) && fr.n_stats > 0);
     if (trained) {
         /* The new seen lists and statistics; the rating range grows with the data. */
-        rs__free(a, m->seen_off, m->seen_users_cap + 1, sizeof *m->seen_off);
-        rs__free(a, m->seen_item, m->seen_nnz, sizeof *m->seen_item);
-        m->seen_off = seen_off;
-        m->seen_item = seen_item;
-        m->seen_nnz = seen_nnz;
-        m->seen_users_cap = n_users;
-        seen_off = NULL;
-        seen_item = NULL;
+        install_seen(m, &seen_off, &seen_item, seen_nnz, n_users);
         if (fr.fd.rmin < m->w.rating_min)
             m->w.rating_min = fr.fd.rmin;
         if (fr.fd.rmax > m->w.rating_max)
@@ -326,14 +333,7 @@ static rs_status fold_in(rs_model *m, int32_t side, int64_t id, const int64_t *o
             brow[0] = (float)b[0];
             for (size_t f = 0; f < k; f++)
                 frow[f] = (float)b[f + 1];
-            rs__free(a, m->seen_off, m->seen_users_cap + 1, sizeof *m->seen_off);
-            rs__free(a, m->seen_item, m->seen_nnz, sizeof *m->seen_item);
-            m->seen_off = seen_off;
-            m->seen_item = seen_item;
-            m->seen_nnz = seen_nnz;
-            m->seen_users_cap = n_users;
-            seen_off = NULL;
-            seen_item = NULL;
+            install_seen(m, &seen_off, &seen_item, seen_nnz, n_users);
         } else {
             brow[0] = keep[0];
             memcpy(frow, keep + 1, k * sizeof(float));
