@@ -118,8 +118,12 @@ static int show_topk(const rs_model *model, const rs_dataset *all, int64_t user)
     for (size_t k = 0; k < n; k++) {
         char label[256];
         item_label(all, items[k], label, sizeof label);
-        printf("  %2zu. item %4lld  predicted %.2f  %s\n", k + 1, (long long)items[k],
-               (double)scores[k], label);
+        /* rs_topk ranks by the raw score; rs_predict gives the rating the
+         * model predicts, clamped to the range seen in training. */
+        float rating = scores[k];
+        rs_predict(model, user, items[k], &rating);
+        printf("  %2zu. item %4lld  predicted %.2f  (score %.2f)  %s\n", k + 1, (long long)items[k],
+               (double)rating, (double)scores[k], label);
     }
     return 1;
 }
