@@ -434,8 +434,10 @@ RS_API rs_status rs_dataset_standardize_features(rs_dataset *ds, int32_t side);
 /**
  * rs_dataset_split_random() - split ratings at random into two new datasets.
  *
- * Both outputs use src's allocator and parameters and get copies of its
- * feature rows; src is unchanged.
+ * Both outputs use src's allocator and parameters and get copies of its id
+ * maps and feature rows, so dense indices agree across src and both parts
+ * and an id may have no rating in one part (a model fitted on *train_out
+ * then knows it, with zero id parameters); src is unchanged.
  *
  * @param src           dataset to split
  * @param test_fraction share of ratings that go to *test_out, in [0, 1]
@@ -456,6 +458,8 @@ RS_API rs_status rs_dataset_split_random(const rs_dataset *src, double test_frac
  *
  * For every user with more than n ratings, n of them chosen at random go to
  * *test_out; users with n or fewer ratings keep all of theirs in *train_out.
+ * Like rs_dataset_split_random(), both parts get copies of src's id maps and
+ * feature rows.
  *
  * @param src       dataset to split
  * @param n         ratings held out per user
