@@ -10,13 +10,6 @@
 
 #include "model.h"
 
-static int block_on_side(const rs__block *b, int32_t side)
-{
-    if (side == RS_SIDE_USER)
-        return b->role == RS__ROLE_USER_BIAS || b->role == RS__ROLE_USER_FACTORS;
-    return b->role == RS__ROLE_ITEM_BIAS || b->role == RS__ROLE_ITEM_FACTORS;
-}
-
 rs_status rs__model_reserve_ids(rs_model *m, int32_t side, size_t extra)
 {
     rs__idmap *map = side == RS_SIDE_USER ? &m->users : &m->items;
@@ -25,7 +18,7 @@ rs_status rs__model_reserve_ids(rs_model *m, int32_t side, size_t extra)
         return RS_ERR_RANGE;
     rs_status st = rs__idmap_reserve(map, &m->alloc, want);
     for (size_t b = 0; st == RS_OK && b < m->w.n_blocks; b++)
-        if (block_on_side(&m->w.blocks[b], side))
+        if (rs__block_side(&m->w.blocks[b]) == side)
             st = rs__block_reserve_rows(&m->w.blocks[b], &m->alloc, want);
     if (st == RS_OK && side == RS_SIDE_USER && want > m->seen_users_cap) {
         size_t cap = m->seen_users_cap * 2 > want ? m->seen_users_cap * 2 : want;
@@ -46,7 +39,7 @@ int32_t rs__model_push_id(rs_model *m, int32_t side, int64_t id)
     rs__idmap_insert(map, &m->alloc, id, &index); /* reserved: cannot fail */
     for (size_t b = 0; b < m->w.n_blocks; b++) {
         rs__block *blk = &m->w.blocks[b];
-        if (!block_on_side(blk, side))
+        if (rs__block_side(blk) != side)
             continue;
         memset(blk->data + blk->rows * blk->stride, 0, blk->stride * sizeof(float));
         blk->rows++;
@@ -68,7 +61,7 @@ void rs__model_pop_ids(rs_model *m, int32_t side, size_t count)
     rs__idmap_truncate(map, count);
     for (size_t b = 0; b < m->w.n_blocks; b++) {
         rs__block *blk = &m->w.blocks[b];
-        if (block_on_side(blk, side) && blk->rows > count) {
+        if (rs__block_side(blk) == side && blk->rows > count) {
             memset(blk->data + count * blk->stride, 0, (blk->rows - count) * blk->stride * sizeof(float));
             blk->rows = count;
         }

@@ -99,6 +99,16 @@ static inline const rs__block *rs__weights_cblock(const rs__weights *w, int32_t 
             return &w->blocks[b];
     return NULL;
 }
+/* RS_SIDE_USER or RS_SIDE_ITEM for a block indexed by user or item id
+ * (id biases and id factors), -1 for feature blocks. */
+static inline int32_t rs__block_side(const rs__block *b)
+{
+    if (b->role == RS__ROLE_USER_BIAS || b->role == RS__ROLE_USER_FACTORS)
+        return RS_SIDE_USER;
+    if (b->role == RS__ROLE_ITEM_BIAS || b->role == RS__ROLE_ITEM_FACTORS)
+        return RS_SIDE_ITEM;
+    return -1;
+}
 static inline size_t rs__stride_for(size_t cols) { return cols <= 1 ? 1 : (cols + 15) & ~(size_t)15; }
 
 /* Declare a block (data allocated zeroed). */

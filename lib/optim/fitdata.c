@@ -69,6 +69,22 @@ static rs_status map_valid(rs__fitdata *fd, const rs_dataset *valid, const rs__i
     return RS_OK;
 }
 
+void rs__fitdata_shuffle(rs__fitdata *fd, size_t lo, size_t hi, rs__rng *rng)
+{
+    for (size_t j = hi - lo; j > 1; j--) {
+        size_t x = lo + j - 1, y = lo + (size_t)rs__rng_below(rng, j);
+        int32_t tu = fd->u[x], ti = fd->i[x];
+        float tr = fd->r[x];
+        fd->u[x] = fd->u[y], fd->i[x] = fd->i[y], fd->r[x] = fd->r[y];
+        fd->u[y] = tu, fd->i[y] = ti, fd->r[y] = tr;
+        if (fd->wt) {
+            float tw = fd->wt[x];
+            fd->wt[x] = fd->wt[y];
+            fd->wt[y] = tw;
+        }
+    }
+}
+
 rs_status rs__fitdata_from_arrays(rs__fitdata *fd, const rs__ratings_view *rv, size_t n_users,
                                   size_t n_items, size_t bands, uint64_t seed,
                                   const rs__allocator *a)
@@ -134,19 +150,7 @@ rs_status rs__fitdata_from_arrays(rs__fitdata *fd, const rs__ratings_view *rv, s
     /* Shuffle inside each block once: SGD wants a random order, and a fixed
      * one keeps runs reproducible. */
     for (size_t b = 0; b < nblocks; b++) {
-        size_t lo = fd->block_off[b], len = fd->block_off[b + 1] - lo;
-        for (size_t j = len; j > 1; j--) {
-            size_t x = lo + j - 1, y = lo + (size_t)rs__rng_below(&rng, j);
-            int32_t tu = fd->u[x], ti = fd->i[x];
-            float tr = fd->r[x];
-            fd->u[x] = fd->u[y], fd->i[x] = fd->i[y], fd->r[x] = fd->r[y];
-            fd->u[y] = tu, fd->i[y] = ti, fd->r[y] = tr;
-            if (fd->wt) {
-                float tw = fd->wt[x];
-                fd->wt[x] = fd->wt[y];
-                fd->wt[y] = tw;
-            }
-        }
+        rs__fitdata_shuffle(fd, fd->block_off[b], fd->block_off[b + 1], &rng);
     }
     st = RS_OK;
 out:

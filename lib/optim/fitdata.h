@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "core/model.h"
 #include "data/dataset.h"
+#include "common/rng.h"
 
 typedef struct rs__fitdata {
     size_t n;
@@ -40,6 +41,9 @@ typedef struct rs__ratings_view {
 RS_INTERNAL rs_status rs__fitdata_from_arrays(rs__fitdata *fd, const rs__ratings_view *rv,
                                               size_t n_users, size_t n_items, size_t bands,
                                               uint64_t seed, const rs__allocator *a);
+
+/* Fisher-Yates shuffle of entries [lo, hi) (all columns together). */
+RS_INTERNAL void rs__fitdata_shuffle(rs__fitdata *fd, size_t lo, size_t hi, rs__rng *rng);
 
 /* users/items are the model's id maps (copies of train's). */
 RS_INTERNAL rs_status rs__fitdata_build(rs__fitdata *fd, const rs_dataset *train,

@@ -141,13 +141,7 @@ void rs__implicit_resample(rs__fit_run *fr, int64_t epoch)
                 fd->wt[k] = 1.0f;
             }
         }
-        for (size_t j = hi - lo; j > 1; j--) {
-            size_t x = lo + j - 1, y = lo + (size_t)rs__rng_below(&rng, j);
-            int32_t tu = fd->u[x], ti = fd->i[x];
-            float tr = fd->r[x], tw = fd->wt[x];
-            fd->u[x] = fd->u[y], fd->i[x] = fd->i[y], fd->r[x] = fd->r[y], fd->wt[x] = fd->wt[y];
-            fd->u[y] = tu, fd->i[y] = ti, fd->r[y] = tr, fd->wt[y] = tw;
-        }
+        rs__fitdata_shuffle(fd, lo, hi, &rng);
     }
 }
 

@@ -51,13 +51,12 @@ static rs_status zero_unrated_ids(rs__fit_run *fr, const rs_dataset *train)
         item_rated[train->item[j]] = 1;
     for (size_t b = 0; b < fr->w.n_blocks; b++) {
         rs__block *blk = &fr->w.blocks[b];
-        int user_side = blk->role == RS__ROLE_USER_BIAS || blk->role == RS__ROLE_USER_FACTORS;
-        int item_side = blk->role == RS__ROLE_ITEM_BIAS || blk->role == RS__ROLE_ITEM_FACTORS;
-        if (user_side)
+        int32_t side = rs__block_side(blk);
+        if (side == RS_SIDE_USER)
             for (size_t u = 0; u < nu; u++)
                 if (fr->seen_off[u + 1] == fr->seen_off[u])
                     memset(blk->data + u * blk->stride, 0, blk->stride * sizeof(float));
-        if (item_side)
+        if (side == RS_SIDE_ITEM)
             for (size_t i = 0; i < ni; i++)
                 if (!item_rated[i])
                     memset(blk->data + i * blk->stride, 0, blk->stride * sizeof(float));

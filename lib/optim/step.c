@@ -28,21 +28,10 @@ void rs__train_chunk_generic(rs__train_ctx *c, const rs__chunk *ch)
          * copied what it needs into scratch), so the step is simultaneous. */
         for (size_t t = 0; t < nt; t++) {
             const rs__touch *tc = &c->touches[t];
-            rs__block *b = &w->blocks[tc->block];
-            float *theta = b->data + tc->row * b->stride;
-            float l2 = c->l2[b->reg];
-            float *gb = c->gbuf;
-            float rn2 = 0.0f;
-            for (size_t f = 0; f < tc->n; f++) {
-                gb[f] = g * tc->grad[f] + l2 * theta[f];
-                rn2 += gb[f] * gb[f];
-            }
+            float rn2 = rs__sgd_row(c, tc->block, tc->row, g, tc->grad, tc->n);
             norm2 += rn2;
             if (tc->n > 1)
                 fnorm2 += rn2;
-            c->st.n_rows++;
-            c->st.n_clipped += (uint64_t)rs__clip_apply(&c->clip, gb, tc->n, rn2);
-            rs__update_row(c, tc->block, tc->row, b->stride, theta, gb, tc->n);
         }
         float gn = sqrtf(norm2);
         c->st.gnorm_sum += gn;

@@ -121,6 +121,28 @@ static inline void rs__update_row(rs__train_ctx *c, int32_t blk, size_t row, siz
     }
 }
 
+/* One parameter row's SGD step: its loss gradient scale * src + l2 * theta
+ * (into c->gbuf), statistics, the clip policy and the learning-rate policy.
+ * Returns the row's squared gradient norm before clipping. The generic step
+ * and the feature-model loop both update rows through this. */
+static inline float rs__sgd_row(rs__train_ctx *c, int32_t blk, size_t row, float scale,
+                                const float *src, size_t n)
+{
+    rs__block *b = &c->w->blocks[blk];
+    float *theta = b->data + row * b->stride;
+    float l2 = c->l2[b->reg];
+    float *gb = c->gbuf;
+    float rn2 = 0.0f;
+    for (size_t f = 0; f < n; f++) {
+        gb[f] = scale * src[f] + l2 * theta[f];
+        rn2 += gb[f] * gb[f];
+    }
+    c->st.n_rows++;
+    c->st.n_clipped += (uint64_t)rs__clip_apply(&c->clip, gb, n, rn2);
+    rs__update_row(c, blk, row, b->stride, theta, gb, n);
+    return rn2;
+}
+
 /* The generic SGD step over a chunk, built on the scorer's pred_grad. */
 RS_INTERNAL void rs__train_chunk_generic(rs__train_ctx *c, const rs__chunk *ch);
 

@@ -187,27 +187,6 @@ size_t rs__fm_pred_grad(const rs__weights *w, int32_t u, int32_t i, rs__touch *t
     return nt;
 }
 
-/* One row's SGD update: gradient g_row = scale * src + l2 * theta (computed
- * into gbuf), statistics, clipping and the learning-rate policy, exactly as
- * the generic step does it for a touch. Returns the row's squared norm. */
-static inline float update_row(rs__train_ctx *c, int32_t blk, size_t row, float scale,
-                               const float *src, size_t n)
-{
-    rs__block *b = &c->w->blocks[blk];
-    float *theta = b->data + row * b->stride;
-    float l2 = c->l2[b->reg];
-    float *gb = c->gbuf;
-    float rn2 = 0.0f;
-    for (size_t f = 0; f < n; f++) {
-        gb[f] = scale * src[f] + l2 * theta[f];
-        rn2 += gb[f] * gb[f];
-    }
-    c->st.n_rows++;
-    c->st.n_clipped += (uint64_t)rs__clip_apply(&c->clip, gb, n, rn2);
-    rs__update_row(c, blk, row, b->stride, theta, gb, n);
-    return rn2;
-}
-
 void rs__fm_train_chunk(rs__train_ctx *c, const rs__chunk *ch)
 {
     rs__weights *w = c->w;
@@ -243,22 +222,22 @@ void rs__fm_train_chunk(rs__train_ctx *c, const rs__chunk *ch)
         size_t nu = rs__features_row(&w->user_feat, (size_t)u, &ucol, &uval);
         size_t ni = rs__features_row(&w->item_feat, (size_t)i, &icol, &ival);
         if (use & USE_USER_ID) {
-            norm2 += update_row(c, FM_UBIAS, (size_t)u, g, &one, 1);
-            rn2 = update_row(c, FM_P, (size_t)u, g, ivec, k);
+            norm2 += rs__sgd_row(c, FM_UBIAS, (size_t)u, g, &one, 1);
+            rn2 = rs__sgd_row(c, FM_P, (size_t)u, g, ivec, k);
             fnorm2 += rn2;
         }
         for (size_t f = 0; f < nu; f++) {
-            norm2 += update_row(c, FM_UFBIAS, (size_t)ucol[f], g * uval[f], &one, 1);
-            fnorm2 += update_row(c, FM_U, (size_t)ucol[f], g * uval[f], ivec, k);
+            norm2 += rs__sgd_row(c, FM_UFBIAS, (size_t)ucol[f], g * uval[f], &one, 1);
+            fnorm2 += rs__sgd_row(c, FM_U, (size_t)ucol[f], g * uval[f], ivec, k);
         }
         for (size_t f = 0; f < ni; f++) {
-            norm2 += update_row(c, FM_IFBIAS, (size_t)icol[f], g * ival[f], &one, 1);
-            fnorm2 += update_row(c, FM_V, (size_t)icol[f], g * ival[f], uvec, k);
+            norm2 += rs__sgd_row(c, FM_IFBIAS, (size_t)icol[f], g * ival[f], &one, 1);
+            fnorm2 += rs__sgd_row(c, FM_V, (size_t)icol[f], g * ival[f], uvec, k);
         }
         if (use & USE_ITEM_ID) {
-            norm2 += update_row(c, FM_IBIAS, (size_t)i, g, &one, 1);
+            norm2 += rs__sgd_row(c, FM_IBIAS, (size_t)i, g, &one, 1);
             if (has_item_factors(w))
-                fnorm2 += update_row(c, FM_Q, (size_t)i, g, uvec, k);
+                fnorm2 += rs__sgd_row(c, FM_Q, (size_t)i, g, uvec, k);
         }
         float gn = sqrtf(norm2 + fnorm2);
         c->st.gnorm_sum += gn;
