@@ -12,32 +12,9 @@
 #include <string.h>
 
 #include <librecsgd/recsgd.h>
+#include "ml_ratings.h"
 
 #define K 10
-
-typedef struct rating {
-    int64_t u, i;
-    float r;
-} rating;
-
-static rating *read_all(const char *path, size_t *n_out)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 17, n = 0;
-    rating *v = malloc(cap * sizeof *v);
-    long long u, i, ts;
-    double r;
-    while (v && fscanf(f, "%lld %lld %lf %lld", &u, &i, &r, &ts) == 4) {
-        if (n == cap)
-            v = realloc(v, (cap *= 2) * sizeof *v);
-        v[n++] = (rating){u, i, (float)r};
-    }
-    fclose(f);
-    *n_out = n;
-    return v;
-}
 
 typedef struct scores {
     double p, r;

@@ -17,12 +17,7 @@
 #include <time.h>
 
 #include <librecsgd/recsgd.h>
-
-typedef struct rating {
-    int64_t u, i;
-    float r;
-    long ts;
-} rating;
+#include "ml_ratings.h"
 
 static double now(void)
 {
@@ -39,26 +34,6 @@ static int by_time(const void *a, const void *b)
     if (x->u != y->u)
         return x->u < y->u ? -1 : 1;
     return (x->i > y->i) - (x->i < y->i);
-}
-
-/* The timestamp column is not kept by rs_dataset, so the bench reads it. */
-static rating *read_all(const char *path, size_t *n_out)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 17, n = 0;
-    rating *v = malloc(cap * sizeof *v);
-    long long u, i, ts;
-    double r;
-    while (v && fscanf(f, "%lld %lld %lf %lld", &u, &i, &r, &ts) == 4) {
-        if (n == cap)
-            v = realloc(v, (cap *= 2) * sizeof *v);
-        v[n++] = (rating){u, i, (float)r, (long)ts};
-    }
-    fclose(f);
-    *n_out = n;
-    return v;
 }
 
 static rs_dataset *to_dataset(const rating *v, size_t n)
