@@ -61,13 +61,15 @@ static void split_cold(int32_t side, rs_dataset **train, rs_dataset **test)
     }
 }
 
-static rs_model *fit_epochs(int32_t scorer, const rs_dataset *train, int64_t epochs)
+static rs_model *fit_refit(int32_t scorer, const rs_dataset *train, int64_t epochs,
+                           int64_t cold_epochs)
 {
     rs_model *m;
     rs_status st = rs_model_new(&m, scorer, NULL, NULL);
     if (st == RS_ERR_NOT_BUILT)
         return NULL;
     ck_assert_int_eq(st, RS_OK);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_COLD_EPOCHS, cold_epochs), RS_OK);
     rs_model_set_int(m, RS_PARAM_FACTORS, 8);
     rs_model_set_int(m, RS_PARAM_EPOCHS, epochs);
     rs_model_set_double(m, RS_PARAM_LEARNING_RATE, 0.01);
@@ -77,6 +79,11 @@ static rs_model *fit_epochs(int32_t scorer, const rs_dataset *train, int64_t epo
     rs_model_set_double(m, RS_PARAM_TOLERANCE, 0.0);
     ck_assert_int_eq(rs_fit(m, train, NULL), RS_OK);
     return m;
+}
+
+static rs_model *fit_epochs(int32_t scorer, const rs_dataset *train, int64_t epochs)
+{
+    return fit_refit(scorer, train, epochs, 30);
 }
 
 /* Accuracy comparisons train to convergence; behaviour checks need a few epochs. */
@@ -145,6 +152,49 @@ static void check_cold_side(int32_t side)
     rs_dataset_free(train);
     rs_dataset_free(test);
 }
+
+/* The cold-start refit (RS_PARAM_COLD_EPOCHS) retrains the feature parts
+ * for new ids and moves the change into the id parameters: every trained
+ * (user, item) pair scores as without it, and new ids score at least as
+ * well as without it. */
+static void check_refit(int32_t side)
+{
+    rs_dataset *train, *test;
+    split_cold(side, &train, &test);
+    static const int32_t scorers[] = {RS_SCORER_CONTENT, RS_SCORER_HYBRID};
+    for (int s = 0; s < 2; s++) {
+        rs_model *plain = fit_refit(scorers[s], train, 60, 0);
+        if (!plain)
+            continue;
+        rs_model *refit = fit_refit(scorers[s], train, 60, 30);
+        double max_diff = 0;
+        for (size_t j = 0; j < rs_dataset_num_ratings(train); j++) {
+            int64_t u, i;
+            float a, b;
+            rs_dataset_get_rating(train, j, &u, &i, NULL, NULL);
+            ck_assert_int_eq(rs_predict(plain, u, i, &a), RS_OK);
+            ck_assert_int_eq(rs_predict(refit, u, i, &b), RS_OK);
+            max_diff = fmax(max_diff, fabs((double)a - b));
+        }
+        ck_assert_msg(max_diff < 1e-4, "side %d scorer %d: trained pairs moved by %g", (int)side,
+                      (int)scorers[s], max_diff);
+        register_cold(plain, side, test);
+        register_cold(refit, side, test);
+        double before = rmse(plain, test, RS_OK), after = rmse(refit, test, RS_OK);
+        ck_assert_msg(after <= before + 1e-4, "side %d scorer %d: refit %.4f vs %.4f", (int)side,
+                      (int)scorers[s], after, before);
+        rs_model_free(plain);
+        rs_model_free(refit);
+    }
+    rs_dataset_free(train);
+    rs_dataset_free(test);
+}
+
+START_TEST(test_coldstart_refit_keeps_trained_scores_items) { check_refit(RS_SIDE_ITEM); }
+END_TEST
+
+START_TEST(test_coldstart_refit_keeps_trained_scores_users) { check_refit(RS_SIDE_USER); }
+END_TEST
 
 START_TEST(test_coldstart_new_items_scored_from_features) { check_cold_side(RS_SIDE_ITEM); }
 END_TEST
@@ -276,6 +326,8 @@ static Suite *coldstart_suite(void)
     tcase_set_timeout(acc, 300);
     tcase_add_test(acc, test_coldstart_new_items_scored_from_features);
     tcase_add_test(acc, test_coldstart_new_users_scored_from_features);
+    tcase_add_test(acc, test_coldstart_refit_keeps_trained_scores_items);
+    tcase_add_test(acc, test_coldstart_refit_keeps_trained_scores_users);
     suite_add_tcase(s, acc);
     TCase *tc = tcase_create("coldstart");
     tcase_add_unchecked_fixture(tc, make_all, free_all);

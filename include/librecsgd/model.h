@@ -49,6 +49,10 @@ enum {
                                       RS_PARAM_NEGATIVES unobserved items per positive (target 0);
                                       scores are then in [0, 1]; default 0, [0, 1] */
     RS_PARAM_NEGATIVES      = 108, /* implicit: negatives drawn per positive per epoch, default 4, [1, 100] */
+    RS_PARAM_COLD_EPOCHS    = 109, /* content/hybrid: at most this many epochs of the cold-start refit
+                                      after rs_fit (feature parts retrained to score brand-new ids;
+                                      the count is chosen on held-out ids, predictions of trained ids
+                                      do not change); 0 = off; default 30, [0, 1000] */
 
     RS_PARAM_LEARNING_RATE  = 200, /* initial step size, default 0.005, (0, 10] */
     RS_PARAM_L2_FACTORS     = 201, /* L2 on user and item factors, default 0.06, [0, 1e3] */

@@ -217,6 +217,7 @@ void rs__run_free(rs__fit_run *fr)
     rs__free(a, fr->ufeat_scale, fr->n_ufeat_scale, sizeof(float));
     rs__implicit_free(fr);
     rs__free(a, fr->ifeat_scale, fr->n_ifeat_scale, sizeof(float));
+    rs__coldfit_free(fr);
 }
 
 static void merge_stats(const rs__fit_run *fr, rs__train_stats *out)
@@ -374,7 +375,7 @@ rs_status rs__run_prepare(rs__fit_run *fr)
     fr->stats = rs__calloc(a, fr->stats_cap * RS__NSTATS, sizeof(double));
     if (!fr->stats)
         return RS_ERR_NOMEM;
-    if ((st = setup_scales(fr)) != RS_OK)
+    if ((st = setup_scales(fr)) != RS_OK || (st = rs__coldfit_prepare(fr)) != RS_OK)
         return st;
     return setup_contexts(fr);
 }
@@ -390,6 +391,8 @@ rs_status rs__run_execute(rs__fit_run *fr, double t0)
         return rs__err(&m->err, RS_ERR_NOMEM, "out of memory while starting training threads");
     }
     rs_status st = train_epochs(fr, pool, &plan, t0);
+    if (st == RS_OK)
+        rs__coldfit_run(fr, pool, &plan);
     rs__pool_stop(pool, &m->alloc);
     rs__free(&m->alloc, offsets, fr->fd.bands, sizeof *offsets);
     return st;

@@ -8,6 +8,7 @@
 
 #include "core/model.h"
 #include "data/dataset.h"
+#include "coldfit.h"
 #include "fitdata.h"
 #include "schedule.h"
 #include "train.h"
@@ -40,6 +41,7 @@ typedef struct rs__fit_run {
     size_t n_positives;
     size_t *band_off;    /* items grouped by band: band_items[band_off[b] .. band_off[b+1]) */
     int32_t *band_items;
+    rs__coldfit cold; /* the cold-start refit after rs_fit (coldfit.c) */
 } rs__fit_run;
 
 

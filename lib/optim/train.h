@@ -47,6 +47,8 @@ enum { RS__ISA_BASELINE = 0, RS__ISA_AVX2 = 1 };
 /* The best kernel ISA this CPU supports (checked per fit, never cached globally). */
 RS_INTERNAL int32_t rs__isa_detect(void);
 
+enum { RS__REFIT_NONE = 0, RS__REFIT_USER = 1, RS__REFIT_ITEM = 2 };
+
 typedef struct rs__train_ctx {
     rs__weights *w;
     const rs__scorer_ops *ops;
@@ -70,6 +72,11 @@ typedef struct rs__train_ctx {
      * one epoch moves them about as far as a typical id row. */
     const float *lr_scale[RS__MAX_BLOCKS];
     float id_dropout;  /* RS_PARAM_ID_DROPOUT (feature-model scorers) */
+    /* Cold-start refit (coldfit.c): RS__REFIT_USER/ITEM trains only that
+     * side's feature rows, predicting without its id parameters, and skips
+     * the ratings of ids flagged in refit_skip (NULL: none). */
+    int32_t refit;
+    const unsigned char *refit_skip;
     rs__rng rng;       /* per-thread stream for dropout, seeded from RS_PARAM_SEED */
     rs__train_stats st;
     int32_t diverged;  /* set by a worker when it sees a non-finite or exploding error */

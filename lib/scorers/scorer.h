@@ -47,6 +47,21 @@ typedef struct rs__scorer_ops {
      * (feature weights): the block schedule cannot make such updates disjoint,
      * so the core trains these scorers on one thread to stay deterministic. */
     int32_t shares_rows;
+    /* Optional, for scorers with features (NULL otherwise): what the
+     * cold-start refit (lib/optim/coldfit.c) needs.
+     * cold_blocks: the feature-bias and feature-factor blocks of `side`
+     * (RS_SIDE_*); *factor_blk is -1 when the factors cannot be refitted
+     * because no id part of that side could absorb the change. Returns 0
+     * when the side has no features.
+     * predict_cold: predict() without the id parameters of `side`, i.e. what
+     * a brand-new id with the same features would get.
+     * cold_absorb: for every id of `side` with ratings (ratings_per_id > 0),
+     * add x_id . (old - current) of the two blocks to its id parameters, so
+     * its prediction is what it was before the refit. */
+    int (*cold_blocks)(const rs__weights *w, int32_t side, int32_t *bias_blk, int32_t *factor_blk);
+    float (*predict_cold)(const rs__weights *w, int32_t u, int32_t i, int32_t side);
+    void (*cold_absorb)(rs__weights *w, int32_t side, const float *old_bias,
+                        const float *old_factors, const uint32_t *ratings_per_id);
 } rs__scorer_ops;
 
 /* The ops of a scorer kind, or NULL if it is not built. */

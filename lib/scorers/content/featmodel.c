@@ -106,17 +106,22 @@ static float biases(const rs__weights *w, int32_t u, int32_t i, int use)
     return b;
 }
 
-float rs__fm_predict(const rs__weights *w, int32_t u, int32_t i)
+static float predict_using(const rs__weights *w, int32_t u, int32_t i, int use)
 {
     float ub[SLICE], ib[SLICE];
     float dot = 0.0f;
     for (size_t lo = 0; lo < w->factors; lo += SLICE) {
         size_t len = w->factors - lo < SLICE ? w->factors - lo : SLICE;
-        user_slice(w, u, lo, len, ub, USE_IDS);
-        item_slice(w, i, lo, len, ib, USE_IDS);
+        user_slice(w, u, lo, len, ub, use);
+        item_slice(w, i, lo, len, ib, use);
         dot += rs__vec_dot(ub, ib, len);
     }
-    return biases(w, u, i, USE_IDS) + dot;
+    return biases(w, u, i, use) + dot;
+}
+
+float rs__fm_predict(const rs__weights *w, int32_t u, int32_t i)
+{
+    return predict_using(w, u, i, USE_IDS);
 }
 
 size_t rs__fm_max_touches(const rs__weights *w)
@@ -197,7 +202,12 @@ void rs__fm_train_chunk(rs__train_ctx *c, const rs__chunk *ch)
         int32_t u = ch->u[j], i = ch->i[j];
         float wt = ch->wt ? ch->wt[j] : 1.0f;
         int use = USE_IDS;
-        if (c->id_dropout > 0.0f) {
+        if (c->refit == RS__REFIT_USER || c->refit == RS__REFIT_ITEM) {
+            /* Cold-start refit: predict as for a brand-new id of that side. */
+            if (c->refit_skip && c->refit_skip[c->refit == RS__REFIT_USER ? u : i])
+                continue;
+            use = c->refit == RS__REFIT_USER ? USE_ITEM_ID : USE_USER_ID;
+        } else if (c->id_dropout > 0.0f) {
             if (rs__rng_uniform(&c->rng) < c->id_dropout)
                 use &= ~USE_USER_ID;
             if (rs__rng_uniform(&c->rng) < c->id_dropout)
@@ -221,20 +231,24 @@ void rs__fm_train_chunk(rs__train_ctx *c, const rs__chunk *ch)
         const float *uval, *ival;
         size_t nu = rs__features_row(&w->user_feat, (size_t)u, &ucol, &uval);
         size_t ni = rs__features_row(&w->item_feat, (size_t)i, &icol, &ival);
-        if (use & USE_USER_ID) {
+        /* A refit moves only the refitted side's feature rows (and the item
+         * feature factors only when item id factors can absorb the change). */
+        int refit = c->refit;
+        if ((use & USE_USER_ID) && !refit) {
             norm2 += rs__sgd_row(c, FM_UBIAS, (size_t)u, g, &one, 1);
             rn2 = rs__sgd_row(c, FM_P, (size_t)u, g, ivec, k);
             fnorm2 += rn2;
         }
-        for (size_t f = 0; f < nu; f++) {
+        for (size_t f = 0; f < nu && (!refit || refit == RS__REFIT_USER); f++) {
             norm2 += rs__sgd_row(c, FM_UFBIAS, (size_t)ucol[f], g * uval[f], &one, 1);
             fnorm2 += rs__sgd_row(c, FM_U, (size_t)ucol[f], g * uval[f], ivec, k);
         }
-        for (size_t f = 0; f < ni; f++) {
+        for (size_t f = 0; f < ni && (!refit || refit == RS__REFIT_ITEM); f++) {
             norm2 += rs__sgd_row(c, FM_IFBIAS, (size_t)icol[f], g * ival[f], &one, 1);
-            fnorm2 += rs__sgd_row(c, FM_V, (size_t)icol[f], g * ival[f], uvec, k);
+            if (!refit || has_item_factors(w))
+                fnorm2 += rs__sgd_row(c, FM_V, (size_t)icol[f], g * ival[f], uvec, k);
         }
-        if (use & USE_ITEM_ID) {
+        if ((use & USE_ITEM_ID) && !refit) {
             norm2 += rs__sgd_row(c, FM_IBIAS, (size_t)i, g, &one, 1);
             if (has_item_factors(w))
                 fnorm2 += rs__sgd_row(c, FM_Q, (size_t)i, g, uvec, k);
@@ -245,5 +259,56 @@ void rs__fm_train_chunk(rs__train_ctx *c, const rs__chunk *ch)
         if (gn > c->st.gnorm_max)
             c->st.gnorm_max = gn;
         c->st.n_updates++;
+    }
+}
+
+/* ---- cold-start refit (lib/optim/coldfit.c) ---- */
+
+int rs__fm_cold_blocks(const rs__weights *w, int32_t side, int32_t *bias_blk, int32_t *factor_blk)
+{
+    if (side == RS_SIDE_USER) {
+        *bias_blk = FM_UFBIAS;
+        *factor_blk = FM_U; /* P absorbs it */
+        return w->n_user_features > 0;
+    }
+    *bias_blk = FM_IFBIAS;
+    *factor_blk = has_item_factors(w) ? FM_V : -1; /* content: V is the item */
+    return w->n_item_features > 0;
+}
+
+float rs__fm_predict_cold(const rs__weights *w, int32_t u, int32_t i, int32_t side)
+{
+    return predict_using(w, u, i, side == RS_SIDE_USER ? USE_ITEM_ID : USE_USER_ID);
+}
+
+void rs__fm_cold_absorb(rs__weights *w, int32_t side, const float *old_bias,
+                        const float *old_factors, const uint32_t *ratings_per_id)
+{
+    int32_t fb, ff;
+    rs__fm_cold_blocks(w, side, &fb, &ff);
+    int32_t id_bias = side == RS_SIDE_USER ? FM_UBIAS : FM_IBIAS;
+    int32_t id_factors = side == RS_SIDE_USER ? FM_P : (has_item_factors(w) ? FM_Q : -1);
+    const rs__features *ft = side == RS_SIDE_USER ? &w->user_feat : &w->item_feat;
+    size_t n_ids = side == RS_SIDE_USER ? w->n_users : w->n_items;
+    const rs__block *B = &w->blocks[fb];
+    float *bias = w->blocks[id_bias].data;
+    for (size_t id = 0; id < n_ids; id++) {
+        if (!ratings_per_id[id])
+            continue; /* ids without ratings keep zero id parameters */
+        const int32_t *col;
+        const float *val;
+        size_t n = rs__features_row(ft, id, &col, &val);
+        for (size_t j = 0; j < n; j++) {
+            size_t f = (size_t)col[j];
+            bias[id] += val[j] * (old_bias[f] - B->data[f]);
+            if (ff < 0 || id_factors < 0)
+                continue;
+            const rs__block *F = &w->blocks[ff];
+            rs__block *I = &w->blocks[id_factors];
+            const float *now = F->data + f * F->stride, *was = old_factors + f * F->stride;
+            float *row = I->data + id * I->stride;
+            for (size_t d = 0; d < w->factors; d++)
+                row[d] += val[j] * (was[d] - now[d]);
+        }
     }
 }

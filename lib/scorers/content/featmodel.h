@@ -42,5 +42,11 @@ struct rs__chunk;
 /* The specialised loop: computes both vectors once per rating and updates
  * rows in the generic step's order with the same policies. */
 RS_INTERNAL void rs__fm_train_chunk(struct rs__train_ctx *c, const struct rs__chunk *ch);
+/* The cold-start refit hooks of rs__scorer_ops (see scorer.h). */
+RS_INTERNAL int rs__fm_cold_blocks(const rs__weights *w, int32_t side, int32_t *bias_blk,
+                                   int32_t *factor_blk);
+RS_INTERNAL float rs__fm_predict_cold(const rs__weights *w, int32_t u, int32_t i, int32_t side);
+RS_INTERNAL void rs__fm_cold_absorb(rs__weights *w, int32_t side, const float *old_bias,
+                                    const float *old_factors, const uint32_t *ratings_per_id);
 
 #endif

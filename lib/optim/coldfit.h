@@ -1,0 +1,33 @@
+/* librecsgd. SPDX-License-Identifier: BSD-2-Clause
+ * coldfit.h: the cold-start refit that follows rs_fit for scorers with
+ * features (lib/optim/coldfit.c). */
+#ifndef RS_OPTIM_COLDFIT_H
+#define RS_OPTIM_COLDFIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "common/config.h"
+#include "core/model.h"
+
+struct rs__fit_run;
+struct rs__pool;
+struct rs__epoch_plan;
+
+/* Buffers of one refit, allocated before training starts so that running
+ * out of memory is reported while the fit is being prepared. */
+typedef struct rs__coldfit {
+    int enabled;            /* set by rs_fit: fresh explicit fit, scorer with features, cold_epochs > 0 */
+    size_t n_ids;           /* capacity of skip and count (the larger side) */
+    size_t n_bias, n_fact;  /* capacity of the snapshots, in floats */
+    unsigned char *skip;    /* ids held out to choose the epoch count */
+    uint32_t *count;        /* training ratings per id */
+    float *orig_bias, *orig_fact, *best_bias, *best_fact;
+} rs__coldfit;
+
+RS_INTERNAL rs_status rs__coldfit_prepare(struct rs__fit_run *fr);
+/* Refit the item side, then the user side (each only if it has features). */
+RS_INTERNAL void rs__coldfit_run(struct rs__fit_run *fr, struct rs__pool *pool,
+                                 struct rs__epoch_plan *plan);
+RS_INTERNAL void rs__coldfit_free(struct rs__fit_run *fr);
+
+#endif
