@@ -34,17 +34,39 @@ static inline const float *rs__serve_bias(const rs_model *m, int32_t role, size_
     return b && b->cols == 1 && b->stride == 1 && b->rows >= rows ? b->data : NULL;
 }
 
+/* The whole bias of a known id: its id bias plus, for scorers with
+ * features, the biases of its features (b_i + sum_f x_if c_f). The sum does
+ * not depend on how training split it between the two, which the
+ * cold-start refit changes (lib/optim/coldfit.c). */
+static inline float rs__serve_id_bias(const rs_model *m, int32_t side, int32_t idx)
+{
+    int is_user = side == RS_SIDE_USER;
+    size_t rows = is_user ? m->w.n_users : m->w.n_items;
+    const float *b = rs__serve_bias(m, is_user ? RS__ROLE_USER_BIAS : RS__ROLE_ITEM_BIAS, rows);
+    float s = b ? b[idx] : 0.0f;
+    const rs__block *fb = rs__weights_cblock(
+        &m->w, is_user ? RS__ROLE_USER_FEATURE_BIAS : RS__ROLE_ITEM_FEATURE_BIAS);
+    if (fb) {
+        const int32_t *col;
+        const float *val;
+        size_t n = rs__features_row(is_user ? &m->w.user_feat : &m->w.item_feat, (size_t)idx,
+                                    &col, &val);
+        for (size_t j = 0; j < n; j++)
+            if ((size_t)col[j] < fb->rows)
+                s += val[j] * fb->data[(size_t)col[j] * fb->stride];
+    }
+    return s;
+}
+
 /* The fallback chain: global mean, + item bias if i is known, + user bias if
  * u is known. The order of the additions matches the collaborative scorer. */
 static inline float rs__serve_fallback(const rs_model *m, int32_t u, int32_t i)
 {
-    const float *ub = rs__serve_bias(m, RS__ROLE_USER_BIAS, m->w.n_users);
-    const float *ib = rs__serve_bias(m, RS__ROLE_ITEM_BIAS, m->w.n_items);
     float s = m->w.global_mean;
-    if (u >= 0 && ub)
-        s += ub[u];
-    if (i >= 0 && ib)
-        s += ib[i];
+    if (u >= 0)
+        s += rs__serve_id_bias(m, RS_SIDE_USER, u);
+    if (i >= 0)
+        s += rs__serve_id_bias(m, RS_SIDE_ITEM, i);
     return s;
 }
 

@@ -73,7 +73,7 @@ static float score_one(const user_scorer *sc, size_t j)
 {
     switch (sc->mode) {
     case MODE_FALLBACK:
-        return sc->ib ? sc->base + sc->ib[j] : sc->base;
+        return sc->base + rs__serve_id_bias(sc->m, RS_SIDE_ITEM, (int32_t)j);
     case MODE_FAST:
         return (sc->ib ? sc->base + sc->ib[j] : sc->base) +
                rs__vec_dot(sc->p, sc->q->data + j * sc->q->stride, sc->q->cols);
