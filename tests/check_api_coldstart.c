@@ -178,6 +178,22 @@ static void check_refit(int32_t side)
         }
         ck_assert_msg(max_diff < 1e-4, "side %d scorer %d: trained pairs moved by %g", (int)side,
                       (int)scorers[s], max_diff);
+        /* The fallback chain (an unknown id paired with a known one) uses the
+         * known id's whole bias, which the refit does not move either. */
+        max_diff = 0;
+        for (size_t j = 0; j < rs_dataset_num_ratings(train); j++) {
+            int64_t u, i;
+            float a, b;
+            rs_dataset_get_rating(train, j, &u, &i, NULL, NULL);
+            ck_assert_int_eq(rs_predict(plain, -7, i, &a), RS_FALLBACK);
+            ck_assert_int_eq(rs_predict(refit, -7, i, &b), RS_FALLBACK);
+            max_diff = fmax(max_diff, fabs((double)a - b));
+            ck_assert_int_eq(rs_predict(plain, u, -7, &a), RS_FALLBACK);
+            ck_assert_int_eq(rs_predict(refit, u, -7, &b), RS_FALLBACK);
+            max_diff = fmax(max_diff, fabs((double)a - b));
+        }
+        ck_assert_msg(max_diff < 1e-4, "side %d scorer %d: fallback moved by %g", (int)side,
+                      (int)scorers[s], max_diff);
         register_cold(plain, side, test);
         register_cold(refit, side, test);
         double before = rmse(plain, test, RS_OK), after = rmse(refit, test, RS_OK);
