@@ -390,6 +390,39 @@ static void report(const train_opts *o, const rs_model *m, const rs_dataset *tra
     fflush(stdout);
 }
 
+
+/* The library's log lines during rs_fit (warnings such as a halved learning
+ * rate, notes such as the cold-start refit's epoch count). They are kept and
+ * printed after the progress display is finished, so a terminal progress
+ * bar is not broken up. */
+typedef struct train_log {
+    char line[8][240];
+    int n, dropped;
+} train_log;
+
+static void train_log_fn(void *ud, int32_t level, const char *message)
+{
+    train_log *lg = ud;
+    if (level > RS_LOG_INFO)
+        return;
+    if (lg->n == 8) {
+        lg->dropped++;
+        return;
+    }
+    snprintf(lg->line[lg->n++], sizeof lg->line[0], "recsgd: %s: %s",
+             level == RS_LOG_ERROR ? "error" : level == RS_LOG_WARN ? "warning" : "note", message);
+}
+
+static void train_log_print(const train_log *lg, int quiet)
+{
+    if (quiet)
+        return;
+    for (int k = 0; k < lg->n; k++)
+        fprintf(stderr, "%s\n", lg->line[k]);
+    if (lg->dropped)
+        fprintf(stderr, "recsgd: note: %d more library messages not shown\n", lg->dropped);
+}
+
 int cli_train(int argc, char **argv)
 {
     train_opts o;
@@ -417,9 +450,12 @@ int cli_train(int argc, char **argv)
     cli_progress prog;
     cli_progress_init(&prog, stderr, o.quiet, epochs);
     rs_model_set_progress_callback(m, cli_progress_epoch, &prog);
+    train_log lg = {.n = 0};
+    rs_model_set_log_callback(m, train_log_fn, &lg);
     cli_progress_catch_interrupt();
     st = rs_fit(m, train, valid);
     cli_progress_finish(&prog);
+    train_log_print(&lg, o.quiet);
     int fitted = rs_model_num_users(m) > 0;
     if (st == RS_ERR_NUMERIC)
         rc = cli_fail(CLI_DIVERGED, "training diverged: %s%s", rs_model_last_error(m),
