@@ -52,7 +52,7 @@ enum {
     RS_PARAM_COLD_EPOCHS    = 109, /* content/hybrid: at most this many epochs of the cold-start refit
                                       after rs_fit (feature parts retrained to score brand-new ids;
                                       the count is chosen on held-out ids, predictions of trained ids
-                                      do not change); 0 = off; default 30, [0, 1000] */
+                                      do not change); 0 = off; default 10, [0, 1000] */
 
     RS_PARAM_LEARNING_RATE  = 200, /* initial step size, default 0.005, (0, 10] */
     RS_PARAM_L2_FACTORS     = 201, /* L2 on user and item factors, default 0.06, [0, 1e3] */
