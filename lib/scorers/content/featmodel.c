@@ -49,6 +49,18 @@ rs_status rs__fm_layout(rs__weights *w, const rs__allocator *a, const rs__params
     return RS_OK;
 }
 
+/* out += v * row: out is the caller's stack or scratch buffer, never a
+ * parameter row, so restrict lets the compiler vectorise. */
+static inline void add_scaled(float *restrict out, const float *restrict row, float v, size_t len)
+{
+    size_t f = 0;
+    for (; f + 8 <= len; f += 8) /* blocks of 8: vectorised at -O2 too */
+        for (int l = 0; l < 8; l++)
+            out[f + l] += v * row[f + l];
+    for (; f < len; f++)
+        out[f] += v * row[f];
+}
+
 /* Dimensions [lo, lo + len) of the user and item vectors. */
 static void user_slice(const rs__weights *w, int32_t u, size_t lo, size_t len, float *out,
                        int use)
@@ -62,9 +74,7 @@ static void user_slice(const rs__weights *w, int32_t u, size_t lo, size_t len, f
     const float *val;
     size_t n = rs__features_row(&w->user_feat, (size_t)u, &col, &val);
     for (size_t j = 0; j < n; j++) {
-        const float *row = U->data + (size_t)col[j] * U->stride + lo;
-        for (size_t f = 0; f < len; f++)
-            out[f] += val[j] * row[f];
+        add_scaled(out, U->data + (size_t)col[j] * U->stride + lo, val[j], len);
     }
 }
 
@@ -82,9 +92,7 @@ static void item_slice(const rs__weights *w, int32_t i, size_t lo, size_t len, f
     const float *val;
     size_t n = rs__features_row(&w->item_feat, (size_t)i, &col, &val);
     for (size_t j = 0; j < n; j++) {
-        const float *row = V->data + (size_t)col[j] * V->stride + lo;
-        for (size_t f = 0; f < len; f++)
-            out[f] += val[j] * row[f];
+        add_scaled(out, V->data + (size_t)col[j] * V->stride + lo, val[j], len);
     }
 }
 
