@@ -28,6 +28,14 @@
 #define RS_INTERNAL
 #endif
 
+/* Small kernels that must be inlined into the loops that call them, so a
+ * loop compiled for another ISA (target("avx2,fma")) carries its own copy. */
+#if defined(__GNUC__)
+#define RS_ALWAYS_INLINE __attribute__((always_inline)) inline
+#else
+#define RS_ALWAYS_INLINE inline
+#endif
+
 /* Internal invariants only; never used on caller input. */
 #ifdef RS_DEBUG
 #include <assert.h>

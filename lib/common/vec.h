@@ -9,7 +9,7 @@
 #include "config.h"
 
 /* Sum of a[j] * b[j], accumulated in a fixed order (deterministic). */
-static inline float rs__vec_dot(const float *a, const float *b, size_t n)
+static RS_ALWAYS_INLINE float rs__vec_dot(const float *a, const float *b, size_t n)
 {
     /* Eight independent partial sums let the compiler vectorise without
      * -ffast-math, and fix the summation order so results are reproducible. */
@@ -23,6 +23,6 @@ static inline float rs__vec_dot(const float *a, const float *b, size_t n)
     return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
 }
 
-static inline float rs__vec_sqnorm(const float *a, size_t n) { return rs__vec_dot(a, a, n); }
+static RS_ALWAYS_INLINE float rs__vec_sqnorm(const float *a, size_t n) { return rs__vec_dot(a, a, n); }
 
 #endif

@@ -84,14 +84,14 @@ typedef struct rs__train_ctx {
 } rs__train_ctx;
 
 /* The learning-rate multiplier of one row (1 unless the core set a scale). */
-static inline float rs__row_lr_scale(const rs__train_ctx *c, int32_t blk, size_t row)
+static RS_ALWAYS_INLINE float rs__row_lr_scale(const rs__train_ctx *c, int32_t blk, size_t row)
 {
     return c->lr_scale[blk] ? c->lr_scale[blk][row] : 1.0f;
 }
 
 /* theta -= lr * g. g is the context's gradient buffer, never a parameter
  * row: restrict lets the compiler vectorise the loop. */
-static inline void rs__row_step(float *restrict theta, const float *restrict g, float lr, size_t n)
+static RS_ALWAYS_INLINE void rs__row_step(float *restrict theta, const float *restrict g, float lr, size_t n)
 {
     size_t j = 0;
     for (; j + 8 <= n; j += 8) /* blocks of 8: vectorised at -O2 too */
@@ -103,7 +103,7 @@ static inline void rs__row_step(float *restrict theta, const float *restrict g, 
 
 /* gb = scale * src + l2 * theta, into the context's gradient buffer (which
  * overlaps neither a parameter row nor src). */
-static inline void rs__row_grad(float *restrict gb, const float *restrict src,
+static RS_ALWAYS_INLINE void rs__row_grad(float *restrict gb, const float *restrict src,
                                 const float *restrict theta, float scale, float l2, size_t n)
 {
     size_t f = 0;
@@ -115,7 +115,7 @@ static inline void rs__row_grad(float *restrict gb, const float *restrict src,
 }
 
 /* Apply one row update theta -= step(g) under the context's learning-rate policy. */
-static inline void rs__update_row(rs__train_ctx *c, int32_t blk, size_t row, size_t stride,
+static RS_ALWAYS_INLINE void rs__update_row(rs__train_ctx *c, int32_t blk, size_t row, size_t stride,
                                   float *theta, const float *g, size_t n)
 {
     const float lr = c->lr * rs__row_lr_scale(c, blk, row);
@@ -157,7 +157,7 @@ static inline void rs__update_row(rs__train_ctx *c, int32_t blk, size_t row, siz
  * (into c->gbuf), statistics, the clip policy and the learning-rate policy.
  * Returns the row's squared gradient norm before clipping. The generic step
  * and the feature-model loop both update rows through this. */
-static inline float rs__sgd_row(rs__train_ctx *c, int32_t blk, size_t row, float scale,
+static RS_ALWAYS_INLINE float rs__sgd_row(rs__train_ctx *c, int32_t blk, size_t row, float scale,
                                 const float *src, size_t n)
 {
     rs__block *b = &c->w->blocks[blk];

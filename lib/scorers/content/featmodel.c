@@ -51,7 +51,7 @@ rs_status rs__fm_layout(rs__weights *w, const rs__allocator *a, const rs__params
 
 /* out += v * row: out is the caller's stack or scratch buffer, never a
  * parameter row, so restrict lets the compiler vectorise. */
-static inline void add_scaled(float *restrict out, const float *restrict row, float v, size_t len)
+static RS_ALWAYS_INLINE void add_scaled(float *restrict out, const float *restrict row, float v, size_t len)
 {
     size_t f = 0;
     for (; f + 8 <= len; f += 8) /* blocks of 8: vectorised at -O2 too */
@@ -62,7 +62,7 @@ static inline void add_scaled(float *restrict out, const float *restrict row, fl
 }
 
 /* Dimensions [lo, lo + len) of the user and item vectors. */
-static void user_slice(const rs__weights *w, int32_t u, size_t lo, size_t len, float *out,
+static RS_ALWAYS_INLINE void user_slice(const rs__weights *w, int32_t u, size_t lo, size_t len, float *out,
                        int use)
 {
     const rs__block *P = &w->blocks[FM_P], *U = &w->blocks[FM_U];
@@ -78,7 +78,7 @@ static void user_slice(const rs__weights *w, int32_t u, size_t lo, size_t len, f
     }
 }
 
-static void item_slice(const rs__weights *w, int32_t i, size_t lo, size_t len, float *out,
+static RS_ALWAYS_INLINE void item_slice(const rs__weights *w, int32_t i, size_t lo, size_t len, float *out,
                        int use)
 {
     const rs__block *V = &w->blocks[FM_V];
@@ -96,7 +96,7 @@ static void item_slice(const rs__weights *w, int32_t i, size_t lo, size_t len, f
     }
 }
 
-static float biases(const rs__weights *w, int32_t u, int32_t i, int use)
+static RS_ALWAYS_INLINE float biases(const rs__weights *w, int32_t u, int32_t i, int use)
 {
     float b = w->global_mean;
     if (use & USE_USER_ID)
@@ -200,7 +200,8 @@ size_t rs__fm_pred_grad(const rs__weights *w, int32_t u, int32_t i, rs__touch *t
     return nt;
 }
 
-void rs__fm_train_chunk(rs__train_ctx *c, const rs__chunk *ch)
+/* The training loop body, compiled twice below (baseline and AVX2+FMA). */
+static RS_ALWAYS_INLINE void fm_chunk_body(rs__train_ctx *c, const rs__chunk *ch)
 {
     rs__weights *w = c->w;
     size_t k = w->factors;
@@ -268,6 +269,29 @@ void rs__fm_train_chunk(rs__train_ctx *c, const rs__chunk *ch)
             c->st.gnorm_max = gn;
         c->st.n_updates++;
     }
+}
+
+static void fm_chunk_base(rs__train_ctx *c, const rs__chunk *ch) { fm_chunk_body(c, ch); }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The same loop for CPUs with AVX2 and FMA (chosen per fit, as in mf_train.c):
+ * the row kernels are inlined, so they run on 8-float vectors. */
+__attribute__((target("avx2,fma"))) static void fm_chunk_avx2(rs__train_ctx *c,
+                                                               const rs__chunk *ch)
+{
+    fm_chunk_body(c, ch);
+}
+#endif
+
+void rs__fm_train_chunk(rs__train_ctx *c, const rs__chunk *ch)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (c->isa == RS__ISA_AVX2) {
+        fm_chunk_avx2(c, ch);
+        return;
+    }
+#endif
+    fm_chunk_base(c, ch);
 }
 
 /* ---- cold-start refit (lib/optim/coldfit.c) ---- */
