@@ -194,6 +194,18 @@ static void check_refit(int32_t side)
         }
         ck_assert_msg(max_diff < 1e-4, "side %d scorer %d: fallback moved by %g", (int)side,
                       (int)scorers[s], max_diff);
+        /* rs_topk for an unknown user ranks by that same chain. */
+        ck_assert_int_eq(rs_model_set_int(refit, RS_PARAM_CLAMP, 0), RS_OK);
+        int64_t top[5];
+        float top_score[5], y;
+        size_t n_top = 0;
+        ck_assert_int_eq(rs_topk(refit, -7, 5, 0, NULL, 0, NULL, 0, top, top_score, &n_top),
+                         RS_FALLBACK);
+        ck_assert_uint_eq(n_top, 5);
+        for (size_t t = 0; t < n_top; t++) {
+            ck_assert_int_eq(rs_predict(refit, -7, top[t], &y), RS_FALLBACK);
+            ck_assert_float_eq_tol(top_score[t], y, 1e-5f);
+        }
         register_cold(plain, side, test);
         register_cold(refit, side, test);
         double before = rmse(plain, test, RS_OK), after = rmse(refit, test, RS_OK);

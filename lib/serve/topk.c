@@ -34,7 +34,7 @@ typedef struct user_scorer {
     const float *ib;    /* item biases, or NULL */
     const float *p;     /* MODE_FAST: the user's factor row */
     const rs__block *q; /* MODE_FAST: item factors */
-    float base;         /* MODE_FAST: mean + user bias; MODE_FALLBACK: mean */
+    float base;         /* MODE_FAST: mean + user bias */
 } user_scorer;
 
 /* The collaborative factor blocks when the fast path applies, else 0. */
@@ -58,7 +58,6 @@ static void scorer_init(user_scorer *sc, const rs_model *m, int32_t u)
     sc->ib = rs__serve_bias(m, RS__ROLE_ITEM_BIAS, m->w.n_items);
     if (u < 0) {
         sc->mode = MODE_FALLBACK;
-        sc->base = m->w.global_mean;
     } else if (fast_blocks(m, &P, &Q)) {
         sc->mode = MODE_FAST;
         sc->p = P->data + (size_t)u * P->stride;
@@ -73,7 +72,7 @@ static float score_one(const user_scorer *sc, size_t j)
 {
     switch (sc->mode) {
     case MODE_FALLBACK:
-        return sc->base + rs__serve_id_bias(sc->m, RS_SIDE_ITEM, (int32_t)j);
+        return rs__serve_fallback(sc->m, -1, (int32_t)j);
     case MODE_FAST:
         return (sc->ib ? sc->base + sc->ib[j] : sc->base) +
                rs__vec_dot(sc->p, sc->q->data + j * sc->q->stride, sc->q->cols);
@@ -98,9 +97,9 @@ static void add_bias(float *out, size_t n, float base, const float *ib)
 static void score_all(const user_scorer *sc, float *out, size_t n)
 {
     switch (sc->mode) {
-    case MODE_FALLBACK:
+    case MODE_FALLBACK: /* the chain rs_predict uses: mean + the item's whole bias */
         for (size_t j = 0; j < n; j++)
-            out[j] = sc->ib ? sc->base + sc->ib[j] : sc->base;
+            out[j] = rs__serve_fallback(sc->m, -1, (int32_t)j);
         break;
     case MODE_FAST:
         rs__blas_sgemv(n, sc->q->cols, 1.0f, sc->q->data, sc->q->stride, sc->p, 0.0f, out);
