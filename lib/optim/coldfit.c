@@ -56,11 +56,8 @@ rs_status rs__coldfit_prepare(rs__fit_run *fr)
     cf->skip = rs__calloc(a, cf->n_ids, sizeof *cf->skip);
     cf->count = rs__calloc(a, cf->n_ids, sizeof *cf->count);
     cf->orig_bias = rs__calloc(a, cf->n_bias, sizeof(float));
-    cf->best_bias = rs__calloc(a, cf->n_bias, sizeof(float));
     cf->orig_fact = rs__calloc(a, nf, sizeof(float));
-    cf->best_fact = rs__calloc(a, nf, sizeof(float));
-    if (!cf->skip || !cf->count || !cf->orig_bias || !cf->best_bias || !cf->orig_fact ||
-        !cf->best_fact)
+    if (!cf->skip || !cf->count || !cf->orig_bias || !cf->orig_fact)
         return RS_ERR_NOMEM;
     return RS_OK;
 }
@@ -73,16 +70,13 @@ void rs__coldfit_free(rs__fit_run *fr)
     rs__free(a, cf->skip, cf->n_ids, sizeof *cf->skip);
     rs__free(a, cf->count, cf->n_ids, sizeof *cf->count);
     rs__free(a, cf->orig_bias, cf->n_bias, sizeof(float));
-    rs__free(a, cf->best_bias, cf->n_bias, sizeof(float));
     rs__free(a, cf->orig_fact, nf, sizeof(float));
-    rs__free(a, cf->best_fact, nf, sizeof(float));
     memset(cf, 0, sizeof *cf);
 }
 
 /* The refitted rows of one side: a bias block and, unless fact is NULL, a
  * factor block. */
 typedef struct side_rows {
-    int32_t side;
     rs__block *bias, *fact;
 } side_rows;
 
@@ -147,7 +141,7 @@ static void refit_side(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *plan, in
     int32_t fb, ff;
     if (!fr->m->ops->cold_blocks(w, side, &fb, &ff))
         return;
-    side_rows rows = {side, &w->blocks[fb], ff >= 0 ? &w->blocks[ff] : NULL};
+    side_rows rows = {&w->blocks[fb], ff >= 0 ? &w->blocks[ff] : NULL};
     const char *name = side == RS_SIDE_USER ? "user" : "item";
     size_t n_ids = side == RS_SIDE_USER ? w->n_users : w->n_items;
 

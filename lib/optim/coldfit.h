@@ -18,10 +18,10 @@ struct rs__epoch_plan;
 typedef struct rs__coldfit {
     int enabled;            /* set by rs_fit: fresh explicit fit, scorer with features, cold_epochs > 0 */
     size_t n_ids;           /* capacity of skip and count (the larger side) */
-    size_t n_bias, n_fact;  /* capacity of the snapshots, in floats */
+    size_t n_bias, n_fact;  /* capacity of the snapshot, in floats */
     unsigned char *skip;    /* ids held out to choose the epoch count */
     uint32_t *count;        /* training ratings per id */
-    float *orig_bias, *orig_fact, *best_bias, *best_fact;
+    float *orig_bias, *orig_fact; /* the side's feature rows before the refit */
 } rs__coldfit;
 
 RS_INTERNAL rs_status rs__coldfit_prepare(struct rs__fit_run *fr);
