@@ -154,8 +154,9 @@ int cold_reference(const rs_model *fallback, const rs_dataset *train, const rs_d
             rs_dataset_get_rating(test, j, &u, &i, &r, NULL);
             int64_t other = cold_side == RS_SIDE_ITEM ? u : i;
             feature_vector(feats, cold_side, cold_side == RS_SIDE_ITEM ? i : u, d, x);
-            double y = base_of(fallback, cold_side, other) + dot(x, w, d);
-            if (rs_dataset_id_to_index(train, other_side, other, &o) == RS_OK)
+            int known = rs_dataset_id_to_index(train, other_side, other, &o) == RS_OK;
+            double y = (known ? base[o] : base_of(fallback, cold_side, other)) + dot(x, w, d);
+            if (known)
                 y += dot(x, theta + (size_t)o * (size_t)d, d);
             y = y < lo ? lo : y > hi ? hi : y;
             se += (r - y) * (r - y);
