@@ -34,6 +34,16 @@ def _typecode(ctype):
     raise TypeError("no array type code for %r" % ctype)
 
 
+def _same_type(fmt, ctype):
+    """Whether a buffer's struct format holds ctype values ('q' and 'l' are
+    both int64_t on LP64)."""
+    fmt = fmt.lstrip("@=<")
+    code = _typecode(ctype)
+    if len(fmt) != 1 or fmt not in _NP_KIND or _NP_KIND[fmt] != _NP_KIND[code]:
+        return False
+    return array.array(fmt).itemsize == ctypes.sizeof(ctype) if fmt in "bhilqBHILQfd" else False
+
+
 _NP_KIND = {"f": "f", "d": "f", "b": "i", "h": "i", "i": "i", "l": "i", "q": "i",
             "B": "u", "H": "u", "I": "u", "L": "u", "Q": "u"}
 
@@ -72,8 +82,8 @@ class InArray:
                 mv = memoryview(seq)
             except TypeError:
                 mv = None
-        if mv is not None and mv.ndim == 1 and mv.c_contiguous and \
-                mv.format.lstrip("@=<") == code and mv.itemsize == ctypes.sizeof(ctype):
+        if mv is not None and mv.ndim == 1 and mv.c_contiguous and _same_type(mv.format, ctype) \
+                and mv.itemsize == ctypes.sizeof(ctype):
             self.n = mv.shape[0]
             if mv.readonly:
                 arr = array.array(code, mv.tobytes())

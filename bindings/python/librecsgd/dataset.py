@@ -149,6 +149,21 @@ class Dataset(Handle):
         check(st, "rs_dataset_get_rating", detail="index %d of %d" % (index, len(self)))
         return u.value, i.value, r.value, w.value
 
+    def to_arrays(self):
+        """(users, items, ratings, weights) of every rating, in insertion order
+        (numpy arrays, else array.array). The C API reads ratings one at a
+        time (rs_dataset_get_rating), so this makes one C call per rating."""
+        n, h = len(self), self._h
+        users, items = _buffers.OutArray(_i64, n), _buffers.OutArray(_i64, n)
+        ratings, weights = _buffers.OutArray(_f32, n), _buffers.OutArray(_f32, n)
+        u, i, r, w = _i64(), _i64(), _f32(), _f32()
+        get, refs = LIB.rs_dataset_get_rating, [ctypes.byref(x) for x in (u, i, r, w)]
+        uv, iv, rv, wv = users.value, items.value, ratings.value, weights.value
+        for k in range(n):
+            check(get(h, k, *refs), "rs_dataset_get_rating", detail="index %d" % k)
+            uv[k], iv[k], rv[k], wv[k] = u.value, i.value, r.value, w.value
+        return uv, iv, rv, wv
+
     def id_to_index(self, side, id):
         out = _i32()
         check(LIB.rs_dataset_id_to_index(self._h, side_value(side), id, ctypes.byref(out)),
