@@ -109,7 +109,11 @@ if test "${#skipped[@]}" -gt 0; then
     printf 'identity: not run: %s\n' "${skipped[@]}"
 fi
 if test "$status" -eq 0; then
+    sizes=()
+    for s in "${scorers[@]}"; do
+        sizes+=("$s $(wc -c < "$out/c-$s.model") bytes")
+    done
     echo "identity: ${ran[*]}: reports identical ($lines lines), model files identical" \
-        "($(for s in "${scorers[@]}"; do printf '%s %s bytes; ' "$s" "$(wc -c < "$out/c-$s.model")"; done))"
+        "($(IFS=,; echo "${sizes[*]}" | sed 's/,/, /g'))"
 fi
 exit "$status"
