@@ -177,6 +177,7 @@ class Handle:
 
     def _adopt(self, ptr):
         self._ptr = ptr
+        self._pins = 0  # calls in flight that may run Python callbacks
         self._cbs = Callbacks()
         # the finaliser holds the C pointer and the callback objects C may
         # still call, never self
@@ -198,7 +199,12 @@ class Handle:
         return getattr(self, "_ptr", None) is None
 
     def close(self):
-        """Free the C object now (idempotent). Later calls raise ClosedError."""
+        """Free the C object now (idempotent). Later calls raise ClosedError.
+        Refused (MisuseError) from inside a callback of a call that uses it."""
+        if getattr(self, "_pins", 0):
+            raise_status(_capi.RS_ERR_MISUSE, "%s.close" % self._kind,
+                         "%s.close() while a call that uses it is running (from a callback?)"
+                         % self._kind)
         fin = getattr(self, "_finalizer", None)
         self._ptr = None
         if fin is not None:
@@ -281,6 +287,23 @@ class Handle:
                 if getattr(e, "status", None) != _capi.RS_ERR_UNKNOWN_PARAM:
                     raise
         return out
+
+
+class pinned:
+    """with pinned(a, b): close() of a or b is refused until the block ends
+    (a callback must not free a handle C is using)."""
+
+    def __init__(self, *handles):
+        self.handles = [h for h in handles if h is not None]
+
+    def __enter__(self):
+        for h in self.handles:
+            h._pins += 1
+
+    def __exit__(self, *exc):
+        for h in self.handles:
+            h._pins -= 1
+        return False
 
 
 def _free_handle(free_fn, ptr, cbs):

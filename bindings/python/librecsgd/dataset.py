@@ -3,7 +3,7 @@
 
 import ctypes
 
-from . import _buffers, _capi, _names
+from . import _buffers, _capi, _core, _names
 from ._core import Handle, check, path_arg, reader
 from ._lib import LIB
 
@@ -101,7 +101,8 @@ class Dataset(Handle):
             fn = reader(self._cbs, path)
             name = getattr(path, "name", None)
             name = path_arg(name) if isinstance(name, str) else None
-            st = LIB.rs_dataset_load(h, fn, None, fmt, name)
+            with _core.pinned(self):
+                st = LIB.rs_dataset_load(h, fn, None, fmt, name)
             self._check(st, "rs_dataset_load")
         else:
             self._check(LIB.rs_dataset_load_file(h, path_arg(path), fmt), "rs_dataset_load_file")
@@ -188,8 +189,9 @@ class Dataset(Handle):
             fn = reader(self._cbs, path)
             name = getattr(path, "name", None)
             name = path_arg(name) if isinstance(name, str) else None
-            self._check(LIB.rs_dataset_load_features(h, s, fn, None, fmt, name),
-                        "rs_dataset_load_features")
+            with _core.pinned(self):
+                st = LIB.rs_dataset_load_features(h, s, fn, None, fmt, name)
+            self._check(st, "rs_dataset_load_features")
         else:
             self._check(LIB.rs_dataset_load_features_file(h, s, path_arg(path), fmt),
                         "rs_dataset_load_features_file")

@@ -189,9 +189,13 @@ class Model(Handle):
 
     # ---- training ----
 
-    def _train(self, name, call, progress):
+    def _train(self, name, call, progress, datasets):
         """Run one training call with the progress trampoline installed when
         Python code must be able to stop it."""
+        with _core.pinned(self, *datasets):
+            return self._train_pinned(name, call, progress)
+
+    def _train_pinned(self, name, call, progress):
         h, cbs = self._h, self._cbs
         cbs.error, cbs.user_stop = None, False
         watch = progress is not None or any(k in cbs.refs for k in ("clip", "log"))
@@ -221,14 +225,15 @@ class Model(Handle):
         Returns self."""
         t = _dataset_handle(train, "train")
         v = _dataset_handle(valid, "valid", allow_none=True)
-        return self._train("rs_fit", lambda h: LIB.rs_fit(h, t, v), progress)
+        return self._train("rs_fit", lambda h: LIB.rs_fit(h, t, v), progress, (train, valid))
 
     def partial_fit(self, ratings, replay=None, progress=None):
         """Train new ratings into the fitted model (rs_partial_fit), mixing in
         ratings sampled from replay. Returns self."""
         r = _dataset_handle(ratings, "ratings")
         p = _dataset_handle(replay, "replay", allow_none=True)
-        return self._train("rs_partial_fit", lambda h: LIB.rs_partial_fit(h, r, p), progress)
+        return self._train("rs_partial_fit", lambda h: LIB.rs_partial_fit(h, r, p), progress,
+                           (ratings, replay))
 
     def epoch_stats(self):
         """Statistics of every epoch of the last fit: a list of dicts keyed by
@@ -395,7 +400,8 @@ class Model(Handle):
         if hasattr(path, "write"):
             cbs = self._cbs
             fn = _core.writer(cbs, path)
-            st = LIB.rs_model_save(self._h, fn, None, err, _ERRMSG_CAP)
+            with _core.pinned(self):
+                st = LIB.rs_model_save(self._h, fn, None, err, _ERRMSG_CAP)
             cbs.take_error("rs_model_save", st)
             check(st, "rs_model_save", err.value.decode("utf-8", "replace"))
         else:

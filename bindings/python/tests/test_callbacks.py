@@ -160,3 +160,53 @@ def test_callbacks_are_kept_alive_by_the_model(split):
         gc.collect()
         m.fit(split[0])  # would crash if the trampoline had been collected
     assert m.closed
+
+
+def test_a_callback_cannot_free_what_c_is_using(split):
+    train = split[0]
+    with small_model(train, epochs=3) as m:
+        def close_model(stats):
+            m.close()
+        with pytest.raises(rs.MisuseError):
+            m.fit(train, progress=close_model)
+        assert not m.closed and isinstance(m.predict(1, 1), float)
+
+        def close_data(stats):
+            train.close()
+        with pytest.raises(rs.MisuseError):
+            m.fit(train, progress=close_data)
+        assert not train.closed
+
+
+def test_a_callback_calling_back_into_its_model_gets_misuse(split):
+    with small_model(split[0], epochs=3) as m:
+        def reenter(stats):
+            m.set_params(factors=3)  # rs_model_set_int from inside rs_fit
+        with pytest.raises(rs.MisuseError) as e:
+            m.fit(split[0], progress=reenter)
+        assert e.value.status == rs.RS_ERR_MISUSE
+        assert m.get_param("factors") == 4  # unchanged
+
+
+def test_shared_calls_from_many_threads(collab):
+    """predict / recommend are `shared` in C and ctypes drops the GIL around
+    them: threads may use one model at once."""
+    import threading
+    users = list(range(1, 201))
+    want = [collab.recommend(u, k=5) for u in users]
+    got, errors = {}, []
+
+    def work(part):
+        try:
+            for u in part:
+                got[u] = (collab.recommend(u, k=5), collab.predict(u, 3))
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+    threads = [threading.Thread(target=work, args=(users[k::4],)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert [got[u][0] for u in users] == want
+    assert [got[u][1] for u in users] == [collab.predict(u, 3) for u in users]
