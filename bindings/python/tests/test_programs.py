@@ -73,3 +73,16 @@ def test_bench_python_batch_smoke(numpy_flag):
     assert r.returncode == 0, r.stderr
     assert re.search(r"predict_batch, 20000 pairs .* ratio [0-9.]+", r.stdout)
     assert re.search(r"recommend_batch, 1000 users, k=10 .* ratio [0-9.]+", r.stdout)
+
+
+def test_python_snippets_of_the_ffi_guide_run():
+    """Every ```python block of docs/guide/ffi.md runs from the top of the tree."""
+    with open(os.path.join(TOP, "docs", "guide", "ffi.md"), encoding="utf-8") as f:
+        blocks = re.findall(r"```python\n(.*?)```", f.read(), re.S)
+    assert len(blocks) >= 2
+    lib = rs.library_path
+    for code in blocks:
+        r = subprocess.run([sys.executable, "-c", code, lib], cwd=TOP, env=env(),
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, code[:200] + "\n" + r.stderr
+        assert "(" in r.stdout  # both print (item, score) pairs
