@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # librecsgd. SPDX-License-Identifier: BSD-2-Clause
-# bindings/ci.sh BUILD_DIR WORK_DIR: the bindings' CI stage (called by .ci/run).
+# bindings/ci.sh BUILD_DIR WORK_DIR [PREFIX]: the bindings' CI stage (called
+# by .ci/run).
 #
-#  1. installs the library built in BUILD_DIR into a staging prefix under
-#     WORK_DIR (make install DESTDIR=...), so the bindings are tested against
-#     an installed library and installed headers;
+#  1. the library built in BUILD_DIR, installed: PREFIX if given (a
+#     `make install` of the same sources, as .ci/run's install section
+#     makes), else BUILD_DIR's own `make install DESTDIR=WORK_DIR/stage`
+#     relocated to a prefix under WORK_DIR; the bindings are tested against
+#     that installed library and its installed headers;
 #  2. Python: the committed librecsgd/_capi.py must be what the source and
 #     the installed headers generate; `pip install --no-build-isolation`
 #     (offline) into a target directory; the pytest suite against that
@@ -14,8 +17,8 @@
 # Installs nothing from the network: the packages come from .ci/run's list.
 set -euo pipefail
 
-if test $# -ne 2; then
-    echo "usage: $0 BUILD_DIR WORK_DIR" >&2
+if test $# -ne 2 && test $# -ne 3; then
+    echo "usage: $0 BUILD_DIR WORK_DIR [PREFIX]" >&2
     exit 2
 fi
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,23 +31,34 @@ export PYTHONDONTWRITEBYTECODE=1 PIP_ROOT_USER_ACTION=ignore
 
 step() { printf '\n---- bindings: %s\n' "$*"; }
 
-# ---- 1. the freshly built library, installed into a staging prefix ----
-step "make install DESTDIR=$work/stage"
-stage=$work/stage
-rm -rf "$stage"
-make -C "$build" install DESTDIR="$stage" > "$work/install.log"
-solib=$(find "$stage" -name librecsgd.so.0 | head -n 1)
-header=$(find "$stage" -path '*/include/librecsgd/recsgd.h' | head -n 1)
-test -n "$solib" && test -n "$header" || { echo "no installed library or headers under $stage" >&2; exit 1; }
+# ---- 1. the freshly built library, installed ----
+if test $# -eq 3; then
+    prefix=$(cd "$3" && pwd)
+    step "installed library: $prefix"
+else
+    step "make install DESTDIR=$work/stage"
+    rm -rf "$work/stage"
+    make -C "$build" install DESTDIR="$work/stage" > "$work/install.log"
+    built_prefix=$(sed -n 's/^prefix=//p' "$build/librecsgd.pc")
+    prefix=$work/stage$built_prefix
+    # relocate the staged pkg-config file, so the staged tree is a prefix
+    for pc in $(find "$prefix" -name librecsgd.pc); do
+        sed -i "s|^prefix=.*|prefix=$prefix|" "$pc"
+    done
+fi
+solib=$(find "$prefix" -name librecsgd.so.0 | head -n 1)
+header=$(find "$prefix" -path '*/include/librecsgd/recsgd.h' | head -n 1)
+pcfile=$(find "$prefix" -name librecsgd.pc | head -n 1)
+if test -z "$solib" || test -z "$header" || test -z "$pcfile"; then
+    echo "no installed library, headers or librecsgd.pc under $prefix" >&2
+    exit 1
+fi
 libdir=$(dirname "$solib")
 incdir=$(dirname "$(dirname "$header")")
 echo "library $solib"
 echo "headers $incdir"
 export LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-# for cgo (#cgo pkg-config: librecsgd) and the Rust build.rs: the staged
-# .pc names /usr/local-style paths; the sysroot prefix makes them staged ones
-export PKG_CONFIG_PATH=$libdir/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
-export PKG_CONFIG_SYSROOT_DIR=$stage
+export PKG_CONFIG_PATH=$(dirname "$pcfile")${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
 echo "pkg-config: $(pkg-config --cflags --libs librecsgd)"
 
 # ---- 2. Python ----
@@ -76,33 +90,34 @@ python_suite() {
 }
 
 # ---- 3. Go: HOOK for the Go binding (bindings/go) ----
-# The integrator merges the Go engineer's commands here. Until then: go vet
-# and go test -race over the module, when it and `go` exist.
+# The integrator merges the Go engineer's stage here: their
+# bindings/go/ci.sh PREFIX when it exists, else go vet and go test -race
+# over the module when it and `go` exist.
 go_suite() {
-    if test -f "$top/bindings/go/go.mod" && command -v go > /dev/null; then
+    if test -f "$top/bindings/go/ci.sh"; then
+        step "Go: bindings/go/ci.sh $prefix"
+        bash "$top/bindings/go/ci.sh" "$prefix"
+    elif test -f "$top/bindings/go/go.mod" && command -v go > /dev/null; then
         step "Go: $(go version)"
         (cd "$top/bindings/go" && timeout "$limit" go vet ./... && timeout "$limit" go test -race ./...)
     else
-        step "Go: skipped (no bindings/go/go.mod or no go)"
+        step "Go: skipped (no bindings/go, or no go)"
     fi
 }
 
 # ---- 3. Rust: HOOK for the Rust binding (bindings/rust) ----
-# The integrator merges the Rust engineer's commands here. Until then:
-# cargo test --offline in the workspace (or the safe crate), when it and
-# `cargo` exist.
+# The integrator merges the Rust engineer's stage here: their
+# bindings/rust/ci.sh PREFIX when it exists, else cargo test --offline in
+# the workspace when it and `cargo` exist.
 rust_suite() {
-    local dir=""
-    if test -f "$top/bindings/rust/Cargo.toml"; then
-        dir=$top/bindings/rust
-    elif test -f "$top/bindings/rust/librecsgd/Cargo.toml"; then
-        dir=$top/bindings/rust/librecsgd
-    fi
-    if test -n "$dir" && command -v cargo > /dev/null; then
+    if test -f "$top/bindings/rust/ci.sh"; then
+        step "Rust: bindings/rust/ci.sh $prefix"
+        sh "$top/bindings/rust/ci.sh" "$prefix"
+    elif test -f "$top/bindings/rust/Cargo.toml" && command -v cargo > /dev/null; then
         step "Rust: $(cargo --version)"
-        (cd "$dir" && timeout "$limit" cargo test --offline)
+        (cd "$top/bindings/rust" && timeout "$limit" cargo test --offline)
     else
-        step "Rust: skipped (no bindings/rust Cargo.toml or no cargo)"
+        step "Rust: skipped (no bindings/rust, or no cargo)"
     fi
 }
 
