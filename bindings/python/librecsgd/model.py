@@ -73,7 +73,10 @@ class Model(Handle):
 
     Model(scorer="hybrid", factors=64, learning_rate=0.01, lr_policy="adagrad", ...)
 
-    scorer is 'collaborative', 'content' or 'hybrid' (the RS_SCORER_* names).
+    scorer is 'collaborative', 'content' or 'hybrid' (the RS_SCORER_* names,
+    or a value); the default, hybrid, uses features when the training data
+    has them and is plain matrix factorisation otherwise (a build made with
+    --disable-hybrid raises NotBuiltError for it).
     Every other keyword is a hyper-parameter by its library name
     (rs_param_from_name), so a parameter added to the library needs no change
     here; enumerated parameters take their value names (lr_policy="adagrad",
@@ -91,7 +94,7 @@ class Model(Handle):
     _set_double, _set_double_name = LIB.rs_model_set_double, "rs_model_set_double"
     _get_int, _get_double = LIB.rs_model_get_int, LIB.rs_model_get_double
 
-    def __init__(self, scorer="collaborative", **params):
+    def __init__(self, scorer="hybrid", **params):
         kind = _names.value_of("RS_SCORER", scorer, "scorer")
         ptr = self._new_ptr()
         check(LIB.rs_model_new(ctypes.byref(ptr), kind, None, None), "rs_model_new",

@@ -265,3 +265,12 @@ def test_bytes_and_pickle(collab):
     assert e.value.message and e.value.function == "rs_model_load_buffer"
     with pytest.raises(rs.IoError):
         rs.Model.load("/nonexistent/dir/m.model")
+
+
+def test_default_scorer_is_hybrid():
+    if "hybrid" not in rs.build_features():
+        with pytest.raises(rs.NotBuiltError):
+            rs.Model()
+        return
+    with rs.Model() as m:
+        assert m.scorer == "hybrid" and m.get_param("scorer") == "hybrid"
