@@ -13,6 +13,11 @@ beforehand (no per-element work in Python on either side); the best of
 --repeat runs of each is printed with their ratio. The goal is a ratio
 within 1.3. This prints figures; it asserts nothing about speed.
 
+Instruction counts, which a shared machine does not disturb: run with
+--only c, --only python and --only none under
+`valgrind --tool=callgrind` (same other options); (python - none) /
+(c - none) is the binding's ratio; --which picks one benchmark.
+
 Data: MovieLens 100K (u.data, 943 users) when $RS_DATA_DIR/ml-100k exists,
 else data/sample (1000 users); --data DIR/ratings.tsv-style file overrides.
 
@@ -53,7 +58,11 @@ def best_of_interleaved(c_fn, py_fn, repeat):
     return min(tc), min(tp)
 
 
-def report(what, c_fn, py_fn, repeat):
+def report(what, c_fn, py_fn, repeat, only=None):
+    if only:  # for instruction counts: run one side only, print nothing
+        for _ in range(repeat):
+            {"c": c_fn, "python": py_fn, "none": lambda: None}[only]()
+        return
     c, py = best_of_interleaved(c_fn, py_fn, repeat)
     print("%-36s C %9.3f ms   Python %9.3f ms   ratio %.3f (goal <= 1.3)"
           % (what, c * 1e3, py * 1e3, py / c if c > 0 else float("nan")))
@@ -69,6 +78,9 @@ def main(argv=None):
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--no-numpy", action="store_true",
                     help="hide numpy: the binding then returns array.array")
+    ap.add_argument("--which", choices=("predict", "recommend", "both"), default="both")
+    ap.add_argument("--only", choices=("c", "python", "none"),
+                    help="run only one side --repeat times and time nothing (for callgrind)")
     a = ap.parse_args(argv)
     if a.no_numpy:
         sys.modules["numpy"] = None  # makes `import numpy` fail
@@ -85,9 +97,10 @@ def main(argv=None):
         users_all, items_all, _, _ = ds.to_arrays()
         user_ids = sorted(set(int(u) for u in users_all))
         item_ids = sorted(set(int(i) for i in items_all))
-    print("python_batch: %s, %d users, %d items; collaborative, %d factors; numpy %s; best of %d"
-          % (label, len(user_ids), len(item_ids), a.factors,
-             np.__version__ if np is not None else "absent (array.array buffers)", a.repeat))
+    if not a.only:
+        print("python_batch: %s, %d users, %d items; collaborative, %d factors; numpy %s; best of %d"
+              % (label, len(user_ids), len(item_ids), a.factors,
+                 np.__version__ if np is not None else "absent (array.array buffers)", a.repeat))
 
     n = a.pairs
     h = model._h
@@ -121,7 +134,8 @@ def main(argv=None):
     py_scores = model.predict_batch(users, items)
     c_predict()
     assert bytes(memoryview(py_scores)) == bytes(memoryview(c_scores)), "different answers"
-    report("predict_batch, %d pairs" % n, c_predict, py_predict, a.repeat)
+    if a.which != "recommend":
+        report("predict_batch, %d pairs" % n, c_predict, py_predict, a.repeat, a.only)
 
     nu, k = len(batch), a.k
     if np is not None:
@@ -148,7 +162,8 @@ def main(argv=None):
     rec = model.recommend_batch(batch, k=k)
     c_topk()
     assert bytes(memoryview(rec.items).cast("B")) == bytes(memoryview(c_items).cast("B"))
-    report("recommend_batch, %d users, k=%d" % (nu, k), c_topk, py_topk, a.repeat)
+    if a.which != "predict":
+        report("recommend_batch, %d users, k=%d" % (nu, k), c_topk, py_topk, a.repeat, a.only)
     model.close()
     return 0
 
