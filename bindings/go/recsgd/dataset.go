@@ -103,8 +103,10 @@ func (d *Dataset) mutErr(op string, st C.rs_status, cause error) error {
 
 func (d *Dataset) params() paramAccess {
 	return paramAccess{
-		setInt:    func(p Param, v int64) C.rs_status { return C.rs_dataset_set_int(d.ptr, C.rs_param(p), C.int64_t(v)) },
-		setDouble: func(p Param, v float64) C.rs_status { return C.rs_dataset_set_double(d.ptr, C.rs_param(p), C.double(v)) },
+		setInt: func(p Param, v int64) C.rs_status { return C.rs_dataset_set_int(d.ptr, C.rs_param(p), C.int64_t(v)) },
+		setDouble: func(p Param, v float64) C.rs_status {
+			return C.rs_dataset_set_double(d.ptr, C.rs_param(p), C.double(v))
+		},
 		getInt:    func(p Param, v *C.int64_t) C.rs_status { return C.rs_dataset_get_int(d.ptr, C.rs_param(p), v) },
 		getDouble: func(p Param, v *C.double) C.rs_status { return C.rs_dataset_get_double(d.ptr, C.rs_param(p), v) },
 		lastError: func() string { return C.GoString(C.rs_dataset_last_error(d.ptr)) },

@@ -20,8 +20,8 @@ import (
 // once; every other method needs exclusive use of the Model.
 type Model struct {
 	ptr *C.rs_model
-	cb  *callbacks  // Go callbacks; nil until one is set
-	cbh cgo.Handle  // handle of cb given to C as user data; 0 when cb is nil
+	cb  *callbacks // Go callbacks; nil until one is set
+	cbh cgo.Handle // handle of cb given to C as user data; 0 when cb is nil
 }
 
 func wrapModel(p *C.rs_model) *Model {
