@@ -254,6 +254,28 @@ func (d *Dataset) Rating(index int) (user, item int64, rating, weight float32, e
 	return int64(u), int64(i), float32(r), float32(w), nil
 }
 
+// Ratings copies every rating out of the dataset into slices. The C API
+// reads ratings one at a time (rs_dataset_get_rating), so this makes one
+// cgo call per rating; it is meant for evaluation, not for hot paths.
+func (d *Dataset) Ratings() (users, items []int64, ratings, weights []float32, err error) {
+	p, err := d.handle()
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	defer runtime.KeepAlive(d)
+	n := int(C.rs_dataset_num_ratings(p))
+	users, items = make([]int64, n), make([]int64, n)
+	ratings, weights = make([]float32, n), make([]float32, n)
+	for j := 0; j < n; j++ {
+		st := C.rs_dataset_get_rating(p, C.size_t(j), (*C.int64_t)(&users[j]), (*C.int64_t)(&items[j]),
+			(*C.float)(&ratings[j]), (*C.float)(&weights[j]))
+		if err := statusError("Ratings", st); err != nil {
+			return nil, nil, nil, nil, err
+		}
+	}
+	return users, items, ratings, weights, nil
+}
+
 // IDToIndex is the dense index of an external id.
 func (d *Dataset) IDToIndex(side Side, id int64) (int, error) {
 	p, err := d.handle()

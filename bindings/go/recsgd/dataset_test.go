@@ -21,6 +21,13 @@ func TestLoadDataset(t *testing.T) {
 	if err != nil || u != 1 || i != 681 || r != 4.4 || w != 1 {
 		t.Fatalf("first rating %d %d %v %v %v", u, i, r, w, err)
 	}
+	us, is, rs, ws, err := ds.Ratings()
+	if err != nil || len(us) != ds.NumRatings() || us[0] != 1 || is[0] != 681 || rs[0] != 4.4 || ws[0] != 1 {
+		t.Fatalf("Ratings: %d, %v", len(us), err)
+	}
+	if u, i, r, _, _ := ds.Rating(777); us[777] != u || is[777] != i || rs[777] != r {
+		t.Fatal("Ratings and Rating disagree")
+	}
 	if _, _, _, _, err := ds.Rating(ds.NumRatings()); err == nil {
 		t.Error("rating past the end")
 	}
