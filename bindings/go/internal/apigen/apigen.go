@@ -57,11 +57,15 @@ type API struct {
 	Typedefs  map[string]string `json:"typedefs"`
 	Constants []Constant        `json:"constants"`
 
+	// ParamChoices is rsapi.py's "param_choices", in versions that read it.
+	ParamChoices map[string]string `json:"param_choices"`
+
 	// Choices maps an enumerated parameter (RS_PARAM_LR_POLICY) to the
 	// constant group of its values (RS_LR). The headers say it in the
-	// parameter's comment, "/* RS_LR_*, default ... */"; rsapi.py reads
-	// preprocessed text without comments, so Read takes it from the raw
-	// header lines.
+	// parameter's comment, "/* RS_LR_*, default ... */". It is rsapi.py's
+	// param_choices when that is present; with an rsapi.py that does not
+	// read comments, Read takes it from the raw header lines with the same
+	// rule.
 	Choices map[string]string `json:"-"`
 }
 
@@ -107,9 +111,11 @@ func Read(rsapiPath, includeDir string) (*API, error) {
 			return nil, fmt.Errorf("constant %s: value %v is neither integer nor string", c.Name, v)
 		}
 	}
-	choices, err := readChoices(filepath.Join(includeDir, "librecsgd"))
-	if err != nil {
-		return nil, err
+	choices := api.ParamChoices
+	if choices == nil {
+		if choices, err = readChoices(filepath.Join(includeDir, "librecsgd")); err != nil {
+			return nil, err
+		}
 	}
 	groups := map[string]bool{}
 	for _, c := range api.Constants {
