@@ -310,6 +310,18 @@ func TestLogCallback(t *testing.T) {
 	}
 }
 
+func TestPanicInLogIsReturned(t *testing.T) {
+	train, _, _, _ := fixtures(t)
+	m := newSmall(t, "hybrid", map[string]interface{}{"epochs": 2})
+	defer m.Close()
+	m.SetLogFunc(func(LogLevel, string) { panic("log exploded") })
+	err := m.Fit(train, nil)
+	var ce *CallbackError
+	if !errors.As(err, &ce) || ce.Callback != "log" || ce.Value != "log exploded" {
+		t.Fatalf("log panic not returned: %v", err)
+	}
+}
+
 func TestCallbackMisuse(t *testing.T) {
 	train, _, _, _ := fixtures(t)
 	m := newSmall(t, "collaborative", nil)

@@ -189,10 +189,12 @@ func (m *Model) Scorer() (Scorer, error) {
 
 // Fit trains the model from scratch on train; valid (may be nil) enables
 // early stopping and keeps the best validation epoch. Callbacks set with
-// SetProgressFunc, SetInitFunc and SetClipFunc run during the call. A
-// callback that panics or returns an error stops training: Fit then
+// SetProgressFunc, SetInitFunc, SetClipFunc and SetLogFunc run during the
+// call. A callback that panics or returns an error stops training: Fit then
 // returns an *Error with Status ErrCancelled whose Unwrap is the cause (a
-// *CallbackError for a panic). The model keeps its last complete epoch.
+// *CallbackError). The model keeps its last complete epoch. If training
+// had already completed when the callback failed (a log callback after the
+// last epoch), the model is fitted and Fit returns the *CallbackError alone.
 func (m *Model) Fit(train, valid *Dataset) error {
 	p, err := m.handle()
 	if err != nil {
@@ -213,7 +215,19 @@ func (m *Model) Fit(train, valid *Dataset) error {
 	defer runtime.KeepAlive(train)
 	defer runtime.KeepAlive(valid)
 	st := C.rs_fit(p, tr, va)
-	return m.mutErr("Fit", st, m.cb.cause())
+	return m.fitErr("Fit", st)
+}
+
+// fitErr is the result of a training call: the library's error with the
+// failure of a Go callback as its cause, or, when training succeeded but a
+// callback that cannot stop it (log, or clip in the last epoch) failed,
+// that failure itself: a recovered panic is never dropped.
+func (m *Model) fitErr(op string, st C.rs_status) error {
+	cause := m.cb.cause()
+	if Status(st).IsSuccess() && cause != nil {
+		return cause
+	}
+	return m.mutErr(op, st, cause)
 }
 
 // PartialFit trains new ratings into a fitted model without a full retrain,
@@ -239,7 +253,7 @@ func (m *Model) PartialFit(ratings, replay *Dataset) error {
 	defer runtime.KeepAlive(ratings)
 	defer runtime.KeepAlive(replay)
 	st := C.rs_partial_fit(p, r, rp)
-	return m.mutErr("PartialFit", st, m.cb.cause())
+	return m.fitErr("PartialFit", st)
 }
 
 // EpochStats are the statistics of one epoch, indexed by the Stat
