@@ -215,16 +215,16 @@ func recsgdGoRead(h C.uintptr_t, buf unsafe.Pointer, capacity C.size_t, lenOut *
 // progress trampoline, which also stops training when another callback
 // failed.
 func (m *Model) ensureCallbacks(op string) error {
-	if m.cb != nil {
+	if m.s.cb != nil {
 		return nil
 	}
 	cb := &callbacks{}
 	h := cgo.NewHandle(cb)
-	if err := m.mutErr(op, C.recsgd_go_set_progress(m.ptr, C.uintptr_t(h)), nil); err != nil {
+	if err := m.mutErr(op, C.recsgd_go_set_progress(m.s.ptr, C.uintptr_t(h)), nil); err != nil {
 		h.Delete()
 		return err
 	}
-	m.cb, m.cbh = cb, h
+	m.s.cb, m.s.cbh = cb, h
 	return nil
 }
 
@@ -240,14 +240,14 @@ func (m *Model) setCallback(op string, on bool, install func(*C.rs_model, C.uint
 	}
 	var h C.uintptr_t
 	if on {
-		h = C.uintptr_t(m.cbh)
+		h = C.uintptr_t(m.s.cbh)
 	}
 	if install != nil {
 		if err := m.mutErr(op, install(p, h), nil); err != nil {
 			return err
 		}
 	}
-	apply(m.cb)
+	apply(m.s.cb)
 	return nil
 }
 

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
+	"runtime/cgo"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func newSmall(t *testing.T, scorer string, extra map[string]interface{}) *Model {
@@ -343,12 +346,12 @@ func TestCallbackMisuse(t *testing.T) {
 func TestCallbacksReleasedOnClose(t *testing.T) {
 	m := newSmall(t, "collaborative", nil)
 	m.SetProgressFunc(func(EpochStats) bool { return false })
-	h := m.cbh
+	h := m.s.cbh
 	if h == 0 {
 		t.Fatal("no handle")
 	}
 	m.Close()
-	if m.cbh != 0 || m.cb != nil {
+	if m.s.cbh != 0 || m.s.cb != nil {
 		t.Fatal("callbacks kept after Close")
 	}
 	defer func() {
@@ -357,4 +360,31 @@ func TestCallbacksReleasedOnClose(t *testing.T) {
 		}
 	}()
 	h.Value()
+}
+
+// TestFinalizerFreesForgottenModel drops a model without Close: the
+// finaliser must free it, which is visible through its cgo.Handle, deleted
+// with the C model.
+func TestFinalizerFreesForgottenModel(t *testing.T) {
+	h := func() cgo.Handle {
+		m := newSmall(t, "collaborative", nil)
+		m.SetProgressFunc(func(EpochStats) bool { return false })
+		return m.s.cbh
+	}()
+	valid := func() (ok bool) {
+		defer func() {
+			if recover() != nil {
+				ok = false
+			}
+		}()
+		h.Value()
+		return true
+	}
+	for try := 0; try < 100 && valid(); try++ {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if valid() {
+		t.Fatal("a forgotten model was not finalised")
+	}
 }

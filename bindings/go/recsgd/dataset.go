@@ -23,19 +23,24 @@ import (
 // needs exclusive use of the Dataset. Fit only reads its datasets, so one
 // Dataset may feed concurrent fits of different models.
 type Dataset struct {
+	s *datasetState // shared by copies of the Dataset value; nil for a zero Dataset
+}
+
+// datasetState carries the finaliser (see modelState).
+type datasetState struct {
 	ptr *C.rs_dataset
 }
 
 func wrapDataset(p *C.rs_dataset) *Dataset {
-	d := &Dataset{ptr: p}
-	runtime.SetFinalizer(d, (*Dataset).free)
-	return d
+	s := &datasetState{ptr: p}
+	runtime.SetFinalizer(s, (*datasetState).free)
+	return &Dataset{s: s}
 }
 
-func (d *Dataset) free() {
-	if d.ptr != nil {
-		C.rs_dataset_free(d.ptr)
-		d.ptr = nil
+func (s *datasetState) free() {
+	if s.ptr != nil {
+		C.rs_dataset_free(s.ptr)
+		s.ptr = nil
 	}
 }
 
@@ -81,16 +86,18 @@ func DatasetFromSlices(users, items []int64, ratings, weights []float32) (*Datas
 
 // Close frees the dataset. It is safe to call more than once.
 func (d *Dataset) Close() error {
-	d.free()
-	runtime.SetFinalizer(d, nil)
+	if d != nil && d.s != nil {
+		d.s.free()
+		runtime.SetFinalizer(d.s, nil)
+	}
 	return nil
 }
 
 func (d *Dataset) handle() (*C.rs_dataset, error) {
-	if d == nil || d.ptr == nil {
+	if d == nil || d.s == nil || d.s.ptr == nil {
 		return nil, ErrClosed
 	}
-	return d.ptr, nil
+	return d.s.ptr, nil
 }
 
 // mutErr is the error of a failed mutating call, with the dataset's message.
@@ -98,18 +105,18 @@ func (d *Dataset) mutErr(op string, st C.rs_status, cause error) error {
 	if Status(st).IsSuccess() {
 		return nil
 	}
-	return &Error{Status: Status(st), Op: op, Message: C.GoString(C.rs_dataset_last_error(d.ptr)), Err: cause}
+	return &Error{Status: Status(st), Op: op, Message: C.GoString(C.rs_dataset_last_error(d.s.ptr)), Err: cause}
 }
 
 func (d *Dataset) params() paramAccess {
 	return paramAccess{
-		setInt: func(p Param, v int64) C.rs_status { return C.rs_dataset_set_int(d.ptr, C.rs_param(p), C.int64_t(v)) },
+		setInt: func(p Param, v int64) C.rs_status { return C.rs_dataset_set_int(d.s.ptr, C.rs_param(p), C.int64_t(v)) },
 		setDouble: func(p Param, v float64) C.rs_status {
-			return C.rs_dataset_set_double(d.ptr, C.rs_param(p), C.double(v))
+			return C.rs_dataset_set_double(d.s.ptr, C.rs_param(p), C.double(v))
 		},
-		getInt:    func(p Param, v *C.int64_t) C.rs_status { return C.rs_dataset_get_int(d.ptr, C.rs_param(p), v) },
-		getDouble: func(p Param, v *C.double) C.rs_status { return C.rs_dataset_get_double(d.ptr, C.rs_param(p), v) },
-		lastError: func() string { return C.GoString(C.rs_dataset_last_error(d.ptr)) },
+		getInt:    func(p Param, v *C.int64_t) C.rs_status { return C.rs_dataset_get_int(d.s.ptr, C.rs_param(p), v) },
+		getDouble: func(p Param, v *C.double) C.rs_status { return C.rs_dataset_get_double(d.s.ptr, C.rs_param(p), v) },
+		lastError: func() string { return C.GoString(C.rs_dataset_last_error(d.s.ptr)) },
 	}
 }
 
@@ -230,10 +237,10 @@ func (d *Dataset) NumItems() int {
 
 // cptr is the handle or nil; for the count functions, which accept NULL.
 func (d *Dataset) cptr() *C.rs_dataset {
-	if d == nil {
+	if d == nil || d.s == nil {
 		return nil
 	}
-	return d.ptr
+	return d.s.ptr
 }
 
 // Rating reads rating number index (insertion order).

@@ -19,25 +19,33 @@ import (
 // and scoring. Scoring calls and getters may run from many goroutines at
 // once; every other method needs exclusive use of the Model.
 type Model struct {
+	s *modelState // shared by copies of the Model value; nil for a zero Model
+}
+
+// modelState carries the finaliser, so a Model may live inside another
+// value (a gob-decoded struct field) and copies of it see one handle.
+type modelState struct {
 	ptr *C.rs_model
 	cb  *callbacks // Go callbacks; nil until one is set
 	cbh cgo.Handle // handle of cb given to C as user data; 0 when cb is nil
 }
 
-func wrapModel(p *C.rs_model) *Model {
-	m := &Model{ptr: p}
-	runtime.SetFinalizer(m, (*Model).free)
-	return m
+func newModelState(p *C.rs_model) *modelState {
+	s := &modelState{ptr: p}
+	runtime.SetFinalizer(s, (*modelState).free)
+	return s
 }
 
-func (m *Model) free() {
-	if m.ptr != nil {
-		C.rs_model_free(m.ptr)
-		m.ptr = nil
+func wrapModel(p *C.rs_model) *Model { return &Model{s: newModelState(p)} }
+
+func (s *modelState) free() {
+	if s.ptr != nil {
+		C.rs_model_free(s.ptr)
+		s.ptr = nil
 	}
-	if m.cbh != 0 {
-		m.cbh.Delete()
-		m.cbh, m.cb = 0, nil
+	if s.cbh != 0 {
+		s.cbh.Delete()
+		s.cbh, s.cb = 0, nil
 	}
 }
 
@@ -76,23 +84,25 @@ func NewModelNamed(scorer string, params map[string]interface{}) (*Model, error)
 // Close frees the model and releases its callbacks. It is safe to call
 // more than once.
 func (m *Model) Close() error {
-	m.free()
-	runtime.SetFinalizer(m, nil)
+	if m != nil && m.s != nil {
+		m.s.free()
+		runtime.SetFinalizer(m.s, nil)
+	}
 	return nil
 }
 
 func (m *Model) handle() (*C.rs_model, error) {
-	if m == nil || m.ptr == nil {
+	if m == nil || m.s == nil || m.s.ptr == nil {
 		return nil, ErrClosed
 	}
-	return m.ptr, nil
+	return m.s.ptr, nil
 }
 
 func (m *Model) cptr() *C.rs_model {
-	if m == nil {
+	if m == nil || m.s == nil {
 		return nil
 	}
-	return m.ptr
+	return m.s.ptr
 }
 
 // mutErr is the error of a failed mutating call, with the model's message.
@@ -100,18 +110,20 @@ func (m *Model) mutErr(op string, st C.rs_status, cause error) error {
 	if Status(st).IsSuccess() {
 		return nil
 	}
-	return &Error{Status: Status(st), Op: op, Message: C.GoString(C.rs_model_last_error(m.ptr)), Err: cause}
+	return &Error{Status: Status(st), Op: op, Message: C.GoString(C.rs_model_last_error(m.s.ptr)), Err: cause}
 }
 
 // ---- parameters ----
 
 func (m *Model) params() paramAccess {
 	return paramAccess{
-		setInt:    func(p Param, v int64) C.rs_status { return C.rs_model_set_int(m.ptr, C.rs_param(p), C.int64_t(v)) },
-		setDouble: func(p Param, v float64) C.rs_status { return C.rs_model_set_double(m.ptr, C.rs_param(p), C.double(v)) },
-		getInt:    func(p Param, v *C.int64_t) C.rs_status { return C.rs_model_get_int(m.ptr, C.rs_param(p), v) },
-		getDouble: func(p Param, v *C.double) C.rs_status { return C.rs_model_get_double(m.ptr, C.rs_param(p), v) },
-		lastError: func() string { return C.GoString(C.rs_model_last_error(m.ptr)) },
+		setInt: func(p Param, v int64) C.rs_status { return C.rs_model_set_int(m.s.ptr, C.rs_param(p), C.int64_t(v)) },
+		setDouble: func(p Param, v float64) C.rs_status {
+			return C.rs_model_set_double(m.s.ptr, C.rs_param(p), C.double(v))
+		},
+		getInt:    func(p Param, v *C.int64_t) C.rs_status { return C.rs_model_get_int(m.s.ptr, C.rs_param(p), v) },
+		getDouble: func(p Param, v *C.double) C.rs_status { return C.rs_model_get_double(m.s.ptr, C.rs_param(p), v) },
+		lastError: func() string { return C.GoString(C.rs_model_last_error(m.s.ptr)) },
 	}
 }
 
@@ -179,7 +191,7 @@ func (m *Model) Scorer() (Scorer, error) {
 	}
 	defer runtime.KeepAlive(m)
 	var v C.int64_t
-	if err := statusError("Scorer", C.rs_model_get_int(m.ptr, C.rs_param(ParamScorer), &v)); err != nil {
+	if err := statusError("Scorer", C.rs_model_get_int(m.s.ptr, C.rs_param(ParamScorer), &v)); err != nil {
 		return 0, err
 	}
 	return Scorer(v), nil
@@ -210,7 +222,7 @@ func (m *Model) Fit(train, valid *Dataset) error {
 			return err
 		}
 	}
-	m.cb.reset()
+	m.s.cb.reset()
 	defer runtime.KeepAlive(m)
 	defer runtime.KeepAlive(train)
 	defer runtime.KeepAlive(valid)
@@ -223,7 +235,7 @@ func (m *Model) Fit(train, valid *Dataset) error {
 // callback that cannot stop it (log, or clip in the last epoch) failed,
 // that failure itself: a recovered panic is never dropped.
 func (m *Model) fitErr(op string, st C.rs_status) error {
-	cause := m.cb.cause()
+	cause := m.s.cb.cause()
 	if Status(st).IsSuccess() && cause != nil {
 		return cause
 	}
@@ -248,7 +260,7 @@ func (m *Model) PartialFit(ratings, replay *Dataset) error {
 			return err
 		}
 	}
-	m.cb.reset()
+	m.s.cb.reset()
 	defer runtime.KeepAlive(m)
 	defer runtime.KeepAlive(ratings)
 	defer runtime.KeepAlive(replay)

@@ -464,6 +464,21 @@ func TestPersistence(t *testing.T) {
 	defer back.M.Close()
 	samePredictions(t, h, back.M)
 	wantStatus(t, back.M.UnmarshalBinary(blob), ErrState)
+	// a Model held by value inside another struct (gob decodes into it in place)
+	type byValue struct {
+		Name string
+		M    Model
+	}
+	g.Reset()
+	if err := gob.NewEncoder(&g).Encode(&byValue{"h", Model{s: h.s}}); err != nil {
+		t.Fatal(err)
+	}
+	var bv byValue
+	if err := gob.NewDecoder(&g).Decode(&bv); err != nil {
+		t.Fatal(err)
+	}
+	samePredictions(t, h, &bv.M)
+	bv.M.Close()
 
 	// failures carry the library's message
 	corrupt := append([]byte(nil), blob...)
@@ -520,6 +535,17 @@ func TestModelLifecycle(t *testing.T) {
 	if _, err := zero.MarshalBinary(); err != ErrClosed {
 		t.Fatalf("zero model: %v", err)
 	}
+	if !errors.Is(ErrClosed, ErrInvalidArg) {
+		t.Error("ErrClosed is not an ErrInvalidArg")
+	}
+	// copies of a Model value share one handle: closing one closes all
+	a, _ := NewModel(ScorerCollaborative)
+	b := *a
+	a.Close()
+	if err := b.Set("factors", 4); err != ErrClosed {
+		t.Fatalf("a copy of a closed model: %v", err)
+	}
+	b.Close()
 	if _, err := NewModel(Scorer(77)); !errors.Is(err, ErrInvalidArg) {
 		t.Fatalf("unknown scorer: %v", err)
 	}

@@ -102,15 +102,14 @@ func loadBuffer(op string, b []byte) (*C.rs_model, error) {
 // UnmarshalBinary loads a model into a zero (or closed) Model, so a Model
 // can be a field of a gob-encoded value (encoding.BinaryUnmarshaler).
 func (m *Model) UnmarshalBinary(b []byte) error {
-	if m.ptr != nil {
+	if m.s != nil && m.s.ptr != nil {
 		return &Error{Status: ErrState, Op: "UnmarshalBinary", Message: "the model already holds a model; Close it first"}
 	}
 	p, err := loadBuffer("UnmarshalBinary", b)
 	if err != nil {
 		return err
 	}
-	m.ptr = p
-	runtime.SetFinalizer(m, (*Model).free)
+	m.s = newModelState(p)
 	return nil
 }
 

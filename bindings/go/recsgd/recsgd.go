@@ -37,7 +37,6 @@ package recsgd
 import "C"
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"unsafe"
@@ -118,7 +117,9 @@ func (e *Error) Is(target error) bool {
 }
 
 // ErrClosed is returned by methods of a closed (or zero) Model or Dataset.
-var ErrClosed = errors.New("recsgd: use of a closed or unopened handle")
+// In C this would be a NULL handle, so it matches ErrInvalidArg too.
+var ErrClosed error = &Error{Status: ErrInvalidArg, Op: "closed handle",
+	Message: "the Model or Dataset is closed (or was never opened)"}
 
 // statusError builds the error of a call that writes no message (shared
 // calls, constructors): nil for OK and Fallback.
