@@ -13,18 +13,6 @@ import (
 	"time"
 )
 
-func newSmall(t *testing.T, scorer string, extra map[string]interface{}) *Model {
-	t.Helper()
-	m, err := NewModelNamed(scorer, smallParams)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.SetAll(extra); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 func TestProgressCallback(t *testing.T) {
 	train, _, _, _ := fixtures(t)
 	m := newSmall(t, "collaborative", nil)

@@ -191,6 +191,13 @@ func (d *Dataset) AddRatings(users, items []int64, ratings, weights []float32) e
 
 // LoadFile appends the ratings of a file.
 func (d *Dataset) LoadFile(path string, format Format) error {
+	return d.loadPath("LoadFile", path, func(p *C.rs_dataset, cpath *C.char) C.rs_status {
+		return C.rs_dataset_load_file(p, cpath, C.int32_t(format))
+	})
+}
+
+// loadPath runs one of the file loaders.
+func (d *Dataset) loadPath(op, path string, load func(*C.rs_dataset, *C.char) C.rs_status) error {
 	p, err := d.handle()
 	if err != nil {
 		return err
@@ -198,11 +205,19 @@ func (d *Dataset) LoadFile(path string, format Format) error {
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
 	defer runtime.KeepAlive(d)
-	return d.mutErr("LoadFile", C.rs_dataset_load_file(p, cpath, C.int32_t(format)), nil)
+	return d.mutErr(op, load(p, cpath), nil)
 }
 
 // Load appends the ratings read from r; name appears in error messages.
 func (d *Dataset) Load(r io.Reader, format Format, name string) error {
+	return d.loadFrom("Load", r, name, func(p *C.rs_dataset, h C.uintptr_t, cname *C.char) C.rs_status {
+		return C.recsgd_go_dataset_load(p, h, C.int32_t(format), cname)
+	})
+}
+
+// loadFrom runs one of the reader-callback loaders with r behind a
+// cgo.Handle; an error of r is the cause of the returned error.
+func (d *Dataset) loadFrom(op string, r io.Reader, name string, load func(*C.rs_dataset, C.uintptr_t, *C.char) C.rs_status) error {
 	p, err := d.handle()
 	if err != nil {
 		return err
@@ -213,8 +228,8 @@ func (d *Dataset) Load(r io.Reader, format Format, name string) error {
 	h := cgo.NewHandle(rd)
 	defer h.Delete()
 	defer runtime.KeepAlive(d)
-	st := C.recsgd_go_dataset_load(p, C.uintptr_t(h), C.int32_t(format), cname)
-	return d.mutErr("Load", st, rd.err)
+	st := load(p, C.uintptr_t(h), cname)
+	return d.mutErr(op, st, rd.err)
 }
 
 // NumRatings is the number of ratings.
@@ -395,32 +410,17 @@ func (d *Dataset) Features(side Side, id int64) (features []int32, values []floa
 
 // LoadFeaturesFile reads feature rows for one side from a file.
 func (d *Dataset) LoadFeaturesFile(side Side, path string, format FeatureFormat) error {
-	p, err := d.handle()
-	if err != nil {
-		return err
-	}
-	cpath := C.CString(path)
-	defer C.free(unsafe.Pointer(cpath))
-	defer runtime.KeepAlive(d)
-	st := C.rs_dataset_load_features_file(p, C.int32_t(side), cpath, C.int32_t(format))
-	return d.mutErr("LoadFeaturesFile", st, nil)
+	return d.loadPath("LoadFeaturesFile", path, func(p *C.rs_dataset, cpath *C.char) C.rs_status {
+		return C.rs_dataset_load_features_file(p, C.int32_t(side), cpath, C.int32_t(format))
+	})
 }
 
 // LoadFeatures reads feature rows for one side from r; name appears in
 // error messages.
 func (d *Dataset) LoadFeatures(side Side, r io.Reader, format FeatureFormat, name string) error {
-	p, err := d.handle()
-	if err != nil {
-		return err
-	}
-	cname := C.CString(name)
-	defer C.free(unsafe.Pointer(cname))
-	rd := &reader{r: r}
-	h := cgo.NewHandle(rd)
-	defer h.Delete()
-	defer runtime.KeepAlive(d)
-	st := C.recsgd_go_dataset_load_features(p, C.int32_t(side), C.uintptr_t(h), C.int32_t(format), cname)
-	return d.mutErr("LoadFeatures", st, rd.err)
+	return d.loadFrom("LoadFeatures", r, name, func(p *C.rs_dataset, h C.uintptr_t, cname *C.char) C.rs_status {
+		return C.recsgd_go_dataset_load_features(p, C.int32_t(side), h, C.int32_t(format), cname)
+	})
 }
 
 // StandardizeFeatures scales one side's features to mean 0, variance 1

@@ -43,7 +43,8 @@ func sample(t testing.TB) *Dataset {
 // smallParams keep test fits short.
 var smallParams = map[string]interface{}{"factors": 8, "epochs": 5, "seed": 3, "threads": 1}
 
-func fitModel(t testing.TB, scorer string, train *Dataset, extra map[string]interface{}) *Model {
+// newSmall is an unfitted model of scorer with smallParams and extra.
+func newSmall(t testing.TB, scorer string, extra map[string]interface{}) *Model {
 	t.Helper()
 	m, err := NewModelNamed(scorer, smallParams)
 	if err != nil {
@@ -52,6 +53,12 @@ func fitModel(t testing.TB, scorer string, train *Dataset, extra map[string]inte
 	if err := m.SetAll(extra); err != nil {
 		t.Fatal(err)
 	}
+	return m
+}
+
+func fitModel(t testing.TB, scorer string, train *Dataset, extra map[string]interface{}) *Model {
+	t.Helper()
+	m := newSmall(t, scorer, extra)
 	if err := m.Fit(train, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -208,26 +208,33 @@ func (m *Model) Scorer() (Scorer, error) {
 // had already completed when the callback failed (a log callback after the
 // last epoch), the model is fitted and Fit returns the *CallbackError alone.
 func (m *Model) Fit(train, valid *Dataset) error {
+	return m.train("Fit", train, valid, func(p *C.rs_model, a, b *C.rs_dataset) C.rs_status {
+		return C.rs_fit(p, a, b)
+	})
+}
+
+// train runs a training call on a required and an optional dataset, with
+// the callback failures of the previous run cleared.
+func (m *Model) train(op string, data, extra *Dataset, run func(*C.rs_model, *C.rs_dataset, *C.rs_dataset) C.rs_status) error {
 	p, err := m.handle()
 	if err != nil {
 		return err
 	}
-	tr, err := train.handle()
+	a, err := data.handle()
 	if err != nil {
 		return err
 	}
-	var va *C.rs_dataset
-	if valid != nil {
-		if va, err = valid.handle(); err != nil {
+	var b *C.rs_dataset
+	if extra != nil {
+		if b, err = extra.handle(); err != nil {
 			return err
 		}
 	}
 	m.s.cb.reset()
 	defer runtime.KeepAlive(m)
-	defer runtime.KeepAlive(train)
-	defer runtime.KeepAlive(valid)
-	st := C.rs_fit(p, tr, va)
-	return m.fitErr("Fit", st)
+	defer runtime.KeepAlive(data)
+	defer runtime.KeepAlive(extra)
+	return m.fitErr(op, run(p, a, b))
 }
 
 // fitErr is the result of a training call: the library's error with the
@@ -246,26 +253,9 @@ func (m *Model) fitErr(op string, st C.rs_status) error {
 // replaying ratings sampled from replay (may be nil) so the model keeps
 // what it learned. Callbacks behave as in Fit.
 func (m *Model) PartialFit(ratings, replay *Dataset) error {
-	p, err := m.handle()
-	if err != nil {
-		return err
-	}
-	r, err := ratings.handle()
-	if err != nil {
-		return err
-	}
-	var rp *C.rs_dataset
-	if replay != nil {
-		if rp, err = replay.handle(); err != nil {
-			return err
-		}
-	}
-	m.s.cb.reset()
-	defer runtime.KeepAlive(m)
-	defer runtime.KeepAlive(ratings)
-	defer runtime.KeepAlive(replay)
-	st := C.rs_partial_fit(p, r, rp)
-	return m.fitErr("PartialFit", st)
+	return m.train("PartialFit", ratings, replay, func(p *C.rs_model, a, b *C.rs_dataset) C.rs_status {
+		return C.rs_partial_fit(p, a, b)
+	})
 }
 
 // EpochStats are the statistics of one epoch, indexed by the Stat
