@@ -415,7 +415,8 @@ impl Model {
         }
         let clip = self.clip.as_ref().map(|s| &s.get().panic);
         let mut state = ProgressState { user: progress, clip, panic: None };
-        let status = if state.user.is_some() || state.clip.is_some() {
+        // the message is read before unregistering: that mutating call clears it
+        let (status, library) = if state.user.is_some() || state.clip.is_some() {
             // SAFETY: state outlives the call; the guard unregisters it before
             // state is dropped, on every path.
             let st = unsafe {
@@ -425,11 +426,12 @@ impl Model {
                 return Err(Error::new(st, self.message()));
             }
             let _guard = ProgressGuard(raw);
-            call(raw)
+            let st = call(raw);
+            (st, self.message())
         } else {
-            call(raw)
+            let st = call(raw);
+            (st, self.message())
         };
-        let library = self.message();
         if let Some(p) = state.panic {
             return Err(Error::callback_panic("progress", &p, &library));
         }
