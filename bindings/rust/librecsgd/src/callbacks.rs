@@ -27,6 +27,15 @@ pub(crate) fn panic_text(p: Box<dyn Any + Send>) -> String {
     }
 }
 
+/// A mutex's guard even after a panic poisoned it (the callbacks catch
+/// their panics, so the data behind it is still whole).
+fn lock<T: ?Sized>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
 /// The first panic caught in a callback that may run on several threads.
 #[derive(Default)]
 pub(crate) struct PanicSlot {
@@ -37,11 +46,11 @@ pub(crate) struct PanicSlot {
 impl PanicSlot {
     fn record(&self, p: Box<dyn Any + Send>) {
         let text = panic_text(p);
-        if let Ok(mut t) = self.text.lock() {
-            if t.is_none() {
-                *t = Some(text);
-            }
+        let mut t = lock(&self.text);
+        if t.is_none() {
+            *t = Some(text);
         }
+        drop(t);
         self.set.store(true, Ordering::SeqCst);
     }
     pub fn is_set(&self) -> bool {
@@ -52,11 +61,7 @@ impl PanicSlot {
         if !self.set.swap(false, Ordering::SeqCst) {
             return None;
         }
-        let mut t = match self.text.lock() {
-            Ok(t) => t,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        Some(t.take().unwrap_or_default())
+        Some(lock(&self.text).take().unwrap_or_default())
     }
 }
 
@@ -187,10 +192,7 @@ pub(crate) unsafe extern "C" fn init_trampoline(
         std::slice::from_raw_parts_mut(values, n)
     };
     let r = catch_unwind(AssertUnwindSafe(|| {
-        let mut f = match st.f.lock() {
-            Ok(f) => f,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut f = lock(&st.f);
         (*f)(InitBlock { block, values, rows, cols, seed })
     }));
     match r {
@@ -244,10 +246,7 @@ pub(crate) unsafe extern "C" fn log_trampoline(ud: *mut c_void, level: i32, mess
     let st = &*(ud as *const LogState);
     let text = crate::error::cstr_lossy(message);
     let r = catch_unwind(AssertUnwindSafe(|| {
-        let mut f = match st.f.lock() {
-            Ok(f) => f,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut f = lock(&st.f);
         (*f)(level, &text)
     }));
     if let Err(p) = r {

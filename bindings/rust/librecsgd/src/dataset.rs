@@ -2,7 +2,7 @@
 //! `Dataset`: ratings with optional user and item features (`rs_dataset`).
 
 use crate::callbacks::{read_trampoline, stream_result, ReadState};
-use crate::error::{check, check_with, cstr_lossy, invalid, Result};
+use crate::error::{check, check_with, cstr_lossy, invalid, same_len, Result};
 use crate::params::{choice, cstring, ParamOps, Value};
 use crate::sys;
 use std::ffi::CString;
@@ -105,14 +105,6 @@ fn rating_format(name: &str) -> Result<i32> {
 
 fn feature_format(name: &str) -> Result<i32> {
     choice("RS_FEATURES", name, "feature format")
-}
-
-fn same_len(what: &str, n: usize, other: &str, m: usize) -> Result<()> {
-    if n == m {
-        Ok(())
-    } else {
-        Err(invalid(format!("{} has {} entries but {} has {}", what, n, other, m)))
-    }
 }
 
 impl Dataset {

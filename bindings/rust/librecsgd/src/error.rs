@@ -124,6 +124,15 @@ pub(crate) fn invalid(message: impl Into<String>) -> Error {
     Error::new(sys::RS_ERR_INVALID_ARG, message)
 }
 
+/// Parallel slices must have the same length (the C calls take one count).
+pub(crate) fn same_len(what: &str, n: usize, other: &str, m: usize) -> Result<()> {
+    if n == m {
+        Ok(())
+    } else {
+        Err(invalid(format!("{} has {} entries but {} has {}", what, n, other, m)))
+    }
+}
+
 /// The library version number must have the headers' major version.
 pub(crate) fn check_major(library: u32, header_major: i32, header_string: &str) -> Result<()> {
     if (library / 10000) as i64 == header_major as i64 {

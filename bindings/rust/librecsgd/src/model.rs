@@ -8,7 +8,7 @@ use crate::callbacks::{
     ReadState, WriteState,
 };
 use crate::dataset::{path_cstring, Dataset, Side};
-use crate::error::{check, check_with, cstr_lossy, invalid, Error, Result};
+use crate::error::{check, check_with, cstr_lossy, invalid, same_len, Error, Result};
 use crate::params::{choice, cstring, group, short_name, ParamOps, Value};
 use crate::sys;
 use std::io::{Read, Write};
@@ -220,14 +220,6 @@ impl ErrMsg {
     fn text(&self) -> String {
         let end = self.0.iter().position(|&b| b == 0).unwrap_or(ERRMSG_CAP);
         String::from_utf8_lossy(&self.0[..end]).into_owned()
-    }
-}
-
-fn same_len(what: &str, n: usize, other: &str, m: usize) -> Result<()> {
-    if n == m {
-        Ok(())
-    } else {
-        Err(invalid(format!("{} has {} entries but {} has {}", what, n, other, m)))
     }
 }
 
