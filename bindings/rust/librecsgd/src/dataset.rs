@@ -139,7 +139,8 @@ impl Dataset {
         Ok(ds)
     }
 
-    pub(crate) fn as_ptr(&self) -> *const sys::rs_dataset {
+    /// The raw handle, for calls the safe API lacks. It stays owned by `self`.
+    pub fn as_ptr(&self) -> *const sys::rs_dataset {
         self.raw.as_ptr()
     }
 
