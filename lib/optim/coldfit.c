@@ -101,8 +101,6 @@ static int refit_epoch(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *plan, in
 {
     for (size_t t = 0; t < fr->threads; t++) {
         rs__train_ctx *c = &fr->ctx[t];
-        memset(&c->st, 0, sizeof c->st);
-        c->diverged = 0;
         c->lr = (float)fr->p->learning_rate;
         c->refit = side == RS_SIDE_USER ? RS__REFIT_USER : RS__REFIT_ITEM;
         c->refit_skip = skip;

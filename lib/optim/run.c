@@ -160,7 +160,6 @@ static rs_status setup_contexts(rs__fit_run *fr)
         c->clip = clip;
         c->isa = isa;
         c->id_dropout = (float)p->id_dropout;
-        rs__rng_seed(&c->rng, rs__seed_mix((uint64_t)p->seed, 0x64726f70ull + t));
         /* An error a hundred times the rating spread cannot come from a sane model. */
         c->blowup = 100.0f * (range + (float)fr->fd.std + 1.0f);
         c->touches = fr->touch_all + t * mt;
@@ -220,23 +219,6 @@ void rs__run_free(rs__fit_run *fr)
     rs__coldfit_free(fr);
 }
 
-static void merge_stats(const rs__fit_run *fr, rs__train_stats *out)
-{
-    memset(out, 0, sizeof *out);
-    for (size_t t = 0; t < fr->threads; t++) {
-        const rs__train_stats *s = &fr->ctx[t].st;
-        out->sq_err += s->sq_err;
-        out->sum_w += s->sum_w;
-        out->gnorm_sum += s->gnorm_sum;
-        out->fnorm_sum += s->fnorm_sum;
-        if (s->gnorm_max > out->gnorm_max)
-            out->gnorm_max = s->gnorm_max;
-        out->n_updates += s->n_updates;
-        out->n_rows += s->n_rows;
-        out->n_clipped += s->n_clipped;
-    }
-}
-
 static rs_status train_epochs(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *plan, double t0)
 {
     rs_model *m = fr->m;
@@ -255,27 +237,16 @@ static rs_status train_epochs(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *p
         double lr = p->learning_rate * lr_scale;
         if (p->lr_policy == RS_LR_INVERSE_TIME)
             lr /= 1.0 + p->lr_decay * (double)(epoch - 1);
-        /* A fresh permutation of the diagonals every epoch. */
-        size_t B = fr->fd.bands;
-        for (size_t r = 0; r < B; r++)
-            plan->round_offset[r] = r;
-        for (size_t r = B; r > 1; r--) {
-            size_t k = (size_t)rs__rng_below(&order_rng, r);
-            size_t tmp = plan->round_offset[r - 1];
-            plan->round_offset[r - 1] = plan->round_offset[k];
-            plan->round_offset[k] = tmp;
-        }
+        /* A fresh order of the diagonals every epoch. */
+        rs__plan_shuffle(plan, &order_rng);
         if (fr->implicit)
             rs__implicit_resample(fr, epoch);
-        for (size_t t = 0; t < fr->threads; t++) {
-            memset(&fr->ctx[t].st, 0, sizeof fr->ctx[t].st);
-            fr->ctx[t].diverged = 0;
+        for (size_t t = 0; t < fr->threads; t++)
             fr->ctx[t].lr = (float)lr;
-        }
         rs__pool_run_epoch(pool, plan);
 
         rs__train_stats s;
-        merge_stats(fr, &s);
+        rs__plan_merge_stats(plan, &s);
         double train_rmse = s.sum_w > 0 ? sqrt(s.sq_err / s.sum_w) : NAN;
         int diverged = rs__plan_diverged(plan);
         double ref = fmin(best_train, fr->fd.std);
@@ -383,17 +354,18 @@ rs_status rs__run_prepare(rs__fit_run *fr)
 rs_status rs__run_execute(rs__fit_run *fr, double t0)
 {
     rs_model *m = fr->m;
-    size_t *offsets = rs__calloc(&m->alloc, fr->fd.bands, sizeof *offsets);
-    rs__epoch_plan plan = {&fr->fd, fr->ctx, fr->threads, offsets};
+    rs__epoch_plan plan;
     rs__pool *pool = NULL;
-    if (!offsets || rs__pool_start(&pool, &plan, &m->alloc) != RS_OK) {
-        rs__free(&m->alloc, offsets, fr->fd.bands, sizeof *offsets);
+    if (rs__plan_init(&plan, &fr->fd, fr->ctx, fr->threads, (uint64_t)fr->p->seed, &m->alloc) != RS_OK)
+        return rs__err(&m->err, RS_ERR_NOMEM, "out of memory while planning the epochs");
+    if (rs__pool_start(&pool, &plan, &m->alloc) != RS_OK) {
+        rs__plan_free(&plan, &m->alloc);
         return rs__err(&m->err, RS_ERR_NOMEM, "out of memory while starting training threads");
     }
     rs_status st = train_epochs(fr, pool, &plan, t0);
     if (st == RS_OK)
         rs__coldfit_run(fr, pool, &plan);
     rs__pool_stop(pool, &m->alloc);
-    rs__free(&m->alloc, offsets, fr->fd.bands, sizeof *offsets);
+    rs__plan_free(&plan, &m->alloc);
     return st;
 }
