@@ -138,6 +138,32 @@ START_TEST(test_fit_same_seed_is_bit_identical)
 }
 END_TEST
 
+/* The model depends on the seed and the band count, never on which thread
+ * ran which block: 1, 2 and 3 threads (8, 8 and 12 bands: see
+ * rs__run_choose_bands) give the same model for 1 and 2, and 3 threads
+ * give the same model run after run whatever the timing. */
+START_TEST(test_fit_same_model_on_1_and_2_threads)
+{
+    rs_model *probe = new_model(_i);
+    if (!probe)
+        return;
+    rs_model_free(probe);
+    if (!(rs_build_features() & RS_FEATURE_THREADS))
+        return;
+    enum { N = 500 };
+    static float a[N], b[N];
+    fit_and_dump(_i, 1, a, N);
+    fit_and_dump(_i, 2, b, N);
+    ck_assert_msg(memcmp(a, b, sizeof a) == 0, "scorer %d: 1 and 2 threads differ", (int)SCORERS[_i]);
+    for (int rep = 0; rep < 3; rep++) {
+        fit_and_dump(_i, 3, a, N);
+        fit_and_dump(_i, 3, b, N);
+        ck_assert_msg(memcmp(a, b, sizeof a) == 0, "scorer %d: two 3-thread runs differ",
+                      (int)SCORERS[_i]);
+    }
+}
+END_TEST
+
 START_TEST(test_fit_threads_reach_same_accuracy)
 {
     /* The feature-model scorers train on one thread whatever RS_PARAM_THREADS
@@ -570,6 +596,7 @@ static Suite *fit_suite(void)
     tcase_add_unchecked_fixture(tc, make_data, free_data);
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, test_fit_same_seed_is_bit_identical, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_fit_same_model_on_1_and_2_threads, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_exploding_gradients_detected_and_restored, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_exploding_run_converges_with_norm_clipping, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_halving_learning_rate_recovers, 0, N_SCORERS);

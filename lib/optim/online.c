@@ -159,7 +159,7 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
 #endif
     if (st == RS_OK) {
         rs__ratings_view rv = {batch.u, batch.i, batch.r, batch.w, batch.n};
-        size_t bands = fr.threads > 1 ? 2 * fr.threads : 1;
+        size_t bands = rs__run_choose_bands(fr.threads, &m->w, rv.n);
         st = rs__fitdata_from_arrays(&fr.fd, &rv, n_users, n_items, bands,
                                      rs__seed_mix((uint64_t)params.seed, m->n_epoch_stats), a);
     }

@@ -66,12 +66,18 @@ rs_status rs__run_init_blocks(rs__fit_run *fr, size_t first_user, size_t first_i
     return RS_OK;
 }
 
-/* Bands per side: enough for every thread to have a disjoint block per
- * round (2 per thread for balance), and, on large data, enough that one
- * band of item rows stays in a core's cache. */
+/* Bands per side. The model depends on the seed and the band count, not
+ * on the thread count (schedule.h), so the count depends on threads only
+ * where it must: at least 8, so runs on 1 and 2 threads give the same model
+ * and 2 threads have blocks to spare; at least 4 per thread, so a thread
+ * that falls behind never holds back the others for long; and, on large
+ * data, enough that one band of item rows stays in a core's cache (at most
+ * 64, which also covers up to 16 threads with the same model). */
 size_t rs__run_choose_bands(size_t threads, const rs__weights *w, size_t n_ratings)
 {
-    size_t bands = threads > 1 ? 2 * threads : 1;
+    size_t bands = 8;
+    if (threads > 2 && 4 * threads > bands)
+        bands = 4 * threads;
     size_t row_bytes = rs__stride_for(w->factors ? w->factors : 1) * sizeof(float);
     size_t item_bytes = w->n_items * row_bytes;
     const size_t cache_target = (size_t)512 * 1024;
@@ -80,7 +86,7 @@ size_t rs__run_choose_bands(size_t threads, const rs__weights *w, size_t n_ratin
         if (want > 64)
             want = 64;
         if (want > bands)
-            bands = (want + threads - 1) / threads * threads;
+            bands = want;
     }
     return bands;
 }
