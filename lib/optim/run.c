@@ -145,7 +145,11 @@ static rs_status setup_contexts(rs__fit_run *fr)
     fr->scratch_all_floats = T * (sf + gb);
     fr->touch_all = rs__calloc(a, fr->touch_all_n ? fr->touch_all_n : 1, sizeof *fr->touch_all);
     fr->scratch_all = rs__calloc(a, fr->scratch_all_floats, sizeof(float));
-    if (!fr->ctx || !fr->touch_all || !fr->scratch_all)
+    /* gb is a row stride (a multiple of 16 floats, or 1): round up so every
+     * thread's two rows start 64-byte aligned. */
+    size_t rb = (gb + 15) & ~(size_t)15;
+    fr->rowbuf_all = rs__alloc_floats_aligned(a, T * 2 * rb, &fr->rowbuf_raw, &fr->rowbuf_bytes);
+    if (!fr->ctx || !fr->touch_all || !fr->scratch_all || !fr->rowbuf_all)
         return RS_ERR_NOMEM;
     float range = fr->fd.rmax - fr->fd.rmin;
     int32_t isa = rs__isa_detect();
@@ -174,6 +178,7 @@ static rs_status setup_contexts(rs__fit_run *fr)
         c->scratch_floats = sf;
         c->gbuf = c->scratch + sf;
         c->gbuf_floats = gb;
+        c->rowbuf = fr->rowbuf_all + t * 2 * rb;
         for (size_t b = 0; b < fr->w.n_blocks; b++) {
             int32_t role = fr->w.blocks[b].role;
             if (role == RS__ROLE_USER_FEATURE_FACTORS || role == RS__ROLE_USER_FEATURE_BIAS)
@@ -218,6 +223,8 @@ void rs__run_free(rs__fit_run *fr)
     rs__free(a, fr->ctx, fr->threads, sizeof *fr->ctx);
     rs__free(a, fr->touch_all, fr->touch_all_n ? fr->touch_all_n : 1, sizeof *fr->touch_all);
     rs__free(a, fr->scratch_all, fr->scratch_all_floats, sizeof(float));
+    if (fr->rowbuf_raw)
+        rs__free_aligned(a, fr->rowbuf_raw, fr->rowbuf_bytes);
     rs__free(a, fr->stats, fr->stats_cap * RS__NSTATS, sizeof(double));
     rs__free(a, fr->ufeat_scale, fr->n_ufeat_scale, sizeof(float));
     rs__implicit_free(fr);

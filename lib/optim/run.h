@@ -32,6 +32,9 @@ typedef struct rs__fit_run {
     size_t scratch_all_floats;
     rs__touch *touch_all;
     size_t touch_all_n;
+    float *rowbuf_all; /* the contexts' aligned row buffers, one allocation */
+    void *rowbuf_raw;
+    size_t rowbuf_bytes;
     double *stats;
     size_t stats_cap, n_stats;
     float *ufeat_scale, *ifeat_scale; /* learning-rate multipliers of feature rows */
