@@ -153,6 +153,8 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
     /* 4. The run: the model's weights are trained in place. */
     fr.m = m;
     fr.p = &params;
+    fr.epoch_base = m->params.epochs_trained; /* the schedule goes on where training left it */
+    fr.budget_epochs = m->params.epochs;       /* params.epochs is the online count here */
     fr.threads = m->ops->shares_rows ? 1 : (size_t)params.threads;
 #if !RS_ENABLE_THREADS
     fr.threads = 1;
@@ -191,6 +193,7 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
         m->epoch_stats = fr.stats;
         m->epoch_stats_cap = fr.stats_cap;
         m->n_epoch_stats = fr.n_stats;
+        m->params.epochs_trained += (int64_t)fr.n_stats;
         fr.stats = NULL;
         fr.stats_cap = 0;
     } else {
