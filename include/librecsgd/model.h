@@ -53,12 +53,19 @@ enum {
                                       after rs_fit (feature parts retrained to score brand-new ids;
                                       the count is chosen on held-out ids, predictions of trained ids
                                       do not change); 0 = off; default 10, [0, 1000] */
+    RS_PARAM_EPOCHS_TRAINED = 110, /* read-only, since 0.2: epochs of training behind the current
+                                      weights (rs_fit sets it, rs_partial_fit adds its epochs; saved
+                                      with the model). RS_LR_INVERSE_TIME and RS_LR_AUTO continue their decay from
+                                      it, so online updates take the small steps training ended
+                                      with; 0 before a fit */
 
-    RS_PARAM_LEARNING_RATE  = 200, /* initial step size, default 0.005, (0, 10] */
+    RS_PARAM_LEARNING_RATE  = 200, /* initial step size, default 0.05 (0.005 before 0.2), (0, 10] */
     RS_PARAM_L2_FACTORS     = 201, /* L2 on user and item factors, default 0.06, [0, 1e3] */
     RS_PARAM_L2_BIAS        = 202, /* L2 on biases, default 0.03, [0, 1e3] */
     RS_PARAM_L2_FEATURES    = 203, /* L2 on feature weights (content, hybrid), default 0.05, [0, 1e3] */
-    RS_PARAM_LR_DECAY       = 204, /* RS_LR_INVERSE_TIME: lr / (1 + decay * epoch), default 0.1, [0, 1e3] */
+    RS_PARAM_LR_DECAY       = 204, /* RS_LR_INVERSE_TIME, RS_LR_AUTO: lr / (1 + decay * (t - 1)) at the t-th epoch
+                                      of training (counting RS_PARAM_EPOCHS_TRAINED), default 0.5
+                                      (0.1 before 0.2), [0, 1e3] */
     RS_PARAM_TOLERANCE      = 205, /* stop when training loss improves by less than this share, default 1e-4, [0, 1] */
     RS_PARAM_INIT_SCALE     = 206, /* std (normal) or half width (uniform) of the built-in init, default 0.005, [0, 100] */
     RS_PARAM_CLIP_THRESHOLD = 207, /* c of the built-in clipping policies, default 1, (0, 1e6] */
@@ -72,7 +79,7 @@ enum {
                                       independently, the item's) id part, so features learn to stand
                                       alone for cold start; default 0, [0, 1) */
 
-    RS_PARAM_LR_POLICY      = 300, /* RS_LR_*, default RS_LR_CONSTANT */
+    RS_PARAM_LR_POLICY      = 300, /* RS_LR_*, default RS_LR_AUTO (RS_LR_CONSTANT before 0.2) */
     RS_PARAM_INIT           = 301, /* RS_INIT_*, default RS_INIT_NORMAL */
     RS_PARAM_CLIP           = 302, /* RS_CLIP_*, default RS_CLIP_NONE */
     RS_PARAM_ON_DIVERGENCE  = 303, /* RS_DIVERGENCE_*, default RS_DIVERGENCE_STOP */
@@ -82,7 +89,12 @@ enum {
 };
 
 /* Learning-rate policies (RS_PARAM_LR_POLICY). */
-enum { RS_LR_CONSTANT = 0, RS_LR_INVERSE_TIME = 1, RS_LR_ADAGRAD = 2, RS_LR_ADAM = 3 };
+/* RS_LR_AUTO (since 0.2, the default): the inverse-time schedule, its
+ * steps scaled up for epoch budgets shorter than the default 80 so that a
+ * short run covers the same total step (docs/guide/tuning.md):
+ * lr * k / (1 + decay * (t - 1)), k = min(4, max(1, H(80) / H(epochs))),
+ * H(E) the sum of 1 / (1 + decay * (t - 1)) over t = 1..E. */
+enum { RS_LR_CONSTANT = 0, RS_LR_INVERSE_TIME = 1, RS_LR_ADAGRAD = 2, RS_LR_ADAM = 3, RS_LR_AUTO = 4 };
 /* Built-in initialisers (RS_PARAM_INIT); RS_INIT_CUSTOM is reported after rs_model_set_init_callback. */
 enum { RS_INIT_NORMAL = 0, RS_INIT_UNIFORM = 1, RS_INIT_SCALED_NORMAL = 2, RS_INIT_ZERO = 3, RS_INIT_CUSTOM = 4 };
 /* Built-in clipping (RS_PARAM_CLIP); RS_CLIP_CUSTOM is reported after rs_model_set_clip_callback. */
