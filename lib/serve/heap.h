@@ -80,19 +80,21 @@ static inline float rs__topheap_threshold(const rs__topheap *h)
     return h->n < h->cap ? -INFINITY : h->e[0].score;
 }
 
-/* Offer s[j] with id ids[j] for j in [lo, hi), skipping j with mark[j] != 0
- * when mark is not NULL. Blocks of 16 scores are first tested against the
- * threshold with a branch-free loop the compiler vectorises; almost all
- * blocks fail it once the heap is full. */
-static inline void rs__topheap_scan(rs__topheap *h, const float *s, const int64_t *ids,
-                                    const uint8_t *mark, size_t lo, size_t hi)
+/* Offer s[j] for j in [lo, hi), with id ids[j], or id0 + j when ids is
+ * NULL (dense indices), skipping j with mark[j] != 0 when mark is not
+ * NULL. Blocks of 16 scores are first tested against the threshold with a
+ * branch-free loop the compiler vectorises; almost all blocks fail it once
+ * the heap is full. */
+static inline void rs__topheap_scan_from(rs__topheap *h, const float *s, const int64_t *ids,
+                                         int64_t id0, const uint8_t *mark, size_t lo, size_t hi)
 {
     size_t j = lo;
     if (h->cap == 0)
         return;
+#define RS__SCAN_ID(t) (ids ? ids[t] : id0 + (int64_t)(t))
     while (j < hi && h->n < h->cap) {
         if (!mark || !mark[j])
-            rs__topheap_push(h, s[j], ids[j]);
+            rs__topheap_push(h, s[j], RS__SCAN_ID(j));
         j++;
     }
     float thr = h->e[0].score;
@@ -109,17 +111,63 @@ static inline void rs__topheap_scan(rs__topheap *h, const float *s, const int64_
             continue;
         for (size_t t = j; t < j + 16; t++) {
             if (s[t] >= thr && (!mark || !mark[t])) {
-                rs__topheap_push(h, s[t], ids[t]);
+                rs__topheap_push(h, s[t], RS__SCAN_ID(t));
                 thr = h->e[0].score;
             }
         }
     }
     for (; j < hi; j++) {
         if (s[j] >= thr && (!mark || !mark[j])) {
-            rs__topheap_push(h, s[j], ids[j]);
+            rs__topheap_push(h, s[j], RS__SCAN_ID(j));
             thr = h->e[0].score;
         }
     }
+#undef RS__SCAN_ID
+}
+
+/* Offer s[j] with id ids[j] for j in [lo, hi) (see rs__topheap_scan_from). */
+static inline void rs__topheap_scan(rs__topheap *h, const float *s, const int64_t *ids,
+                                    const uint8_t *mark, size_t lo, size_t hi)
+{
+    rs__topheap_scan_from(h, s, ids, 0, mark, lo, hi);
+}
+
+/* A sorted list of dense indices to skip, walked once across consecutive
+ * tiles of items (a user's seen items). */
+typedef struct rs__skiplist {
+    const int32_t *at;
+    size_t n, pos;
+} rs__skiplist;
+
+static inline void rs__skiplist_init(rs__skiplist *k, const int32_t *at, size_t n)
+{
+    k->at = at;
+    k->n = at ? n : 0;
+    k->pos = 0;
+}
+
+/* Offer the scores s[0, nt) of items t0 .. t0 + nt - 1 (external ids ids,
+ * indexed from item 0, or dense indices when ids is NULL), skipping the
+ * items of k and those with mark[item] != 0 (mark indexed from item 0, or
+ * NULL). Tiles must come in increasing order: the excluded items cut each
+ * tile into segments, so the hot loop needs no per-item test. */
+static inline void rs__topheap_offer_tile(rs__topheap *h, const float *s, const int64_t *ids,
+                                          const uint8_t *mark, size_t t0, size_t nt,
+                                          rs__skiplist *k)
+{
+    const int64_t *tid = ids ? ids + t0 : NULL;
+    const uint8_t *tm = mark ? mark + t0 : NULL;
+    size_t pos = 0;
+    while (k->pos < k->n && k->at[k->pos] < 0)
+        k->pos++;
+    while (k->pos < k->n && (size_t)k->at[k->pos] < t0 + nt) {
+        size_t x = (size_t)k->at[k->pos++];
+        if (x >= t0 + pos) {
+            rs__topheap_scan_from(h, s, tid, (int64_t)t0, tm, pos, x - t0);
+            pos = x - t0 + 1;
+        }
+    }
+    rs__topheap_scan_from(h, s, tid, (int64_t)t0, tm, pos, nt);
 }
 
 /* Sort the kept entries best first into ids_out/scores_out (scores_out may
