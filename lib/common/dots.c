@@ -61,6 +61,11 @@ const char *rs__dots_isa_name(int32_t isa)
 
 /* ---- baseline ---- */
 
+static inline float biased(float base, const float *bias, size_t r, float dot)
+{
+    return (bias ? base + bias[r] : base) + dot;
+}
+
 /* rs__vec_dot's order over c8 (a multiple of 8) values. */
 static float dot8_base(const float *x, const float *a, size_t c8)
 {
@@ -71,77 +76,47 @@ static float dot8_base(const float *x, const float *a, size_t c8)
     return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
 }
 
+/* rs__vec_dot itself: cols values, x[c] at x[(c / 8) * chunk + c % 8]
+ * (chunk 8: a plain row; 16: the paired AVX-512 batch layout). */
+static float dot_exact(const float *x, size_t chunk, const float *a, size_t cols)
+{
+    float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (size_t c = 0; c < cols; c++)
+        s[c & 7] += a[c] * x[(c / 8) * chunk + c % 8];
+    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+}
+
 static void rows_base(const float *x, const float *a, size_t lda, size_t rows, size_t c8,
-                      float *out)
+                      float base, const float *bias, float *out)
 {
     for (size_t r = 0; r < rows; r++)
-        out[r] = dot8_base(x, a + r * lda, c8);
+        out[r] = biased(base, bias, r, dot8_base(x, a + r * lda, c8));
 }
 
-/* Rows without padding (a block of one column has stride 1): exactly
- * rs__vec_dot, reading cols values of x and of each row. */
-static void rows_unpadded(const float *x, const float *a, size_t lda, size_t rows, size_t cols,
-                          float *out)
-{
-    for (size_t r = 0; r < rows; r++) {
-        const float *b = a + r * lda;
-        float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-        size_t c = 0;
-        for (; c + 8 <= cols; c += 8)
-            for (int l = 0; l < 8; l++)
-                s[l] += b[c + l] * x[c + l];
-        for (; c < cols; c++)
-            s[c & 7] += b[c] * x[c];
-        out[r] = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
-    }
-}
-
-static void batch_base(const float *pk, size_t nx, const float *a, size_t lda, size_t rows,
-                       size_t c8, float *out, size_t ldo)
+static void batch_base(const float *pk, size_t nx, const float *base, const float *a, size_t lda,
+                       size_t rows, size_t c8, const float *bias, float *out, size_t ldo)
 {
     for (size_t i = 0; i < nx; i++)
-        rows_base(pk + i * c8, a, lda, rows, c8, out + i * ldo);
+        rows_base(pk + i * c8, a, lda, rows, c8, base[i], bias, out + i * ldo);
 }
 
-/* Batch over rows without padding: rs__vec_dot's order, the queries read
- * from either packed layout (paired: the AVX-512 one). */
-static void batch_unpadded(int paired, const float *pk, size_t nx, const float *a, size_t lda,
-                           size_t rows, size_t cols, float *out, size_t ldo)
+/* Rows without padding (a block of one column has stride 1): rs__vec_dot,
+ * reading exactly cols values of the query and of each row. */
+static void batch_unpadded(int paired, const float *pk, size_t nx, const float *base,
+                           const float *a, size_t lda, size_t rows, size_t cols,
+                           const float *bias, float *out, size_t ldo)
 {
     size_t c8 = rs__dots_cols8(cols);
     for (size_t i = 0; i < nx; i++) {
         const float *x = paired ? pk + (i / 2) * 2 * c8 + (i % 2) * 8 : pk + i * c8;
-        size_t chunk = paired ? 16 : 8; /* floats from one 8-value chunk to the next */
-        for (size_t r = 0; r < rows; r++) {
-            const float *b = a + r * lda;
-            float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-            for (size_t c = 0; c < cols; c++)
-                s[c & 7] += b[c] * x[(c / 8) * chunk + c % 8];
-            out[i * ldo + r] = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
-        }
+        for (size_t r = 0; r < rows; r++)
+            out[i * ldo + r] = biased(base[i], bias, r, dot_exact(x, paired ? 16 : 8, a + r * lda, cols));
     }
 }
 
-static void q8_base(const int8_t *blocks, size_t pairs, const int16_t *xq, size_t first,
-                    size_t nblocks, int32_t *out)
-{
-    for (size_t b = 0; b < nblocks; b++) {
-        const int8_t *blk = blocks + (first + b) * pairs * 32;
-        int32_t acc[RS__Q8_BLOCK] = {0};
-        for (size_t p = 0; p < pairs; p++) {
-            int32_t x0 = xq[2 * p], x1 = xq[2 * p + 1];
-            const int8_t *v = blk + p * 32;
-            for (int i = 0; i < RS__Q8_BLOCK; i++)
-                acc[i] += v[2 * i] * x0 + v[2 * i + 1] * x1;
-        }
-        memcpy(out + RS__Q8_BLOCK * b, acc, sizeof acc);
-    }
-}
-
-/* Queries are packed in pairs: for query pair g and column chunk c, 16
- * floats hold chunk c (8 floats) of query 2g, then of query 2g + 1. A zmm
- * product with a row chunk broadcast to both halves then computes two dot
- * products at once, each with the eight-lane order of the other variants. */
+/* Queries packed in pairs (the AVX-512 batch layout, built here so every
+ * variant can read it): for query pair g and column chunk c, 16 floats hold
+ * chunk c (8 floats) of query 2g, then of query 2g + 1. */
 static void pack_pairs(const float *const *x, size_t nx, size_t cols, float *pk)
 {
     size_t c8 = rs__dots_cols8(cols), pairs = (nx + 1) / 2;
@@ -152,6 +127,34 @@ static void pack_pairs(const float *const *x, size_t nx, size_t cols, float *pk)
             dst[(c / 8) * 16 + c % 8] = x[i][c];
     }
 }
+
+/* D of nb whole blocks from block `first` into d (16 per block). */
+static void q8_dots_base(const int8_t *blocks, size_t pairs, const int16_t *xq, size_t first,
+                         size_t nb, int32_t *d)
+{
+    for (size_t b = 0; b < nb; b++) {
+        const int8_t *blk = blocks + (first + b) * pairs * 32;
+        int32_t acc[RS__Q8_BLOCK] = {0};
+        for (size_t p = 0; p < pairs; p++) {
+            int32_t x0 = xq[2 * p], x1 = xq[2 * p + 1];
+            const int8_t *v = blk + p * 32;
+            for (int i = 0; i < RS__Q8_BLOCK; i++)
+                acc[i] += v[2 * i] * x0 + v[2 * i + 1] * x1;
+        }
+        memcpy(d + RS__Q8_BLOCK * b, acc, sizeof acc);
+    }
+}
+
+/* out[j] = (float)d[j] * (step * scale[j]) + (base + bias[j]), j < n. */
+static void q8_convert_base(const int32_t *d, size_t n, float step, const float *scale,
+                            float base, const float *bias, float *out)
+{
+    for (size_t j = 0; j < n; j++)
+        out[j] = (float)d[j] * (step * scale[j]) + (bias ? base + bias[j] : base);
+}
+
+/* Blocks per group of the int8 kernels: 64 rows of int32 results. */
+#define Q8_GROUP 4
 
 #if DOTS_X86
 /* ---- AVX2 ---- */
@@ -174,8 +177,9 @@ TARGET_AVX2 static inline __m256 madd_ps(__m256 s, __m256 a, __m256 b)
 
 /* Four rows per pass: the query is loaded once per four rows. */
 TARGET_AVX2 static void rows_avx2(const float *x, const float *a, size_t lda, size_t rows,
-                                  size_t c8, float *out)
+                                  size_t c8, float base, const float *bias, float *out)
 {
+    __m128 vb = _mm_set1_ps(base);
     size_t r = 0;
     for (; r + 4 <= rows; r += 4) {
         const float *a0 = a + r * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
@@ -187,29 +191,37 @@ TARGET_AVX2 static void rows_avx2(const float *x, const float *a, size_t lda, si
             s2 = madd_ps(s2, _mm256_loadu_ps(a2 + c), xv);
             s3 = madd_ps(s3, _mm256_loadu_ps(a3 + c), xv);
         }
-        _mm_storeu_ps(out + r, reduce4_avx2(s0, s1, s2, s3));
+        __m128 bias4 = bias ? _mm_add_ps(vb, _mm_loadu_ps(bias + r)) : vb;
+        _mm_storeu_ps(out + r, _mm_add_ps(bias4, reduce4_avx2(s0, s1, s2, s3)));
     }
     for (; r < rows; r++) {
         const float *a0 = a + r * lda;
         __m256 s0 = _mm256_setzero_ps();
         for (size_t c = 0; c < c8; c += 8)
             s0 = madd_ps(s0, _mm256_loadu_ps(a0 + c), _mm256_loadu_ps(x + c));
-        out[r] = _mm_cvtss_f32(reduce4_avx2(s0, s0, s0, s0));
+        out[r] = biased(base, bias, r, _mm_cvtss_f32(reduce4_avx2(s0, s0, s0, s0)));
     }
 }
 
-/* Two dot products per output row pair: lanes 0, 1 of v go to o0[0], o0[1]
- * and lanes 2, 3 to o1[0], o1[1]. */
-TARGET_AVX2 static inline void store_2x2(__m128 v, float *o0, float *o1)
+/* v holds the dots of (query i, rows r, r + 1) and (query i + 1, rows r,
+ * r + 1); add base[i] / base[i + 1] and bias[r], bias[r + 1] and store to
+ * o0[0..1] and o1[0..1]. */
+TARGET_AVX2 static inline void store_2x2(__m128 v, const float *base, const float *bias,
+                                         size_t r, float *o0, float *o1)
 {
+    __m128 b = _mm_setr_ps(base[0], base[0], base[1], base[1]);
+    if (bias)
+        b = _mm_add_ps(b, _mm_castpd_ps(_mm_loaddup_pd((const double *)(bias + r))));
+    v = _mm_add_ps(b, v);
     _mm_storel_pi((__m64 *)o0, v);
     _mm_storeh_pi((__m64 *)o1, v);
 }
 
 /* Queries are plain rows of c8 floats. Tiles of 4 queries x 2 rows keep 8
  * accumulators in registers; each loaded value feeds 2 or 4 products. */
-TARGET_AVX2 static void batch_avx2(const float *pk, size_t nx, const float *a, size_t lda,
-                                   size_t rows, size_t c8, float *out, size_t ldo)
+TARGET_AVX2 static void batch_avx2(const float *pk, size_t nx, const float *base, const float *a,
+                                   size_t lda, size_t rows, size_t c8, const float *bias,
+                                   float *out, size_t ldo)
 {
     size_t r = 0;
     for (; r + 2 <= rows; r += 2) {
@@ -235,8 +247,9 @@ TARGET_AVX2 static void batch_avx2(const float *pk, size_t nx, const float *a, s
                 s31 = madd_ps(s31, v1, u);
             }
             float *o = out + i * ldo + r;
-            store_2x2(reduce4_avx2(s00, s01, s10, s11), o, o + ldo);
-            store_2x2(reduce4_avx2(s20, s21, s30, s31), o + 2 * ldo, o + 3 * ldo);
+            store_2x2(reduce4_avx2(s00, s01, s10, s11), base + i, bias, r, o, o + ldo);
+            store_2x2(reduce4_avx2(s20, s21, s30, s31), base + i + 2, bias, r, o + 2 * ldo,
+                      o + 3 * ldo);
         }
         for (; i < nx; i++) {
             const float *x0 = pk + i * c8;
@@ -246,21 +259,28 @@ TARGET_AVX2 static void batch_avx2(const float *pk, size_t nx, const float *a, s
                 s0 = madd_ps(s0, _mm256_loadu_ps(b0 + c), u);
                 s1 = madd_ps(s1, _mm256_loadu_ps(b1 + c), u);
             }
-            _mm_storel_pi((__m64 *)(out + i * ldo + r), reduce4_avx2(s0, s1, s0, s1));
+            float dup[2] = {base[i], base[i]}, lo[4];
+            store_2x2(reduce4_avx2(s0, s1, s0, s1), dup, bias, r, lo, lo + 2);
+            out[i * ldo + r] = lo[0];
+            out[i * ldo + r + 1] = lo[1];
         }
     }
     if (r < rows)
         for (size_t i = 0; i < nx; i++)
-            rows_avx2(pk + i * c8, a + r * lda, lda, 1, c8, out + i * ldo + r);
+            rows_avx2(pk + i * c8, a + r * lda, lda, 1, c8, base[i], bias ? bias + r : NULL,
+                      out + i * ldo + r);
 }
 
-/* Four blocks (64 rows) per pass, eight accumulators: the query pair is
- * broadcast once for 64 rows, and four streams keep the prefetchers busy. */
-TARGET_AVX2 static void q8_avx2(const int8_t *blocks, size_t pairs, const int16_t *xq,
-                                size_t first, size_t nblocks, int32_t *out)
+TARGET_AVX2 static void q8_dots_avx2(const int8_t *blocks, size_t pairs, const int16_t *xq,
+                                     size_t first, size_t nb, int32_t *d)
 {
     size_t bs = pairs * 32, b = 0;
-    for (; b + 4 <= nblocks; b += 4) {
+#define Q8_STEP(acc, ptr)                                                                          \
+    acc = _mm256_add_epi32(                                                                        \
+        acc, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(ptr))), x))
+    /* Four blocks (64 rows) per pass, eight accumulators: the query pair is
+     * broadcast once for 64 rows, and four streams keep the prefetchers busy. */
+    for (; b + 4 <= nb; b += 4) {
         const int8_t *k0 = blocks + (first + b) * bs, *k1 = k0 + bs, *k2 = k1 + bs, *k3 = k2 + bs;
         __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
         __m256i a4 = a0, a5 = a0, a6 = a0, a7 = a0;
@@ -269,9 +289,6 @@ TARGET_AVX2 static void q8_avx2(const int8_t *blocks, size_t pairs, const int16_
             memcpy(&w, xq + 2 * p, sizeof w);
             __m256i x = _mm256_set1_epi32(w);
             size_t o = 32 * p;
-#define Q8_STEP(acc, ptr)                                                                          \
-    acc = _mm256_add_epi32(                                                                        \
-        acc, _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(ptr))), x))
             Q8_STEP(a0, k0 + o);
             Q8_STEP(a1, k0 + o + 16);
             Q8_STEP(a2, k1 + o);
@@ -281,17 +298,17 @@ TARGET_AVX2 static void q8_avx2(const int8_t *blocks, size_t pairs, const int16_
             Q8_STEP(a6, k3 + o);
             Q8_STEP(a7, k3 + o + 16);
         }
-        int32_t *d = out + RS__Q8_BLOCK * b;
-        _mm256_storeu_si256((__m256i *)d, a0);
-        _mm256_storeu_si256((__m256i *)(d + 8), a1);
-        _mm256_storeu_si256((__m256i *)(d + 16), a2);
-        _mm256_storeu_si256((__m256i *)(d + 24), a3);
-        _mm256_storeu_si256((__m256i *)(d + 32), a4);
-        _mm256_storeu_si256((__m256i *)(d + 40), a5);
-        _mm256_storeu_si256((__m256i *)(d + 48), a6);
-        _mm256_storeu_si256((__m256i *)(d + 56), a7);
+        int32_t *o = d + RS__Q8_BLOCK * b;
+        _mm256_storeu_si256((__m256i *)o, a0);
+        _mm256_storeu_si256((__m256i *)(o + 8), a1);
+        _mm256_storeu_si256((__m256i *)(o + 16), a2);
+        _mm256_storeu_si256((__m256i *)(o + 24), a3);
+        _mm256_storeu_si256((__m256i *)(o + 32), a4);
+        _mm256_storeu_si256((__m256i *)(o + 40), a5);
+        _mm256_storeu_si256((__m256i *)(o + 48), a6);
+        _mm256_storeu_si256((__m256i *)(o + 56), a7);
     }
-    for (; b < nblocks; b++) {
+    for (; b < nb; b++) {
         const int8_t *k0 = blocks + (first + b) * bs;
         __m256i a0 = _mm256_setzero_si256(), a1 = a0;
         for (size_t p = 0; p < pairs; p++) {
@@ -301,10 +318,25 @@ TARGET_AVX2 static void q8_avx2(const int8_t *blocks, size_t pairs, const int16_
             Q8_STEP(a0, k0 + 32 * p);
             Q8_STEP(a1, k0 + 32 * p + 16);
         }
-#undef Q8_STEP
-        _mm256_storeu_si256((__m256i *)(out + RS__Q8_BLOCK * b), a0);
-        _mm256_storeu_si256((__m256i *)(out + RS__Q8_BLOCK * b + 8), a1);
+        _mm256_storeu_si256((__m256i *)(d + RS__Q8_BLOCK * b), a0);
+        _mm256_storeu_si256((__m256i *)(d + RS__Q8_BLOCK * b + 8), a1);
     }
+#undef Q8_STEP
+}
+
+TARGET_AVX2 static void q8_convert_avx2(const int32_t *d, size_t n, float step,
+                                        const float *scale, float base, const float *bias,
+                                        float *out)
+{
+    __m256 vs = _mm256_set1_ps(step), vb = _mm256_set1_ps(base);
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256 w = _mm256_mul_ps(vs, _mm256_loadu_ps(scale + j));
+        __m256 b = bias ? _mm256_add_ps(vb, _mm256_loadu_ps(bias + j)) : vb;
+        __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i *)(d + j))), w);
+        _mm256_storeu_ps(out + j, _mm256_add_ps(v, b));
+    }
+    q8_convert_base(d + j, n - j, step, scale + j, base, bias ? bias + j : NULL, out + j);
 }
 
 /* ---- AVX-512 ---- */
@@ -325,9 +357,13 @@ TARGET_AVX512 static inline __m256 hi8(__m512 v)
     return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
 }
 
-/* Tiles of 4 query pairs (8 queries) x 2 rows: 8 zmm accumulators. */
-TARGET_AVX512 static void batch_avx512(const float *pk, size_t nx, const float *a, size_t lda,
-                                       size_t rows, size_t c8, float *out, size_t ldo)
+/* Queries packed in pairs (pack_pairs): a zmm product of a query pair with
+ * a row chunk broadcast to both halves computes two dot products at once,
+ * each in the eight-lane order of the other variants. Tiles of 4 query
+ * pairs (8 queries) x 2 rows: 8 zmm accumulators. */
+TARGET_AVX512 static void batch_avx512(const float *pk, size_t nx, const float *base,
+                                       const float *a, size_t lda, size_t rows, size_t c8,
+                                       const float *bias, float *out, size_t ldo)
 {
     size_t pairs = (nx + 1) / 2, full = nx / 2, ps = 2 * c8; /* floats per packed pair */
     size_t r = 0;
@@ -354,14 +390,16 @@ TARGET_AVX512 static void batch_avx512(const float *pk, size_t nx, const float *
                 s30 = madd512(s30, v0, u);
                 s31 = madd512(s31, v1, u);
             }
-            float *o = out + 2 * g * ldo + r;
-            store_2x2(reduce4_avx2(lo8(s00), lo8(s01), hi8(s00), hi8(s01)), o, o + ldo);
-            store_2x2(reduce4_avx2(lo8(s10), lo8(s11), hi8(s10), hi8(s11)), o + 2 * ldo,
-                      o + 3 * ldo);
-            store_2x2(reduce4_avx2(lo8(s20), lo8(s21), hi8(s20), hi8(s21)), o + 4 * ldo,
-                      o + 5 * ldo);
-            store_2x2(reduce4_avx2(lo8(s30), lo8(s31), hi8(s30), hi8(s31)), o + 6 * ldo,
-                      o + 7 * ldo);
+            size_t i = 2 * g;
+            float *o = out + i * ldo + r;
+            store_2x2(reduce4_avx2(lo8(s00), lo8(s01), hi8(s00), hi8(s01)), base + i, bias, r, o,
+                      o + ldo);
+            store_2x2(reduce4_avx2(lo8(s10), lo8(s11), hi8(s10), hi8(s11)), base + i + 2, bias, r,
+                      o + 2 * ldo, o + 3 * ldo);
+            store_2x2(reduce4_avx2(lo8(s20), lo8(s21), hi8(s20), hi8(s21)), base + i + 4, bias, r,
+                      o + 4 * ldo, o + 5 * ldo);
+            store_2x2(reduce4_avx2(lo8(s30), lo8(s31), hi8(s30), hi8(s31)), base + i + 6, bias, r,
+                      o + 6 * ldo, o + 7 * ldo);
         }
         for (; g < pairs; g++) {
             const float *x0 = pk + g * ps;
@@ -371,12 +409,16 @@ TARGET_AVX512 static void batch_avx512(const float *pk, size_t nx, const float *
                 s0 = madd512(s0, bcast8(b0 + c), u);
                 s1 = madd512(s1, bcast8(b1 + c), u);
             }
-            __m128 v = reduce4_avx2(lo8(s0), lo8(s1), hi8(s0), hi8(s1));
-            float *o = out + 2 * g * ldo + r;
-            if (2 * g + 1 < nx)
-                store_2x2(v, o, o + ldo);
-            else
-                _mm_storel_pi((__m64 *)o, v);
+            size_t i = 2 * g;
+            int both = i + 1 < nx;
+            float bb[2] = {base[i], both ? base[i + 1] : 0.0f}, v[4];
+            store_2x2(reduce4_avx2(lo8(s0), lo8(s1), hi8(s0), hi8(s1)), bb, bias, r, v, v + 2);
+            out[i * ldo + r] = v[0];
+            out[i * ldo + r + 1] = v[1];
+            if (both) {
+                out[(i + 1) * ldo + r] = v[2];
+                out[(i + 1) * ldo + r + 1] = v[3];
+            }
         }
     }
     if (r < rows) {
@@ -386,23 +428,25 @@ TARGET_AVX512 static void batch_avx512(const float *pk, size_t nx, const float *
             __m512 s0 = _mm512_setzero_ps();
             for (size_t c = 0; c < c8; c += 8)
                 s0 = madd512(s0, bcast8(b0 + c), _mm512_loadu_ps(x0 + 2 * c));
-            __m128 v = reduce4_avx2(lo8(s0), hi8(s0), lo8(s0), hi8(s0));
-            out[2 * g * ldo + r] = _mm_cvtss_f32(v);
-            if (2 * g + 1 < nx)
-                out[(2 * g + 1) * ldo + r] = _mm_cvtss_f32(_mm_shuffle_ps(v, v, 1));
+            float v[4];
+            _mm_storeu_ps(v, reduce4_avx2(lo8(s0), hi8(s0), lo8(s0), hi8(s0)));
+            size_t i = 2 * g;
+            out[i * ldo + r] = biased(base[i], bias, r, v[0]);
+            if (i + 1 < nx)
+                out[(i + 1) * ldo + r] = biased(base[i + 1], bias, r, v[1]);
         }
     }
 }
 
 /* One zmm covers a whole block (16 rows x one pair); four blocks per pass. */
-TARGET_AVX512 static void q8_avx512(const int8_t *blocks, size_t pairs, const int16_t *xq,
-                                    size_t first, size_t nblocks, int32_t *out)
+TARGET_AVX512 static void q8_dots_avx512(const int8_t *blocks, size_t pairs, const int16_t *xq,
+                                         size_t first, size_t nb, int32_t *d)
 {
     size_t bs = pairs * 32, b = 0;
 #define Q8_STEP512(acc, ptr)                                                                       \
     acc = _mm512_add_epi32(                                                                        \
         acc, _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(ptr))), x))
-    for (; b + 4 <= nblocks; b += 4) {
+    for (; b + 4 <= nb; b += 4) {
         const int8_t *k0 = blocks + (first + b) * bs, *k1 = k0 + bs, *k2 = k1 + bs, *k3 = k2 + bs;
         __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
         for (size_t p = 0; p < pairs; p++) {
@@ -415,13 +459,13 @@ TARGET_AVX512 static void q8_avx512(const int8_t *blocks, size_t pairs, const in
             Q8_STEP512(a2, k2 + o);
             Q8_STEP512(a3, k3 + o);
         }
-        int32_t *d = out + RS__Q8_BLOCK * b;
-        _mm512_storeu_si512((void *)d, a0);
-        _mm512_storeu_si512((void *)(d + 16), a1);
-        _mm512_storeu_si512((void *)(d + 32), a2);
-        _mm512_storeu_si512((void *)(d + 48), a3);
+        int32_t *o = d + RS__Q8_BLOCK * b;
+        _mm512_storeu_si512((void *)o, a0);
+        _mm512_storeu_si512((void *)(o + 16), a1);
+        _mm512_storeu_si512((void *)(o + 32), a2);
+        _mm512_storeu_si512((void *)(o + 48), a3);
     }
-    for (; b < nblocks; b++) {
+    for (; b < nb; b++) {
         const int8_t *k0 = blocks + (first + b) * bs;
         __m512i a0 = _mm512_setzero_si512();
         for (size_t p = 0; p < pairs; p++) {
@@ -430,32 +474,48 @@ TARGET_AVX512 static void q8_avx512(const int8_t *blocks, size_t pairs, const in
             __m512i x = _mm512_set1_epi32(w);
             Q8_STEP512(a0, k0 + 32 * p);
         }
-        _mm512_storeu_si512((void *)(out + RS__Q8_BLOCK * b), a0);
+        _mm512_storeu_si512((void *)(d + RS__Q8_BLOCK * b), a0);
     }
 #undef Q8_STEP512
+}
+
+TARGET_AVX512 static void q8_convert_avx512(const int32_t *d, size_t n, float step,
+                                            const float *scale, float base, const float *bias,
+                                            float *out)
+{
+    __m512 vs = _mm512_set1_ps(step), vb = _mm512_set1_ps(base);
+    size_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        __m512 w = _mm512_mul_ps(vs, _mm512_loadu_ps(scale + j));
+        __m512 b = bias ? _mm512_add_ps(vb, _mm512_loadu_ps(bias + j)) : vb;
+        __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_loadu_si512((const void *)(d + j))), w);
+        _mm512_storeu_ps(out + j, _mm512_add_ps(v, b));
+    }
+    q8_convert_base(d + j, n - j, step, scale + j, base, bias ? bias + j : NULL, out + j);
 }
 #endif /* DOTS_X86 */
 
 /* ---- dispatch ---- */
 
 void rs__dots_rows(int32_t isa, const float *x, const float *a, size_t lda, size_t rows,
-                   size_t cols, float *out)
+                   size_t cols, float base, const float *bias, float *out)
 {
     size_t c8 = rs__dots_cols8(cols);
     if (lda < c8) {
-        rows_unpadded(x, a, lda, rows, cols, out);
+        for (size_t r = 0; r < rows; r++)
+            out[r] = biased(base, bias, r, dot_exact(x, 8, a + r * lda, cols));
         return;
     }
 #if DOTS_X86
     /* One query streams the rows from memory: 8-float AVX2 vectors already
      * keep up with it, so AVX-512 runs the same loop. */
     if (isa >= RS__DOTS_AVX2) {
-        rows_avx2(x, a, lda, rows, c8, out);
+        rows_avx2(x, a, lda, rows, c8, base, bias, out);
         return;
     }
 #endif
     (void)isa;
-    rows_base(x, a, lda, rows, c8, out);
+    rows_base(x, a, lda, rows, c8, base, bias, out);
 }
 
 size_t rs__dots_pack_floats(int32_t isa, size_t nx, size_t cols)
@@ -479,40 +539,53 @@ void rs__dots_pack(int32_t isa, const float *const *x, size_t nx, size_t cols, f
     }
 }
 
-void rs__dots_batch(int32_t isa, const float *packed, size_t nx, const float *a, size_t lda,
-                    size_t rows, size_t cols, float *out, size_t ldo)
+void rs__dots_batch(int32_t isa, const float *packed, size_t nx, const float *base,
+                    const float *a, size_t lda, size_t rows, size_t cols, const float *bias,
+                    float *out, size_t ldo)
 {
     size_t c8 = rs__dots_cols8(cols);
     if (lda < c8) {
-        batch_unpadded(isa == RS__DOTS_AVX512, packed, nx, a, lda, rows, cols, out, ldo);
+        batch_unpadded(isa == RS__DOTS_AVX512, packed, nx, base, a, lda, rows, cols, bias, out,
+                       ldo);
         return;
     }
 #if DOTS_X86
     if (isa == RS__DOTS_AVX512) {
-        batch_avx512(packed, nx, a, lda, rows, c8, out, ldo);
+        batch_avx512(packed, nx, base, a, lda, rows, c8, bias, out, ldo);
         return;
     }
     if (isa == RS__DOTS_AVX2) {
-        batch_avx2(packed, nx, a, lda, rows, c8, out, ldo);
+        batch_avx2(packed, nx, base, a, lda, rows, c8, bias, out, ldo);
         return;
     }
 #endif
-    batch_base(packed, nx, a, lda, rows, c8, out, ldo);
+    batch_base(packed, nx, base, a, lda, rows, c8, bias, out, ldo);
 }
 
-void rs__q8_dots(int32_t isa, const int8_t *blocks, size_t pairs, const int16_t *xq, size_t first,
-                 size_t nblocks, int32_t *out)
+void rs__q8_scores(int32_t isa, const int8_t *blocks, size_t pairs, const int16_t *xq,
+                   size_t first, size_t count, float step, const float *scale, float base,
+                   const float *bias, float *out)
 {
+    int32_t d[Q8_GROUP * RS__Q8_BLOCK];
+    size_t b0 = first / RS__Q8_BLOCK;
+    for (size_t done = 0; done < count; done += Q8_GROUP * RS__Q8_BLOCK) {
+        size_t n = count - done < Q8_GROUP * RS__Q8_BLOCK ? count - done : Q8_GROUP * RS__Q8_BLOCK;
+        size_t nb = (n + RS__Q8_BLOCK - 1) / RS__Q8_BLOCK, j = first + done;
+        const float *bj = bias ? bias + j : NULL;
 #if DOTS_X86
-    if (isa == RS__DOTS_AVX512) {
-        q8_avx512(blocks, pairs, xq, first, nblocks, out);
-        return;
-    }
-    if (isa == RS__DOTS_AVX2) {
-        q8_avx2(blocks, pairs, xq, first, nblocks, out);
-        return;
-    }
+        if (isa == RS__DOTS_AVX512) {
+            q8_dots_avx512(blocks, pairs, xq, b0, nb, d);
+            q8_convert_avx512(d, n, step, scale + j, base, bj, out + done);
+        } else if (isa == RS__DOTS_AVX2) {
+            q8_dots_avx2(blocks, pairs, xq, b0, nb, d);
+            q8_convert_avx2(d, n, step, scale + j, base, bj, out + done);
+        } else
 #endif
+        {
+            q8_dots_base(blocks, pairs, xq, b0, nb, d);
+            q8_convert_base(d, n, step, scale + j, base, bj, out + done);
+        }
+        b0 += nb;
+    }
     (void)isa;
-    q8_base(blocks, pairs, xq, first, nblocks, out);
 }

@@ -16,8 +16,10 @@
  * exactly cols values.
  *
  * Int8 kernels: the item side of the optional quantised copy (q8mat.h) is
- * int8, the query side int16 in (int16, int16) pairs; the products are
- * summed exactly in int32. */
+ * int8, the query side int16; the products are summed exactly in int32.
+ *
+ * Every kernel also adds the biases, so that the whole per-item loop runs
+ * in the chosen variant (at -O2, gcc does not vectorise such loops itself). */
 #ifndef RS_COMMON_DOTS_H
 #define RS_COMMON_DOTS_H
 
@@ -38,30 +40,39 @@ RS_INTERNAL const char *rs__dots_isa_name(int32_t isa);
 /* cols rounded up to 8: the row length the float kernels read. */
 static inline size_t rs__dots_cols8(size_t cols) { return (cols + 7) & ~(size_t)7; }
 
-/* out[r] = dot(x, a + r * lda) for r < rows. */
+/* out[r] = (base + bias[r]) + dot(x, a + r * lda) for r < rows, or
+ * base + dot(...) when bias is NULL: the association of the collaborative
+ * scorer's predict(). */
 RS_INTERNAL void rs__dots_rows(int32_t isa, const float *x, const float *a, size_t lda,
-                               size_t rows, size_t cols, float *out);
+                               size_t rows, size_t cols, float base, const float *bias,
+                               float *out);
 
 /* Batch: nx query rows against `rows` rows of a. The queries (x[i], cols
  * floats each) are first packed into the variant's layout
  * (rs__dots_pack_floats floats, zero-filled where no query value goes), then
- * out[i * ldo + r] = dot(x_i, a + r * lda) for i < nx, r < rows. */
+ * out[i * ldo + r] = (base[i] + bias[r]) + dot(x_i, a + r * lda) for i < nx,
+ * r < rows (base[i] + dot(...) when bias is NULL). */
 RS_INTERNAL size_t rs__dots_pack_floats(int32_t isa, size_t nx, size_t cols);
 RS_INTERNAL void rs__dots_pack(int32_t isa, const float *const *x, size_t nx, size_t cols,
                                float *packed);
-RS_INTERNAL void rs__dots_batch(int32_t isa, const float *packed, size_t nx, const float *a,
-                                size_t lda, size_t rows, size_t cols, float *out, size_t ldo);
+RS_INTERNAL void rs__dots_batch(int32_t isa, const float *packed, size_t nx, const float *base,
+                                const float *a, size_t lda, size_t rows, size_t cols,
+                                const float *bias, float *out, size_t ldo);
 
-/* Int8 items are stored in blocks of RS__Q8_BLOCK rows; inside a block,
- * factor pair p (factors 2p, 2p+1) of all 16 rows takes 32 bytes:
- * row i's two values at bytes 2i and 2i+1. A block is pairs * 32 bytes. */
+/* Int8 rows are stored in blocks of RS__Q8_BLOCK rows; inside a block,
+ * column pair p (columns 2p, 2p+1) of all 16 rows takes 32 bytes: row i's
+ * two values at bytes 2i and 2i+1. A block is pairs * 32 bytes. */
 #define RS__Q8_BLOCK 16
 
-/* out[16 * b + i] = sum_c xq[c] * row i of block (first + b), for
- * b < nblocks: the exact integer dot product of a quantised query (2 * pairs
- * int16 values, zero past its length) with each row. The caller keeps
- * max |xq| * 127 * 2 * pairs below 2^31 (rs__q8_query does). */
-RS_INTERNAL void rs__q8_dots(int32_t isa, const int8_t *blocks, size_t pairs, const int16_t *xq,
-                             size_t first, size_t nblocks, int32_t *out);
+/* Approximate scores of rows first .. first + count - 1 (first a multiple
+ * of 16): with D_j = sum_c xq[c] * w_jc, the exact int32 dot product of a
+ * quantised query (2 * pairs int16 values, zero past its length) with row j,
+ * out[j - first] = (float)D_j * (step * scale[j]) + (base + bias[j])
+ * (+ base alone when bias is NULL), the same float operations in every
+ * variant. The caller keeps max |xq| * 127 * 2 * pairs below 2^31
+ * (rs__q8_query does). */
+RS_INTERNAL void rs__q8_scores(int32_t isa, const int8_t *blocks, size_t pairs,
+                               const int16_t *xq, size_t first, size_t count, float step,
+                               const float *scale, float base, const float *bias, float *out);
 
 #endif

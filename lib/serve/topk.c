@@ -86,19 +86,6 @@ static float score_one(const user_scorer *sc, size_t j)
     }
 }
 
-/* out[j] = (base + ib[j]) + dot: the association order of the scorer's own
- * predict(), so ties and values agree with rs_predict before clamping. */
-static void add_bias(float *out, size_t n, float base, const float *ib)
-{
-    if (ib) {
-        for (size_t j = 0; j < n; j++)
-            out[j] = (base + ib[j]) + out[j];
-    } else {
-        for (size_t j = 0; j < n; j++)
-            out[j] = base + out[j];
-    }
-}
-
 /* Scores of items t0 .. t0 + nt - 1 into out. */
 static void score_tile(const user_scorer *sc, size_t t0, size_t nt, float *out)
 {
@@ -109,14 +96,23 @@ static void score_tile(const user_scorer *sc, size_t t0, size_t nt, float *out)
         break;
     case MODE_FAST:
         rs__dots_rows(sc->isa, sc->p, sc->q->data + t0 * sc->q->stride, sc->q->stride, nt,
-                      sc->q->cols, out);
-        add_bias(out, nt, sc->base, sc->ib ? sc->ib + t0 : NULL);
+                      sc->q->cols, sc->base, sc->ib ? sc->ib + t0 : NULL, out);
         break;
     default:
         for (size_t j = 0; j < nt; j++)
             out[j] = sc->m->ops->predict(&sc->m->w, sc->u, (int32_t)(t0 + j));
         break;
     }
+}
+
+/* The int8 item copy when it applies to this user's scan: collaborative
+ * scoring and float factors too large to stay in cache. */
+static const rs__serving *int8_copy(const user_scorer *sc)
+{
+    if (sc->mode != MODE_FAST ||
+        sc->m->w.n_items * sc->q->stride * sizeof(float) < RS__TOPK_Q8_MIN_BYTES)
+        return NULL;
+    return rs__model_serving_copy(sc->m);
 }
 
 /* The user's training items (sorted dense indices), or none. */
@@ -153,10 +149,12 @@ static rs_status topk_one(const rs_model *m, int32_t u, size_t k, int32_t flags,
     rs__hentry *heap = rs__alloc(a, cap, sizeof *heap);
     uint8_t *mark = use_mark ? rs__calloc(a, n, 1) : NULL;
     float *scores = allow ? NULL : rs__alloc(a, RS__TOPK_TILE, sizeof *scores);
-    if (!heap || (use_mark && !mark) || (!allow && !scores)) {
+    uint8_t *tmark = allow ? NULL : rs__calloc(a, RS__TOPK_TILE, 1);
+    if (!heap || (use_mark && !mark) || (!allow && (!scores || !tmark))) {
         rs__free(a, heap, cap, sizeof *heap);
         rs__free(a, mark, n, 1);
         rs__free(a, scores, RS__TOPK_TILE, sizeof *scores);
+        rs__free(a, tmark, RS__TOPK_TILE, 1);
         return RS_ERR_NOMEM;
     }
 
@@ -187,7 +185,7 @@ static rs_status topk_one(const rs_model *m, int32_t u, size_t k, int32_t flags,
     } else {
         /* The int8 copy when there is one (same result, fewer bytes read),
          * else the float scan, one tile of scores at a time. */
-        const rs__serving *sv = sc.mode == MODE_FAST ? rs__model_serving_copy(m) : NULL;
+        const rs__serving *sv = int8_copy(&sc);
         int used = 0;
         if (sv)
             st = rs__topk_q8(m, sv, sc.isa, sc.p, sc.base, sc.q, sc.ib, mark, seen, n_seen, &h,
@@ -197,7 +195,7 @@ static rs_status topk_one(const rs_model *m, int32_t u, size_t k, int32_t flags,
         for (size_t t0 = 0; st == RS_OK && !used && t0 < n; t0 += RS__TOPK_TILE) {
             size_t nt = n - t0 < RS__TOPK_TILE ? n - t0 : RS__TOPK_TILE;
             score_tile(&sc, t0, nt, scores);
-            rs__topheap_offer_tile(&h, scores, ids, mark, t0, nt, &sk);
+            rs__topheap_offer_tile(&h, scores, ids, mark, t0, nt, &sk, tmark);
         }
     }
     *n_out = st == RS_OK ? rs__topheap_finish(&h, items_out, scores_out) : 0;
@@ -205,6 +203,7 @@ static rs_status topk_one(const rs_model *m, int32_t u, size_t k, int32_t flags,
     rs__free(a, heap, cap, sizeof *heap);
     rs__free(a, mark, n, 1);
     rs__free(a, scores, RS__TOPK_TILE, sizeof *scores);
+    rs__free(a, tmark, RS__TOPK_TILE, 1);
     return st;
 }
 
@@ -236,7 +235,8 @@ typedef struct batch_scratch {
     float *c;          /* BATCH_USERS x tile scores */
     float *pk;         /* BATCH_USERS user rows packed for rs__dots_batch */
     rs__hentry *heaps; /* BATCH_USERS x cap */
-    size_t c_n, pk_n, heaps_n;
+    uint8_t *tmark;    /* tile flags of seen items (zero between uses) */
+    size_t c_n, pk_n, heaps_n, tmark_n;
     int32_t isa;       /* the kernel variant pk is packed for */
 } batch_scratch;
 
@@ -245,6 +245,7 @@ static void batch_scratch_free(const rs__allocator *a, batch_scratch *s)
     rs__free(a, s->c, s->c_n, sizeof *s->c);
     rs__free(a, s->pk, s->pk_n, sizeof *s->pk);
     rs__free(a, s->heaps, s->heaps_n, sizeof *s->heaps);
+    rs__free(a, s->tmark, s->tmark_n, 1);
 }
 
 /* Top-k of nb known users (dense indices uidx, output rows slot), scored
@@ -275,12 +276,10 @@ static void batch_block(const rs_model *m, const rs__block *P, const rs__block *
     rs__dots_pack(isa, rows, nb, f, s->pk);
     for (size_t t0 = 0; t0 < n; t0 += tile) {
         size_t nt = n - t0 < tile ? n - t0 : tile;
-        rs__dots_batch(isa, s->pk, nb, Q->data + t0 * Q->stride, Q->stride, nt, f, s->c, nt);
-        for (size_t b = 0; b < nb; b++) {
-            float *row = s->c + b * nt;
-            add_bias(row, nt, base[b], ib ? ib + t0 : NULL);
-            rs__topheap_offer_tile(&h[b], row, ids, NULL, t0, nt, &sk[b]);
-        }
+        rs__dots_batch(isa, s->pk, nb, base, Q->data + t0 * Q->stride, Q->stride, nt, f,
+                       ib ? ib + t0 : NULL, s->c, nt);
+        for (size_t b = 0; b < nb; b++)
+            rs__topheap_offer_tile(&h[b], s->c + b * nt, ids, NULL, t0, nt, &sk[b], s->tmark);
     }
     for (size_t b = 0; b < nb; b++)
         counts_out[slot[b]] = rs__topheap_finish(&h[b], items_out + slot[b] * k,
@@ -329,7 +328,9 @@ rs_status rs_topk_batch(const rs_model *m, const int64_t *users, size_t n_users,
         s.c = rs__alloc(a, s.c_n, sizeof *s.c);
         s.pk = rs__alloc(a, s.pk_n, sizeof *s.pk);
         s.heaps = rs__alloc(a, s.heaps_n, sizeof *s.heaps);
-        if (!s.c || !s.pk || !s.heaps) {
+        s.tmark_n = tile;
+        s.tmark = rs__calloc(a, s.tmark_n, 1);
+        if (!s.c || !s.pk || !s.heaps || !s.tmark) {
             batch_scratch_free(a, &s);
             return RS_ERR_NOMEM;
         }

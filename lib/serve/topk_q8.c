@@ -35,8 +35,8 @@
 
 typedef struct q8_scratch {
     int16_t *xq;
-    int32_t *dots;
     float *approx;
+    uint8_t *tmark;
     rs__hentry *cand;
     size_t n_xq, n_cand;
 } q8_scratch;
@@ -44,26 +44,91 @@ typedef struct q8_scratch {
 static void scratch_free(const rs__allocator *a, q8_scratch *s)
 {
     rs__free(a, s->xq, s->n_xq, sizeof *s->xq);
-    rs__free(a, s->dots, RS__TOPK_TILE, sizeof *s->dots);
     rs__free(a, s->approx, RS__TOPK_TILE, sizeof *s->approx);
+    rs__free(a, s->tmark, RS__TOPK_TILE, 1);
     rs__free(a, s->cand, s->n_cand, sizeof *s->cand);
 }
 
-/* Approximate scores of items t0 .. t0 + nt - 1 into s->approx. */
-static void approx_tile(int32_t isa, const rs__q8mat *q, const q8_scratch *s, float t, float base,
-                        const float *ib, size_t t0, size_t nt)
+/* The C best approximate scores, kept loosely: entries at or above thr
+ * gather in a buffer of 2C; a full buffer is cut back to its C best, which
+ * raises thr. Amortised, an entry costs a few instructions, where a heap
+ * of C would pay a sift of log2(C) levels. Every entry dropped or never
+ * taken scores at most the final thr. */
+typedef struct cands {
+    rs__hentry *e;
+    size_t n, keep, cap;
+    float thr;
+} cands;
+
+/* a ranks above b: higher score, then smaller index (a total order). */
+static inline int above(const rs__hentry *a, const rs__hentry *b)
 {
-    size_t nb = rs__q8mat_blocks(nt);
-    rs__q8_dots(isa, q->blocks, q->pairs, s->xq, t0 / RS__Q8_BLOCK, nb, s->dots);
-    const float *sc = q->scale + t0;
-    float *out = s->approx;
-    if (ib) {
-        const float *b = ib + t0;
-        for (size_t j = 0; j < nt; j++)
-            out[j] = (float)s->dots[j] * (t * sc[j]) + (base + b[j]);
-    } else {
-        for (size_t j = 0; j < nt; j++)
-            out[j] = (float)s->dots[j] * (t * sc[j]) + base;
+    return a->score > b->score || (a->score == b->score && a->id < b->id);
+}
+
+static inline void swap_entries(rs__hentry *a, rs__hentry *b)
+{
+    rs__hentry t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Reorder e[0, n) so that its `keep` best entries come first (quickselect,
+ * median-of-three pivots). */
+static void select_best(rs__hentry *e, size_t n, size_t keep)
+{
+    size_t lo = 0, hi = n;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2, last = hi - 1;
+        if (above(&e[mid], &e[lo]))
+            swap_entries(&e[mid], &e[lo]);
+        if (above(&e[last], &e[lo]))
+            swap_entries(&e[last], &e[lo]);
+        if (above(&e[mid], &e[last]))
+            swap_entries(&e[mid], &e[last]); /* e[last]: the median */
+        size_t q = lo;
+        for (size_t i = lo; i < last; i++)
+            if (above(&e[i], &e[last]))
+                swap_entries(&e[i], &e[q++]);
+        swap_entries(&e[q], &e[last]); /* e[lo, q) rank above e[q] */
+        if (q == keep || q + 1 == keep)
+            return;
+        if (q < keep)
+            lo = q + 1;
+        else
+            hi = q;
+    }
+}
+
+static void cands_cut(cands *cb)
+{
+    select_best(cb->e, cb->n, cb->keep);
+    cb->n = cb->keep;
+    float low = cb->e[0].score;
+    for (size_t i = 1; i < cb->n; i++)
+        if (cb->e[i].score < low)
+            low = cb->e[i].score;
+    cb->thr = low;
+}
+
+/* Offer approximate scores a[0, nt) of items t0 .. (tm: exclusion flags
+ * indexed from t0, or NULL). */
+static void cands_offer(cands *cb, const float *a, const uint8_t *tm, size_t t0, size_t nt)
+{
+    for (size_t j = 0; j < nt;) {
+        size_t end = j + 16 <= nt ? j + 16 : nt;
+        if (end == j + 16 && RS_LIKELY(!rs__any16_ge(a + j, cb->thr))) {
+            j = end;
+            continue;
+        }
+        for (; j < end; j++) {
+            if (a[j] >= cb->thr && (!tm || !tm[j])) {
+                cb->e[cb->n].score = a[j];
+                cb->e[cb->n].id = (int64_t)(t0 + j);
+                if (++cb->n == cb->cap)
+                    cands_cut(cb);
+            }
+        }
     }
 }
 
@@ -98,12 +163,12 @@ rs_status rs__topk_q8(const rs_model *m, const rs__serving *sv, int32_t isa, con
     q8_scratch s;
     memset(&s, 0, sizeof s);
     s.n_xq = 2 * q->pairs;
-    s.n_cand = c;
+    s.n_cand = 2 * c;
     s.xq = rs__alloc(a, s.n_xq, sizeof *s.xq);
-    s.dots = rs__alloc(a, RS__TOPK_TILE, sizeof *s.dots);
     s.approx = rs__alloc(a, RS__TOPK_TILE, sizeof *s.approx);
-    s.cand = rs__alloc(a, c, sizeof *s.cand);
-    if (!s.xq || !s.dots || !s.approx || !s.cand) {
+    s.cand = rs__alloc(a, s.n_cand, sizeof *s.cand);
+    s.tmark = rs__calloc(a, RS__TOPK_TILE, 1);
+    if (!s.xq || !s.approx || !s.cand || !s.tmark) {
         scratch_free(a, &s);
         return RS_ERR_NOMEM;
     }
@@ -131,59 +196,57 @@ rs_status rs__topk_q8(const rs_model *m, const rs__serving *sv, int32_t isa, con
     *used = 1;
 
     /* 1. the int8 scan */
-    rs__topheap cand;
-    rs__topheap_init(&cand, s.cand, c);
+    cands cb = {s.cand, 0, c, 2 * c, -INFINITY};
     rs__skiplist sk;
     rs__skiplist_init(&sk, mark ? NULL : seen, n_seen);
     for (size_t t0 = 0; t0 < n; t0 += RS__TOPK_TILE) {
-        size_t nt = n - t0 < RS__TOPK_TILE ? n - t0 : RS__TOPK_TILE;
-        approx_tile(isa, q, &s, t, base, ib, t0, nt);
-        rs__topheap_offer_tile(&cand, s.approx, NULL, mark, t0, nt, &sk);
+        size_t nt = n - t0 < RS__TOPK_TILE ? n - t0 : RS__TOPK_TILE, first;
+        rs__q8_scores(isa, q->blocks, q->pairs, s.xq, t0, nt, t, q->scale, base, ib, s.approx);
+        const uint8_t *tm = rs__tile_mark(&sk, mark, t0, nt, s.tmark, &first);
+        cands_offer(&cb, s.approx, tm, t0, nt);
+        rs__tile_unmark(&sk, mark, t0, nt, s.tmark, first);
     }
+    if (cb.n > c)
+        cands_cut(&cb);
     /* 2. exact scores of the candidates */
-    for (size_t e = 0; e < cand.n; e++) {
-        size_t j = (size_t)cand.e[e].id;
+    for (size_t e = 0; e < cb.n; e++) {
+        size_t j = (size_t)cb.e[e].id;
         rs__topheap_push(h, rs__topk_exact_one(isa, p, base, Q, ib, j), ids[j]);
     }
     if (stats)
-        stats->candidates = cand.n;
-    /* 3. the bound: a heap not filled held every eligible item */
+        stats->candidates = cb.n;
+    /* 3. the bound; fewer than C candidates were every eligible item */
     double T = (double)rs__topheap_threshold(h);
-    if (cand.n < c || (double)cand.e[0].score + smax * K + delta < T) {
+    if (cb.n < c || (double)cb.thr + smax * K + delta < T) {
         scratch_free(a, &s);
         return RS_OK;
     }
-    /* 4. second pass: candidates are skipped through their sorted ids */
+    /* 4. second pass; the candidates, already scored, are skipped through
+     * their sorted indices */
     if (stats)
         stats->second_pass = 1;
-    qsort(cand.e, cand.n, sizeof *cand.e, cmp_entry_id);
+    qsort(cb.e, cb.n, sizeof *cb.e, cmp_entry_id);
     size_t cpos = 0;
     float Kf = (float)K, df = (float)delta;
     rs__skiplist_init(&sk, mark ? NULL : seen, n_seen);
     for (size_t t0 = 0; t0 < n; t0 += RS__TOPK_TILE) {
-        size_t nt = n - t0 < RS__TOPK_TILE ? n - t0 : RS__TOPK_TILE;
+        size_t nt = n - t0 < RS__TOPK_TILE ? n - t0 : RS__TOPK_TILE, first;
         float *ap = s.approx;
-        approx_tile(isa, q, &s, t, base, ib, t0, nt);
-        /* excluded and already scored items drop out with -inf */
-        for (; sk.pos < sk.n && (size_t)sk.at[sk.pos] < t0 + nt; sk.pos++)
-            if (sk.at[sk.pos] >= 0 && (size_t)sk.at[sk.pos] >= t0)
-                ap[sk.at[sk.pos] - (int32_t)t0] = -INFINITY;
-        for (; cpos < cand.n && (size_t)cand.e[cpos].id < t0 + nt; cpos++)
-            ap[cand.e[cpos].id - (int64_t)t0] = -INFINITY;
-        if (mark)
-            for (size_t j = 0; j < nt; j++)
-                if (mark[t0 + j])
-                    ap[j] = -INFINITY;
+        rs__q8_scores(isa, q->blocks, q->pairs, s.xq, t0, nt, t, q->scale, base, ib, ap);
+        const uint8_t *tm = rs__tile_mark(&sk, mark, t0, nt, s.tmark, &first);
+        for (; cpos < cb.n && (size_t)cb.e[cpos].id < t0 + nt; cpos++)
+            ap[cb.e[cpos].id - (int64_t)t0] = -INFINITY;
         float thr = (float)T;
         const float *sc = q->scale + t0;
         for (size_t j = 0; j < nt; j++) {
-            if (ap[j] + sc[j] * Kf + df >= thr) {
+            if (ap[j] + sc[j] * Kf + df >= thr && (!tm || !tm[j])) {
                 rs__topheap_push(h, rs__topk_exact_one(isa, p, base, Q, ib, t0 + j), ids[t0 + j]);
                 thr = rs__topheap_threshold(h);
                 if (stats)
                     stats->extra++;
             }
         }
+        rs__tile_unmark(&sk, mark, t0, nt, s.tmark, first);
         T = (double)thr;
     }
     scratch_free(a, &s);

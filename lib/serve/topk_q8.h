@@ -15,6 +15,11 @@
 #define RS__TOPK_TILE 1024
 /* The int8 scan keeps at least this many candidates. */
 #define RS__TOPK_MIN_CANDIDATES 32
+/* Float item factors smaller than this stay in a core's cache (2 MiB of L2
+ * on current x86 servers), and scanning them costs no more than the int8
+ * pass: measured break-even between 1.3 and 2.6 MB (n = 5000 items x 64 or
+ * 128 factors). rs_topk scans smaller catalogues exactly. */
+#define RS__TOPK_Q8_MIN_BYTES ((size_t)2 << 20)
 
 /* The exact score of item j for the collaborative scorer: (base + ib[j]) +
  * p . q_j, in the association of its predict() and with the dot product
@@ -22,9 +27,10 @@
 static inline float rs__topk_exact_one(int32_t isa, const float *p, float base,
                                        const rs__block *Q, const float *ib, size_t j)
 {
-    float d;
-    rs__dots_rows(isa, p, Q->data + j * Q->stride, Q->stride, 1, Q->cols, &d);
-    return (ib ? base + ib[j] : base) + d;
+    float e;
+    rs__dots_rows(isa, p, Q->data + j * Q->stride, Q->stride, 1, Q->cols, base, ib ? ib + j : NULL,
+                  &e);
+    return e;
 }
 
 /* What one quantised query did (for tests and bench/topk). */
@@ -39,8 +45,10 @@ typedef struct rs__q8_stats {
  * factor row, base = global mean + user bias, Q the item factors, ib the
  * item biases (or NULL); items with mark[j] != 0 (mark may be NULL) and the
  * sorted dense indices seen[0, n_seen) are skipped. Sets *used = 0 and does
- * nothing when the int8 path does not apply (then scan exactly): too few
- * items for it to pay, or values too large for its error bound. stats may
+ * nothing when the int8 path does not apply (then scan exactly):
+ * candidates above a quarter of the items, or values too large for its
+ * error bound. (rs_topk also leaves catalogues below RS__TOPK_Q8_MIN_BYTES
+ * to the float scan.) stats may
  * be NULL. Returns RS_OK or RS_ERR_NOMEM (scratch from the model's
  * allocator). Reads the model only. */
 RS_INTERNAL rs_status rs__topk_q8(const rs_model *m, const rs__serving *sv, int32_t isa,
