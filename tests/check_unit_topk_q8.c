@@ -39,7 +39,7 @@ static void assert_same_floats(const float *a, const float *b, size_t n, const c
 START_TEST(test_dots_variants_match_baseline)
 {
     uint64_t s = 99;
-    size_t cols_list[] = {1, 2, 7, 8, 9, 16, 31, 64, 70, 128};
+    size_t cols_list[] = {1, 2, 9, 16, 70, 128};
     for (size_t ci = 0; ci < sizeof cols_list / sizeof cols_list[0]; ci++) {
         size_t cols = cols_list[ci], lda = rs__stride_for(cols), rows = 37, nx = 13;
         float *a = calloc(rows * lda + 16, sizeof *a), *x = calloc(nx * lda + 16, sizeof *x);
@@ -60,13 +60,11 @@ START_TEST(test_dots_variants_match_baseline)
             xs[i] = x + i * lda;
         for (int with_bias = 0; with_bias <= 1; with_bias++) {
             const float *b = with_bias ? bias : NULL;
-            /* the baseline is rs__vec_dot with the biases in predict()'s association */
-            for (size_t r = 0; r < rows; r++) {
-                float d = rs__vec_dot(x, a + r * lda, cols);
-                ref[r] = (b ? base[0] + b[r] : base[0]) + d;
-            }
-            rs__dots_rows(RS__DOTS_BASELINE, x, a, lda, rows, cols, base[0], b, got);
-            assert_same_floats(got, ref, rows, "rows vs rs__vec_dot", RS__DOTS_BASELINE);
+            /* the reference is rs__vec_dot with the biases in predict()'s association */
+            for (size_t i = 0; i < nx; i++)
+                for (size_t r = 0; r < rows; r++)
+                    ref[i * rows + r] = (b ? base[i] + b[r] : base[i]) +
+                                        rs__vec_dot(xs[i], a + r * lda, cols);
             for (int32_t isa = RS__DOTS_BASELINE; isa < RS__DOTS_COUNT; isa++) {
                 if (!rs__dots_isa_supported(isa))
                     continue;
@@ -79,17 +77,12 @@ START_TEST(test_dots_variants_match_baseline)
                 size_t pf = rs__dots_pack_floats(isa, nx, cols);
                 float *pk = malloc(pf * sizeof *pk);
                 ck_assert_ptr_nonnull(pk);
-                for (size_t nq = 1; nq <= nx; nq++) {
+                for (size_t nq = 1; nq <= nx; nq += nq < 10 ? 1 : 3) {
                     rs__dots_pack(isa, xs, nq, cols, pk);
-                    for (size_t nr = 1; nr <= rows; nr += nr < 5 ? 1 : 8) {
+                    for (size_t nr = 1; nr <= rows; nr += nr < 3 ? 1 : 11) {
                         rs__dots_batch(isa, pk, nq, base, a, lda, nr, cols, b, got, rows);
-                        for (size_t i = 0; i < nq; i++) {
-                            float want[37];
-                            for (size_t r = 0; r < nr; r++)
-                                want[r] = (b ? base[i] + b[r] : base[i]) +
-                                          rs__vec_dot(xs[i], a + r * lda, cols);
-                            assert_same_floats(got + i * rows, want, nr, "batch", isa);
-                        }
+                        for (size_t i = 0; i < nq; i++)
+                            assert_same_floats(got + i * rows, ref + i * rows, nr, "batch", isa);
                     }
                 }
                 free(pk);

@@ -572,9 +572,11 @@ RS_API rs_status rs_topk(const rs_model *model, int64_t user, size_t k, int32_t 
                          size_t n_allow, int64_t *items_out, float *scores_out, size_t *n_out);
 
 /**
- * rs_topk_batch() - rs_topk for many users at once (scores items in blocks with sgemm).
+ * rs_topk_batch() - rs_topk for many users at once (scores 64 users per tile of items).
  *
  * Row u of the outputs starts at u * k. Unknown users get the fallback ranking.
+ * Each row equals what rs_topk returns for that user, bit for bit. The call
+ * never starts threads.
  *
  * @param model      fitted model
  * @param users      n_users external user ids
