@@ -203,69 +203,63 @@ TARGET_AVX2 static void rows_avx2(const float *x, const float *a, size_t lda, si
     }
 }
 
-/* v holds the dots of (query i, rows r, r + 1) and (query i + 1, rows r,
- * r + 1); add base[i] / base[i + 1] and bias[r], bias[r + 1] and store to
- * o0[0..1] and o1[0..1]. */
-TARGET_AVX2 static inline void store_2x2(__m128 v, const float *base, const float *bias,
-                                         size_t r, float *o0, float *o1)
+/* Store (base + bias[r .. r + 3]) + v to o[0 .. 3]: one query, four rows. */
+TARGET_AVX2 static inline void store_1x4(__m128 v, float base, const float *bias, size_t r,
+                                         float *o)
 {
-    __m128 b = _mm_setr_ps(base[0], base[0], base[1], base[1]);
+    __m128 b = _mm_set1_ps(base);
     if (bias)
-        b = _mm_add_ps(b, _mm_castpd_ps(_mm_loaddup_pd((const double *)(bias + r))));
-    v = _mm_add_ps(b, v);
-    _mm_storel_pi((__m64 *)o0, v);
-    _mm_storeh_pi((__m64 *)o1, v);
+        b = _mm_add_ps(b, _mm_loadu_ps(bias + r));
+    _mm_storeu_ps(o, _mm_add_ps(b, v));
 }
 
-/* Queries are plain rows of c8 floats. Tiles of 4 queries x 2 rows keep 8
- * accumulators in registers; each loaded value feeds 2 or 4 products. */
+/* Queries are plain rows of c8 floats. Tiles of 2 queries x 4 rows keep 8
+ * accumulators in registers; each query chunk feeds 4 products, each row
+ * chunk 2, and the four dots of a query leave in one vector. */
 TARGET_AVX2 static void batch_avx2(const float *pk, size_t nx, const float *base, const float *a,
                                    size_t lda, size_t rows, size_t c8, const float *bias,
                                    float *out, size_t ldo)
 {
     size_t r = 0;
-    for (; r + 2 <= rows; r += 2) {
-        const float *b0 = a + r * lda, *b1 = b0 + lda;
+    for (; r + 4 <= rows; r += 4) {
+        const float *b0 = a + r * lda, *b1 = b0 + lda, *b2 = b1 + lda, *b3 = b2 + lda;
         size_t i = 0;
-        for (; i + 4 <= nx; i += 4) {
-            const float *x0 = pk + i * c8, *x1 = x0 + c8, *x2 = x1 + c8, *x3 = x2 + c8;
-            __m256 s00 = _mm256_setzero_ps(), s01 = s00, s10 = s00, s11 = s00;
-            __m256 s20 = s00, s21 = s00, s30 = s00, s31 = s00;
+        for (; i + 2 <= nx; i += 2) {
+            const float *x0 = pk + i * c8, *x1 = x0 + c8;
+            __m256 s00 = _mm256_setzero_ps(), s01 = s00, s02 = s00, s03 = s00;
+            __m256 s10 = s00, s11 = s00, s12 = s00, s13 = s00;
             for (size_t c = 0; c < c8; c += 8) {
                 __m256 v0 = _mm256_loadu_ps(b0 + c), v1 = _mm256_loadu_ps(b1 + c);
+                __m256 v2 = _mm256_loadu_ps(b2 + c), v3 = _mm256_loadu_ps(b3 + c);
                 __m256 u = _mm256_loadu_ps(x0 + c);
                 s00 = madd_ps(s00, v0, u);
                 s01 = madd_ps(s01, v1, u);
+                s02 = madd_ps(s02, v2, u);
+                s03 = madd_ps(s03, v3, u);
                 u = _mm256_loadu_ps(x1 + c);
                 s10 = madd_ps(s10, v0, u);
                 s11 = madd_ps(s11, v1, u);
-                u = _mm256_loadu_ps(x2 + c);
-                s20 = madd_ps(s20, v0, u);
-                s21 = madd_ps(s21, v1, u);
-                u = _mm256_loadu_ps(x3 + c);
-                s30 = madd_ps(s30, v0, u);
-                s31 = madd_ps(s31, v1, u);
+                s12 = madd_ps(s12, v2, u);
+                s13 = madd_ps(s13, v3, u);
             }
-            float *o = out + i * ldo + r;
-            store_2x2(reduce4_avx2(s00, s01, s10, s11), base + i, bias, r, o, o + ldo);
-            store_2x2(reduce4_avx2(s20, s21, s30, s31), base + i + 2, bias, r, o + 2 * ldo,
-                      o + 3 * ldo);
+            store_1x4(reduce4_avx2(s00, s01, s02, s03), base[i], bias, r, out + i * ldo + r);
+            store_1x4(reduce4_avx2(s10, s11, s12, s13), base[i + 1], bias, r,
+                      out + (i + 1) * ldo + r);
         }
         for (; i < nx; i++) {
             const float *x0 = pk + i * c8;
-            __m256 s0 = _mm256_setzero_ps(), s1 = s0;
+            __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
             for (size_t c = 0; c < c8; c += 8) {
                 __m256 u = _mm256_loadu_ps(x0 + c);
                 s0 = madd_ps(s0, _mm256_loadu_ps(b0 + c), u);
                 s1 = madd_ps(s1, _mm256_loadu_ps(b1 + c), u);
+                s2 = madd_ps(s2, _mm256_loadu_ps(b2 + c), u);
+                s3 = madd_ps(s3, _mm256_loadu_ps(b3 + c), u);
             }
-            float dup[2] = {base[i], base[i]}, lo[4];
-            store_2x2(reduce4_avx2(s0, s1, s0, s1), dup, bias, r, lo, lo + 2);
-            out[i * ldo + r] = lo[0];
-            out[i * ldo + r + 1] = lo[1];
+            store_1x4(reduce4_avx2(s0, s1, s2, s3), base[i], bias, r, out + i * ldo + r);
         }
     }
-    if (r < rows)
+    for (; r < rows; r++)
         for (size_t i = 0; i < nx; i++)
             rows_avx2(pk + i * c8, a + r * lda, lda, 1, c8, base[i], bias ? bias + r : NULL,
                       out + i * ldo + r);
@@ -360,68 +354,59 @@ TARGET_AVX512 static inline __m256 hi8(__m512 v)
 /* Queries packed in pairs (pack_pairs): a zmm product of a query pair with
  * a row chunk broadcast to both halves computes two dot products at once,
  * each in the eight-lane order of the other variants. Tiles of 4 query
- * pairs (8 queries) x 2 rows: 8 zmm accumulators. */
+ * pairs (8 queries) x 4 rows: 16 zmm accumulators; each query chunk feeds
+ * 4 products, each row chunk 4 (8 dot products). */
 TARGET_AVX512 static void batch_avx512(const float *pk, size_t nx, const float *base,
                                        const float *a, size_t lda, size_t rows, size_t c8,
                                        const float *bias, float *out, size_t ldo)
 {
     size_t pairs = (nx + 1) / 2, full = nx / 2, ps = 2 * c8; /* floats per packed pair */
     size_t r = 0;
-    for (; r + 2 <= rows; r += 2) {
-        const float *b0 = a + r * lda, *b1 = b0 + lda;
+/* Query pair g's dots with rows r .. r + 3 (accumulators s0 .. s3) to out. */
+#define STORE_PAIR(g, s0, s1, s2, s3)                                                                  do {                                                                                                   size_t q_ = 2 * (g);                                                                               store_1x4(reduce4_avx2(lo8(s0), lo8(s1), lo8(s2), lo8(s3)), base[q_], bias, r,                               out + q_ * ldo + r);                                                                     if (q_ + 1 < nx)                                                                                       store_1x4(reduce4_avx2(hi8(s0), hi8(s1), hi8(s2), hi8(s3)), base[q_ + 1], bias, r,                           out + (q_ + 1) * ldo + r);                                                       } while (0)
+    for (; r + 4 <= rows; r += 4) {
+        const float *b0 = a + r * lda, *b1 = b0 + lda, *b2 = b1 + lda, *b3 = b2 + lda;
         size_t g = 0;
         for (; g + 4 <= full; g += 4) {
             const float *x0 = pk + g * ps, *x1 = x0 + ps, *x2 = x1 + ps, *x3 = x2 + ps;
-            __m512 s00 = _mm512_setzero_ps(), s01 = s00, s10 = s00, s11 = s00;
-            __m512 s20 = s00, s21 = s00, s30 = s00, s31 = s00;
+            __m512 s00 = _mm512_setzero_ps(), s01 = s00, s02 = s00, s03 = s00;
+            __m512 s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+            __m512 s20 = s00, s21 = s00, s22 = s00, s23 = s00;
+            __m512 s30 = s00, s31 = s00, s32 = s00, s33 = s00;
             for (size_t c = 0; c < c8; c += 8) {
                 __m512 v0 = bcast8(b0 + c), v1 = bcast8(b1 + c);
+                __m512 v2 = bcast8(b2 + c), v3 = bcast8(b3 + c);
                 size_t o = 2 * c;
+#define ROW4(u, t0, t1, t2, t3)                                                                        t0 = madd512(t0, v0, u);                                                                           t1 = madd512(t1, v1, u);                                                                           t2 = madd512(t2, v2, u);                                                                           t3 = madd512(t3, v3, u)
                 __m512 u = _mm512_loadu_ps(x0 + o);
-                s00 = madd512(s00, v0, u);
-                s01 = madd512(s01, v1, u);
+                ROW4(u, s00, s01, s02, s03);
                 u = _mm512_loadu_ps(x1 + o);
-                s10 = madd512(s10, v0, u);
-                s11 = madd512(s11, v1, u);
+                ROW4(u, s10, s11, s12, s13);
                 u = _mm512_loadu_ps(x2 + o);
-                s20 = madd512(s20, v0, u);
-                s21 = madd512(s21, v1, u);
+                ROW4(u, s20, s21, s22, s23);
                 u = _mm512_loadu_ps(x3 + o);
-                s30 = madd512(s30, v0, u);
-                s31 = madd512(s31, v1, u);
+                ROW4(u, s30, s31, s32, s33);
             }
-            size_t i = 2 * g;
-            float *o = out + i * ldo + r;
-            store_2x2(reduce4_avx2(lo8(s00), lo8(s01), hi8(s00), hi8(s01)), base + i, bias, r, o,
-                      o + ldo);
-            store_2x2(reduce4_avx2(lo8(s10), lo8(s11), hi8(s10), hi8(s11)), base + i + 2, bias, r,
-                      o + 2 * ldo, o + 3 * ldo);
-            store_2x2(reduce4_avx2(lo8(s20), lo8(s21), hi8(s20), hi8(s21)), base + i + 4, bias, r,
-                      o + 4 * ldo, o + 5 * ldo);
-            store_2x2(reduce4_avx2(lo8(s30), lo8(s31), hi8(s30), hi8(s31)), base + i + 6, bias, r,
-                      o + 6 * ldo, o + 7 * ldo);
+            STORE_PAIR(g, s00, s01, s02, s03);
+            STORE_PAIR(g + 1, s10, s11, s12, s13);
+            STORE_PAIR(g + 2, s20, s21, s22, s23);
+            STORE_PAIR(g + 3, s30, s31, s32, s33);
         }
         for (; g < pairs; g++) {
             const float *x0 = pk + g * ps;
-            __m512 s0 = _mm512_setzero_ps(), s1 = s0;
+            __m512 s0 = _mm512_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
             for (size_t c = 0; c < c8; c += 8) {
+                __m512 v0 = bcast8(b0 + c), v1 = bcast8(b1 + c);
+                __m512 v2 = bcast8(b2 + c), v3 = bcast8(b3 + c);
                 __m512 u = _mm512_loadu_ps(x0 + 2 * c);
-                s0 = madd512(s0, bcast8(b0 + c), u);
-                s1 = madd512(s1, bcast8(b1 + c), u);
+                ROW4(u, s0, s1, s2, s3);
             }
-            size_t i = 2 * g;
-            int both = i + 1 < nx;
-            float bb[2] = {base[i], both ? base[i + 1] : 0.0f}, v[4];
-            store_2x2(reduce4_avx2(lo8(s0), lo8(s1), hi8(s0), hi8(s1)), bb, bias, r, v, v + 2);
-            out[i * ldo + r] = v[0];
-            out[i * ldo + r + 1] = v[1];
-            if (both) {
-                out[(i + 1) * ldo + r] = v[2];
-                out[(i + 1) * ldo + r + 1] = v[3];
-            }
+            STORE_PAIR(g, s0, s1, s2, s3);
         }
+#undef ROW4
     }
-    if (r < rows) {
+#undef STORE_PAIR
+    for (; r < rows; r++) {
         const float *b0 = a + r * lda;
         for (size_t g = 0; g < pairs; g++) {
             const float *x0 = pk + g * ps;
