@@ -189,7 +189,7 @@ rs_status rs__topk_q8(const rs_model *m, const rs__serving *sv, int32_t isa, con
     double M = fabs((double)base) + (double)sv->bias_absmax + 128.0 * smax * (p1 + (double)t * l1) +
                smax * K;
     double delta = ((double)f + 16.0) * ldexp(1.0, -23) * M;
-    if (!(M < 1e30)) { /* also NaN: the float bounds would not hold */
+    if (!(M < 1e30) || !(K < 1e30)) { /* also NaN: the float bounds would not hold */
         scratch_free(a, &s);
         return RS_OK;
     }
