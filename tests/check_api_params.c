@@ -62,6 +62,9 @@ static const expect_param PARAMS[] = {
      RS_DIVERGENCE_STOP, RS_DIVERGENCE_HALVE_LR, 0, 0},
     {RS_PARAM_COLD_START, "cold_start", T_CHOICE, ON_MODEL, RS_COLD_START_FALLBACK, 1,
      RS_COLD_START_FALLBACK, RS_COLD_START_ERROR, 0, 0},
+    {RS_PARAM_SERVE_OVERSAMPLE, "serve_oversample", T_INT, ON_MODEL, 8, 1, 1, 1000, 0, 0},
+    {RS_PARAM_SERVE_QUANTIZED, "serve_quantized", T_CHOICE, ON_MODEL, RS_QUANT_NONE, 1, RS_QUANT_NONE,
+     RS_QUANT_INT8, 0, 0},
     /* RS_PARAM_SCORER is read-only and tested on its own. */
     {RS_PARAM_RATING_MIN, "rating_min", T_REAL, ON_DATASET, -1e30, 0, 0, 0, 0, 0},
     {RS_PARAM_RATING_MAX, "rating_max", T_REAL, ON_DATASET, 1e30, 0, 0, 0, 0, 0},

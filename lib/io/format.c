@@ -976,6 +976,12 @@ rs_status rs__model_decode(rs_model **out, const rs__blob_source *src, rs_alloc_
         return st;
     }
     m->fitted = 1;
+    /* the int8 serving copy is not stored: it is rebuilt from the floats */
+    if ((st = rs__model_serving_build(m)) != RS_OK) {
+        rs__err(err, st, "out of memory while building the int8 item copy");
+        rs_model_free(m);
+        return st;
+    }
     *out = m;
     return RS_OK;
 }

@@ -185,6 +185,7 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
     if (trained) {
         /* The new seen lists and statistics; the rating range grows with the data. */
         install_seen(m, &seen_off, &seen_item, seen_nnz, n_users);
+        rs__model_serving_refresh(m, 0, SIZE_MAX);
         if (fr.fd.rmin < m->w.rating_min)
             m->w.rating_min = fr.fd.rmin;
         if (fr.fd.rmax > m->w.rating_max)
@@ -337,6 +338,7 @@ static rs_status fold_in(rs_model *m, int32_t side, int64_t id, const int64_t *o
             for (size_t f = 0; f < k; f++)
                 frow[f] = (float)b[f + 1];
             install_seen(m, &seen_off, &seen_item, seen_nnz, n_users);
+            rs__model_serving_refresh(m, side == RS_SIDE_ITEM ? (size_t)self : 0, side == RS_SIDE_ITEM);
         } else {
             brow[0] = keep[0];
             memcpy(frow, keep + 1, k * sizeof(float));

@@ -36,6 +36,7 @@ static void commit(rs__fit_run *fr)
     fr->seen_nnz = 0;
     fr->stats = NULL;
     fr->stats_cap = 0;
+    rs__model_serving_refresh(m, 0, SIZE_MAX);
 }
 
 /* Ids that have features but no training rating get zero id parameters, so
