@@ -155,10 +155,7 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
     fr.p = &params;
     fr.epoch_base = m->params.epochs_trained; /* the schedule goes on where training left it */
     fr.budget_epochs = m->params.epochs;       /* params.epochs is the online count here */
-    fr.threads = m->ops->shares_rows ? 1 : (size_t)params.threads;
-#if !RS_ENABLE_THREADS
-    fr.threads = 1;
-#endif
+    fr.threads = rs__run_threads(m, params.threads);
     if (st == RS_OK) {
         rs__ratings_view rv = {batch.u, batch.i, batch.r, batch.w, batch.n};
         size_t bands = rs__run_choose_bands(fr.threads, &m->w, rv.n);

@@ -156,6 +156,22 @@ static rs_status setup_scales(rs__fit_run *fr)
     return fr->ufeat_scale && fr->ifeat_scale ? RS_OK : RS_ERR_NOMEM;
 }
 
+size_t rs__run_threads(rs_model *m, int64_t requested)
+{
+#if RS_ENABLE_THREADS
+    if (requested > 1 && !rs__scorer_threads_ok(m->ops)) {
+        rs__log(m, RS_LOG_INFO, "the %s scorer trains on one thread (its shared rows "
+                "are not deferred)", m->ops->name);
+        return 1;
+    }
+    return requested > 1 ? (size_t)requested : 1;
+#else
+    (void)m;
+    (void)requested;
+    return 1;
+#endif
+}
+
 static rs_status setup_contexts(rs__fit_run *fr)
 {
     const rs__allocator *a = &fr->m->alloc;
@@ -206,6 +222,7 @@ static rs_status setup_contexts(rs__fit_run *fr)
         c->gbuf = c->scratch + sf;
         c->gbuf_floats = gb;
         c->rowbuf = fr->rowbuf_all + t * 2 * rb;
+        c->defer = &fr->defer;
         for (size_t b = 0; b < fr->w.n_blocks; b++) {
             int32_t role = fr->w.blocks[b].role;
             if (role == RS__ROLE_USER_FEATURE_FACTORS || role == RS__ROLE_USER_FEATURE_BIAS)
@@ -257,6 +274,7 @@ void rs__run_free(rs__fit_run *fr)
     rs__implicit_free(fr);
     rs__free(a, fr->ifeat_scale, fr->n_ifeat_scale, sizeof(float));
     rs__coldfit_free(fr);
+    rs__deferred_free(&fr->defer, a);
 }
 
 static rs_status train_epochs(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *plan, double t0)
@@ -384,7 +402,8 @@ rs_status rs__run_prepare(rs__fit_run *fr)
     fr->stats = rs__calloc(a, fr->stats_cap * RS__NSTATS, sizeof(double));
     if (!fr->stats)
         return RS_ERR_NOMEM;
-    if ((st = setup_scales(fr)) != RS_OK || (st = rs__coldfit_prepare(fr)) != RS_OK)
+    if ((st = setup_scales(fr)) != RS_OK || (st = rs__coldfit_prepare(fr)) != RS_OK ||
+        (st = rs__deferred_init(&fr->defer, fr->m->ops, &fr->w, a)) != RS_OK)
         return st;
     return setup_contexts(fr);
 }
@@ -396,6 +415,8 @@ rs_status rs__run_execute(rs__fit_run *fr, double t0)
     rs__pool *pool = NULL;
     if (rs__plan_init(&plan, &fr->fd, fr->ctx, fr->threads, (uint64_t)fr->p->seed, &m->alloc) != RS_OK)
         return rs__err(&m->err, RS_ERR_NOMEM, "out of memory while planning the epochs");
+    if (fr->defer.mask)
+        plan.merge = rs__deferred_merge; /* shared rows: merge points between diagonals */
     if (rs__pool_start(&pool, &plan, &m->alloc) != RS_OK) {
         rs__plan_free(&plan, &m->alloc);
         return rs__err(&m->err, RS_ERR_NOMEM, "out of memory while starting training threads");

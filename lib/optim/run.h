@@ -47,6 +47,7 @@ typedef struct rs__fit_run {
     size_t *band_off;    /* items grouped by band: band_items[band_off[b] .. band_off[b+1]) */
     int32_t *band_items;
     rs__coldfit cold; /* the cold-start refit after rs_fit (coldfit.c) */
+    rs__deferred defer; /* sums of the scorer's deferred shared rows (deferred.h) */
 } rs__fit_run;
 
 
@@ -59,6 +60,8 @@ RS_INTERNAL rs_status rs__run_init_blocks(rs__fit_run *fr, size_t first_user, si
  * the epochs already behind the weights) for a fit of `budget` epochs. */
 RS_INTERNAL double rs__schedule_lr(const rs__params *p, int64_t t, int64_t budget);
 RS_INTERNAL size_t rs__run_choose_bands(size_t threads, const rs__weights *w, size_t n_ratings);
+/* The threads a run of the model's scorer uses for `requested`. */
+RS_INTERNAL size_t rs__run_threads(rs_model *m, int64_t requested);
 /* Allocate the per-run state for fr->w and fr->fd: snapshots, optimizer
  * state, statistics, learning-rate scales and thread contexts. */
 RS_INTERNAL rs_status rs__run_prepare(rs__fit_run *fr);

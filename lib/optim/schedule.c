@@ -48,7 +48,10 @@ rs_status rs__plan_init(rs__epoch_plan *plan, const rs__fitdata *fd, rs__train_c
     plan->order = rs__alloc(a, 3 * plan->n_blocks + 2 * B, sizeof *plan->order);
     plan->block_stats = rs__calloc(a, plan->n_blocks, sizeof *plan->block_stats);
     plan->state = rs__calloc(a, plan->n_blocks, 1);
-    if (!plan->order || !plan->block_stats || !plan->state) {
+    plan->merge_stats = rs__calloc(a, B, sizeof *plan->merge_stats);
+    plan->diag_done = rs__calloc(a, B, sizeof *plan->diag_done);
+    if (!plan->order || !plan->block_stats || !plan->state || !plan->merge_stats ||
+        !plan->diag_done) {
         rs__plan_free(plan, a);
         return RS_ERR_NOMEM;
     }
@@ -64,6 +67,10 @@ void rs__plan_free(rs__epoch_plan *plan, const rs__allocator *a)
     rs__free(a, plan->order, 3 * plan->n_blocks + 2 * B, sizeof *plan->order);
     rs__free(a, plan->block_stats, plan->n_blocks, sizeof *plan->block_stats);
     rs__free(a, plan->state, plan->n_blocks, 1);
+    rs__free(a, plan->merge_stats, B, sizeof *plan->merge_stats);
+    rs__free(a, plan->diag_done, B, sizeof *plan->diag_done);
+    plan->merge_stats = NULL;
+    plan->diag_done = NULL;
     plan->order = plan->after_row = plan->after_col = NULL;
     plan->block_stats = NULL;
     plan->state = NULL;
@@ -100,21 +107,53 @@ void rs__plan_shuffle(rs__epoch_plan *plan, rs__rng *rng)
     }
 }
 
+static void add_stats(rs__train_stats *out, const rs__train_stats *s)
+{
+    out->sq_err += s->sq_err;
+    out->sum_w += s->sum_w;
+    out->gnorm_sum += s->gnorm_sum;
+    out->fnorm_sum += s->fnorm_sum;
+    if (s->gnorm_max > out->gnorm_max)
+        out->gnorm_max = s->gnorm_max;
+    out->n_updates += s->n_updates;
+    out->n_rows += s->n_rows;
+    out->n_clipped += s->n_clipped;
+}
+
+static size_t plan_bands(const rs__epoch_plan *plan)
+{
+    return plan->fd->bands ? plan->fd->bands : 1;
+}
+
 void rs__plan_merge_stats(const rs__epoch_plan *plan, rs__train_stats *out)
 {
+    size_t B = plan_bands(plan);
     memset(out, 0, sizeof *out);
     for (size_t k = 0; k < plan->n_blocks; k++) {
-        const rs__train_stats *s = &plan->block_stats[k];
-        out->sq_err += s->sq_err;
-        out->sum_w += s->sum_w;
-        out->gnorm_sum += s->gnorm_sum;
-        out->fnorm_sum += s->fnorm_sum;
-        if (s->gnorm_max > out->gnorm_max)
-            out->gnorm_max = s->gnorm_max;
-        out->n_updates += s->n_updates;
-        out->n_rows += s->n_rows;
-        out->n_clipped += s->n_clipped;
+        add_stats(out, &plan->block_stats[k]);
+        if (plan->merge && (k + 1) % B == 0) /* after the diagonal's blocks */
+            add_stats(out, &plan->merge_stats[k / B]);
     }
+}
+
+/* The merge point after diagonal r, on thread tid's context. */
+static void run_merge(rs__epoch_plan *plan, size_t tid, size_t r)
+{
+    rs__train_ctx *c = &plan->ctx[tid];
+    memset(&c->st, 0, sizeof c->st);
+    plan->merge(plan, tid, r);
+    plan->merge_stats[r] = c->st;
+}
+
+/* Before an epoch: no diagonal merged, none begun. */
+static void reset_merges(rs__epoch_plan *plan)
+{
+    size_t B = plan_bands(plan);
+    memset(plan->merge_stats, 0, B * sizeof *plan->merge_stats);
+    memset(plan->diag_done, 0, B * sizeof *plan->diag_done);
+    plan->merged = 0;
+    if (plan->merge)
+        plan->merge(plan, 0, RS__PLAN_EPOCH_START);
 }
 
 /* The epoch on the calling thread alone: the order itself. */
@@ -122,12 +161,16 @@ static void run_epoch_serial(rs__epoch_plan *plan)
 {
     memset(plan->block_stats, 0, plan->n_blocks * sizeof *plan->block_stats);
     plan->diverged = 0;
+    reset_merges(plan);
+    size_t B = plan_bands(plan);
     for (size_t k = 0; k < plan->n_blocks; k++) {
         train_block(plan, 0, k);
         if (plan->ctx[0].diverged) {
             plan->diverged = 1;
             break;
         }
+        if (plan->merge && (k + 1) % B == 0)
+            run_merge(plan, 0, k / B);
     }
     plan->serial++;
 }
@@ -160,6 +203,8 @@ typedef struct worker_arg {
 static int block_ready(const rs__epoch_plan *plan, size_t k)
 {
     size_t r = plan->after_row[k], c = plan->after_col[k];
+    if (plan->merge && k / plan_bands(plan) > plan->merged)
+        return 0; /* the previous diagonal is not merged yet */
     return plan->state[k] == 0 && (r == SIZE_MAX || plan->state[r] == 2) &&
            (c == SIZE_MAX || plan->state[c] == 2);
 }
@@ -189,6 +234,15 @@ static void take_blocks(rs__pool *pool, size_t tid)
         plan->state[k] = 2;
         if (plan->ctx[tid].diverged)
             plan->diverged = 1;
+        size_t B = plan_bands(plan), r = k / B;
+        if (plan->merge && ++plan->diag_done[r] == B && !plan->diverged) {
+            /* The diagonal's last block: merge it. Every other thread waits
+             * (no block of the next diagonal is ready before merged moves). */
+            pthread_mutex_unlock(&pool->mu);
+            run_merge(plan, tid, r);
+            pthread_mutex_lock(&pool->mu);
+            plan->merged = r + 1;
+        }
         pthread_cond_broadcast(&pool->wake);
     }
 }
@@ -293,6 +347,7 @@ void rs__pool_run_epoch(rs__pool *pool, rs__epoch_plan *plan)
     memset(plan->block_stats, 0, plan->n_blocks * sizeof *plan->block_stats);
     memset(plan->state, 0, plan->n_blocks);
     plan->diverged = 0;
+    reset_merges(plan);
     pool->plan = plan;
     pool->next = 0;
     pool->taken = 0;

@@ -16,7 +16,19 @@
  * bit-identical for a seed and a band count whatever the timing and however
  * blocks land on threads. Statistics are kept per block and merged in the
  * order, and random streams (dropout) are seeded per block, for the same
- * reason. */
+ * reason.
+ *
+ * Merge points (optional): a scorer whose ratings also touch rows shared
+ * by every block (feature weights, deferred.h) freezes those rows for one
+ * diagonal and applies their accumulated updates between diagonals. With
+ * plan->merge set, a block of diagonal r + 1 also waits until every block
+ * of diagonal r has finished and merge(plan, tid, r) has returned; that
+ * call runs once per diagonal, in order, on the thread that finished the
+ * diagonal's last block (tid: its context), and its statistics (the
+ * context's, reset before the call) are merged after the diagonal's
+ * blocks. merge(plan, 0, RS__PLAN_EPOCH_START) runs on the calling thread
+ * before each epoch's first block. Blocks of one diagonal share no band,
+ * so they still run at once; only the hand-over between diagonals waits. */
 #ifndef RS_OPTIM_SCHEDULE_H
 #define RS_OPTIM_SCHEDULE_H
 
@@ -41,7 +53,16 @@ typedef struct rs__epoch_plan {
     uint64_t seed;                /* per-block random streams */
     uint64_t serial;              /* epochs run with this plan, for the streams */
     int32_t diverged;             /* a block saw divergence: the epoch stopped early */
+    /* Merge points (see above; NULL: none). Set by the caller after
+     * rs__plan_init; merge_stats and diag_done have one entry per diagonal. */
+    void (*merge)(struct rs__epoch_plan *plan, size_t tid, size_t diagonal);
+    rs__train_stats *merge_stats;
+    size_t *diag_done;            /* blocks of each diagonal finished this epoch */
+    size_t merged;                /* diagonals merged this epoch */
 } rs__epoch_plan;
+
+/* The `diagonal` of the merge call made before an epoch's first block. */
+#define RS__PLAN_EPOCH_START ((size_t)-1)
 
 /* Allocate the plan's arrays for fd's grid; the order starts as the
  * diagonals in turn (rs__plan_shuffle draws a new one). */

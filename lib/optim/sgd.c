@@ -130,16 +130,8 @@ rs_status rs_fit(rs_model *m, const rs_dataset *train, const rs_dataset *valid)
     fr.m = m;
     rs__params params = m->params;
     fr.p = &params;
-    fr.threads = (size_t)params.threads;
+    fr.threads = rs__run_threads(m, params.threads);
     fr.budget_epochs = params.epochs;
-#if !RS_ENABLE_THREADS
-    fr.threads = 1;
-#endif
-    if (m->ops->shares_rows && fr.threads > 1) {
-        rs__log(m, RS_LOG_INFO, "the %s scorer trains on one thread (its feature weights are "
-                "shared by every rating)", m->ops->name);
-        fr.threads = 1;
-    }
     double t0 = rs__now_seconds();
     rs_status st = stage(&fr, train, valid);
     if (st != RS_OK) {

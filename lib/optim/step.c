@@ -2,7 +2,11 @@
  * step.c: the generic SGD step every scorer can use. For a rating r with
  * weight w and prediction yhat, the loss is w * (r - yhat)^2 plus L2; the
  * gradient of each touched row is -w * e * dyhat/dtheta + l2 * theta (the
- * constant 2 is folded into the learning rate, as in Funk's SVD). */
+ * constant 2 is folded into the learning rate, as in Funk's SVD). Rows of
+ * deferred blocks (deferred.h) do not move: their loss gradient
+ * -w * e * dyhat/dtheta and its curvature w |dyhat/dtheta|^2 are added to
+ * the row's sums for the merge point, and the rating's gradient norm counts
+ * it without the L2 term (applied once there). */
 #include "train.h"
 #include "common/alloc.h"
 
@@ -29,7 +33,19 @@ void rs__train_chunk_generic(rs__train_ctx *c, const rs__chunk *ch)
          * copied what it needs into scratch), so the step is simultaneous. */
         for (size_t t = 0; t < nt; t++) {
             const rs__touch *tc = &c->touches[t];
-            float rn2 = rs__sgd_row(c, tc->block, tc->row, g, tc->grad, tc->n);
+            float rn2;
+            if (rs__deferred_has(c->defer, tc->block)) {
+                rs__deferred *d = c->defer;
+                float *sum = d->sum[tc->block] + tc->row * w->blocks[tc->block].stride;
+                for (size_t f = 0; f < tc->n; f++)
+                    sum[f] += g * tc->grad[f];
+                d->count[tc->block][tc->row]++;
+                float src2 = rs__vec_sqnorm(tc->grad, tc->n);
+                d->curv[tc->block][tc->row] += wt * src2;
+                rn2 = g * g * src2;
+            } else {
+                rn2 = rs__sgd_row(c, tc->block, tc->row, g, tc->grad, tc->n);
+            }
             norm2 += rn2;
             if (tc->n > 1)
                 fnorm2 += rn2;

@@ -15,6 +15,7 @@
 #include "scorers/scorer.h"
 #include "common/rng.h"
 #include "common/vec.h"
+#include "deferred.h"
 
 /* Per-parameter optimizer state for AdaGrad (one accumulator per row) and
  * Adam (first and second moments per parameter; per row beta1^t and
@@ -85,6 +86,9 @@ typedef struct rs__train_ctx {
      * the ratings of ids flagged in refit_skip (NULL: none). */
     int32_t refit;
     const unsigned char *refit_skip;
+    /* Shared rows trained deferred (deferred.h), one object for all the
+     * contexts of a fit; NULL, or a mask of 0: every row steps per rating. */
+    rs__deferred *defer;
     rs__rng rng;       /* per-thread stream for dropout, seeded from RS_PARAM_SEED */
     rs__train_stats st;
     int32_t diverged;  /* set by a worker when it sees a non-finite or exploding error */

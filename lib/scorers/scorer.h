@@ -44,8 +44,10 @@ typedef struct rs__scorer_ops {
      * step (the tests compare them). */
     void (*train_chunk)(struct rs__train_ctx *ctx, const struct rs__chunk *chunk);
     /* 1 if a rating's gradient touches rows shared by all users or items
-     * (feature weights): the block schedule cannot make such updates disjoint,
-     * so the core trains these scorers on one thread to stay deterministic. */
+     * (feature weights): the block schedule cannot make such updates
+     * disjoint. Unless the scorer defers those rows (deferred_blocks below,
+     * with a train_chunk), the core trains it on one thread to stay
+     * deterministic. */
     int32_t shares_rows;
     /* Optional, for scorers with features (NULL otherwise): what the
      * cold-start refit (lib/optim/coldfit.c) needs.
@@ -62,7 +64,30 @@ typedef struct rs__scorer_ops {
     float (*predict_cold)(const rs__weights *w, int32_t u, int32_t i, int32_t side);
     void (*cold_absorb)(rs__weights *w, int32_t side, const float *old_bias,
                         const float *old_factors, const uint32_t *ratings_per_id);
+    /* Optional, for scorers with shared rows (0 / NULL otherwise): train the
+     * shared rows deferred (lib/optim/deferred.h): frozen for one diagonal of
+     * the block grid, their ratings' gradients summed and applied at the
+     * diagonal's end, so the diagonal's blocks run on different threads.
+     * deferred_blocks: bit b set when block b is shared (its rows deferred).
+     * The generic step then adds those rows' gradients to ctx->defer's sums;
+     * a fused train_chunk may keep its own state instead:
+     * defer_new / defer_free: that per-fit state (ctx->defer->scorer_state),
+     * defer_collect: add what the state gathered in the sub-epoch to
+     * ctx->defer's sums and counts (called at the merge point, on one
+     * thread, before the rows are applied). A scorer with deferred_blocks
+     * but no train_chunk trains on one thread (the generic step's sums are
+     * not per block). */
+    uint32_t deferred_blocks;
+    rs_status (*defer_new)(void **state, const rs__weights *w, const rs__allocator *a);
+    void (*defer_free)(void *state, const rs__allocator *a);
+    void (*defer_collect)(struct rs__train_ctx *ctx);
 } rs__scorer_ops;
+
+/* 1 when the core may train the scorer on several threads. */
+static inline int rs__scorer_threads_ok(const rs__scorer_ops *ops)
+{
+    return !ops->shares_rows || (ops->deferred_blocks && ops->train_chunk);
+}
 
 /* The ops of a scorer kind, or NULL if it is not built. */
 RS_INTERNAL const rs__scorer_ops *rs__scorer_ops_for(int32_t kind);

@@ -7,8 +7,6 @@
 #include <math.h>
 #include <string.h>
 #include "common/vec.h"
-#include "optim/train.h"
-#include "common/rng.h"
 
 #define SLICE 128
 
@@ -198,100 +196,6 @@ size_t rs__fm_pred_grad(const rs__weights *w, int32_t u, int32_t i, rs__touch *t
 #undef SCALAR_TOUCH
 #undef VECTOR_TOUCH
     return nt;
-}
-
-/* The training loop body, compiled twice below (baseline and AVX2+FMA). */
-static RS_ALWAYS_INLINE void fm_chunk_body(rs__train_ctx *c, const rs__chunk *ch)
-{
-    rs__weights *w = c->w;
-    size_t k = w->factors;
-    float *uvec = c->scratch, *ivec = c->scratch + k;
-    const float one = 1.0f;
-    for (size_t j = 0; j < ch->n; j++) {
-        int32_t u = ch->u[j], i = ch->i[j];
-        float wt = ch->wt ? ch->wt[j] : 1.0f;
-        int use = USE_IDS;
-        if (c->refit == RS__REFIT_USER || c->refit == RS__REFIT_ITEM) {
-            /* Cold-start refit: predict as for a brand-new id of that side. */
-            if (c->refit_skip && c->refit_skip[c->refit == RS__REFIT_USER ? u : i])
-                continue;
-            use = c->refit == RS__REFIT_USER ? USE_ITEM_ID : USE_USER_ID;
-        } else if (c->id_dropout > 0.0f) {
-            if (rs__rng_uniform(&c->rng) < c->id_dropout)
-                use &= ~USE_USER_ID;
-            if (rs__rng_uniform(&c->rng) < c->id_dropout)
-                use &= ~USE_ITEM_ID;
-        }
-        /* Both vectors are taken before any row moves: a simultaneous step. */
-        for (size_t lo = 0; lo < k; lo += SLICE) {
-            size_t len = k - lo < SLICE ? k - lo : SLICE;
-            user_slice(w, u, lo, len, uvec + lo, use);
-            item_slice(w, i, lo, len, ivec + lo, use);
-        }
-        float e = ch->r[j] - (biases(w, u, i, use) + rs__vec_dot(uvec, ivec, k));
-        if (RS_UNLIKELY(!(fabsf(e) <= c->blowup))) {
-            c->diverged = 1;
-            return;
-        }
-        c->st.sq_err += (double)(wt * e * e);
-        c->st.sum_w += wt;
-        float g = -wt * e, norm2 = 0.0f, fnorm2 = 0.0f, rn2;
-        const int32_t *ucol, *icol;
-        const float *uval, *ival;
-        size_t nu = rs__features_row(&w->user_feat, (size_t)u, &ucol, &uval);
-        size_t ni = rs__features_row(&w->item_feat, (size_t)i, &icol, &ival);
-        /* A refit moves only the refitted side's feature rows (and the item
-         * feature factors only when item id factors can absorb the change). */
-        int refit = c->refit;
-        if ((use & USE_USER_ID) && !refit) {
-            norm2 += rs__sgd_row(c, FM_UBIAS, (size_t)u, g, &one, 1);
-            rn2 = rs__sgd_row(c, FM_P, (size_t)u, g, ivec, k);
-            fnorm2 += rn2;
-        }
-        for (size_t f = 0; f < nu && (!refit || refit == RS__REFIT_USER); f++) {
-            norm2 += rs__sgd_row(c, FM_UFBIAS, (size_t)ucol[f], g * uval[f], &one, 1);
-            fnorm2 += rs__sgd_row(c, FM_U, (size_t)ucol[f], g * uval[f], ivec, k);
-        }
-        for (size_t f = 0; f < ni && (!refit || refit == RS__REFIT_ITEM); f++) {
-            norm2 += rs__sgd_row(c, FM_IFBIAS, (size_t)icol[f], g * ival[f], &one, 1);
-            if (!refit || has_item_factors(w))
-                fnorm2 += rs__sgd_row(c, FM_V, (size_t)icol[f], g * ival[f], uvec, k);
-        }
-        if ((use & USE_ITEM_ID) && !refit) {
-            norm2 += rs__sgd_row(c, FM_IBIAS, (size_t)i, g, &one, 1);
-            if (has_item_factors(w))
-                fnorm2 += rs__sgd_row(c, FM_Q, (size_t)i, g, uvec, k);
-        }
-        float gn = sqrtf(norm2 + fnorm2);
-        c->st.gnorm_sum += gn;
-        c->st.fnorm_sum += sqrtf(fnorm2);
-        if (gn > c->st.gnorm_max)
-            c->st.gnorm_max = gn;
-        c->st.n_updates++;
-    }
-}
-
-static void fm_chunk_base(rs__train_ctx *c, const rs__chunk *ch) { fm_chunk_body(c, ch); }
-
-#if defined(__x86_64__) && defined(__GNUC__)
-/* The same loop for CPUs with AVX2 and FMA (chosen per fit, as in mf_train.c):
- * the row kernels are inlined, so they run on 8-float vectors. */
-__attribute__((target("avx2,fma"))) static void fm_chunk_avx2(rs__train_ctx *c,
-                                                               const rs__chunk *ch)
-{
-    fm_chunk_body(c, ch);
-}
-#endif
-
-void rs__fm_train_chunk(rs__train_ctx *c, const rs__chunk *ch)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (c->isa >= RS__ISA_AVX2) {
-        fm_chunk_avx2(c, ch);
-        return;
-    }
-#endif
-    fm_chunk_base(c, ch);
 }
 
 /* ---- cold-start refit (lib/optim/coldfit.c) ---- */

@@ -39,9 +39,16 @@ RS_INTERNAL size_t rs__fm_max_touches(const rs__weights *w);
 RS_INTERNAL size_t rs__fm_scratch_floats(const rs__weights *w);
 struct rs__train_ctx;
 struct rs__chunk;
-/* The specialised loop: computes both vectors once per rating and updates
- * rows in the generic step's order with the same policies. */
+/* The feature rows, trained deferred by the core (optim/deferred.h). */
+#define RS__FM_DEFERRED_BLOCKS                                                                     \
+    ((1u << FM_IFBIAS) | (1u << FM_V) | (1u << FM_UFBIAS) | (1u << FM_U))
+/* The fused loop (fm_train.c): per-id caches of the frozen feature parts
+ * and per-id gradient sums, every learning-rate and clip policy, run-time
+ * ISA dispatch. */
 RS_INTERNAL void rs__fm_train_chunk(struct rs__train_ctx *c, const struct rs__chunk *ch);
+RS_INTERNAL rs_status rs__fm_defer_new(void **state, const rs__weights *w, const rs__allocator *a);
+RS_INTERNAL void rs__fm_defer_free(void *state, const rs__allocator *a);
+RS_INTERNAL void rs__fm_defer_collect(struct rs__train_ctx *c);
 /* The cold-start refit hooks of rs__scorer_ops (see scorer.h). */
 RS_INTERNAL int rs__fm_cold_blocks(const rs__weights *w, int32_t side, int32_t *bias_blk,
                                    int32_t *factor_blk);

@@ -1,0 +1,169 @@
+/* librecsgd. SPDX-License-Identifier: BSD-2-Clause
+ * deferred.c: the sums of deferred shared rows and their update at the
+ * schedule's merge points (see deferred.h). */
+#include "deferred.h"
+
+#include <math.h>
+#include <string.h>
+#include "schedule.h"
+#include "train.h"
+
+rs_status rs__deferred_init(rs__deferred *d, const rs__scorer_ops *ops, const rs__weights *w,
+                            const rs__allocator *a)
+{
+    memset(d, 0, sizeof *d);
+    d->ops = ops;
+    if (!ops->deferred_blocks)
+        return RS_OK;
+    for (size_t b = 0; b < w->n_blocks; b++) {
+        if (!(ops->deferred_blocks >> b & 1u))
+            continue;
+        const rs__block *blk = &w->blocks[b];
+        size_t rows = blk->rows ? blk->rows : 1;
+        d->rows[b] = rows;
+        d->sum[b] = rs__alloc_floats_aligned(a, rows * blk->stride, &d->sum_raw[b], &d->sum_bytes[b]);
+        d->count[b] = rs__calloc(a, rows, sizeof *d->count[b]);
+        d->curv[b] = rs__calloc(a, rows, sizeof *d->curv[b]);
+        d->mask |= 1u << b; /* set before a failure so free releases it */
+        if (!d->sum[b] || !d->count[b] || !d->curv[b])
+            goto nomem;
+        memset(d->sum[b], 0, rows * blk->stride * sizeof(float));
+    }
+    if (ops->defer_new && ops->defer_new(&d->scorer_state, w, a) != RS_OK)
+        goto nomem;
+    d->serial = 1;
+    return RS_OK;
+nomem:
+    rs__deferred_free(d, a);
+    return RS_ERR_NOMEM;
+}
+
+void rs__deferred_free(rs__deferred *d, const rs__allocator *a)
+{
+    for (size_t b = 0; b < RS__MAX_BLOCKS; b++) {
+        if (!(d->mask >> b & 1u))
+            continue;
+        if (d->sum_raw[b])
+            rs__free_aligned(a, d->sum_raw[b], d->sum_bytes[b]);
+        rs__free(a, d->count[b], d->rows[b], sizeof *d->count[b]);
+        rs__free(a, d->curv[b], d->rows[b], sizeof *d->curv[b]);
+    }
+    if (d->scorer_state && d->ops && d->ops->defer_free)
+        d->ops->defer_free(d->scorer_state, a);
+    memset(d, 0, sizeof *d);
+}
+
+/* Clear the sums of every row a sub-epoch touched. */
+static void clear_sums(rs__deferred *d, const rs__weights *w)
+{
+    for (size_t b = 0; b < w->n_blocks; b++) {
+        if (!(d->mask >> b & 1u))
+            continue;
+        size_t stride = w->blocks[b].stride;
+        for (size_t r = 0; r < d->rows[b]; r++) {
+            if (!d->count[b][r])
+                continue;
+            memset(d->sum[b] + r * stride, 0, stride * sizeof(float));
+            d->count[b][r] = 0;
+            d->curv[b][r] = 0.0f;
+        }
+    }
+}
+
+void rs__deferred_begin(rs__deferred *d, const rs__weights *w)
+{
+    if (!d || !d->mask)
+        return;
+    clear_sums(d, w);
+    d->serial++;
+}
+
+void rs__deferred_merge(rs__epoch_plan *plan, size_t tid, size_t diagonal)
+{
+    rs__train_ctx *c = &plan->ctx[tid];
+    if (diagonal == RS__PLAN_EPOCH_START)
+        rs__deferred_begin(c->defer, c->w);
+    else
+        rs__deferred_apply(c);
+}
+
+/* phi(x) = (1 - exp(-x)) / x, 1 at 0. */
+static float phi(float x)
+{
+    return x < 1e-4f ? 1.0f - 0.5f * x : -expm1f(-x) / x;
+}
+
+/* One deferred row's update: n steps along the clipped mean gradient g
+ * (cols floats) with mean curvature h, as one (deferred.h). */
+static void update_row(rs__train_ctx *c, int32_t blk, size_t row, float *theta, const float *g,
+                       size_t cols, size_t stride, float n, float h)
+{
+    const float lr = c->lr * rs__row_lr_scale(c, blk, row);
+    switch (c->lr_policy) {
+    case RS_LR_ADAGRAD: {
+        float *G = c->opt->acc[blk] + row;
+        *G += n * (rs__vec_sqnorm(g, cols) / (float)cols);
+        float eta = lr / (sqrtf(*G) + c->eps);
+        float step = n * eta * phi(n * eta * h);
+        for (size_t j = 0; j < cols; j++)
+            theta[j] -= step * g[j];
+        break;
+    }
+    case RS_LR_ADAM: {
+        float *m = c->opt->acc[blk] + row * stride;
+        float *v = c->opt->acc2[blk] + row * stride;
+        float b1 = c->beta1, b2 = c->beta2;
+        float c1 = 1.0f - rs__adam_power(&c->opt->pow1[blk][row], b1);
+        float c2 = 1.0f - rs__adam_power(&c->opt->pow2[blk][row], b2);
+        float inv_c2 = 1.0f / c2;
+        for (size_t j = 0; j < cols; j++) {
+            m[j] = b1 * m[j] + (1.0f - b1) * g[j];
+            v[j] = b2 * v[j] + (1.0f - b2) * g[j] * g[j];
+            float eta = lr / c1 / (sqrtf(v[j] * inv_c2) + c->eps);
+            theta[j] -= n * eta * phi(n * eta * h) * m[j];
+        }
+        break;
+    }
+    default: { /* constant and inverse-time */
+        float step = n * lr * phi(n * lr * h);
+        for (size_t j = 0; j < cols; j++)
+            theta[j] -= step * g[j];
+        break;
+    }
+    }
+}
+
+void rs__deferred_apply(rs__train_ctx *c)
+{
+    rs__deferred *d = c->defer;
+    rs__weights *w = c->w;
+    if (!d || !d->mask)
+        return;
+    if (d->ops->defer_collect)
+        d->ops->defer_collect(c);
+    for (size_t b = 0; b < w->n_blocks; b++) {
+        if (!(d->mask >> b & 1u))
+            continue;
+        rs__block *blk = &w->blocks[b];
+        float l2 = c->l2[blk->reg];
+        for (size_t r = 0; r < blk->rows; r++) {
+            uint64_t count = d->count[b][r];
+            if (!count)
+                continue;
+            float n = (float)count;
+            float *theta = blk->data + r * blk->stride, *sum = d->sum[b] + r * blk->stride;
+            float *gb = c->gbuf;
+            /* the mean gradient with L2 at the frozen value, clipped once */
+            rs__row_grad(gb, sum, theta, 1.0f / n, l2, blk->cols);
+            float rn2 = rs__vec_sqnorm(gb, blk->cols);
+            c->st.n_rows++;
+            c->st.n_clipped += (uint64_t)rs__clip_apply(&c->clip, gb, blk->cols, rn2);
+            update_row(c, (int32_t)b, r, theta, gb, blk->cols, blk->stride, n,
+                       d->curv[b][r] / n + l2);
+            memset(sum, 0, blk->stride * sizeof(float));
+            d->count[b][r] = 0;
+            d->curv[b][r] = 0.0f;
+        }
+    }
+    d->serial++;
+}

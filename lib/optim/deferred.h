@@ -1,0 +1,103 @@
+/* librecsgd. SPDX-License-Identifier: BSD-2-Clause
+ * deferred.h: shared rows trained deferred (lib/optim/deferred.c).
+ *
+ * Why: the feature rows of the content and hybrid scorers are touched by
+ * every rating of every user (or item) that has the feature, so no block of
+ * the rating grid owns them and the block schedule cannot keep their
+ * updates disjoint. Updating them per rating forces one thread; it also
+ * makes every rating rebuild its user's and item's vectors from the
+ * feature rows, because they change all the time.
+ *
+ * What: the rows of a scorer's deferred blocks (rs__scorer_ops
+ * .deferred_blocks) are frozen for one sub-epoch: one diagonal of the block
+ * grid (schedule.h), whose blocks share no user and no item. Every rating
+ * of the sub-epoch is predicted with their values at its start and adds to
+ * each deferred row it touches its loss gradient -w e d(pred)/d(row)
+ * (without the L2 term) and its curvature w |d(pred)/d(row)|^2; the id rows
+ * (user and item biases and factors) keep their per-rating SGD step. At
+ * the end of the sub-epoch (the schedule's merge point) every deferred row
+ * that n > 0 ratings touched takes its n steps as one update:
+ *
+ *     gbar = sum / n + l2 * row             the mean gradient, L2 at the frozen value
+ *     h    = curvature / n + l2             the mean curvature
+ *     gbar = clip(gbar)                     the clip policy, once per row
+ *     row -= n eta phi(n eta h) dir         phi(x) = (1 - exp(-x)) / x
+ *
+ * where (eta, dir) is the learning-rate policy's step for one row update:
+ * (lr scale, gbar) for constant and inverse-time rates; AdaGrad's
+ * accumulator first grows by n |gbar|^2 / cols (as n equal steps would make
+ * it grow), then (lr scale / (sqrt(acc) + eps), gbar); Adam takes one
+ * moment update with gbar, then per component (lr scale / c1 / (sqrt(v /
+ * c2) + eps), m); scale is the row's learning-rate scale (feature rows take
+ * smaller steps, run.c).
+ *
+ * phi is why this is stable: n eta is the distance n small steps would
+ * cover, and phi(n eta h) shortens it to what they cover on a quadratic of
+ * curvature h, where each step also sees the previous ones (gradient flow
+ * for n steps' time). For small n eta h it is 1 (the update is the sum of
+ * the n per-rating updates at the frozen value); for large n eta h the
+ * update never passes the minimum along the gradient (Newton's step), where
+ * the plain sum of n steps would overshoot and diverge as soon as
+ * n eta h > 2 - at the learning rates the per-rating steps still handle.
+ *
+ * The rows are applied in row order on one thread, so the result does not
+ * depend on which thread trained which block: a model is bit-identical for
+ * a seed and a band count on any number of threads.
+ *
+ * The generic step (step.c) accumulates deferred rows from pred_grad's
+ * touches into the sums here; a scorer's fused loop keeps its own per-id
+ * sums (cheaper: one vector per user and per item instead of one per
+ * feature) and adds them to these sums in defer_collect, before the rows
+ * are applied. */
+#ifndef RS_OPTIM_DEFERRED_H
+#define RS_OPTIM_DEFERRED_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/model.h"
+
+struct rs__train_ctx;
+struct rs__scorer_ops;
+struct rs__epoch_plan;
+
+typedef struct rs__deferred {
+    uint32_t mask;                   /* bit b: block b is deferred */
+    float *sum[RS__MAX_BLOCKS];      /* rows x stride: the sub-epoch's gradient sums */
+    float *curv[RS__MAX_BLOCKS];     /* rows: the sub-epoch's curvature sums */
+    uint64_t *count[RS__MAX_BLOCKS]; /* rows: ratings that touched the row */
+    void *sum_raw[RS__MAX_BLOCKS];
+    size_t sum_bytes[RS__MAX_BLOCKS], rows[RS__MAX_BLOCKS];
+    /* Sub-epochs begun: a fused loop stamps its per-id caches with it, so a
+     * cache of an earlier sub-epoch (or of an epoch cut short) is never
+     * mistaken for a current one. */
+    uint64_t serial;
+    void *scorer_state;              /* the scorer's own (ops->defer_new) */
+    const struct rs__scorer_ops *ops;
+} rs__deferred;
+
+/* 1 if block blk of the context's weights is trained deferred. */
+static inline int rs__deferred_has(const rs__deferred *d, int32_t blk)
+{
+    return d && (d->mask >> blk & 1u);
+}
+
+/* Sums for the scorer's deferred blocks of w and its own state; a scorer
+ * without deferred blocks gets an empty, inactive object (mask 0). */
+RS_INTERNAL rs_status rs__deferred_init(rs__deferred *d, const struct rs__scorer_ops *ops,
+                                        const rs__weights *w, const rs__allocator *a);
+RS_INTERNAL void rs__deferred_free(rs__deferred *d, const rs__allocator *a);
+/* Forget what the current sub-epoch gathered (an epoch that stopped early)
+ * and begin a new one. */
+RS_INTERNAL void rs__deferred_begin(rs__deferred *d, const rs__weights *w);
+/* The merge point: gather the scorer's sums (defer_collect), apply every
+ * touched deferred row through the context's policies (its statistics
+ * count the row updates and clips), clear the sums and begin the next
+ * sub-epoch. c->defer must be d. */
+RS_INTERNAL void rs__deferred_apply(struct rs__train_ctx *c);
+
+/* The schedule's merge callback (rs__epoch_plan.merge) for deferred rows:
+ * rs__deferred_begin at the epoch's start, rs__deferred_apply after each
+ * diagonal, on the context of the thread that calls it. */
+RS_INTERNAL void rs__deferred_merge(struct rs__epoch_plan *plan, size_t tid, size_t diagonal);
+
+#endif
