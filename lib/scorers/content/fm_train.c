@@ -44,6 +44,7 @@ typedef struct fm_id {
     uint32_t n;     /* ratings of the id in the sub-epoch */
     float wsum;     /* sum of their weights w (curvature of the feature biases) */
     float wsq;      /* sum of w |other side's vector|^2 (curvature of the feature rows) */
+    float fsq;      /* |sum_f x_f F_f|^2: the content scorer's whole item vector */
 } fm_id;
 
 /* One side (users or items): per id, the feature vector sum_f x_f F_f and
@@ -143,6 +144,10 @@ static RS_ALWAYS_INLINE fm_id *enter(fm_side *s, size_t id, uint64_t serial,
         b += val[j] * fb[col[j]];
         sq += val[j] * val[j];
     }
+    v16f f2 = splat(0.0f);
+    for (size_t v = 0; v < nv; v++)
+        f2 += vec[v] * vec[v];
+    st->fsq = hsum16(f2);
     st->fbias = b;
     st->gbias = 0.0f;
     st->sqx = sq;
@@ -235,14 +240,16 @@ static RS_ALWAYS_INLINE void fm_chunk_body(rs__train_ctx *c, const rs__chunk *ch
         /* id parts in (1) or out (0) of this rating's vectors */
         const float um = (use & USE_USER_ID) ? 1.0f : 0.0f, im = (use & USE_ITEM_ID) ? 1.0f : 0.0f;
         const v16f umv = splat(um), imv = splat(im);
-        /* t = um P_u + F_u, z = im Q_i + F_i; the dot and both squared norms */
+        /* t = um P_u + F_u, z = im Q_i + F_i; the dot and both squared norms
+         * (the content scorer's z = F_i is the item's cache: its norm too) */
         v16f acc = splat(0.0f), tt = splat(0.0f), zz = splat(0.0f);
         for (size_t v = 0; v < nv; v++) {
             v16f t = umv * p[v] + fu[v];
             v16f z = hq ? imv * q[v] + fi[v] : fi[v];
             acc += t * z;
             tt += t * t;
-            zz += z * z;
+            if (hq)
+                zz += z * z;
         }
         float e = ch->r[j] - (mu + um * ub[u] + us->fbias + im * ib[i] + is->fbias + hsum16(acc));
         if (RS_UNLIKELY(!(fabsf(e) <= c->blowup))) {
@@ -275,7 +282,7 @@ static RS_ALWAYS_INLINE void fm_chunk_body(rs__train_ctx *c, const rs__chunk *ch
         }
         /* the deferred feature rows: gradient sums, and their norms
          * without L2 (the merge point adds it once) */
-        const float g2 = g * g, z2 = hsum16(zz), t2 = hsum16(tt);
+        const float g2 = g * g, z2 = hq ? hsum16(zz) : is->fsq, t2 = hsum16(tt);
         if (md.user_feat) {
             us->gbias += g;
             us->n++;
@@ -468,10 +475,10 @@ void rs__fm_train_chunk(rs__train_ctx *c, const rs__chunk *ch)
 }
 
 /* Add one side's per-id sums to the feature rows' sums, in id order. */
-static void collect_side(rs__deferred *d, const fm_side *s, const rs__features *ft,
-                         int32_t bias_blk, int32_t vec_blk, uint64_t serial)
+static RS_ALWAYS_INLINE void collect_side(rs__deferred *d, const fm_side *s, const rs__features *ft,
+                                          int32_t bias_blk, int32_t vec_blk, uint64_t serial)
 {
-    const size_t stride = s->stride;
+    const size_t stride = s->stride, nv = stride / 16;
     for (size_t id = 0; id < s->n_ids; id++) {
         const fm_id *st = &s->id[id];
         if (st->stamp != serial || st->n == 0)
@@ -479,7 +486,7 @@ static void collect_side(rs__deferred *d, const fm_side *s, const rs__features *
         const int32_t *col;
         const float *val;
         size_t n = rs__features_row(ft, id, &col, &val);
-        const float *acc = s->vec + id * 2 * stride + stride;
+        const v16f *acc = (const v16f *)(s->vec + id * 2 * stride + stride);
         for (size_t j = 0; j < n; j++) {
             size_t f = (size_t)col[j];
             const float x = val[j];
@@ -488,26 +495,54 @@ static void collect_side(rs__deferred *d, const fm_side *s, const rs__features *
             d->curv[bias_blk][f] += x * x * st->wsum;
             if (vec_blk < 0)
                 continue;
-            float *sum = d->sum[vec_blk] + f * stride;
-            for (size_t l = 0; l < stride; l++)
-                sum[l] += x * acc[l];
+            v16f *sum = (v16f *)(d->sum[vec_blk] + f * stride);
+            const v16f xv = splat(x);
+            for (size_t v = 0; v < nv; v++)
+                sum[v] += xv * acc[v];
             d->count[vec_blk][f] += st->n;
             d->curv[vec_blk][f] += x * x * st->wsq;
         }
     }
 }
 
-void rs__fm_defer_collect(rs__train_ctx *c)
+static RS_ALWAYS_INLINE void collect_body(rs__train_ctx *c)
 {
     rs__deferred *d = c->defer;
     const fm_state *S = d->scorer_state;
     const rs__weights *w = c->w;
-    if (!S)
-        return;
     const fm_mode md = mode_of(c, w->n_blocks > FM_Q);
     if (md.user_feat)
         collect_side(d, &S->side[RS_SIDE_USER], &w->user_feat, FM_UFBIAS, FM_U, d->serial);
     if (md.item_bias)
         collect_side(d, &S->side[RS_SIDE_ITEM], &w->item_feat, FM_IFBIAS,
                      md.item_vec ? FM_V : -1, d->serial);
+}
+
+static void collect_base(rs__train_ctx *c) { collect_body(c); }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2,fma"))) static void collect_avx2(rs__train_ctx *c) { collect_body(c); }
+
+__attribute__((target("avx512f,avx512vl,avx512dq,avx2,fma"))) static void
+collect_avx512(rs__train_ctx *c)
+{
+    collect_body(c);
+}
+#endif
+
+void rs__fm_defer_collect(rs__train_ctx *c)
+{
+    if (!c->defer->scorer_state)
+        return;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (c->isa == RS__ISA_AVX512) {
+        collect_avx512(c);
+        return;
+    }
+    if (c->isa == RS__ISA_AVX2) {
+        collect_avx2(c);
+        return;
+    }
+#endif
+    collect_base(c);
 }
