@@ -5,10 +5,11 @@
  * line holds mean_rmse= and mean_mae=. Exits 77 (skip) when the data is absent.
  * With --scorer content|hybrid the item features (19 genre flags and release
  * decade, u.item) and user features (gender, age bucket, occupation, u.user)
- * are loaded into the training set. Also prints ranking metrics on the same
- * folds (precision@10, recall@10, NDCG@10; relevant = test rating >= 4,
- * training items excluded) and, for reference, the RMSE of the baseline
- * "global mean + damped user bias".
+ * are loaded into the training set. Every metric comes from the library's
+ * evaluation API (rs_model_evaluate_ratings / _ranking): RMSE, MAE and the
+ * ranking metrics at 10 (relevant = test rating >= 4, training items
+ * excluded; docs/guide/evaluation.md), and, for reference, the RMSE of the
+ * baseline "global mean + damped user bias".
  * The data set's license forbids redistribution: it is read in place only. */
 #include <math.h>
 #include <stdio.h>
@@ -191,68 +192,6 @@ static double baseline_rmse(const rs_dataset *tr, const rs_dataset *te)
     return sqrt(se / (double)m);
 }
 
-typedef struct ranking {
-    double precision, recall, ndcg;
-    size_t users;
-} ranking;
-
-/* Top-10 ranking quality over the test users that have a relevant item. */
-static ranking rank_metrics(const rs_model *m, const rs_dataset *te)
-{
-    ranking out = {0, 0, 0, 0};
-    size_t n = rs_dataset_num_ratings(te), nu = rs_dataset_num_users(te);
-    /* relevant test items per test user (dense test-set user index) */
-    size_t *cnt = calloc(nu + 1, sizeof *cnt);
-    int64_t *items = malloc(sizeof(int64_t) * (n ? n : 1));
-    int32_t *owner = malloc(sizeof(int32_t) * (n ? n : 1));
-    size_t nrel = 0;
-    for (size_t j = 0; j < n; j++) {
-        int64_t u, i;
-        int32_t ui;
-        float r;
-        rs_dataset_get_rating(te, j, &u, &i, &r, NULL);
-        if (r < 4.0f)
-            continue;
-        rs_dataset_id_to_index(te, RS_SIDE_USER, u, &ui);
-        owner[nrel] = ui;
-        items[nrel++] = i;
-        cnt[ui]++;
-    }
-    for (size_t ui = 0; ui < nu; ui++) {
-        if (cnt[ui] == 0)
-            continue;
-        int64_t uid, top[10];
-        rs_dataset_index_to_id(te, RS_SIDE_USER, (int32_t)ui, &uid);
-        size_t got = 0;
-        rs_status st = rs_topk(m, uid, 10, 0, NULL, 0, NULL, 0, top, NULL, &got);
-        if (st != RS_OK && st != RS_FALLBACK)
-            continue;
-        double hits = 0, dcg = 0, idcg = 0;
-        for (size_t r = 0; r < got; r++)
-            for (size_t j = 0; j < nrel; j++)
-                if ((size_t)owner[j] == ui && items[j] == top[r]) {
-                    hits += 1;
-                    dcg += 1.0 / log2((double)r + 2.0);
-                    break;
-                }
-        for (size_t r = 0; r < 10 && r < cnt[ui]; r++)
-            idcg += 1.0 / log2((double)r + 2.0);
-        out.precision += hits / 10.0;
-        out.recall += hits / (double)cnt[ui];
-        out.ndcg += dcg / idcg;
-        out.users++;
-    }
-    if (out.users) {
-        out.precision /= (double)out.users;
-        out.recall /= (double)out.users;
-        out.ndcg /= (double)out.users;
-    }
-    free(cnt);
-    free(items);
-    free(owner);
-    return out;
-}
-
 int main(int argc, char **argv)
 {
     opts o;
@@ -268,7 +207,8 @@ int main(int argc, char **argv)
         return 77;
     }
     fclose(f);
-    double sum_rmse = 0, sum_mae = 0, sum_secs = 0, sum_base = 0, sum_p = 0, sum_r = 0, sum_ndcg = 0;
+    double sum_rmse = 0, sum_mae = 0, sum_secs = 0, sum_base = 0, sum_p = 0, sum_r = 0, sum_ndcg = 0,
+           sum_map = 0, sum_auc = 0;
     int folds = 0;
     int with_features = o.scorer != RS_SCORER_COLLABORATIVE;
     for (int fold = o.folds_from; fold <= o.folds_to; fold++) {
@@ -287,31 +227,30 @@ int main(int argc, char **argv)
                     rs_model_last_error(m));
             return 1;
         }
-        double se = 0, ae = 0;
-        size_t n = rs_dataset_num_ratings(te), fallbacks = 0;
-        for (size_t j = 0; j < n; j++) {
-            int64_t u, i;
-            float r, y;
-            rs_dataset_get_rating(te, j, &u, &i, &r, NULL);
-            rs_status ps = rs_predict(m, u, i, &y);
-            if (ps == RS_FALLBACK)
-                fallbacks++;
-            else if (ps != RS_OK)
-                return 1;
-            se += ((double)r - y) * ((double)r - y);
-            ae += fabs((double)r - y);
-        }
-        double rmse = sqrt(se / (double)n), mae = ae / (double)n;
+        /* The library's evaluation API: RMSE/MAE of rs_predict, and the
+         * ranking metrics at 10 (relevant = rating >= 4, training items
+         * excluded through the model's seen lists). */
+        double v[RS_METRIC_COUNT_V0_2];
+        size_t nv;
+        if (rs_model_evaluate_ratings(m, te, v, RS_METRIC_COUNT_V0_2, &nv) != RS_OK ||
+            rs_model_evaluate_ranking(m, te, NULL, NULL, 0, 10, 4.0, 0, v, RS_METRIC_COUNT_V0_2,
+                                      &nv) != RS_OK || v[RS_METRIC_UNSCORED] > 0)
+            return 1;
+        double rmse = v[RS_METRIC_RMSE], mae = v[RS_METRIC_MAE];
         double base_rmse = baseline_rmse(tr, te);
-        ranking rk = rank_metrics(m, te);
         printf("fold=%d rmse=%.4f mae=%.4f precision@10=%.4f recall@10=%.4f ndcg@10=%.4f "
-               "baseline_rmse=%.4f fit_seconds=%.2f test_ratings=%zu fallbacks=%zu\n",
-               fold, rmse, mae, rk.precision, rk.recall, rk.ndcg, base_rmse, secs, n, fallbacks);
+               "map@10=%.4f auc=%.4f baseline_rmse=%.4f fit_seconds=%.2f test_ratings=%.0f "
+               "fallbacks=%.0f\n",
+               fold, rmse, mae, v[RS_METRIC_PRECISION], v[RS_METRIC_RECALL], v[RS_METRIC_NDCG],
+               v[RS_METRIC_MAP], v[RS_METRIC_AUC], base_rmse, secs, v[RS_METRIC_SCORED],
+               v[RS_METRIC_FALLBACKS]);
         fflush(stdout);
         sum_base += base_rmse;
-        sum_p += rk.precision;
-        sum_r += rk.recall;
-        sum_ndcg += rk.ndcg;
+        sum_p += v[RS_METRIC_PRECISION];
+        sum_r += v[RS_METRIC_RECALL];
+        sum_ndcg += v[RS_METRIC_NDCG];
+        sum_map += v[RS_METRIC_MAP];
+        sum_auc += v[RS_METRIC_AUC];
         sum_rmse += rmse;
         sum_mae += mae;
         sum_secs += secs;
@@ -322,8 +261,9 @@ int main(int argc, char **argv)
     }
     static const char *names[] = {"", "collaborative", "content", "hybrid"};
     printf("ml100k: scorer=%s folds=%d mean_rmse=%.4f mean_mae=%.4f mean_precision@10=%.4f "
-           "mean_recall@10=%.4f mean_ndcg@10=%.4f mean_baseline_rmse=%.4f mean_fit_seconds=%.2f\n",
+           "mean_recall@10=%.4f mean_ndcg@10=%.4f mean_map@10=%.4f mean_auc=%.4f mean_baseline_rmse=%.4f "
+           "mean_fit_seconds=%.2f\n",
            names[o.scorer], folds, sum_rmse / folds, sum_mae / folds, sum_p / folds, sum_r / folds,
-           sum_ndcg / folds, sum_base / folds, sum_secs / folds);
+           sum_ndcg / folds, sum_map / folds, sum_auc / folds, sum_base / folds, sum_secs / folds);
     return 0;
 }
