@@ -646,10 +646,15 @@ RS_API rs_status rs_partial_fit(rs_model *model, const rs_dataset *ratings, cons
  * with every item frozen, so a new user gets recommendations at once.
  *
  * The prediction is linear in the user's own bias and factors, so the
- * library solves the ridge regression exactly (L2 as in SGD: RS_PARAM_L2_BIAS
- * and RS_PARAM_L2_FACTORS times the number of ratings). A new user id is added;
- * a known user's parameters are replaced. The rated items join the user's
- * seen list. Items the model does not know are skipped.
+ * library solves the ridge regression exactly, shrunk toward the fallback
+ * chain's prediction by a prior worth 5 ratings for the bias and 300
+ * ratings along every factor dimension, plus the per-rating L2 of SGD
+ * (RS_PARAM_L2_BIAS and RS_PARAM_L2_FACTORS times the number of ratings):
+ * with one rating the user moves a little away from the fallback, with
+ * hundreds the solve is what training does (docs/guide/online.md; since 0.2,
+ * 0.1 had no prior). A new user id is added; a known user's parameters are
+ * replaced. The rated items join the user's seen list. Items the model does
+ * not know are skipped.
  *
  * @param model   fitted model (collaborative, content or hybrid)
  * @param user    external user id, new or known
