@@ -47,7 +47,11 @@ enum {
     RS_PARAM_IMPLICIT       = 107, /* 1: implicit feedback - every training pair is a positive (target 1,
                                       weight w * (1 + confidence * value)) and each epoch draws
                                       RS_PARAM_NEGATIVES unobserved items per positive (target 0);
-                                      scores are then in [0, 1]; default 0, [0, 1] */
+                                      scores are then in [0, 1]; setting it moves every parameter
+                                      the user has not set to the mode's defaults (factors 64,
+                                      epochs 50, learning_rate 0.02, init_scale 0.05,
+                                      l2_factors 0.02, tolerance 0; docs/guide/tuning.md;
+                                      since 0.2); default 0, [0, 1] */
     RS_PARAM_NEGATIVES      = 108, /* implicit: negatives drawn per positive per epoch, default 4, [1, 100] */
     RS_PARAM_COLD_EPOCHS    = 109, /* content/hybrid: at most this many epochs of the cold-start refit
                                       after rs_fit (feature parts retrained to score brand-new ids;

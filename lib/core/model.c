@@ -76,6 +76,13 @@ const char *rs_model_last_error(const rs_model *m)
         rs__err_clear(&(m)->err);                                                                \
     } while (0)
 
+static void mark_set(rs_model *m, const rs__param_info *r)
+{
+    size_t i = rs__param_index(r);
+    if (i / 64 < RS__PARAM_SET_WORDS)
+        m->params_set[i / 64] |= (uint64_t)1 << (i % 64);
+}
+
 rs_status rs_model_set_int(rs_model *m, rs_param param, int64_t value)
 {
     GUARD_MUTATING(m);
@@ -90,7 +97,12 @@ rs_status rs_model_set_int(rs_model *m, rs_param param, int64_t value)
         return rs__err(&m->err, RS_ERR_NOT_BUILT, "threads = %lld: built without thread support",
                        (long long)value);
 #endif
-    *(int64_t *)((char *)&m->params + r->offset) = value;
+    int64_t *slot = (int64_t *)((char *)&m->params + r->offset);
+    int mode_change = param == RS_PARAM_IMPLICIT && *slot != value;
+    *slot = value;
+    mark_set(m, r);
+    if (mode_change) /* the parameters the user left alone take the new mode's defaults */
+        rs__params_apply_mode(&m->params, m->params_set, value != 0);
     if (param == RS_PARAM_INIT)
         m->init_fn = NULL, m->init_ud = NULL;
     if (param == RS_PARAM_CLIP)
@@ -108,6 +120,7 @@ rs_status rs_model_set_double(rs_model *m, rs_param param, double value)
     if (st != RS_OK)
         return st;
     *(double *)((char *)&m->params + r->offset) = value;
+    mark_set(m, r);
     return RS_OK;
 }
 
