@@ -51,6 +51,8 @@ static const rs__param_info TABLE[] = {
     {RS_PARAM_CSV_USER_COL, "csv_user_col", RS__PT_INT, RS__OWNER_DATASET, -1, 1023, 0, 0, 0, -1, NONE},
     {RS_PARAM_CSV_ITEM_COL, "csv_item_col", RS__PT_INT, RS__OWNER_DATASET, -1, 1023, 0, 0, 0, -1, NONE},
     {RS_PARAM_CSV_RATING_COL, "csv_rating_col", RS__PT_INT, RS__OWNER_DATASET, -1, 1023, 0, 0, 0, -1, NONE},
+    {RS_PARAM_MOVIELENS_TITLE_WORDS, "movielens_title_words", RS__PT_INT, RS__OWNER_DATASET, 0, 1000000, 0, 0, 0, 0, NONE},
+    {RS_PARAM_MOVIELENS_YEAR, "movielens_year", RS__PT_INT, RS__OWNER_DATASET, 0, 1, 0, 0, 0, 0, NONE},
 };
 
 /* Defaults that differ in implicit mode (RS_PARAM_IMPLICIT = 1): a model
@@ -58,7 +60,9 @@ static const rs__param_info TABLE[] = {
  * is on (docs/guide/tuning.md). Ranking with sampled negatives needs more
  * epochs than rating prediction (the loss over fresh negatives stops
  * shrinking early, so the tolerance test is off), a larger step and
- * initialisation, and less L2. Chosen on MovieLens 100K (bench/implicit). */
+ * initialisation, and less L2 (every negative applies it too: feature rows,
+ * touched by most updates, need far less). Chosen on MovieLens 100K
+ * (bench/implicit, bench/coldstart's ranking protocol). */
 static const struct {
     rs_param id;
     double value;
@@ -68,6 +72,7 @@ static const struct {
     {RS_PARAM_LEARNING_RATE, 0.02},
     {RS_PARAM_INIT_SCALE, 0.05},
     {RS_PARAM_L2_FACTORS, 0.02},
+    {RS_PARAM_L2_FEATURES, 0.001},
     {RS_PARAM_TOLERANCE, 0.0},
 };
 

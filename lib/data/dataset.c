@@ -17,6 +17,8 @@ static void set_defaults(rs_dataset *ds)
     ds->csv_user_col = (int32_t)rs__param_find(RS_PARAM_CSV_USER_COL)->def;
     ds->csv_item_col = (int32_t)rs__param_find(RS_PARAM_CSV_ITEM_COL)->def;
     ds->csv_rating_col = (int32_t)rs__param_find(RS_PARAM_CSV_RATING_COL)->def;
+    ds->ml_title_words = (int32_t)rs__param_find(RS_PARAM_MOVIELENS_TITLE_WORDS)->def;
+    ds->ml_year = (int32_t)rs__param_find(RS_PARAM_MOVIELENS_YEAR)->def;
 }
 
 rs_status rs_dataset_new(rs_dataset **out, rs_alloc_fn alloc, void *alloc_ud)
@@ -96,6 +98,8 @@ rs_status rs_dataset_set_int(rs_dataset *ds, rs_param param, int64_t value)
     case RS_PARAM_CSV_USER_COL: ds->csv_user_col = (int32_t)value; break;
     case RS_PARAM_CSV_ITEM_COL: ds->csv_item_col = (int32_t)value; break;
     case RS_PARAM_CSV_RATING_COL: ds->csv_rating_col = (int32_t)value; break;
+    case RS_PARAM_MOVIELENS_TITLE_WORDS: ds->ml_title_words = (int32_t)value; break;
+    case RS_PARAM_MOVIELENS_YEAR: ds->ml_year = (int32_t)value; break;
     default:
         return rs__err(&ds->err, RS_ERR_UNKNOWN_PARAM, "parameter %s has no storage", r->name);
     }
@@ -146,6 +150,8 @@ rs_status rs_dataset_get_int(const rs_dataset *ds, rs_param param, int64_t *out)
     case RS_PARAM_CSV_USER_COL: *out = ds->csv_user_col; return RS_OK;
     case RS_PARAM_CSV_ITEM_COL: *out = ds->csv_item_col; return RS_OK;
     case RS_PARAM_CSV_RATING_COL: *out = ds->csv_rating_col; return RS_OK;
+    case RS_PARAM_MOVIELENS_TITLE_WORDS: *out = ds->ml_title_words; return RS_OK;
+    case RS_PARAM_MOVIELENS_YEAR: *out = ds->ml_year; return RS_OK;
     default: return RS_ERR_UNKNOWN_PARAM;
     }
 }

@@ -22,6 +22,8 @@ static rs_status clone_empty(const rs_dataset *src, size_t n, rs_dataset **out)
     ds->csv_user_col = src->csv_user_col;
     ds->csv_item_col = src->csv_item_col;
     ds->csv_rating_col = src->csv_rating_col;
+    ds->ml_title_words = src->ml_title_words;
+    ds->ml_year = src->ml_year;
     st = rs__idmap_copy(&ds->users, &src->users, &ds->alloc);
     if (st == RS_OK)
         st = rs__idmap_copy(&ds->items, &src->items, &ds->alloc);
