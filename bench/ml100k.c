@@ -27,6 +27,8 @@ typedef struct opts {
     /* overrides; < 0 means "library default" */
     int64_t factors, epochs, threads, seed, lr_policy;
     double lr, l2, l2_bias, l2_features, init_scale, decay;
+    const char *params[32]; /* --param name=value */
+    int n_params;
 } opts;
 
 static double now(void)
@@ -43,6 +45,7 @@ static void usage(void)
             "              [--factors N] [--epochs N] [--lr X] [--l2 X] [--l2-bias X] [--l2-features X]\n"
             "              [--lr-policy constant|inverse_time|adagrad|adam] [--lr-decay X]\n"
             "              [--init-scale X] [--threads N] [--seed N] [--svd-defaults]\n"
+            "              [--param name=value ...]\n"
             "  --svd-defaults: 100 factors, 20 epochs, lr 0.005, L2 0.02 (the Python toolkits' SVD)\n");
 }
 
@@ -53,6 +56,7 @@ static int parse(int argc, char **argv, opts *o)
     o->scorer = RS_SCORER_COLLABORATIVE;
     o->folds_from = 1;
     o->folds_to = 5;
+    o->n_params = 0;
     o->factors = o->epochs = o->threads = o->seed = o->lr_policy = -1;
     o->lr = o->l2 = o->l2_bias = o->l2_features = o->init_scale = o->decay = -1;
     for (int k = 1; k < argc; k++) {
@@ -98,6 +102,8 @@ static int parse(int argc, char **argv, opts *o)
                     o->lr_policy = p;
             if (o->lr_policy < 0)
                 return -1;
+        } else if (TAKE("--param") && o->n_params < 32) {
+            o->params[o->n_params++] = v;
         } else if (strcmp(a, "--svd-defaults") == 0) {
             o->factors = 100, o->epochs = 20, o->lr = 0.005, o->l2 = 0.02, o->l2_bias = 0.02;
             o->init_scale = 0.1;
@@ -124,6 +130,22 @@ static int configure(rs_model *m, const opts *o)
     if (o->l2_bias >= 0) bad |= rs_model_set_double(m, RS_PARAM_L2_BIAS, o->l2_bias) != RS_OK;
     if (o->init_scale >= 0) bad |= rs_model_set_double(m, RS_PARAM_INIT_SCALE, o->init_scale) != RS_OK;
     if (o->decay >= 0) bad |= rs_model_set_double(m, RS_PARAM_LR_DECAY, o->decay) != RS_OK;
+    for (int k = 0; k < o->n_params && !bad; k++) {
+        char name[64];
+        const char *eq = strchr(o->params[k], '=');
+        size_t len = eq ? (size_t)(eq - o->params[k]) : 0;
+        if (!eq || len >= sizeof name) {
+            bad = 1;
+            break;
+        }
+        memcpy(name, o->params[k], len);
+        name[len] = '\0';
+        rs_param p = rs_param_from_name(name);
+        rs_status st = rs_model_set_double(m, p, atof(eq + 1));
+        if (st == RS_ERR_PARAM_TYPE)
+            st = rs_model_set_int(m, p, atoll(eq + 1));
+        bad |= st != RS_OK;
+    }
     if (bad)
         fprintf(stderr, "ml100k: bad hyper-parameter: %s\n", rs_model_last_error(m));
     return bad ? -1 : 0;
