@@ -1,8 +1,8 @@
 /* librecsgd benchmarks. SPDX-License-Identifier: BSD-2-Clause
  * coldstart.c: how well brand-new items and users are scored, on MovieLens
  * 100K ($RS_DATA_DIR/ml-100k, RS_DATA_DIR defaults to ../shared/data), with
- * genres + release decade (u.item) and age + gender + occupation (u.user) as
- * features, two protocols, each over seeds S..S+N-1 (default 1..5):
+ * genres + release decade + year (u.item) and age + gender + occupation
+ * (u.user) as features, two protocols, each over seeds S..S+N-1 (default 1..5):
  *
  *  rmse     10% of the items (or users), chosen by a seeded hash, are held
  *           out with all their ratings; models train on the rest, the held-out
@@ -24,11 +24,13 @@
  *           Means and sample standard deviations over the seeds.
  *
  *   coldstart [--protocol rmse|ranking|both] [--side users|items] [--seed S]
- *             [--seeds N] [--title-words MIN_DF] [--year] [--only NAME] [--log]
- *             [--param name=value ...]
+ *             [--seeds N] [--title-words MIN_DF] [--no-year] [--no-user-features]
+ *             [--only NAME] [--log] [--param name=value ...]
  *
- * --title-words and --year add the MovieLens loader's title-word and
- * standardised-year features (RS_PARAM_MOVIELENS_*); --param sets a model
+ * The items also get the loader's standardised release year
+ * (RS_PARAM_MOVIELENS_YEAR; it helps both protocols, --no-year leaves it
+ * out); --title-words adds title words found in at least MIN_DF titles (they
+ * make both protocols worse: docs/guide/scorers.md). --param sets a model
  * parameter of every model. Exits 77 when the data is absent. */
 #include <math.h>
 #include <stdio.h>
@@ -423,7 +425,7 @@ static void ranking_protocol(const rs_dataset *all, const rs_dataset *feats, int
 int main(int argc, char **argv)
 {
     int only_side = -1, protocols = 3; /* 1: RMSE splits, 2: ranking, 3: both */
-    int64_t title_words = 0, with_year = 0;
+    int64_t title_words = 0, with_year = 1, no_user_features = 0;
     uint64_t first_seed = 1;
     int n_seeds = 5;
     for (int k = 1; k < argc; k++) {
@@ -435,8 +437,10 @@ int main(int argc, char **argv)
             n_seeds = atoi(argv[++k]);
         else if (strcmp(argv[k], "--title-words") == 0 && k + 1 < argc)
             title_words = atoll(argv[++k]);
-        else if (strcmp(argv[k], "--year") == 0)
-            with_year = 1;
+        else if (strcmp(argv[k], "--no-year") == 0)
+            with_year = 0;
+        else if (strcmp(argv[k], "--no-user-features") == 0)
+            no_user_features = 1;
         else if (strcmp(argv[k], "--log") == 0)
             g_log = 1;
         else if (strcmp(argv[k], "--only") == 0 && k + 1 < argc)
@@ -449,7 +453,8 @@ int main(int argc, char **argv)
             only_side = strcmp(argv[k], "users") == 0 ? RS_SIDE_USER : RS_SIDE_ITEM;
         } else {
             fprintf(stderr, "usage: coldstart [--protocol rmse|ranking|both] [--side users|items] "
-                            "[--seed S] [--seeds N]\n                 [--title-words MIN_DF] [--year] [--only NAME] [--log]\n"
+                            "[--seed S] [--seeds N]\n                 [--title-words MIN_DF] [--no-year] [--no-user-features]\n"
+                            "                 [--only NAME] [--log]\n"
                             "                 [--param name=value ...]\n");
             return 2;
         }
@@ -476,7 +481,8 @@ int main(int argc, char **argv)
     if (rs_dataset_load_features_file(feats, RS_SIDE_ITEM, path, RS_FEATURES_MOVIELENS_ITEM) != RS_OK)
         die(path, rs_dataset_last_error(feats));
     snprintf(path, sizeof path, "%s/ml-100k/u.user", dir);
-    if (rs_dataset_load_features_file(feats, RS_SIDE_USER, path, RS_FEATURES_MOVIELENS_USER) != RS_OK)
+    if (!no_user_features &&
+        rs_dataset_load_features_file(feats, RS_SIDE_USER, path, RS_FEATURES_MOVIELENS_USER) != RS_OK)
         die(path, rs_dataset_last_error(feats));
 
     if (protocols & 2)
