@@ -5,7 +5,8 @@
  * line holds mean_rmse= and mean_mae=. Exits 77 (skip) when the data is absent.
  * With --scorer content|hybrid the item features (19 genre flags and release
  * decade, u.item) and user features (gender, age bucket, occupation, u.user)
- * are loaded into the training set. Every metric comes from the library's
+ * are loaded into the training set (--year and --title-words N add the
+ * loader's standardised release year and title words). Every metric comes from the library's
  * evaluation API (rs_model_evaluate_ratings / _ranking): RMSE, MAE and the
  * ranking metrics at 10 (relevant = test rating >= 4, training items
  * excluded; docs/guide/evaluation.md), and, for reference, the RMSE of the
@@ -29,6 +30,7 @@ typedef struct opts {
     double lr, l2, l2_bias, l2_features, init_scale, decay;
     const char *params[32]; /* --param name=value */
     int n_params;
+    int64_t title_words, year; /* MovieLens item-feature options */
 } opts;
 
 static double now(void)
@@ -45,7 +47,7 @@ static void usage(void)
             "              [--factors N] [--epochs N] [--lr X] [--l2 X] [--l2-bias X] [--l2-features X]\n"
             "              [--lr-policy constant|inverse_time|adagrad|adam] [--lr-decay X]\n"
             "              [--init-scale X] [--threads N] [--seed N] [--svd-defaults]\n"
-            "              [--param name=value ...]\n"
+            "              [--param name=value ...] [--year] [--title-words MIN_DF]\n"
             "  --svd-defaults: 100 factors, 20 epochs, lr 0.005, L2 0.02 (the Python toolkits' SVD)\n");
 }
 
@@ -57,6 +59,7 @@ static int parse(int argc, char **argv, opts *o)
     o->folds_from = 1;
     o->folds_to = 5;
     o->n_params = 0;
+    o->title_words = o->year = 0;
     o->factors = o->epochs = o->threads = o->seed = o->lr_policy = -1;
     o->lr = o->l2 = o->l2_bias = o->l2_features = o->init_scale = o->decay = -1;
     for (int k = 1; k < argc; k++) {
@@ -102,6 +105,10 @@ static int parse(int argc, char **argv, opts *o)
                     o->lr_policy = p;
             if (o->lr_policy < 0)
                 return -1;
+        } else if (TAKE("--title-words")) {
+            o->title_words = atoll(v);
+        } else if (strcmp(a, "--year") == 0) {
+            o->year = 1;
         } else if (TAKE("--param") && o->n_params < 32) {
             o->params[o->n_params++] = v;
         } else if (strcmp(a, "--svd-defaults") == 0) {
@@ -151,7 +158,7 @@ static int configure(rs_model *m, const opts *o)
     return bad ? -1 : 0;
 }
 
-static rs_dataset *load(const char *dir, const char *file, int with_features)
+static rs_dataset *load(const char *dir, const char *file, int with_features, const opts *o)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/ml-100k/%s", dir, file);
@@ -159,6 +166,10 @@ static rs_dataset *load(const char *dir, const char *file, int with_features)
     if (rs_dataset_new(&ds, NULL, NULL) != RS_OK)
         return NULL;
     rs_status st = rs_dataset_load_file(ds, path, RS_FORMAT_MOVIELENS);
+    if (st == RS_OK)
+        st = rs_dataset_set_int(ds, RS_PARAM_MOVIELENS_TITLE_WORDS, o->title_words);
+    if (st == RS_OK)
+        st = rs_dataset_set_int(ds, RS_PARAM_MOVIELENS_YEAR, o->year);
     if (st == RS_OK && with_features) {
         snprintf(path, sizeof path, "%s/ml-100k/u.item", dir);
         st = rs_dataset_load_features_file(ds, RS_SIDE_ITEM, path, RS_FEATURES_MOVIELENS_ITEM);
@@ -237,7 +248,7 @@ int main(int argc, char **argv)
         char base[32], test[32];
         snprintf(base, sizeof base, "u%d.base", fold);
         snprintf(test, sizeof test, "u%d.test", fold);
-        rs_dataset *tr = load(o.data_dir, base, with_features), *te = load(o.data_dir, test, 0);
+        rs_dataset *tr = load(o.data_dir, base, with_features, &o), *te = load(o.data_dir, test, 0, &o);
         rs_model *m = NULL;
         if (!tr || !te || rs_model_new(&m, o.scorer, NULL, NULL) != RS_OK || configure(m, &o) != 0)
             return 1;

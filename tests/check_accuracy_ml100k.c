@@ -330,11 +330,17 @@ END_TEST
 
 int main(void)
 {
+    /* $RS_DATA_DIR, else ../shared/data beside the checkout, seen from the
+     * checkout or from a build directory inside it. */
     const char *env = getenv("RS_DATA_DIR");
-    snprintf(dir, sizeof dir, "%s/ml-100k", env && *env ? env : "../shared/data");
+    static const char *const guesses[] = {"../shared/data", "../../shared/data"};
     char probe[4200];
-    snprintf(probe, sizeof probe, "%s/u1.base", dir);
-    FILE *f = fopen(probe, "r");
+    FILE *f = NULL;
+    for (int g = 0; g < 2 && !f; g++) {
+        snprintf(dir, sizeof dir, "%s/ml-100k", env && *env ? env : guesses[g]);
+        snprintf(probe, sizeof probe, "%s/u1.base", dir);
+        f = fopen(probe, "r");
+    }
     if (!f) {
         printf("check_accuracy_ml100k: SKIP: %s not found (set RS_DATA_DIR)\n", probe);
         return 77;
