@@ -42,6 +42,7 @@ void rs__model_clear_fitted(rs_model *m)
     if (m->seen_off)
         rs__free(&m->alloc, m->seen_off, m->seen_users_cap + 1, sizeof *m->seen_off);
     rs__free(&m->alloc, m->seen_item, m->seen_nnz, sizeof *m->seen_item);
+    rs__model_serving_free(m);
     rs__weights_free(&m->w, &m->alloc);
     rs__idmap_free(&m->users, &m->alloc);
     rs__idmap_free(&m->items, &m->alloc);
@@ -97,11 +98,16 @@ rs_status rs_model_set_int(rs_model *m, rs_param param, int64_t value)
         return rs__err(&m->err, RS_ERR_NOT_BUILT, "threads = %lld: built without thread support",
                        (long long)value);
 #endif
-    int64_t *slot = (int64_t *)((char *)&m->params + r->offset);
-    int mode_change = param == RS_PARAM_IMPLICIT && *slot != value;
-    *slot = value;
+    int64_t old = *(int64_t *)((char *)&m->params + r->offset);
+    *(int64_t *)((char *)&m->params + r->offset) = value;
+    if (param == RS_PARAM_SERVE_QUANTIZED && (st = rs__model_serving_build(m)) != RS_OK) {
+        *(int64_t *)((char *)&m->params + r->offset) = old;
+        return rs__err(&m->err, st, "no memory for the int8 copy of %zu item vectors",
+                       m->w.n_items);
+    }
     mark_set(m, r);
-    if (mode_change) /* the parameters the user left alone take the new mode's defaults */
+    if (param == RS_PARAM_IMPLICIT && old != value) /* the parameters the user left alone
+                                                     * take the new mode's defaults */
         rs__params_apply_mode(&m->params, m->params_set, value != 0);
     if (param == RS_PARAM_INIT)
         m->init_fn = NULL, m->init_ud = NULL;
