@@ -40,6 +40,7 @@
 #include <librecsgd/recsgd.h>
 
 #include "cold_reference.h"
+#include "set_param.h"
 
 static uint64_t mix(uint64_t x)
 {
@@ -118,23 +119,9 @@ static const char *overrides[32];
 
 static void apply_overrides(rs_model *m)
 {
-    for (int k = 0; k < n_overrides; k++) {
-        char name[64];
-        const char *eq = strchr(overrides[k], '=');
-        if (!eq || (size_t)(eq - overrides[k]) >= sizeof name)
-            die("--param", overrides[k]);
-        memcpy(name, overrides[k], (size_t)(eq - overrides[k]));
-        name[eq - overrides[k]] = '\0';
-        rs_param p = rs_param_from_name(name);
-        double lo, hi;
-        if (p < 0 || rs_param_bounds(p, &lo, &hi) != RS_OK)
-            die("--param: unknown parameter", name);
-        rs_status st = rs_model_set_double(m, p, atof(eq + 1));
-        if (st == RS_ERR_PARAM_TYPE)
-            st = rs_model_set_int(m, p, atoll(eq + 1));
-        if (st != RS_OK)
-            die("--param", rs_model_last_error(m));
-    }
+    for (int k = 0; k < n_overrides; k++)
+        if (set_param(m, overrides[k]) != RS_OK)
+            die(overrides[k], rs_model_last_error(m));
 }
 
 /* Fit `scorer` on train, register the cold ids of test with their features

@@ -21,6 +21,7 @@
 
 #include <librecsgd/recsgd.h>
 #include "ml_ratings.h"
+#include "set_param.h"
 
 #define K 10
 
@@ -29,24 +30,11 @@ static const char *overrides[32];
 
 static void apply_overrides(rs_model *m)
 {
-    for (int k = 0; k < n_overrides; k++) {
-        char name[64];
-        const char *eq = strchr(overrides[k], '=');
-        if (!eq || (size_t)(eq - overrides[k]) >= sizeof name) {
-            fprintf(stderr, "implicit: bad --param %s\n", overrides[k]);
-            exit(2);
-        }
-        memcpy(name, overrides[k], (size_t)(eq - overrides[k]));
-        name[eq - overrides[k]] = '\0';
-        rs_param p = rs_param_from_name(name);
-        rs_status st = rs_model_set_double(m, p, atof(eq + 1));
-        if (st == RS_ERR_PARAM_TYPE)
-            st = rs_model_set_int(m, p, atoll(eq + 1));
-        if (st != RS_OK) {
+    for (int k = 0; k < n_overrides; k++)
+        if (set_param(m, overrides[k]) != RS_OK) {
             fprintf(stderr, "implicit: --param %s: %s\n", overrides[k], rs_model_last_error(m));
             exit(2);
         }
-    }
 }
 
 typedef struct pop_scores {

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include <librecsgd/recsgd.h>
+#include "set_param.h"
 
 typedef struct opts {
     const char *data_dir;
@@ -138,22 +139,8 @@ static int configure(rs_model *m, const opts *o)
     if (o->l2_bias >= 0) bad |= rs_model_set_double(m, RS_PARAM_L2_BIAS, o->l2_bias) != RS_OK;
     if (o->init_scale >= 0) bad |= rs_model_set_double(m, RS_PARAM_INIT_SCALE, o->init_scale) != RS_OK;
     if (o->decay >= 0) bad |= rs_model_set_double(m, RS_PARAM_LR_DECAY, o->decay) != RS_OK;
-    for (int k = 0; k < o->n_params && !bad; k++) {
-        char name[64];
-        const char *eq = strchr(o->params[k], '=');
-        size_t len = eq ? (size_t)(eq - o->params[k]) : 0;
-        if (!eq || len >= sizeof name) {
-            bad = 1;
-            break;
-        }
-        memcpy(name, o->params[k], len);
-        name[len] = '\0';
-        rs_param p = rs_param_from_name(name);
-        rs_status st = rs_model_set_double(m, p, atof(eq + 1));
-        if (st == RS_ERR_PARAM_TYPE)
-            st = rs_model_set_int(m, p, atoll(eq + 1));
-        bad |= st != RS_OK;
-    }
+    for (int k = 0; k < o->n_params && !bad; k++)
+        bad |= set_param(m, o->params[k]) != RS_OK;
     if (bad)
         fprintf(stderr, "ml100k: bad hyper-parameter: %s\n", rs_model_last_error(m));
     return bad ? -1 : 0;
