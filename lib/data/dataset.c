@@ -7,7 +7,7 @@
 #include <stdio.h> /* snprintf only */
 #include <string.h>
 
-#include "core/params.h"
+#include "common/params.h"
 
 static void set_defaults(rs_dataset *ds)
 {

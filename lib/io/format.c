@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "core/model.h"
-#include "core/params.h"
+#include "common/params.h"
 #include "scorers/scorer.h"
 
 #define TAG(a, b, c, d) \
