@@ -3,7 +3,7 @@
 # check_layers.sh: the include graph of lib/ follows the dependency direction
 # of docs/architecture.md:
 #
-#   common <- data <- core <- policies <- optim <- scorers <- serve, io
+#   common <- data <- core <- policies <- optim <- scorers <- serve, io <- eval
 #
 # A file may include its own module and the modules below it, never one
 # above. The exceptions are the ones the architecture page names:
@@ -28,6 +28,7 @@ rank() {
         optim) echo 4 ;;
         scorers) echo 5 ;;
         serve | io) echo 6 ;;
+        eval) echo 7 ;; # evaluation (branch acc) scores through serve
         *) echo -1 ;;
     esac
 }
