@@ -57,6 +57,17 @@ RS_INTERNAL rs_status rs__model_reserve_ids(rs_model *m, int32_t side, size_t ex
  * Cannot fail. Returns the dense index. */
 RS_INTERNAL int32_t rs__model_push_id(rs_model *m, int32_t side, int64_t id);
 
+/* The string-aware pair for ids that arrive with a dataset (rs_partial_fit):
+ * room for every id of `fresh` (ids new to the model), with their strings
+ * looked up by key in `src` when the model has string ids; then the push.
+ * The kinds of id must agree (RS_ERR_STATE with a message otherwise). A
+ * string model refuses rs__model_reserve_ids (RS_ERR_STATE): its new ids
+ * need their bytes. */
+RS_INTERNAL rs_status rs__model_reserve_new_ids(rs_model *m, int32_t side, const rs__idmap *fresh,
+                                                const rs__idmap *src);
+RS_INTERNAL void rs__model_push_new_ids(rs_model *m, int32_t side, const rs__idmap *fresh,
+                                        const rs__idmap *src);
+
 /* Undo rs__model_push_id back to `count` ids on one side. */
 RS_INTERNAL void rs__model_pop_ids(rs_model *m, int32_t side, size_t count);
 
