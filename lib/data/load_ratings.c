@@ -34,7 +34,8 @@
  * 1e3) that must be finite and inside [RS_PARAM_RATING_MIN,
  * RS_PARAM_RATING_MAX]. A timestamp is an integer, a decimal number (rounded
  * down) or an ISO 8601 date or date-time (stored as Unix seconds); it is
- * kept (8 bytes per rating) unless RS_PARAM_TIMESTAMPS is 0. In every
+ * kept (8 bytes per rating) unless RS_PARAM_TIMESTAMPS is 0; an empty CSV
+ * field means the rating has none (RS_NO_TIMESTAMP). In every
  * format: lines may end in CRLF; blank lines and lines whose first non-blank
  * character is '#' are skipped; a last line without a final newline is
  * accepted when it is complete; a UTF-8 byte order mark at the very start is
@@ -330,6 +331,10 @@ static rs_status check_rating(loader *ld, field f, float *out)
 
 static rs_status check_time(loader *ld, field f, int64_t *out)
 {
+    if (f.n == 0) { /* an empty cell: this rating has no timestamp */
+        *out = RS_NO_TIMESTAMP;
+        return RS_OK;
+    }
     if (rs__parse_time(f.s, f.n, out) != 0 || *out == RS_NO_TIMESTAMP)
         return rs__err(&ld->ds->err, RS_ERR_FORMAT,
                        RS__AT "timestamp '%.*s' is not a number or an ISO 8601 date",
