@@ -697,9 +697,10 @@ RS_API rs_status rs_predict_str(const rs_model *model, const char *user, const c
  * @param n_block     length of block
  * @param allow       n_allow candidate item ids, or NULL for all items
  * @param n_allow     length of allow
- * @param ids_out     caller buffer of ids_cap bytes for the item ids (see above)
+ * @param ids_out     caller buffer of ids_cap bytes: the item ids as NUL-terminated
+ *                    strings back to back (k * (RS_STR_ID_MAX + 1) bytes always suffice)
  * @param ids_cap     its capacity
- * @param offsets_out caller buffer of >= k offsets into ids_out
+ * @param offsets_out caller buffer of >= k offsets: result j is ids_out + offsets_out[j]
  * @param scores_out  caller buffer of >= k scores, or NULL
  * @param n_out       receives the number of items (0 on error)
  * @return as rs_topk(), plus RS_ERR_STATE (int64 ids) and RS_ERR_RANGE (ids_cap too small)
@@ -719,9 +720,9 @@ RS_API rs_status rs_topk_str(const rs_model *model, const char *user, size_t k, 
  * @param model       fitted model with string ids
  * @param item        NUL-terminated item id
  * @param k           number wanted
- * @param ids_out     caller buffer for the item ids (see above)
+ * @param ids_out     caller buffer: the item ids as NUL-terminated strings back to back
  * @param ids_cap     its capacity in bytes
- * @param offsets_out caller buffer of >= k offsets
+ * @param offsets_out caller buffer of >= k offsets: result j is ids_out + offsets_out[j]
  * @param scores_out  caller buffer of >= k similarities, or NULL
  * @param n_out       receives the number written (0 on error)
  * @return as rs_similar_items(), plus RS_ERR_STATE and RS_ERR_RANGE (ids_cap)
@@ -739,9 +740,9 @@ RS_API rs_status rs_similar_items_str(const rs_model *model, const char *item, s
  * @param model       fitted model with string ids
  * @param user        NUL-terminated user id
  * @param k           number wanted
- * @param ids_out     caller buffer for the user ids (see above)
+ * @param ids_out     caller buffer: the user ids as NUL-terminated strings back to back
  * @param ids_cap     its capacity in bytes
- * @param offsets_out caller buffer of >= k offsets
+ * @param offsets_out caller buffer of >= k offsets: result j is ids_out + offsets_out[j]
  * @param scores_out  caller buffer of >= k similarities, or NULL
  * @param n_out       receives the number written (0 on error)
  * @return as rs_similar_users(), plus RS_ERR_STATE and RS_ERR_RANGE (ids_cap)
