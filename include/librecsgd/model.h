@@ -578,6 +578,37 @@ RS_API rs_status rs_topk_batch(const rs_model *model, const int64_t *users, size
                                size_t *counts_out);
 
 /**
+ * rs_topk_batch_ex() - rs_topk_batch() with a list of items to leave out for each user.
+ *
+ * The exclusions are in CSR form: user b's are exclude_items[exclude_offsets[b]]
+ * to exclude_items[exclude_offsets[b + 1] - 1] (ids the model does not know
+ * are ignored), on top of the seen items unless flags has
+ * RS_TOPK_INCLUDE_SEEN. exclude_offsets NULL means no exclusions: the call
+ * is then rs_topk_batch(). Row b of the outputs starts at b * k.
+ *
+ * @param model           fitted model
+ * @param users           n_users external user ids
+ * @param n_users         number of users
+ * @param k               items per user
+ * @param flags           0 or RS_TOPK_INCLUDE_SEEN
+ * @param exclude_offsets n_users + 1 non-decreasing offsets into exclude_items, or NULL
+ * @param exclude_items   the excluded item ids of all users, back to back (may be NULL
+ *                        when no user has any)
+ * @param items_out       caller buffer of >= n_users * k item ids
+ * @param scores_out      caller buffer of >= n_users * k scores, or NULL
+ * @param counts_out      caller buffer of n_users counts (items written per user)
+ * @return as rs_topk_batch(), plus RS_ERR_INVALID_ARG for decreasing offsets
+ * Errors: may fail with RS_ERR_NOMEM; writes no error message.
+ * Ownership: no pointer is retained after return.
+ * Thread safety: shared
+ * @since 0.2
+ */
+RS_API rs_status rs_topk_batch_ex(const rs_model *model, const int64_t *users, size_t n_users,
+                                  size_t k, int32_t flags, const size_t *exclude_offsets,
+                                  const int64_t *exclude_items, int64_t *items_out,
+                                  float *scores_out, size_t *counts_out);
+
+/**
  * rs_similar_items() - the k items whose learned factors are closest by cosine.
  *
  * @param model      fitted model
