@@ -22,31 +22,12 @@ static rs_dataset *new_ds(void)
 
 static int have_zlib(void) { return (rs_build_features() & RS_FEATURE_ZLIB) != 0; }
 
-/* A reader over bytes (binary-safe), at most chunk bytes per call. */
-typedef struct bytes_reader {
-    const unsigned char *p;
-    size_t len, pos, chunk;
-} bytes_reader;
-
-static int32_t read_bytes(void *ud, void *buf, size_t cap, size_t *len_out)
-{
-    bytes_reader *r = ud;
-    size_t n = r->len - r->pos;
-    if (n > cap)
-        n = cap;
-    if (r->chunk && n > r->chunk)
-        n = r->chunk;
-    memcpy(buf, r->p + r->pos, n);
-    r->pos += n;
-    *len_out = n;
-    return 0;
-}
-
+/* Bytes (binary-safe: tu_reader with an explicit length), chunk bytes per call. */
 static rs_status load_bytes(rs_dataset *ds, const void *p, size_t len, size_t chunk,
                             int32_t format, const char *name)
 {
-    bytes_reader r = {p, len, 0, chunk};
-    return rs_dataset_load(ds, read_bytes, &r, format, name);
+    tu_reader r = {(const char *)p, len, 0, chunk, 0};
+    return rs_dataset_load(ds, tu_read, &r, format, name);
 }
 
 static rs_status load_str(rs_dataset *ds, const char *text, int32_t format)

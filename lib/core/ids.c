@@ -285,12 +285,5 @@ rs_status rs_model_id_to_str(const rs_model *m, int32_t side, int64_t id, char *
     int32_t k = rs__idmap_find(map, id);
     if (k < 0)
         return RS_ERR_UNKNOWN_ID;
-    size_t n;
-    const char *s = rs__idmap_str(map, k, &n);
-    *len_out = n;
-    if (cap <= n)
-        return RS_ERR_RANGE;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    return RS_OK;
+    return rs__idmap_copy_str(map, k, buf, cap, len_out);
 }

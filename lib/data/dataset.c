@@ -591,14 +591,7 @@ rs_status rs_dataset_index_to_id_str(const rs_dataset *ds, int32_t side, int32_t
     const rs__idmap *m = side_map(ds, side);
     if (index < 0 || (size_t)index >= m->count)
         return RS_ERR_RANGE;
-    size_t n;
-    const char *s = rs__idmap_str(m, index, &n);
-    *len_out = n;
-    if (cap <= n)
-        return RS_ERR_RANGE;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    return RS_OK;
+    return rs__idmap_copy_str(m, index, buf, cap, len_out);
 }
 
 int32_t rs_dataset_has_timestamps(const rs_dataset *ds) { return ds && ds->time ? 1 : 0; }

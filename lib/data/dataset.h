@@ -36,19 +36,8 @@ struct rs_dataset {
 
 /* Make room for n more ratings (amortised growth). */
 RS_INTERNAL rs_status rs__dataset_reserve(rs_dataset *ds, size_t extra);
-/* Append one already-validated rating by dense indices. Room must be reserved. */
-static inline void rs__dataset_push(rs_dataset *ds, int32_t u, int32_t i, float r, float w)
-{
-    size_t k = ds->n++;
-    ds->user[k] = u;
-    ds->item[k] = i;
-    ds->rating[k] = r;
-    if (ds->weight)
-        ds->weight[k] = w;
-    if (ds->time)
-        ds->time[k] = RS_NO_TIMESTAMP;
-}
-/* The same with a timestamp (dropped when the dataset keeps none). */
+/* Append one already-validated rating by dense indices, with its timestamp
+ * (dropped when the dataset keeps none). Room must be reserved. */
 static inline void rs__dataset_push_timed(rs_dataset *ds, int32_t u, int32_t i, float r, float w,
                                           int64_t t)
 {
@@ -60,6 +49,11 @@ static inline void rs__dataset_push_timed(rs_dataset *ds, int32_t u, int32_t i, 
         ds->weight[k] = w;
     if (ds->time)
         ds->time[k] = t;
+}
+/* The same without a timestamp. */
+static inline void rs__dataset_push(rs_dataset *ds, int32_t u, int32_t i, float r, float w)
+{
+    rs__dataset_push_timed(ds, u, i, r, w, RS_NO_TIMESTAMP);
 }
 /* Make room for exactly `extra` more ratings (no slack: for sizes known up front). */
 RS_INTERNAL rs_status rs__dataset_reserve_exact(rs_dataset *ds, size_t extra);

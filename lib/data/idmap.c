@@ -91,6 +91,20 @@ rs_status rs__idmap_reserve(rs__idmap *m, const rs__allocator *a, size_t n)
     return RS_OK;
 }
 
+/* Room for one more id (and its offset), doubling the arrays. */
+static rs_status room_for_one(rs__idmap *m, const rs__allocator *a)
+{
+    if (m->count + 1 <= m->cap && (m->count + 1) * 2 <= m->nslots &&
+        (!m->strings || m->count + 2 <= m->off_cap))
+        return RS_OK;
+    size_t want = m->count + 1;
+    if (want < m->count * 2)
+        want = m->count * 2; /* amortised doubling */
+    if (want > RS__IDMAP_MAX)
+        want = m->count + 1;
+    return rs__idmap_reserve(m, a, want);
+}
+
 rs_status rs__idmap_insert(rs__idmap *m, const rs__allocator *a, int64_t id, int32_t *index_out)
 {
     if (m->strings) /* a string map learns ids only with their bytes */
@@ -100,16 +114,9 @@ rs_status rs__idmap_insert(rs__idmap *m, const rs__allocator *a, int64_t id, int
         *index_out = found;
         return RS_OK;
     }
-    if (m->count + 1 > m->cap || (m->count + 1) * 2 > m->nslots) {
-        size_t want = m->count + 1;
-        if (want < m->count * 2)
-            want = m->count * 2; /* amortised doubling */
-        if (want > RS__IDMAP_MAX)
-            want = m->count + 1;
-        rs_status st = rs__idmap_reserve(m, a, want);
-        if (st != RS_OK)
-            return st;
-    }
+    rs_status st = room_for_one(m, a);
+    if (st != RS_OK)
+        return st;
     int32_t index = (int32_t)m->count;
     m->ids[m->count++] = id;
     place(m->slots, m->nslots, m->ids, index);
@@ -277,17 +284,9 @@ rs_status rs__idmap_insert_str(rs__idmap *m, const rs__allocator *a, const char 
         *index_out = clash;
         return RS_ERR_FORMAT;
     }
-    if (m->count + 1 > m->cap || (m->count + 1) * 2 > m->nslots || m->count + 2 > m->off_cap) {
-        size_t want = m->count + 1;
-        if (want < m->count * 2)
-            want = m->count * 2; /* amortised doubling */
-        if (want > RS__IDMAP_MAX)
-            want = m->count + 1;
-        rs_status st = rs__idmap_reserve(m, a, want);
-        if (st != RS_OK)
-            return st;
-    }
-    rs_status st = rs__idmap_reserve_bytes(m, a, n);
+    rs_status st = room_for_one(m, a);
+    if (st == RS_OK)
+        st = rs__idmap_reserve_bytes(m, a, n);
     if (st != RS_OK)
         return st;
     int32_t index = (int32_t)m->count;
@@ -298,5 +297,18 @@ rs_status rs__idmap_insert_str(rs__idmap *m, const rs__allocator *a, const char 
     m->ids[m->count++] = key;
     place(m->slots, m->nslots, m->ids, index);
     *index_out = index;
+    return RS_OK;
+}
+
+rs_status rs__idmap_copy_str(const rs__idmap *m, int32_t index, char *buf, size_t cap,
+                             size_t *len_out)
+{
+    size_t n;
+    const char *s = rs__idmap_str(m, index, &n);
+    *len_out = n;
+    if (cap <= n)
+        return RS_ERR_RANGE;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
     return RS_OK;
 }

@@ -87,6 +87,10 @@ static inline const char *rs__idmap_str(const rs__idmap *m, int32_t index, size_
     *n = (size_t)(m->off[index + 1] - m->off[index]);
     return m->bytes + m->off[index];
 }
+/* String id `index` into a caller buffer, NUL-terminated; *len_out gets the
+ * length. RS_ERR_RANGE (nothing written) when cap <= the length. */
+RS_INTERNAL rs_status rs__idmap_copy_str(const rs__idmap *m, int32_t index, char *buf, size_t cap,
+                                         size_t *len_out);
 /* Room for `extra` more string bytes without further allocation. */
 RS_INTERNAL rs_status rs__idmap_reserve_bytes(rs__idmap *m, const rs__allocator *a, size_t extra);
 /* Give back arena capacity beyond what is used (best effort, never fails). */
