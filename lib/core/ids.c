@@ -200,6 +200,8 @@ static rs_status set_features(rs_model *m, int32_t side, int64_t id, const char 
             rs__idmap_insert(map, &m->alloc, id, &k);
         grow_side(m, side, k);
     }
+    if (side == RS_SIDE_ITEM)
+        rs__model_serving_refresh(m, row, 1);
     return RS_OK;
 }
 

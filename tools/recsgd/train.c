@@ -170,7 +170,7 @@ static const cli_opt train_opts_table[] = {
     {O_FACTORS, "factors", 0, "N", "latent dimensions", NULL, RS_PARAM_FACTORS},
     {O_EPOCHS, "epochs", 0, "N", "maximum epochs", NULL, RS_PARAM_EPOCHS},
     {O_LR, "lr", 0, "X", "initial learning rate", NULL, RS_PARAM_LEARNING_RATE},
-    {O_LR_POLICY, "lr-policy", 0, "constant|inverse_time|adagrad|adam", "learning-rate policy",
+    {O_LR_POLICY, "lr-policy", 0, "auto|constant|inverse_time|adagrad|adam", "learning-rate policy",
      NULL, RS_PARAM_LR_POLICY},
     {O_LR_DECAY, "lr-decay", 0, "X", "decay of inverse_time: lr / (1 + X * epoch)", NULL,
      RS_PARAM_LR_DECAY},
@@ -224,7 +224,7 @@ static const char *dashed(const cli_opt *opt)
 static int train_option(void *ud, const cli_opt *opt, const char *v)
 {
     static const char *const scorers[] = {"collaborative", "content", "hybrid", NULL};
-    static const char *const lr_policies[] = {"constant", "inverse_time", "adagrad", "adam", NULL};
+    static const char *const lr_policies[] = {"constant", "inverse_time", "adagrad", "adam", "auto", NULL};
     static const char *const on_div[] = {"stop", "halve", NULL};
     static const char *const ffmt[] = {"sparse", "movielens", NULL};
     train_parse *tp = ud;
