@@ -1094,6 +1094,7 @@ static Suite *topk_suite(void)
     tcase_add_test(ts, test_similar_unknown_and_single);
     suite_add_tcase(s, ts);
     TCase *tb = tcase_create("blas");
+    tcase_set_timeout(tb, 60); /* 2.4 s of CPU under ASan; a loaded machine needs more than Check's 4 s */
     tcase_add_test(tb, test_blas_kernels_match_naive);
     suite_add_tcase(s, tb);
     return s;
