@@ -31,6 +31,22 @@ struct rs_dataset {
     rs__features user_feat, item_feat;
 };
 
+/* The rating columns, moved out of a dataset (rs_fit_consume trains on them
+ * in place instead of copying them). acap holds each array's exact
+ * capacity for the allocator's osize; weight is NULL when every weight is 1. */
+typedef struct rs__rating_columns {
+    int32_t *user, *item;
+    float *rating, *weight;
+    size_t n;
+    size_t acap[4];
+} rs__rating_columns;
+/* Move ds's rating columns into *out; ds keeps its ids, features and
+ * parameters and is left with no ratings. */
+RS_INTERNAL void rs__dataset_take_ratings(rs_dataset *ds, rs__rating_columns *out);
+/* Give columns back to a dataset that has no ratings (a fit that failed). */
+RS_INTERNAL void rs__dataset_return_ratings(rs_dataset *ds, rs__rating_columns *cols);
+RS_INTERNAL void rs__rating_columns_free(rs__rating_columns *c, const rs__allocator *a);
+
 /* Make room for n more ratings (amortised growth). */
 RS_INTERNAL rs_status rs__dataset_reserve(rs_dataset *ds, size_t extra);
 /* Append one already-validated rating by dense indices. Room must be reserved. */
