@@ -29,8 +29,11 @@ typedef float v16f __attribute__((vector_size(64), aligned(64)));
 typedef float v8f __attribute__((vector_size(32), aligned(32)));
 typedef float v4f __attribute__((vector_size(16), aligned(16)));
 
-/* How many ratings ahead the loop prefetches parameter rows. */
+/* How many ratings ahead the loop prefetches parameter rows (a build may
+ * override it for tuning: -DMF_PREFETCH=N). */
+#ifndef MF_PREFETCH
 #define MF_PREFETCH 8
+#endif
 
 enum { POL_CONSTANT = 0, POL_ADAGRAD = 1, POL_ADAM = 2 };
 
