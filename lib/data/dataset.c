@@ -259,10 +259,12 @@ void rs__dataset_take_ratings(rs_dataset *ds, rs__rating_columns *out)
     out->item = ds->item;
     out->rating = ds->rating;
     out->weight = ds->weight;
+    out->time = ds->time;
     out->n = ds->n;
     memcpy(out->acap, ds->acap, sizeof out->acap);
     ds->user = ds->item = NULL;
     ds->rating = ds->weight = NULL;
+    ds->time = NULL;
     ds->n = 0;
     memset(ds->acap, 0, sizeof ds->acap);
     recompute_cap(ds);
@@ -274,6 +276,7 @@ void rs__dataset_return_ratings(rs_dataset *ds, rs__rating_columns *cols)
     ds->item = cols->item;
     ds->rating = cols->rating;
     ds->weight = cols->weight;
+    ds->time = cols->time;
     ds->n = cols->n;
     memcpy(ds->acap, cols->acap, sizeof ds->acap);
     recompute_cap(ds);
@@ -286,6 +289,7 @@ void rs__rating_columns_free(rs__rating_columns *c, const rs__allocator *a)
     rs__free(a, c->item, c->acap[1], sizeof *c->item);
     rs__free(a, c->rating, c->acap[2], sizeof *c->rating);
     rs__free(a, c->weight, c->acap[3], sizeof *c->weight);
+    rs__free(a, c->time, c->acap[4], sizeof *c->time);
     memset(c, 0, sizeof *c);
 }
 

@@ -40,8 +40,9 @@ struct rs_dataset {
 typedef struct rs__rating_columns {
     int32_t *user, *item;
     float *rating, *weight;
+    int64_t *time;   /* NULL unless the dataset keeps timestamps */
     size_t n;
-    size_t acap[4];
+    size_t acap[5];
 } rs__rating_columns;
 /* Move ds's rating columns into *out; ds keeps its ids, features and
  * parameters and is left with no ratings. */

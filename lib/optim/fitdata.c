@@ -28,6 +28,7 @@ void rs__fitdata_free(rs__fitdata *fd, const rs__allocator *a)
     rs__free(a, fd->i, fd->cap[1], sizeof *fd->i);
     rs__free(a, fd->r, fd->cap[2], sizeof *fd->r);
     rs__free(a, fd->wt, fd->cap[3], sizeof *fd->wt);
+    rs__free(a, fd->tm, fd->cap[4], sizeof *fd->tm);
     rs__free(a, fd->block_off, fd->bands * fd->bands + 1, sizeof *fd->block_off);
     rs__free(a, fd->item_band, fd->n_items ? fd->n_items : 1, sizeof *fd->item_band);
     rs__free(a, fd->vu, fd->vn, sizeof *fd->vu);
@@ -82,6 +83,11 @@ void rs__fitdata_shuffle(rs__fitdata *fd, size_t lo, size_t hi, rs__rng *rng)
             fd->wt[x] = fd->wt[y];
             fd->wt[y] = tw;
         }
+        if (fd->tm) {
+            int64_t tt = fd->tm[x];
+            fd->tm[x] = fd->tm[y];
+            fd->tm[y] = tt;
+        }
     }
 }
 
@@ -100,6 +106,11 @@ static inline void swap_entries(rs__fitdata *fd, size_t x, size_t y)
         float tw = fd->wt[x];
         fd->wt[x] = fd->wt[y];
         fd->wt[y] = tw;
+    }
+    if (fd->tm) {
+        int64_t tt = fd->tm[x];
+        fd->tm[x] = fd->tm[y];
+        fd->tm[y] = tt;
     }
 }
 
@@ -230,6 +241,7 @@ rs_status rs__fitdata_adopt(rs__fitdata *fd, rs__rating_columns *cols, size_t n_
     fd->i = cols->item;
     fd->r = cols->rating;
     fd->wt = cols->weight;
+    fd->tm = cols->time;
     memcpy(fd->cap, cols->acap, sizeof fd->cap);
     /* grid_in_place allocates (the band maps) before it moves a rating, so
      * a failure leaves the columns in their order, and back with the caller. */
@@ -238,6 +250,7 @@ rs_status rs__fitdata_adopt(rs__fitdata *fd, rs__rating_columns *cols, size_t n_
     if (st != RS_OK) {
         fd->u = fd->i = NULL;
         fd->r = fd->wt = NULL;
+        fd->tm = NULL;
         memset(fd->cap, 0, sizeof fd->cap);
         rs__fitdata_free(fd, a);
         return st;
@@ -255,8 +268,10 @@ void rs__fitdata_into_seen(rs__fitdata *fd, size_t n_users, size_t *off, size_t 
     /* The ratings and weights go first: only (user, item) pairs are left. */
     rs__free(a, fd->r, fd->cap[2], sizeof *fd->r);
     rs__free(a, fd->wt, fd->cap[3], sizeof *fd->wt);
+    rs__free(a, fd->tm, fd->cap[4], sizeof *fd->tm);
     fd->r = fd->wt = NULL;
-    fd->cap[2] = fd->cap[3] = 0;
+    fd->tm = NULL;
+    fd->cap[2] = fd->cap[3] = fd->cap[4] = 0;
     memset(off, 0, (n_users + 1) * sizeof *off);
     for (size_t j = 0; j < n; j++)
         off[fd->u[j] + 1]++;

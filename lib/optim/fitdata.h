@@ -17,7 +17,8 @@ typedef struct rs__fitdata {
     size_t n;
     int32_t *u, *i;
     float *r, *wt;       /* wt NULL when unweighted */
-    size_t cap[4];       /* exact capacities of u, i, r, wt (n, or a dataset's columns' capacities) */
+    int64_t *tm;         /* timestamps carried along (rs_fit_consume of a dataset that has them), else NULL */
+    size_t cap[5];       /* exact capacities of u, i, r, wt, tm (n, or a dataset's columns' capacities) */
     size_t bands;
     size_t *block_off;   /* bands * bands + 1 offsets; block (bu, bi) = bu * bands + bi */
     int32_t *item_band;  /* band of every item (n_items entries) */

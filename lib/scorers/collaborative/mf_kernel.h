@@ -30,6 +30,80 @@ static RS_ALWAYS_INLINE float MF_F(hsum)(MF_V v)
 #endif
 }
 
+/* Joint horizontal sums of two and of four vectors: one reduction tree
+ * with the vectors side by side in the lanes, each sum in the same order as
+ * hsum (so the dot product, and the model, do not change with the number of
+ * sums taken beside it), for about the cost of one hsum. */
+#if MF_LANES == 16
+typedef int MF_F(iv) __attribute__((vector_size(64)));
+#define MF_SH2(a, b, ...) __builtin_shuffle(a, b, (MF_F(iv)){__VA_ARGS__})
+#define MF_SH1(a, ...) __builtin_shuffle(a, (MF_F(iv)){__VA_ARGS__})
+static RS_ALWAYS_INLINE void MF_F(hsum2)(MF_V a, MF_V b, float *ra, float *rb)
+{
+    MF_V x = MF_SH2(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
+             MF_SH2(a, b, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+    x += MF_SH1(x, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11);
+    x += MF_SH1(x, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+    *ra = x[0] + x[1];
+    *rb = x[8] + x[9];
+}
+static RS_ALWAYS_INLINE void MF_F(hsum4)(MF_V a, MF_V b, MF_V c, MF_V d, float *r)
+{
+    MF_V x = MF_SH2(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
+             MF_SH2(a, b, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+    MF_V y = MF_SH2(c, d, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
+             MF_SH2(c, d, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+    MF_V z = MF_SH2(x, y, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27) +
+             MF_SH2(x, y, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+    z += MF_SH1(z, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+    r[0] = z[0] + z[1];
+    r[1] = z[4] + z[5];
+    r[2] = z[8] + z[9];
+    r[3] = z[12] + z[13];
+}
+#elif MF_LANES == 8
+typedef int MF_F(iv) __attribute__((vector_size(32)));
+#define MF_SH2(a, b, ...) __builtin_shuffle(a, b, (MF_F(iv)){__VA_ARGS__})
+#define MF_SH1(a, ...) __builtin_shuffle(a, (MF_F(iv)){__VA_ARGS__})
+static RS_ALWAYS_INLINE void MF_F(hsum2)(MF_V a, MF_V b, float *ra, float *rb)
+{
+    MF_V x = MF_SH2(a, b, 0, 1, 2, 3, 8, 9, 10, 11) + MF_SH2(a, b, 4, 5, 6, 7, 12, 13, 14, 15);
+    x += MF_SH1(x, 2, 3, 0, 1, 6, 7, 4, 5);
+    *ra = x[0] + x[1];
+    *rb = x[4] + x[5];
+}
+static RS_ALWAYS_INLINE void MF_F(hsum4)(MF_V a, MF_V b, MF_V c, MF_V d, float *r)
+{
+    MF_V x = MF_SH2(a, b, 0, 1, 2, 3, 8, 9, 10, 11) + MF_SH2(a, b, 4, 5, 6, 7, 12, 13, 14, 15);
+    MF_V y = MF_SH2(c, d, 0, 1, 2, 3, 8, 9, 10, 11) + MF_SH2(c, d, 4, 5, 6, 7, 12, 13, 14, 15);
+    MF_V z = MF_SH2(x, y, 0, 1, 4, 5, 8, 9, 12, 13) + MF_SH2(x, y, 2, 3, 6, 7, 10, 11, 14, 15);
+    r[0] = z[0] + z[1];
+    r[1] = z[2] + z[3];
+    r[2] = z[4] + z[5];
+    r[3] = z[6] + z[7];
+}
+#else
+typedef int MF_F(iv) __attribute__((vector_size(16)));
+#define MF_SH2(a, b, ...) __builtin_shuffle(a, b, (MF_F(iv)){__VA_ARGS__})
+static RS_ALWAYS_INLINE void MF_F(hsum2)(MF_V a, MF_V b, float *ra, float *rb)
+{
+    MF_V x = MF_SH2(a, b, 0, 1, 4, 5) + MF_SH2(a, b, 2, 3, 6, 7);
+    *ra = x[0] + x[1];
+    *rb = x[2] + x[3];
+}
+static RS_ALWAYS_INLINE void MF_F(hsum4)(MF_V a, MF_V b, MF_V c, MF_V d, float *r)
+{
+    MF_V x = MF_SH2(a, b, 0, 1, 4, 5) + MF_SH2(a, b, 2, 3, 6, 7);
+    MF_V y = MF_SH2(c, d, 0, 1, 4, 5) + MF_SH2(c, d, 2, 3, 6, 7);
+    r[0] = x[0] + x[1];
+    r[1] = x[2] + x[3];
+    r[2] = y[0] + y[1];
+    r[3] = y[2] + y[3];
+}
+#endif
+#undef MF_SH1
+#undef MF_SH2
+
 static RS_ALWAYS_INLINE MF_V MF_F(splat)(float x)
 {
     MF_V v;
@@ -82,6 +156,32 @@ static RS_ALWAYS_INLINE void MF_F(row_step)(MF_V *restrict x, const MF_V *restri
     }
 }
 
+/* Squared gradient norms of the last updates (factor rows; all
+ * parameters), waiting for their square roots. */
+typedef struct MF_F(normbuf) {
+    union {
+        MF_V v;
+        float f[MF_LANES];
+    } fu;
+    union {
+        MF_V v;
+        float g[MF_LANES];
+    } gu;
+} MF_F(normbuf);
+
+/* Add the first n buffered norms to the statistics, in update order (the
+ * sums come out as if each were added as it was made). */
+static RS_ALWAYS_INLINE void MF_F(flush_norms)(rs__train_stats *st, MF_F(normbuf) *b, int n)
+{
+    const MF_V sf = MF_F(vsqrt)(b->fu.v), sg = MF_F(vsqrt)(b->gu.v);
+    for (int l = 0; l < n; l++) {
+        st->fnorm_sum += sf[l];
+        st->gnorm_sum += sg[l];
+        if (sg[l] > st->gnorm_max)
+            st->gnorm_max = sg[l];
+    }
+}
+
 static RS_ALWAYS_INLINE void MF_F(mf_chunk_body)(rs__train_ctx *c, const rs__chunk *ch, int32_t clip_kind,
                                            int32_t pol)
 {
@@ -123,9 +223,17 @@ static RS_ALWAYS_INLINE void MF_F(mf_chunk_body)(rs__train_ctx *c, const rs__chu
     /* Gradient rows for the two-pass policies, in the context's aligned
      * row buffers (the generic step's scratch is not aligned). */
     MF_V *gp_buf = (MF_V *)c->rowbuf, *gq_buf = (MF_V *)c->rowbuf + nv;
+    MF_F(normbuf) nbuf = {{MF_F(splat)(0.0f)}, {MF_F(splat)(0.0f)}};
+    int nb = 0;
     rs__train_stats st = c->st;
     const size_t row_bytes = stride * sizeof(float);
     const MF_V l2v = MF_F(splat)(l2f);
+    /* AdaGrad with value clipping keeps the two passes: its accumulator
+     * takes the norm after clipping, which only the clipped row gives. */
+    const int one_pass = (pol == POL_CONSTANT && clip_kind != RS_CLIP_CUSTOM) ||
+                         (pol == POL_ADAGRAD && (clip_kind == RS_CLIP_NONE || clip_kind == RS_CLIP_NORM));
+    /* Norm clipping and AdaGrad need each row's norm; the statistics only their sum. */
+    const int two_norms = one_pass && (pol == POL_ADAGRAD || clip_kind == RS_CLIP_NORM);
     for (size_t j = 0; j < ch->n; j++) {
         /* Rows of a rating a few steps ahead are fetched now: the loop is
          * bound by memory latency, not arithmetic. */
@@ -171,10 +279,36 @@ static RS_ALWAYS_INLINE void MF_F(mf_chunk_body)(rs__train_ctx *c, const rs__chu
         const int32_t u = ch->u[j], i = ch->i[j];
         const float wt = ch->wt ? ch->wt[j] : 1.0f;
         MF_V *p = (MF_V *)(P + (size_t)u * stride), *q = (MF_V *)(Q + (size_t)i * stride);
-        MF_V acc = MF_F(splat)(0.0f);
-        for (size_t v = 0; v < nv; v++)
-            acc += p[v] * q[v];
-        float e = ch->r[j] - (mu + ub[u] + ib[i] + MF_F(hsum)(acc));
+        /* The one-pass policies take both rows' squared norms from this
+         * pass too: with them, the gradients' norms (for the statistics,
+         * norm clipping and AdaGrad) follow from the dot product alone
+         * (||g q + l2 p||^2 = g^2 |q|^2 + 2 g l2 p.q + l2^2 |p|^2), and the
+         * update needs no second pass over the rows or reduction. */
+        MF_V acc = MF_F(splat)(0.0f), app = acc, aqq = acc;
+        float pq, pp = 0.0f, qq = 0.0f, pp_qq = 0.0f;
+        if (!one_pass) {
+            for (size_t v = 0; v < nv; v++)
+                acc += p[v] * q[v];
+            pq = MF_F(hsum)(acc);
+        } else if (two_norms) {
+            for (size_t v = 0; v < nv; v++) {
+                acc += p[v] * q[v];
+                app += p[v] * p[v];
+                aqq += q[v] * q[v];
+            }
+            float r4[4];
+            MF_F(hsum4)(acc, app, aqq, MF_F(splat)(0.0f), r4);
+            pq = r4[0];
+            pp = r4[1];
+            qq = r4[2];
+        } else {
+            for (size_t v = 0; v < nv; v++) {
+                acc += p[v] * q[v];
+                app += p[v] * p[v] + q[v] * q[v];
+            }
+            MF_F(hsum2)(acc, app, &pq, &pp_qq);
+        }
+        float e = ch->r[j] - (mu + ub[u] + ib[i] + pq);
         if (__builtin_expect(!(fabsf(e) <= c->blowup), 0)) {
             c->diverged = 1;
             break;
@@ -195,36 +329,64 @@ static RS_ALWAYS_INLINE void MF_F(mf_chunk_body)(rs__train_ctx *c, const rs__chu
             bias_step(ib + i, gbi, lr, c, pol, s_ib + i, pol == POL_ADAM ? s2_ib + i : NULL,
                       pol == POL_ADAM ? p1_ib + i : NULL, pol == POL_ADAM ? p2_ib + i : NULL);
         }
-        const MF_V gv = MF_F(splat)(g), lrv = MF_F(splat)(lr);
+        const MF_V gv = MF_F(splat)(g);
         float fnorm2;
-        if (pol == POL_CONSTANT && clip_kind == RS_CLIP_NONE) {
-            /* One pass: both rows' gradients from the old values, then the step. */
-            MF_V nacc = MF_F(splat)(0.0f);
-            for (size_t v = 0; v < nv; v++) {
-                MF_V pv = p[v], qv = q[v];
-                MF_V gpv = gv * qv + l2v * pv, gqv = gv * pv + l2v * qv;
-                nacc += gpv * gpv + gqv * gqv;
-                p[v] = pv - lrv * gpv;
-                q[v] = qv - lrv * gqv;
+        if (one_pass) {
+            /* Squared norms of the two factor gradients (before clipping);
+             * rounding can take a tiny one below 0, which a norm never is. */
+            const float cross = 2.0f * g * l2f * pq, gg = g * g, ll = l2f * l2f;
+            float sqp = 0.0f, sqq = 0.0f;
+            if (two_norms) {
+                sqp = gg * qq + cross + ll * pp;
+                sqq = gg * pp + cross + ll * qq;
+                sqp = sqp > 0.0f ? sqp : 0.0f;
+                sqq = sqq > 0.0f ? sqq : 0.0f;
+                fnorm2 = sqp + sqq;
+            } else {
+                fnorm2 = (gg + ll) * pp_qq + 2.0f * cross;
+                fnorm2 = fnorm2 > 0.0f ? fnorm2 : 0.0f;
             }
-            fnorm2 = MF_F(hsum)(nacc);
-        } else if (pol == POL_CONSTANT && clip_kind == RS_CLIP_VALUE) {
-            MF_V nacc = MF_F(splat)(0.0f);
-            int32_t cp = 0, cq = 0;
-            for (size_t v = 0; v < nv; v++) {
-                MF_V pv = p[v], qv = q[v];
-                MF_V gpv = gv * qv + l2v * pv, gqv = gv * pv + l2v * qv;
-                nacc += gpv * gpv + gqv * gqv;
-                MF_V gpc = MF_F(vclamp)(gpv, cc), gqc = MF_F(vclamp)(gqv, cc);
-                for (int l = 0; l < MF_LANES; l++) {
-                    cp |= gpc[l] != gpv[l];
-                    cq |= gqc[l] != gqv[l];
+            float etap = lr, etaq = lr;
+            if (clip_kind == RS_CLIP_NORM) {
+                if (sqp > cc * cc) {
+                    etap *= cc / sqrtf(sqp);
+                    sqp = cc * cc;
+                    st.n_clipped++;
                 }
-                p[v] = pv - lrv * gpc;
-                q[v] = qv - lrv * gqc;
+                if (sqq > cc * cc) {
+                    etaq *= cc / sqrtf(sqq);
+                    sqq = cc * cc;
+                    st.n_clipped++;
+                }
             }
-            fnorm2 = MF_F(hsum)(nacc);
-            st.n_clipped += (uint64_t)(cp + cq);
+            if (pol == POL_ADAGRAD) {
+                s_p[u] += sqp * inv_k;
+                s_q[i] += sqq * inv_k;
+                etap /= sqrtf(s_p[u]) + c->eps;
+                etaq /= sqrtf(s_q[i]) + c->eps;
+            }
+            const MF_V vp = MF_F(splat)(etap), vq = MF_F(splat)(etaq);
+            if (clip_kind == RS_CLIP_VALUE) {
+                int32_t cp = 0, cq = 0;
+                for (size_t v = 0; v < nv; v++) {
+                    MF_V pv = p[v], qv = q[v];
+                    MF_V gpv = gv * qv + l2v * pv, gqv = gv * pv + l2v * qv;
+                    MF_V gpc = MF_F(vclamp)(gpv, cc), gqc = MF_F(vclamp)(gqv, cc);
+                    for (int l = 0; l < MF_LANES; l++) {
+                        cp |= gpc[l] != gpv[l];
+                        cq |= gqc[l] != gqv[l];
+                    }
+                    p[v] = pv - vp * gpc;
+                    q[v] = qv - vq * gqc;
+                }
+                st.n_clipped += (uint64_t)(cp + cq);
+            } else {
+                for (size_t v = 0; v < nv; v++) {
+                    MF_V pv = p[v], qv = q[v];
+                    p[v] = pv - vp * (gv * qv + l2v * pv);
+                    q[v] = qv - vq * (gv * pv + l2v * qv);
+                }
+            }
         } else {
             /* Two passes: the gradients (from the old rows) into the row
              * buffers with their norms; clipping; then each row's step. */
@@ -285,13 +447,16 @@ static RS_ALWAYS_INLINE void MF_F(mf_chunk_body)(rs__train_ctx *c, const rs__chu
                      pol == POL_ADAM ? p1_q + i : NULL, pol == POL_ADAM ? p2_q + i : NULL);
         }
         st.n_rows += 4;
-        st.fnorm_sum += sqrtf(fnorm2);
-        float gn = sqrtf(norm2 + fnorm2);
-        st.gnorm_sum += gn;
-        if (gn > st.gnorm_max)
-            st.gnorm_max = gn;
+        /* The norms' square roots are taken a vector at a time. */
+        nbuf.fu.f[nb] = fnorm2;
+        nbuf.gu.g[nb] = norm2 + fnorm2;
+        if (++nb == MF_LANES) {
+            MF_F(flush_norms)(&st, &nbuf, nb);
+            nb = 0;
+        }
         st.n_updates++;
     }
+    MF_F(flush_norms)(&st, &nbuf, nb);
     c->st = st;
 }
 
