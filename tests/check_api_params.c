@@ -40,6 +40,7 @@ static const expect_param PARAMS[] = {
     {RS_PARAM_IMPLICIT, "implicit", T_INT, ON_MODEL, 0, 1, 0, 1, 0, 0},
     {RS_PARAM_NEGATIVES, "negatives", T_INT, ON_MODEL, 4, 1, 1, 100, 0, 0},
     {RS_PARAM_COLD_EPOCHS, "cold_epochs", T_INT, ON_MODEL, 10, 1, 0, 1000, 0, 0},
+    {RS_PARAM_KEEP_PARTIAL, "keep_partial", T_INT, ON_MODEL, 0, 1, 0, 1, 0, 0},
     {RS_PARAM_LEARNING_RATE, "learning_rate", T_REAL, ON_MODEL, 0.005, 1, 0, 10, 1, 0},
     {RS_PARAM_L2_FACTORS, "l2_factors", T_REAL, ON_MODEL, 0.06, 1, 0, 1e3, 0, 0},
     {RS_PARAM_L2_BIAS, "l2_bias", T_REAL, ON_MODEL, 0.03, 1, 0, 1e3, 0, 0},

@@ -53,6 +53,12 @@ enum {
                                       after rs_fit (feature parts retrained to score brand-new ids;
                                       the count is chosen on held-out ids, predictions of trained ids
                                       do not change); 0 = off; default 10, [0, 1000] */
+    RS_PARAM_KEEP_PARTIAL   = 110, /* what a failed rs_fit / rs_partial_fit leaves behind. 0 (default):
+                                      every failure leaves the model exactly as it was (unfitted
+                                      before a first fit). 1: a run that diverges (RS_ERR_NUMERIC)
+                                      or is cancelled by the progress callback (RS_ERR_CANCELLED)
+                                      after at least one good epoch keeps its last good epoch
+                                      instead, as 0.1 did. [0, 1]; since 0.2 */
 
     RS_PARAM_LEARNING_RATE  = 200, /* initial step size, default 0.005, (0, 10] */
     RS_PARAM_L2_FACTORS     = 201, /* L2 on user and item factors, default 0.06, [0, 1e3] */
@@ -435,17 +441,21 @@ RS_API int32_t rs_clip_norm(void *ud, float *grad, size_t n);
  * RS_PARAM_TOLERANCE test or early stopping on valid ends it. With valid, the
  * parameters of the best validation epoch are kept. Ratings in valid whose
  * user or item is not in train are skipped. The progress callback runs after
- * every epoch on the calling thread. If training diverges, the model is
- * restored to its last good epoch and, per RS_PARAM_ON_DIVERGENCE, rs_fit
+ * every epoch on the calling thread. If an epoch diverges, training goes
+ * back to its last good epoch and, per RS_PARAM_ON_DIVERGENCE, rs_fit
  * returns RS_ERR_NUMERIC or halves the learning rate and continues.
- * A model never holds NaN or Inf.
+ * A model never holds NaN or Inf. Whatever makes rs_fit fail, the model is
+ * left exactly as it was before the call (it saves the same bytes; a model
+ * never fitted stays unfitted); only the epoch statistics describe the
+ * failed run. With RS_PARAM_KEEP_PARTIAL = 1, a run that diverges or is
+ * cancelled after at least one good epoch keeps its last good epoch instead.
  *
  * @param model model
  * @param train training ratings (and features, for content/hybrid); not retained
  * @param valid validation ratings, or NULL
  * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_EMPTY (no ratings), RS_ERR_NUMERIC,
- *         RS_ERR_CANCELLED (a callback asked to stop; last complete epoch kept),
- *         RS_ERR_MISUSE, RS_ERR_NOMEM (the previous fitted state is kept)
+ *         RS_ERR_CANCELLED (a callback asked to stop), RS_ERR_MISUSE, RS_ERR_NOMEM;
+ *         on every failure the model is unchanged (see RS_PARAM_KEEP_PARTIAL)
  * Errors: may fail with RS_ERR_NOMEM; message in rs_model_last_error().
  * Ownership: nothing retained from train or valid.
  * Thread safety: exclusive (train and valid are only read)
@@ -632,8 +642,10 @@ RS_API rs_status rs_similar_users(const rs_model *model, int64_t user, size_t k,
  *                with rs_model_set_features)
  * @param replay  older ratings to sample from, or NULL
  * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_STATE (not fitted), RS_ERR_EMPTY, RS_ERR_NUMERIC
- *         (diverged: the model holds its last good epoch), RS_ERR_CANCELLED, RS_ERR_MISUSE,
- *         RS_ERR_RANGE (too many ids), RS_ERR_NOMEM (the model is unchanged)
+ *         (diverged), RS_ERR_CANCELLED, RS_ERR_MISUSE, RS_ERR_RANGE (too many ids),
+ *         RS_ERR_NOMEM; on every failure the model is unchanged, bit for bit (with
+ *         RS_PARAM_KEEP_PARTIAL = 1 a divergence or cancellation after a good epoch
+ *         keeps that epoch)
  * Errors: may fail with RS_ERR_NOMEM.
  * Ownership: nothing retained from ratings or replay.
  * Thread safety: exclusive

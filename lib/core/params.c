@@ -21,6 +21,7 @@ static const rs__param_info TABLE[] = {
     {RS_PARAM_NEGATIVES, "negatives", RS__PT_INT, RS__OWNER_MODEL, 1, 100, 0, 0, 0, 4, OFF(negatives)},
     {RS_PARAM_ONLINE_EPOCHS, "online_epochs", RS__PT_INT, RS__OWNER_MODEL, 1, 1000, 0, 0, 0, 5, OFF(online_epochs)},
     {RS_PARAM_COLD_EPOCHS, "cold_epochs", RS__PT_INT, RS__OWNER_MODEL, 0, 1000, 0, 0, 0, 10, OFF(cold_epochs)},
+    {RS_PARAM_KEEP_PARTIAL, "keep_partial", RS__PT_INT, RS__OWNER_MODEL, 0, 1, 0, 0, 0, 0, OFF(keep_partial)},
 
     {RS_PARAM_LEARNING_RATE, "learning_rate", RS__PT_REAL, RS__OWNER_MODEL, 0, 10, 1, 0, 0, 0.005, OFF(learning_rate)},
     {RS_PARAM_L2_FACTORS, "l2_factors", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.06, OFF(l2_factors)},

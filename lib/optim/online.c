@@ -112,6 +112,9 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
     rs__fit_run fr;
     memset(&fr, 0, sizeof fr);
     int pushed = 0;
+    rs__weights before;
+    memset(&before, 0, sizeof before);
+    int have_before = 0;
 
     /* 1. New ratings in model indices; new ids numbered after the known ones. */
     for (size_t j = 0; st == RS_OK && j < ratings->n; j++) {
@@ -172,6 +175,13 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
         fr.w = m->w; /* moved back below, whatever happens */
         memset(&m->w, 0, sizeof m->w);
         st = rs__run_init_blocks(&fr, old_users, old_items, 1);
+        /* The weights train in place: without RS_PARAM_KEEP_PARTIAL a failure
+         * after good epochs goes back to this copy. (With it, a failure with
+         * no good epoch leaves fr.w at the run's start, the same values.) */
+        if (st == RS_OK && !params.keep_partial) {
+            st = rs__weights_clone(&before, &fr.w, a);
+            have_before = st == RS_OK;
+        }
         if (st == RS_OK)
             st = rs__run_prepare(&fr);
         if (st == RS_OK)
@@ -179,7 +189,7 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
         m->w = fr.w;
         memset(&fr.w, 0, sizeof fr.w);
     }
-    int trained = st == RS_OK || ((st == RS_ERR_NUMERIC || st == RS_ERR_CANCELLED) && fr.n_stats > 0);
+    int trained = pushed && rs__run_keeps(&fr, st);
     if (trained) {
         /* The new seen lists and statistics; the rating range grows with the data. */
         install_seen(m, &seen_off, &seen_item, seen_nnz, n_users);
@@ -187,14 +197,12 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
             m->w.rating_min = fr.fd.rmin;
         if (fr.fd.rmax > m->w.rating_max)
             m->w.rating_max = fr.fd.rmax;
-        rs__free(a, m->epoch_stats, m->epoch_stats_cap * RS__NSTATS, sizeof(double));
-        m->epoch_stats = fr.stats;
-        m->epoch_stats_cap = fr.stats_cap;
-        m->n_epoch_stats = fr.n_stats;
-        fr.stats = NULL;
-        fr.stats_cap = 0;
+        rs__run_take_stats(&fr);
     } else {
-        if (pushed) { /* nothing trained: the model goes back to what it was */
+        rs__run_take_stats(&fr);
+        if (pushed) { /* the model goes back to what it was */
+            if (have_before)
+                rs__weights_copy_data(&m->w, &before);
             rs__model_pop_ids(m, RS_SIDE_USER, old_users);
             rs__model_pop_ids(m, RS_SIDE_ITEM, old_items);
         }
@@ -204,6 +212,7 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
             rs__err(&m->err, st, "rs_partial_fit failed: %s", rs_status_string(st));
     }
     rs__run_free(&fr);
+    rs__weights_free(&before, a);
     rs__free(a, seen_off, n_users + 1, sizeof *seen_off);
     rs__free(a, seen_item, seen_nnz, sizeof *seen_item);
     batch_free(&batch, a);

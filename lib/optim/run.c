@@ -220,6 +220,27 @@ void rs__run_free(rs__fit_run *fr)
     rs__coldfit_free(fr);
 }
 
+int rs__run_keeps(const rs__fit_run *fr, rs_status st)
+{
+    if (st == RS_OK)
+        return 1;
+    return fr->p->keep_partial && (st == RS_ERR_NUMERIC || st == RS_ERR_CANCELLED) &&
+           fr->good_epochs > 0;
+}
+
+void rs__run_take_stats(rs__fit_run *fr)
+{
+    rs_model *m = fr->m;
+    if (fr->n_stats == 0)
+        return;
+    rs__free(&m->alloc, m->epoch_stats, m->epoch_stats_cap * RS__NSTATS, sizeof(double));
+    m->epoch_stats = fr->stats;
+    m->epoch_stats_cap = fr->stats_cap;
+    m->n_epoch_stats = fr->n_stats;
+    fr->stats = NULL;
+    fr->stats_cap = 0;
+}
+
 static void merge_stats(const rs__fit_run *fr, rs__train_stats *out)
 {
     memset(out, 0, sizeof *out);
@@ -310,13 +331,17 @@ static rs_status train_epochs(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *p
                         "learning rate halved to %g",
                         (long long)epoch, train_rmse, p->learning_rate * lr_scale);
             } else {
+                int keep = p->keep_partial && fr->good_epochs > 0;
                 result = rs__err(&m->err, RS_ERR_NUMERIC,
                                  "training diverged at epoch %lld (train RMSE %g, learning rate %g); "
-                                 "the model holds the last good epoch",
-                                 (long long)epoch, train_rmse, lr);
+                                 "%s",
+                                 (long long)epoch, train_rmse, lr,
+                                 keep ? "the model keeps the last good epoch (keep_partial)"
+                                      : "the model is left as it was before the call");
                 rs__log(m, RS_LOG_ERROR, "%s", m->err.msg);
             }
         } else {
+            fr->good_epochs++;
             rs__weights_copy_data(&fr->last_good, &fr->w);
             if (train_rmse < best_train)
                 best_train = train_rmse;

@@ -34,6 +34,7 @@ typedef struct rs__fit_run {
     size_t touch_all_n;
     double *stats;
     size_t stats_cap, n_stats;
+    size_t good_epochs; /* epochs that did not diverge (what RS_PARAM_KEEP_PARTIAL can keep) */
     float *ufeat_scale, *ifeat_scale; /* learning-rate multipliers of feature rows */
     size_t n_ufeat_scale, n_ifeat_scale;
     /* implicit feedback (implicit.c) */
@@ -57,6 +58,14 @@ RS_INTERNAL rs_status rs__run_prepare(rs__fit_run *fr);
 /* Train (RS_OK, RS_ERR_NUMERIC, RS_ERR_CANCELLED or RS_ERR_NOMEM). */
 RS_INTERNAL rs_status rs__run_execute(rs__fit_run *fr, double t0);
 RS_INTERNAL void rs__run_free(rs__fit_run *fr);
+/* 1 when the trained parameters of a run that ended with st go into the
+ * model: on success, or, with RS_PARAM_KEEP_PARTIAL, after a divergence or
+ * cancellation that followed at least one good epoch. Otherwise the caller
+ * leaves the model exactly as it was before the call. */
+RS_INTERNAL int rs__run_keeps(const rs__fit_run *fr, rs_status st);
+/* Move the run's epoch statistics into the model (also after a failed run,
+ * so the caller can see what happened; statistics are not saved). */
+RS_INTERNAL void rs__run_take_stats(rs__fit_run *fr);
 
 /* Implicit feedback: turn fr->fd (positives, with seen lists staged) into
  * positives plus negative slots; draw the negatives of one epoch. */

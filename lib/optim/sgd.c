@@ -2,10 +2,13 @@
  * sgd.c: rs_fit - the one SGD/MSE training loop shared by every scorer.
  *
  * A fit is built in a staging area (id maps, weights, seen lists) and moved
- * into the model only at the end, so a fit that fails before training
- * (bad input, out of memory) leaves the previous model untouched. Once
- * training has run, the model always receives finite parameters: the last
- * good epoch (divergence, cancellation) or the best validation epoch. */
+ * into the model only when it succeeds, so a fit that fails at any point
+ * (bad input, out of memory, divergence even in the first epoch,
+ * cancellation) leaves the previous model untouched, bit for bit; only the
+ * epoch statistics describe the failed run. RS_PARAM_KEEP_PARTIAL = 1 keeps
+ * the last good epoch of a diverged or cancelled run instead. The model
+ * always receives finite parameters: the last good epoch or the best
+ * validation epoch. */
 #include <string.h>
 
 #include "run.h"
@@ -23,18 +26,13 @@ static void commit(rs__fit_run *fr)
     m->seen_nnz = fr->seen_nnz;
     m->seen_users_cap = m->w.n_users;
     m->fitted = 1;
-    rs__free(&m->alloc, m->epoch_stats, m->epoch_stats_cap * RS__NSTATS, sizeof(double));
-    m->epoch_stats = fr->stats;
-    m->epoch_stats_cap = fr->stats_cap;
-    m->n_epoch_stats = fr->n_stats;
+    rs__run_take_stats(fr);
     rs__idmap_init(&fr->users);
     rs__idmap_init(&fr->items);
     memset(&fr->w, 0, sizeof fr->w);
     fr->seen_off = NULL;
     fr->seen_item = NULL;
     fr->seen_nnz = 0;
-    fr->stats = NULL;
-    fr->stats_cap = 0;
 }
 
 /* Ids that have features but no training rating get zero id parameters, so
@@ -148,8 +146,13 @@ rs_status rs_fit(rs_model *m, const rs_dataset *train, const rs_dataset *valid)
         return st;
     }
     st = rs__run_execute(&fr, t0);
-    if (st == RS_ERR_NOMEM && fr.n_stats == 0) {
-        rs__run_free(&fr); /* training never started: keep the previous fit */
+    if (!rs__run_keeps(&fr, st)) {
+        /* The staged fit is dropped: the model keeps its previous fit (or
+         * stays unfitted), whatever epoch the failure came at. */
+        rs__run_take_stats(&fr);
+        if (st == RS_ERR_NOMEM && m->err.msg[0] == '\0')
+            rs__err(&m->err, st, "out of memory during the fit; the model is unchanged");
+        rs__run_free(&fr);
         return st;
     }
     commit(&fr);

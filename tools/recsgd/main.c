@@ -20,7 +20,7 @@ static const command commands[] = {
      "             [--l2-bias X] [--l2-features X] [--clip none|value:C|norm:C]\n"
      "             [--init normal[:S]|uniform[:A]|scaled[:S]|zero] [--on-divergence stop|halve]\n"
      "             [--threads N] [--seed N] [--tolerance X] [--patience N] [--valid FILE]\n"
-     "             [--set NAME=VALUE ...] [--model OUT] [--stats stats.csv] [--quiet] [--json]\n"},
+     "             [--set NAME=VALUE ...] [--model OUT] [--save-on-error] [--stats stats.csv] [--quiet] [--json]\n"},
     {"eval", cli_eval,
      "recsgd eval --model M --data FILE [--format ...] [-k N] [--relevance X] [--json]\n"},
     {"predict", cli_predict, "recsgd predict --model M --user U --item I [--json] [--quiet]\n"},

@@ -1,8 +1,10 @@
 /* recsgd command-line tool. SPDX-License-Identifier: BSD-2-Clause
  * train.c: `recsgd train`: load ratings (and features), map the options onto
  * RS_PARAM_* through the typed setters, fit with a progress display, then
- * write the statistics CSV and the model file. A diverged run still writes
- * both (the library restored the last good epoch) and exits with 3. */
+ * write the statistics CSV and the model file. A failed fit (diverged,
+ * interrupted) still writes the statistics; the model file only with
+ * --save-on-error (RS_PARAM_KEEP_PARTIAL: the last good epoch). A diverged
+ * run exits with 3. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -28,7 +30,7 @@ typedef struct train_opts {
     const char *user_features, *item_features;
     int32_t format, features_format;
     int32_t scorer;
-    int quiet, json;
+    int quiet, json, save_on_error;
     int64_t epochs; /* for the progress display; 0 = library default */
     setting set[MAX_SETTINGS];
     int n_set;
@@ -224,6 +226,10 @@ static int parse_args(int argc, char **argv, train_opts *o)
             o->quiet = 1;
         else if (cli_args_flag(&a, "--json"))
             o->json = 1;
+        else if (cli_args_flag(&a, "--save-on-error")) {
+            o->save_on_error = 1;
+            add_int(o, "--save-on-error", RS_PARAM_KEEP_PARTIAL, 1);
+        }
         else if (cli_args_positional(&a))
             return cli_fail(CLI_USAGE, "train: unexpected argument '%s'", argv[a.i - 1]);
         if (rc)
@@ -456,12 +462,16 @@ int cli_train(int argc, char **argv)
     st = rs_fit(m, train, valid);
     cli_progress_finish(&prog);
     train_log_print(&lg, o.quiet);
+    /* A failed fit leaves the fresh model unfitted unless --save-on-error
+     * asked the library to keep the last good epoch. */
     int fitted = rs_model_num_users(m) > 0;
+    const char *kept = fitted ? " (the last good epoch is kept)"
+                       : o.model && !o.save_on_error ? " (no model saved; --save-on-error keeps the last good epoch)"
+                       : o.model ? " (no good epoch: no model saved)" : "";
     if (st == RS_ERR_NUMERIC)
-        rc = cli_fail(CLI_DIVERGED, "training diverged: %s%s", rs_model_last_error(m),
-                      fitted ? " (the last good epoch is kept)" : "");
+        rc = cli_fail(CLI_DIVERGED, "training diverged: %s%s", rs_model_last_error(m), kept);
     else if (st == RS_ERR_CANCELLED)
-        rc = cli_fail(CLI_ERR, "training interrupted: %s", rs_model_last_error(m));
+        rc = cli_fail(CLI_ERR, "training interrupted: %s%s", rs_model_last_error(m), kept);
     else if (st != RS_OK)
         rc = cli_fail(cli_status_code(st) == CLI_FILE ? CLI_FILE : CLI_ERR, "training failed: %s",
                       rs_model_last_error(m));

