@@ -76,8 +76,8 @@ START_TEST(test_failed_fit_leaves_model_bit_identical)
     /* Divergence in the first epoch (ratings of +-5e29). */
     rs_dataset *boom = rt_exploding(40, 30);
     ck_assert_int_eq(rs_fit(m, boom, NULL), RS_ERR_NUMERIC);
-    ck_assert_ptr_nonnull(strstr(rs_model_last_error(m), "left as it was"));
     RT_ASSERT_SAME_BLOB(m, ref, n);
+    ck_assert_ptr_nonnull(strstr(rs_model_last_error(m), "left as it was"));
     ck_assert_int_eq(rs_predict(m, 1, 1000000, &y1), RS_OK);
     ck_assert_float_eq(y0, y1);
     /* The statistics describe the failed run. */
@@ -214,6 +214,151 @@ START_TEST(test_failed_partial_fit_leaves_model_bit_identical)
 }
 END_TEST
 
+/* ---- 2. a model worse than the bias-only baseline is reported ---- */
+
+/* The baseline computed here independently: mean + damped item biases
+ * (prior 25), then damped user biases (prior 10), clamped to the training
+ * range, RMSE on `eval`. */
+static double reference_baseline(const rs_dataset *train, const rs_dataset *eval)
+{
+    size_t n = rs_dataset_num_ratings(train);
+    double mu = 0, rmin = INFINITY, rmax = -INFINITY;
+    for (size_t j = 0; j < n; j++) {
+        float r;
+        rs_dataset_get_rating(train, j, NULL, NULL, &r, NULL);
+        mu += r;
+        rmin = fmin(rmin, r);
+        rmax = fmax(rmax, r);
+    }
+    mu /= (double)n;
+    double bi[64] = {0}, ni[64] = {0}, bu[64] = {0}, nu[64] = {0};
+    for (size_t j = 0; j < n; j++) {
+        int64_t u, i;
+        float r;
+        rs_dataset_get_rating(train, j, &u, &i, &r, NULL);
+        bi[i - 1000000] += r - mu;
+        ni[i - 1000000] += 1;
+    }
+    for (int k = 0; k < 64; k++)
+        bi[k] /= 25.0 + ni[k];
+    for (size_t j = 0; j < n; j++) {
+        int64_t u, i;
+        float r;
+        rs_dataset_get_rating(train, j, &u, &i, &r, NULL);
+        bu[u - 1] += r - mu - bi[i - 1000000];
+        nu[u - 1] += 1;
+    }
+    for (int k = 0; k < 64; k++)
+        bu[k] /= 10.0 + nu[k];
+    double se = 0;
+    size_t m = rs_dataset_num_ratings(eval), used = 0;
+    for (size_t j = 0; j < m; j++) {
+        int64_t u, i;
+        float r;
+        rs_dataset_get_rating(eval, j, &u, &i, &r, NULL);
+        if (nu[u - 1] == 0 || ni[i - 1000000] == 0)
+            continue; /* rs_fit skips validation ratings of unknown ids */
+        double y = fmin(fmax(mu + bu[u - 1] + bi[i - 1000000], rmin), rmax);
+        se += (r - y) * (r - y);
+        used++;
+    }
+    return sqrt(se / (double)used);
+}
+
+typedef struct log_seen {
+    int warnings;
+    char last[512];
+} log_seen;
+
+static void log_keep(void *ud, int32_t level, const char *msg)
+{
+    log_seen *l = ud;
+    if (level == RS_LOG_WARN && strstr(msg, "bias-only baseline")) {
+        l->warnings++;
+        snprintf(l->last, sizeof l->last, "%s", msg);
+    }
+}
+
+static int32_t check_row(void *ud, const double *stats, size_t n)
+{
+    double *want = ud;
+    ck_assert_uint_ge(n, RS_STAT_COUNT_V0_2);
+    ck_assert_double_eq_tol(stats[RS_STAT_BASELINE_RMSE], *want, 1e-4);
+    ck_assert_double_eq(stats[RS_STAT_WORSE_THAN_BASELINE], 0.0);
+    return 0;
+}
+
+START_TEST(test_good_fit_beats_the_baseline_silently)
+{
+    rs_model *m = rt_model(RS_SCORER_COLLABORATIVE, NULL, NULL);
+    log_seen l = {0, ""};
+    double want = reference_baseline(train_ds, _i ? test_ds : train_ds);
+    ck_assert_int_eq(rs_model_set_log_callback(m, log_keep, &l), RS_OK);
+    ck_assert_int_eq(rs_model_set_progress_callback(m, check_row, &want), RS_OK);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 60), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, _i ? test_ds : NULL), RS_OK);
+    ck_assert_int_eq(l.warnings, 0);
+    size_t ne = rs_model_num_epoch_stats(m), got;
+    double s[RS_STAT_COUNT_V0_2 + 4];
+    for (size_t e = 0; e < ne; e++) {
+        ck_assert_int_eq(rs_model_epoch_stats(m, e, s, RS_STAT_COUNT_V0_2 + 4, &got), RS_OK);
+        ck_assert_uint_eq(got, RS_STAT_COUNT_V0_2);
+        ck_assert_double_eq_tol(s[RS_STAT_BASELINE_RMSE], want, 1e-4);
+        ck_assert_double_eq(s[RS_STAT_WORSE_THAN_BASELINE], 0.0);
+    }
+    /* A 0.1 caller asking for 10 entries still gets exactly those. */
+    ck_assert_int_eq(rs_model_epoch_stats(m, 0, s, RS_STAT_COUNT_V0_1, &got), RS_OK);
+    ck_assert_uint_eq(got, RS_STAT_COUNT_V0_1);
+    rs_model_free(m);
+}
+END_TEST
+
+START_TEST(test_fit_worse_than_the_baseline_is_reported)
+{
+    /* Large random factors and a learning rate too small to fix them: no
+     * epoch diverges, training succeeds, and the model is far worse than
+     * the mean plus biases (the MovieLens lr 0.2 case in miniature). */
+    rs_model *m = rt_model(RS_SCORER_COLLABORATIVE, NULL, NULL);
+    log_seen l = {0, ""};
+    ck_assert_int_eq(rs_model_set_log_callback(m, log_keep, &l), RS_OK);
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_INIT_SCALE, 0.7), RS_OK);
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_LEARNING_RATE, 1e-5), RS_OK);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 3), RS_OK);
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_TOLERANCE, 0.0), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, _i ? test_ds : NULL), RS_OK);
+    ck_assert_int_eq(l.warnings, 1);
+    ck_assert_ptr_nonnull(strstr(l.last, _i ? "validation ratings" : "training ratings"));
+    size_t ne = rs_model_num_epoch_stats(m), got;
+    ck_assert_uint_eq(ne, 3);
+    double s[RS_STAT_COUNT_V0_2];
+    ck_assert_int_eq(rs_model_epoch_stats(m, ne - 1, s, RS_STAT_COUNT_V0_2, &got), RS_OK);
+    ck_assert_double_eq(s[RS_STAT_WORSE_THAN_BASELINE], 1.0);
+    ck_assert_double_eq(s[RS_STAT_DIVERGED], 0.0);
+    ck_assert_double_eq_tol(s[RS_STAT_BASELINE_RMSE],
+                            reference_baseline(train_ds, _i ? test_ds : train_ds), 1e-4);
+    ck_assert_double_lt(s[RS_STAT_BASELINE_RMSE], s[RS_STAT_TRAIN_RMSE]);
+    rs_model_free(m);
+}
+END_TEST
+
+START_TEST(test_baseline_is_nan_for_partial_fit_and_implicit)
+{
+    rs_model *m = rt_model(RS_SCORER_COLLABORATIVE, NULL, NULL);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
+    ck_assert_int_eq(rs_partial_fit(m, test_ds, NULL), RS_OK);
+    double s[RS_STAT_COUNT_V0_2];
+    size_t got;
+    ck_assert_int_eq(rs_model_epoch_stats(m, 0, s, RS_STAT_COUNT_V0_2, &got), RS_OK);
+    ck_assert(isnan(s[RS_STAT_BASELINE_RMSE]));
+    ck_assert_double_eq(s[RS_STAT_WORSE_THAN_BASELINE], 0.0);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_IMPLICIT, 1), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
+    ck_assert_int_eq(rs_model_epoch_stats(m, 0, s, RS_STAT_COUNT_V0_2, &got), RS_OK);
+    ck_assert(isnan(s[RS_STAT_BASELINE_RMSE]));
+    rs_model_free(m);
+}
+END_TEST
+
 static Suite *reliability_suite(void)
 {
     Suite *s = suite_create("reliability");
@@ -224,6 +369,12 @@ static Suite *reliability_suite(void)
     tcase_add_loop_test(tc, test_failed_first_fit_leaves_model_unfitted, 0, 3);
     tcase_add_loop_test(tc, test_keep_partial_keeps_the_last_good_epoch, 0, 3);
     tcase_add_loop_test(tc, test_failed_partial_fit_leaves_model_bit_identical, 0, 3);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("baseline");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_loop_test(tc, test_good_fit_beats_the_baseline_silently, 0, 2);
+    tcase_add_loop_test(tc, test_fit_worse_than_the_baseline_is_reported, 0, 2);
+    tcase_add_test(tc, test_baseline_is_nan_for_partial_fit_and_implicit);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -120,7 +120,17 @@ enum {
     RS_STAT_DIVERGED       = 8, /* 1 if this epoch diverged and was rolled back, else 0 */
     RS_STAT_FACTOR_GRAD_NORM_MEAN = 9, /* mean L2 norm of the factor rows' part of the gradient
                                           (biases left out): 0 means the factors cannot learn */
-    RS_STAT_COUNT_V0_1     = 10 /* number of entries filled by version 0.1 */
+    RS_STAT_COUNT_V0_1     = 10, /* number of entries filled by version 0.1 */
+    RS_STAT_BASELINE_RMSE  = 10, /* since 0.2: RMSE of the bias-only baseline (global mean plus damped
+                                    user and item biases, solved on the training ratings) on the
+                                    validation set, else on the training ratings; the same in every
+                                    row; NaN for implicit feedback and rs_partial_fit */
+    RS_STAT_WORSE_THAN_BASELINE = 11, /* since 0.2: in the last row of a successful rs_fit, 1 if the
+                                    model it kept scores a higher RMSE than RS_STAT_BASELINE_RMSE on
+                                    the same ratings (it learned nothing useful; also logged at
+                                    RS_LOG_WARN), else 0; 0 in every other row and while the
+                                    progress callback runs */
+    RS_STAT_COUNT_V0_2     = 12  /* number of entries filled by version 0.2 */
 };
 
 /* rs_topk flags. */
@@ -449,6 +459,9 @@ RS_API int32_t rs_clip_norm(void *ud, float *grad, size_t n);
  * never fitted stays unfitted); only the epoch statistics describe the
  * failed run. With RS_PARAM_KEEP_PARTIAL = 1, a run that diverges or is
  * cancelled after at least one good epoch keeps its last good epoch instead.
+ * When the fit ends worse than the bias-only baseline (RS_STAT_BASELINE_RMSE)
+ * rs_fit still returns RS_OK but says so at RS_LOG_WARN and in
+ * RS_STAT_WORSE_THAN_BASELINE of the last epoch's statistics.
  *
  * @param model model
  * @param train training ratings (and features, for content/hybrid); not retained

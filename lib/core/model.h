@@ -82,7 +82,7 @@ struct rs_model {
     size_t n_epoch_stats, epoch_stats_cap;
 };
 
-#define RS__NSTATS ((size_t)RS_STAT_COUNT_V0_1)
+#define RS__NSTATS ((size_t)RS_STAT_COUNT_V0_2)
 
 /* Block of a role, or NULL. */
 static inline rs__block *rs__weights_block(rs__weights *w, int32_t role)

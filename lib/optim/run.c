@@ -183,18 +183,7 @@ static rs_status setup_contexts(rs__fit_run *fr)
 static double valid_rmse(const rs__fit_run *fr)
 {
     const rs__fitdata *fd = &fr->fd;
-    if (fd->vn == 0)
-        return NAN;
-    double se = 0, sw = 0;
-    for (size_t j = 0; j < fd->vn; j++) {
-        float y = fr->m->ops->predict(&fr->w, fd->vu[j], fd->vi[j]);
-        if (fr->p->clamp)
-            y = y < fd->rmin ? fd->rmin : (y > fd->rmax ? fd->rmax : y);
-        double e = (double)fd->vr[j] - y;
-        se += fd->vw[j] * e * e;
-        sw += fd->vw[j];
-    }
-    return sqrt(se / sw);
+    return fd->vn == 0 ? NAN : rs__run_rmse(fr, fd->vu, fd->vi, fd->vr, fd->vw, fd->vn);
 }
 
 void rs__run_free(rs__fit_run *fr)
@@ -318,6 +307,8 @@ static rs_status train_epochs(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *p
         row[RS_STAT_LEARNING_RATE] = lr;
         row[RS_STAT_DIVERGED] = diverged ? 1.0 : 0.0;
         row[RS_STAT_VALID_RMSE] = NAN;
+        row[RS_STAT_BASELINE_RMSE] = fr->have_baseline ? fr->baseline_rmse : NAN;
+        row[RS_STAT_WORSE_THAN_BASELINE] = 0.0; /* known once training ends */
 
         if (diverged) {
             rs__weights_copy_data(&fr->w, &fr->last_good);

@@ -96,6 +96,9 @@ static rs_status stage(rs__fit_run *fr, const rs_dataset *train, const rs_datase
         (st = zero_unrated_ids(fr, train)) != RS_OK)
         return st;
     fr->implicit = fr->p->implicit != 0;
+    /* Implicit targets (1 and sampled 0) have no rating baseline. */
+    if (!fr->implicit && (st = rs__baseline_prepare(fr)) != RS_OK)
+        return st;
     if (fr->implicit && (st = rs__implicit_prepare(fr)) != RS_OK)
         return st;
     fr->w.global_mean = (float)fr->fd.mean;
@@ -155,6 +158,8 @@ rs_status rs_fit(rs_model *m, const rs_dataset *train, const rs_dataset *valid)
         rs__run_free(&fr);
         return st;
     }
+    if (st == RS_OK)
+        rs__baseline_check(&fr);
     commit(&fr);
     rs__run_free(&fr);
     return st;

@@ -319,6 +319,8 @@ typedef struct fit_summary {
     size_t epochs, diverged;
     double best_valid; /* lowest validation RMSE of a kept epoch; the model holds that epoch */
     long best_epoch;
+    double baseline_rmse; /* RS_STAT_BASELINE_RMSE (NaN from a 0.1 library) */
+    int worse_than_baseline;
 } fit_summary;
 
 static void summarize(const rs_model *m, fit_summary *f)
@@ -328,6 +330,8 @@ static void summarize(const rs_model *m, fit_summary *f)
     f->diverged = 0;
     f->best_valid = NAN;
     f->best_epoch = 0;
+    f->baseline_rmse = NAN;
+    f->worse_than_baseline = 0;
     f->epochs = rs_model_num_epoch_stats(m);
     double tmp[32];
     size_t got;
@@ -343,8 +347,13 @@ static void summarize(const rs_model *m, fit_summary *f)
             f->best_epoch = (long)tmp[RS_STAT_EPOCH];
         }
     }
-    if (f->epochs && rs_model_epoch_stats(m, f->epochs - 1, tmp, 32, &got) == RS_OK)
+    if (f->epochs && rs_model_epoch_stats(m, f->epochs - 1, tmp, 32, &got) == RS_OK) {
         memcpy(f->last, tmp, (got < RS_STAT_COUNT_V0_1 ? got : RS_STAT_COUNT_V0_1) * sizeof tmp[0]);
+        if (got > RS_STAT_WORSE_THAN_BASELINE) {
+            f->baseline_rmse = tmp[RS_STAT_BASELINE_RMSE];
+            f->worse_than_baseline = tmp[RS_STAT_WORSE_THAN_BASELINE] == 1.0;
+        }
+    }
 }
 
 static void report(const train_opts *o, const rs_model *m, const rs_dataset *train, rs_status st,
@@ -373,6 +382,8 @@ static void report(const train_opts *o, const rs_model *m, const rs_dataset *tra
             cli_json_int(&j, "best_epoch", f.best_epoch);
         else
             cli_json_str(&j, "best_epoch", NULL);
+        cli_json_num(&j, "baseline_rmse", f.baseline_rmse);
+        cli_json_bool(&j, "worse_than_baseline", f.worse_than_baseline);
         cli_json_num(&j, "learning_rate", s[RS_STAT_LEARNING_RATE]);
         cli_json_num(&j, "seconds", s[RS_STAT_SECONDS]);
         cli_json_str(&j, "model", saved ? o->model : NULL);
