@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "reltest.h"
 #include "testutil.h"
@@ -359,6 +360,135 @@ START_TEST(test_baseline_is_nan_for_partial_fit_and_implicit)
 }
 END_TEST
 
+/* ---- 3. integrity before interpretation ---- */
+
+#define OFF_VERSION 8
+#define OFF_FIRST_PARAM_ID 84 /* 76-byte header, "PARM", count, then (id, value) */
+
+/* Load a blob three ways: memory, a reader of `chunk` bytes per call, a file. */
+static rs_status load_via(int how, const unsigned char *p, size_t n, size_t chunk, char *msg,
+                          size_t cap)
+{
+    rs_model *l = (rs_model *)1;
+    rs_status st;
+    if (how == 0) {
+        st = rs_model_load_buffer(&l, p, n, NULL, NULL, msg, cap);
+    } else if (how == 1) {
+        rt_reader r = {p, n, 0, chunk};
+        st = rs_model_load(&l, rt_read, &r, NULL, NULL, msg, cap);
+    } else {
+        char path[64];
+        strcpy(path, "/tmp/rs_rel_XXXXXX");
+        int fd = mkstemp(path);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, p, n), (ssize_t)n);
+        close(fd);
+        st = rs_model_load_file(&l, path, NULL, NULL, msg, cap);
+        unlink(path);
+    }
+    if (st == RS_OK)
+        rs_model_free(l);
+    else
+        ck_assert_ptr_null(l);
+    return st;
+}
+
+/* A small model of every scorer: 10 users x 8 items, 2 factors. */
+static unsigned char *small_blob(int32_t scorer, size_t *n)
+{
+    rs_dataset *ds;
+    ck_assert_int_eq(rs_dataset_new(&ds, NULL, NULL), RS_OK);
+    ck_assert_uint_gt(synth_make(ds, NULL, 10, 8, 2, 0.5, 0.1, 0.0, 3), 0);
+    rs_model *m = rt_model(scorer, NULL, NULL);
+    if (!m) {
+        rs_dataset_free(ds);
+        return NULL;
+    }
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_FACTORS, 2), RS_OK);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 2), RS_OK);
+    ck_assert_int_eq(rs_fit(m, ds, NULL), RS_OK);
+    unsigned char *b = rt_blob(m, n, NULL);
+    ck_assert_ptr_nonnull(b);
+    rs_model_free(m);
+    rs_dataset_free(ds);
+    return b;
+}
+
+START_TEST(test_every_single_bit_flip_is_a_format_error)
+{
+    size_t n;
+    unsigned char *b = small_blob(RT_SCORERS[_i], &n);
+    if (!b)
+        return;
+    char msg[256];
+    ck_assert_int_eq(load_via(0, b, n, 0, msg, sizeof msg), RS_OK);
+    size_t flips = 0;
+    for (size_t bit = 0; bit < 8 * n; bit++) {
+        b[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+        /* Memory and a reader at every bit; a file at every 17th. */
+        ck_assert_msg(load_via(0, b, n, 0, msg, sizeof msg) == RS_ERR_FORMAT,
+                      "buffer, bit %zu: %s", bit, msg);
+        size_t chunk = 1 + bit % 13;
+        rs_status st = load_via(1, b, n, chunk, msg, sizeof msg);
+        ck_assert_msg(st == RS_ERR_FORMAT, "reader, bit %zu: status %d: %s", bit, (int)st, msg);
+        if (bit % 17 == 0)
+            ck_assert_msg(load_via(2, b, n, 0, msg, sizeof msg) == RS_ERR_FORMAT, "file, bit %zu: %s",
+                          bit, msg);
+        b[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+        flips++;
+    }
+    ck_assert_uint_eq(flips, 8 * n);
+    free(b);
+}
+END_TEST
+
+START_TEST(test_only_a_genuinely_newer_blob_is_a_version_error)
+{
+    size_t n;
+    unsigned char *b = small_blob(RS_SCORER_COLLABORATIVE, &n);
+    char msg[256];
+    const size_t chunks[] = {0, 1, 7};
+    /* A future format version, correctly checksummed: RS_ERR_VERSION... */
+    rt_put32(b + OFF_VERSION, 2);
+    rt_reseal(b, n);
+    for (int how = 0; how < 3; how++)
+        for (size_t c = 0; c < 3; c++) {
+            ck_assert_int_eq(load_via(how, b, n, chunks[c], msg, sizeof msg), RS_ERR_VERSION);
+            ck_assert_ptr_nonnull(strstr(msg, "version 2"));
+        }
+    /* ...and the same bytes with any other bit flipped: RS_ERR_FORMAT. */
+    b[n / 2] ^= 0x10;
+    for (int how = 0; how < 3; how++)
+        ck_assert_int_eq(load_via(how, b, n, 3, msg, sizeof msg), RS_ERR_FORMAT);
+    b[n / 2] ^= 0x10;
+    rt_put32(b + OFF_VERSION, 1);
+    rt_reseal(b, n);
+    ck_assert_int_eq(load_via(0, b, n, 0, msg, sizeof msg), RS_OK);
+
+    /* A parameter id this library does not know (199), correctly
+     * checksummed: a newer library wrote it. */
+    ck_assert_uint_eq(b[OFF_FIRST_PARAM_ID] | b[OFF_FIRST_PARAM_ID + 1] << 8, RS_PARAM_FACTORS);
+    rt_put32(b + OFF_FIRST_PARAM_ID, 199);
+    rt_reseal(b, n);
+    for (int how = 0; how < 3; how++)
+        for (size_t c = 0; c < 3; c++) {
+            ck_assert_int_eq(load_via(how, b, n, chunks[c], msg, sizeof msg), RS_ERR_VERSION);
+            ck_assert_ptr_nonnull(strstr(msg, "parameter 199"));
+        }
+    /* The same unknown id from a flipped bit (checksum not updated): the
+     * outside audit saw RS_ERR_VERSION here. */
+    rt_put32(b + OFF_FIRST_PARAM_ID, RS_PARAM_FACTORS);
+    rt_reseal(b, n);
+    b[OFF_FIRST_PARAM_ID + 1] ^= 0x04; /* 100 -> 1124 */
+    for (int how = 0; how < 3; how++)
+        for (size_t c = 0; c < 3; c++) {
+            ck_assert_int_eq(load_via(how, b, n, chunks[c], msg, sizeof msg), RS_ERR_FORMAT);
+            ck_assert_ptr_nonnull(strstr(msg, "checksum"));
+        }
+    free(b);
+}
+END_TEST
+
 static Suite *reliability_suite(void)
 {
     Suite *s = suite_create("reliability");
@@ -375,6 +505,15 @@ static Suite *reliability_suite(void)
     tcase_add_loop_test(tc, test_good_fit_beats_the_baseline_silently, 0, 2);
     tcase_add_loop_test(tc, test_fit_worse_than_the_baseline_is_reported, 0, 2);
     tcase_add_test(tc, test_baseline_is_nan_for_partial_fit_and_implicit);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("integrity");
+    tcase_add_test(tc, test_only_a_genuinely_newer_blob_is_a_version_error);
+    suite_add_tcase(s, tc);
+    /* Some 30,000 loads: natively a few seconds, too long under valgrind. */
+    tc = tcase_create("integrity_flips");
+    tcase_set_tags(tc, "slow");
+    tcase_set_timeout(tc, 300);
+    tcase_add_loop_test(tc, test_every_single_bit_flip_is_a_format_error, 0, 3);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -96,4 +96,43 @@ static inline rs_dataset *rt_exploding(int users, int items)
     return ds;
 }
 
+/* CRC-32C (Castagnoli), bit by bit: the test's own copy of the format's
+ * checksum, to forge blobs whose checksum is right (docs/format.md). */
+static inline uint32_t rt_crc32c(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t k = 0; k < n; k++) {
+        c ^= p[k];
+        for (int b = 0; b < 8; b++)
+            c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1u)));
+    }
+    return c ^ 0xFFFFFFFFu;
+}
+static inline void rt_put32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16), p[3] = (unsigned char)(v >> 24);
+}
+/* Rewrite the trailer: the last 4 bytes become the checksum of the rest. */
+static inline void rt_reseal(unsigned char *p, size_t n) { rt_put32(p + n - 4, rt_crc32c(p, n - 4)); }
+
+/* A reader over bytes handing out at most `chunk` per call (0: all asked). */
+typedef struct rt_reader {
+    const unsigned char *p;
+    size_t len, pos, chunk;
+} rt_reader;
+static inline int32_t rt_read(void *ud, void *buf, size_t cap, size_t *len_out)
+{
+    rt_reader *r = ud;
+    size_t n = r->len - r->pos;
+    if (n > cap)
+        n = cap;
+    if (r->chunk && n > r->chunk)
+        n = r->chunk;
+    memcpy(buf, r->p + r->pos, n);
+    r->pos += n;
+    *len_out = n;
+    return 0;
+}
+
 #endif

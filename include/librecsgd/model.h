@@ -772,6 +772,8 @@ RS_API size_t rs_model_num_features(const rs_model *model, int32_t side);
  * One versioned, little-endian, checksummed binary format for every scorer
  * (docs/format.md). A blob written by a newer format version is refused with
  * RS_ERR_VERSION; a truncated, corrupt or foreign blob with RS_ERR_FORMAT.
+ * Integrity is verified before content is believed: a damaged blob is always
+ * RS_ERR_FORMAT, never RS_ERR_VERSION or RS_ERR_NOT_BUILT.
  * Loading never returns a half-built model. Saving is a read-only call: it
  * does not touch the model's last-error message, so its failures are
  * described in the optional errmsg buffer instead (as are load failures,
