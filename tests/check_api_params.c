@@ -64,8 +64,8 @@ static const expect_param PARAMS[] = {
     {RS_PARAM_COLD_START, "cold_start", T_CHOICE, ON_MODEL, RS_COLD_START_FALLBACK, 1,
      RS_COLD_START_FALLBACK, RS_COLD_START_ERROR, 0, 0},
     /* RS_PARAM_SCORER is read-only and tested on its own. */
-    {RS_PARAM_RATING_MIN, "rating_min", T_REAL, ON_DATASET, -1e30, 0, 0, 0, 0, 0},
-    {RS_PARAM_RATING_MAX, "rating_max", T_REAL, ON_DATASET, 1e30, 0, 0, 0, 0, 0},
+    {RS_PARAM_RATING_MIN, "rating_min", T_REAL, ON_DATASET, -1e6, 0, 0, 0, 0, 0},
+    {RS_PARAM_RATING_MAX, "rating_max", T_REAL, ON_DATASET, 1e6, 0, 0, 0, 0, 0},
     {RS_PARAM_CSV_DELIMITER, "csv_delimiter", T_INT, ON_DATASET, ',', 0, 0, 0, 0, 0},
     {RS_PARAM_CSV_USER_COL, "csv_user_col", T_INT, ON_DATASET, -1, 0, 0, 0, 0, 0},
     {RS_PARAM_CSV_ITEM_COL, "csv_item_col", T_INT, ON_DATASET, -1, 0, 0, 0, 0, 0},
@@ -227,9 +227,13 @@ START_TEST(test_params_set_at_bounds)
         const expect_param *e = &PARAMS[k];
         double lo, hi;
         bounds_of(e, &lo, &hi);
-        /* The dataset's rating range must stay ordered, so rating_min and
-         * rating_max each start from their defaults (the widest range). */
+        /* The dataset's rating range must stay ordered: while one end is
+         * moved to its bounds, the other is opened to its own bound. */
         double def = current(&t, e);
+        if (e->id == RS_PARAM_RATING_MIN)
+            ck_assert_int_eq(rs_dataset_set_double(t.ds, RS_PARAM_RATING_MAX, hi), RS_OK);
+        if (e->id == RS_PARAM_RATING_MAX)
+            ck_assert_int_eq(rs_dataset_set_double(t.ds, RS_PARAM_RATING_MIN, lo), RS_OK);
 
         if (e->lo_open) {
             rs_status st = set_value(&t, e, lo);

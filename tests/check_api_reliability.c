@@ -489,6 +489,107 @@ START_TEST(test_only_a_genuinely_newer_blob_is_a_version_error)
 }
 END_TEST
 
+/* ---- 4. size queries with a NULL buffer (UBSan: memcpy(NULL, .., 0)) ---- */
+
+START_TEST(test_size_queries_with_a_null_buffer)
+{
+    rs_model *m = rt_model(RT_SCORERS[_i], NULL, NULL);
+    if (!m)
+        return;
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
+    size_t n = 99;
+    ck_assert_int_eq(rs_model_epoch_stats(m, 0, NULL, 0, &n), RS_OK);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(rs_model_epoch_stats(m, 0, NULL, 1, &n), RS_ERR_INVALID_ARG);
+    rs_status st = rs_model_copy_user_factors(m, 1, NULL, 0, &n);
+    if (RT_SCORERS[_i] == RS_SCORER_COLLABORATIVE || RT_SCORERS[_i] == RS_SCORER_HYBRID) {
+        ck_assert_int_eq(st, RS_OK);
+        ck_assert_uint_eq(n, 4);
+        ck_assert_int_eq(rs_model_copy_item_factors(m, 1000000, NULL, 0, &n), RS_OK);
+        ck_assert_uint_eq(n, 4);
+    }
+    ck_assert_int_eq(rs_model_copy_user_factors(m, 1, NULL, 3, &n), RS_ERR_INVALID_ARG);
+    ck_assert_int_eq(rs_dataset_get_features(train_ds, RS_SIDE_ITEM, 1000000, NULL, NULL, 0, &n),
+                     RS_OK);
+    ck_assert_uint_eq(n, 2);
+    size_t size = 0;
+    ck_assert_int_eq(rs_model_save_buffer(m, NULL, 0, &size, NULL, 0), RS_ERR_RANGE);
+    ck_assert_uint_gt(size, 0);
+    rs_model_free(m);
+}
+END_TEST
+
+/* ---- 5. one rating-bound rule for rs_dataset_add_rating and the loaders ---- */
+
+/* Load "1 2 <text>\n" in every ratings format; all must agree. */
+static rs_status load_one(rs_dataset *ds, const char *text, char *msg, size_t cap)
+{
+    char line[128];
+    const int32_t formats[3] = {RS_FORMAT_MOVIELENS, RS_FORMAT_LIBMF, RS_FORMAT_CSV};
+    rs_status first = RS_OK;
+    for (int f = 0; f < 3; f++) {
+        snprintf(line, sizeof line, "%s1%c2%c%s\n", f == 2 ? "user,item,rating\n" : "",
+                 f == 2 ? ',' : ' ', f == 2 ? ',' : '\t', text);
+        tu_reader r = tu_reader_of(line, 0);
+        size_t before = rs_dataset_num_ratings(ds);
+        rs_status st = rs_dataset_load(ds, tu_read, &r, formats[f], "in.txt");
+        if (f == 0) {
+            first = st;
+            snprintf(msg, cap, "%s", rs_dataset_last_error(ds));
+        }
+        ck_assert_msg(st == first, "format %d disagrees on '%s'", (int)formats[f], text);
+        ck_assert_uint_eq(rs_dataset_num_ratings(ds), before + (st == RS_OK));
+    }
+    return first;
+}
+
+START_TEST(test_one_rating_rule_for_add_and_load)
+{
+    static const char *const texts[] = {"4",        "1000000",    "1e6",       "1000000.01",
+                                        "1000000.1", "1000001",   "-1e6",      "-1000000.5",
+                                        "1e29",     "5e29",       "1e30",      "3.4e38",
+                                        "999999.99", "-1e30",     "1.0000001e6", "2e6"};
+    char msg[256];
+    for (int wide = 0; wide < 2; wide++) {
+        rs_dataset *ds;
+        ck_assert_int_eq(rs_dataset_new(&ds, NULL, NULL), RS_OK);
+        if (wide) {
+            ck_assert_int_eq(rs_dataset_set_double(ds, RS_PARAM_RATING_MIN, -1e30), RS_OK);
+            ck_assert_int_eq(rs_dataset_set_double(ds, RS_PARAM_RATING_MAX, 1e30), RS_OK);
+        }
+        for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) {
+            float f = (float)strtod(texts[k], NULL);
+            rs_status add = rs_dataset_add_rating(ds, 7, 8, f, 1.0f);
+            rs_status load = load_one(ds, texts[k], msg, sizeof msg);
+            ck_assert_msg((add == RS_OK) == (load == RS_OK),
+                          "'%s' (wide %d): add_rating %d, loaders %d (%s)", texts[k], wide, (int)add,
+                          (int)load, msg);
+            /* The default range is [-1e6, 1e6], applied to the stored float. */
+            int want = wide ? (double)f >= -1e30 && (double)f <= 1e30
+                            : (double)f >= -1e6 && (double)f <= 1e6;
+            ck_assert_msg((add == RS_OK) == want, "'%s' (wide %d): %d", texts[k], wide, (int)add);
+            if (load != RS_OK) {
+                ck_assert_int_eq(load, RS_ERR_FORMAT);
+                ck_assert_int_eq(add, RS_ERR_RANGE);
+                ck_assert_msg(strstr(msg, "in.txt:1: rating") != NULL, "%s", msg);
+                if (isfinite(f))
+                    ck_assert_msg(strstr(msg, "mis-scaled rating column") != NULL, "%s", msg);
+                ck_assert_ptr_null(strstr(msg, "learning rate"));
+            }
+        }
+        rs_dataset_free(ds);
+    }
+    /* The case: 1e30 was refused by rs_dataset_add_rating and accepted by the loader. */
+    rs_dataset *ds;
+    ck_assert_int_eq(rs_dataset_new(&ds, NULL, NULL), RS_OK);
+    ck_assert_int_eq(rs_dataset_add_rating(ds, 1, 2, 1e30f, 1.0f), RS_ERR_RANGE);
+    ck_assert_ptr_nonnull(strstr(rs_dataset_last_error(ds), "mis-scaled"));
+    ck_assert_int_eq(load_one(ds, "1e30", msg, sizeof msg), RS_ERR_FORMAT);
+    ck_assert_uint_eq(rs_dataset_num_ratings(ds), 0);
+    rs_dataset_free(ds);
+}
+END_TEST
+
 static Suite *reliability_suite(void)
 {
     Suite *s = suite_create("reliability");
@@ -505,6 +606,13 @@ static Suite *reliability_suite(void)
     tcase_add_loop_test(tc, test_good_fit_beats_the_baseline_silently, 0, 2);
     tcase_add_loop_test(tc, test_fit_worse_than_the_baseline_is_reported, 0, 2);
     tcase_add_test(tc, test_baseline_is_nan_for_partial_fit_and_implicit);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("size_queries");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_loop_test(tc, test_size_queries_with_a_null_buffer, 0, 3);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("rating_rule");
+    tcase_add_test(tc, test_one_rating_rule_for_add_and_load);
     suite_add_tcase(s, tc);
     tc = tcase_create("integrity");
     tcase_add_test(tc, test_only_a_genuinely_newer_blob_is_a_version_error);

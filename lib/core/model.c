@@ -203,7 +203,8 @@ rs_status rs_model_epoch_stats(const rs_model *m, size_t epoch, double *stats_ou
     if (epoch >= m->n_epoch_stats)
         return RS_ERR_RANGE;
     size_t n = cap < RS__NSTATS ? cap : RS__NSTATS;
-    memcpy(stats_out, m->epoch_stats + epoch * RS__NSTATS, n * sizeof(double));
+    if (n) /* stats_out may be NULL with cap 0: memcpy(NULL, .., 0) is undefined */
+        memcpy(stats_out, m->epoch_stats + epoch * RS__NSTATS, n * sizeof(double));
     *n_out = n;
     return RS_OK;
 }
@@ -224,7 +225,8 @@ static rs_status copy_factors(const rs_model *m, const rs__idmap *ids, int32_t r
     if (!b)
         return RS_ERR_STATE;
     size_t n = b->cols < cap ? b->cols : cap;
-    memcpy(dst, b->data + (size_t)idx * b->stride, n * sizeof(float));
+    if (n) /* the size query passes dst NULL, cap 0 */
+        memcpy(dst, b->data + (size_t)idx * b->stride, n * sizeof(float));
     *n_out = b->cols;
     return RS_OK;
 }

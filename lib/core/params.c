@@ -46,8 +46,8 @@ static const rs__param_info TABLE[] = {
     {RS_PARAM_COLD_START, "cold_start", RS__PT_CHOICE, RS__OWNER_MODEL, 0, 1, 0, 0, 0, RS_COLD_START_FALLBACK, OFF(cold_start)},
     {RS_PARAM_SCORER, "scorer", RS__PT_CHOICE, RS__OWNER_MODEL, 1, 3, 0, 0, 1, RS_SCORER_COLLABORATIVE, OFF(scorer)},
 
-    {RS_PARAM_RATING_MIN, "rating_min", RS__PT_REAL, RS__OWNER_DATASET, -1e30, 1e30, 0, 0, 0, -1e30, NONE},
-    {RS_PARAM_RATING_MAX, "rating_max", RS__PT_REAL, RS__OWNER_DATASET, -1e30, 1e30, 0, 0, 0, 1e30, NONE},
+    {RS_PARAM_RATING_MIN, "rating_min", RS__PT_REAL, RS__OWNER_DATASET, -1e30, 1e30, 0, 0, 0, -1e6, NONE},
+    {RS_PARAM_RATING_MAX, "rating_max", RS__PT_REAL, RS__OWNER_DATASET, -1e30, 1e30, 0, 0, 0, 1e6, NONE},
     {RS_PARAM_CSV_DELIMITER, "csv_delimiter", RS__PT_INT, RS__OWNER_DATASET, 1, 255, 0, 0, 0, ',', NONE},
     {RS_PARAM_CSV_USER_COL, "csv_user_col", RS__PT_INT, RS__OWNER_DATASET, -1, 1023, 0, 0, 0, -1, NONE},
     {RS_PARAM_CSV_ITEM_COL, "csv_item_col", RS__PT_INT, RS__OWNER_DATASET, -1, 1023, 0, 0, 0, -1, NONE},

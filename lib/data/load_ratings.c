@@ -232,10 +232,11 @@ static rs_status check_rating(loader *ld, field f, float *out)
     if (!isfinite(v) || !isfinite(r))
         return rs__err(&ds->err, RS_ERR_FORMAT, RS__AT "rating '%.*s' is not finite as a float",
                        ld->L.name, ld->L.line, shown, s);
-    if (!(v >= ds->rating_min && v <= ds->rating_max))
-        return rs__err(&ds->err, RS_ERR_FORMAT,
-                       RS__AT "rating %g is outside [%g, %g] (RS_PARAM_RATING_MIN/MAX)",
-                       ld->L.name, ld->L.line, v, ds->rating_min, ds->rating_max);
+    if (!rs__rating_ok(ds, r)) {
+        char why[200];
+        rs__rating_why(ds, v, why, sizeof why);
+        return rs__err(&ds->err, RS_ERR_FORMAT, RS__AT "%s", ld->L.name, ld->L.line, why);
+    }
     *out = r;
     return RS_OK;
 }
@@ -368,7 +369,7 @@ static rs_status parse_blank_block(loader *ld, int max_cols)
             goto slow;
         p++;
         float rf = (float)r;
-        if (RS_UNLIKELY(!(r >= rmin && r <= rmax) || !isfinite(rf)))
+        if (RS_UNLIKELY(!((double)rf >= rmin && (double)rf <= rmax))) /* rs__rating_ok */
             goto slow;
         st = add_one(ld, uid, iid, rf);
         if (RS_UNLIKELY(st != RS_OK))
@@ -592,7 +593,7 @@ static rs_status parse_csv_block(loader *ld, const csv_cols *c)
             p++; /* the '\n' that csv_field_end saw */
         }
         float rf = (float)r;
-        if (RS_UNLIKELY(!ok || !(r >= rmin && r <= rmax) || !isfinite(rf))) {
+        if (RS_UNLIKELY(!ok || !((double)rf >= rmin && (double)rf <= rmax))) { /* rs__rating_ok */
             char *nl = memchr(ls, '\n', (size_t)(e - ls));
             size_t len = (size_t)(nl - ls);
             if (len > 0 && ls[len - 1] == '\r')
