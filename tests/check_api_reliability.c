@@ -590,6 +590,100 @@ START_TEST(test_one_rating_rule_for_add_and_load)
 }
 END_TEST
 
+/* ---- 6. messages escape control characters; duplicate CSV columns ---- */
+
+static int has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+            return 1;
+    return 0;
+}
+
+static rs_status load_text(rs_dataset *ds, const char *text, int32_t format)
+{
+    tu_reader r = tu_reader_of(text, 0);
+    return rs_dataset_load(ds, tu_read, &r, format, "in.txt");
+}
+
+START_TEST(test_messages_escape_control_characters)
+{
+    rs_dataset *ds;
+    ck_assert_int_eq(rs_dataset_new(&ds, NULL, NULL), RS_OK);
+    /* The line: the loader strips one '\r', the other is data. */
+    ck_assert_int_eq(load_text(ds, "1 2 3\r\r\n", RS_FORMAT_MOVIELENS), RS_ERR_FORMAT);
+    ck_assert_str_eq(rs_dataset_last_error(ds), "in.txt:1: rating '3\\r' is not a number");
+    /* Every control byte, in every kind of field and format. */
+    for (int c = 1; c < 0x80; c++) {
+        if (c >= 0x20 && c != 0x7f)
+            continue;
+        if (c == '\n' || c == '\t')
+            continue; /* a line end and a separator, not field content */
+        char text[96];
+        const char *fmts[] = {"1 2 3%c\n", "1%c 2 3\n", "1 2%c 3\n", "user,item,rating\n1,2,4%c\n",
+                              "user,item,rating\n1%c,2,4\n"};
+        for (int f = 0; f < 5; f++) {
+            snprintf(text, sizeof text, fmts[f], c);
+            if (c == '\r' && (f == 0 || f == 3))
+                continue; /* a lone trailing '\r' is a CRLF line end */
+            rs_status st = load_text(ds, text, f < 3 ? RS_FORMAT_MOVIELENS : RS_FORMAT_CSV);
+            ck_assert_msg(st == RS_ERR_FORMAT, "byte %#x, form %d: %d", c, f, (int)st);
+            const char *msg = rs_dataset_last_error(ds);
+            ck_assert_msg(!has_control(msg), "byte %#x, form %d: raw control byte in '%s'", c, f,
+                          msg);
+            ck_assert_msg(strchr(msg, '\\') != NULL, "byte %#x, form %d: not shown in '%s'", c, f,
+                          msg);
+        }
+    }
+    ck_assert_uint_eq(rs_dataset_num_ratings(ds), 0);
+    /* A feature file and a path with control characters. */
+    tu_reader r = tu_reader_of("5\x01 a:1\n", 0);
+    ck_assert_int_eq(rs_dataset_load_features(ds, RS_SIDE_USER, tu_read, &r, RS_FEATURES_SPARSE,
+                                              "feat\ttxt"),
+                     RS_ERR_FORMAT);
+    ck_assert_msg(!has_control(rs_dataset_last_error(ds)), "%s", rs_dataset_last_error(ds));
+    ck_assert_ptr_nonnull(strstr(rs_dataset_last_error(ds), "feat\\ttxt"));
+    ck_assert_int_eq(rs_dataset_load_file(ds, "/nonexistent/a\nb\x1b[31m", RS_FORMAT_MOVIELENS),
+                     RS_ERR_IO);
+    ck_assert_msg(!has_control(rs_dataset_last_error(ds)), "%s", rs_dataset_last_error(ds));
+    ck_assert_ptr_nonnull(strstr(rs_dataset_last_error(ds), "a\\nb\\x1b[31m"));
+    rs_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(test_csv_header_naming_a_column_twice_is_refused)
+{
+    static const char *const bad[] = {
+        "user,item,rating,user\n1,2,3,1\n",          /* the header */
+        "User,item,rating,USER\n1,2,3,1\n",          /* names compare ignoring case */
+        "user,item,rating,tag,tag\n1,2,3,a,b\n",     /* an ignored column twice */
+        "\"user\",item,rating,user\n1,2,3,1\n",      /* quoted */
+        "user,user_id,item,rating\n1,1,2,3\n",       /* two names of one role */
+        "userId,movieId,item,rating\n1,2,2,3\n",
+        "user,item,rating,score\n1,2,3,3\n",
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        rs_dataset *ds;
+        ck_assert_int_eq(rs_dataset_new(&ds, NULL, NULL), RS_OK);
+        ck_assert_int_eq(rs_dataset_add_rating(ds, 9, 9, 1.0f, 1.0f), RS_OK);
+        ck_assert_msg(load_text(ds, bad[k], RS_FORMAT_CSV) == RS_ERR_FORMAT, "accepted: %s", bad[k]);
+        ck_assert_ptr_nonnull(strstr(rs_dataset_last_error(ds), "in.txt:1: the header names"));
+        ck_assert_uint_eq(rs_dataset_num_ratings(ds), 1); /* unchanged */
+        rs_dataset_free(ds);
+    }
+    /* Repeated empty names (trailing delimiters) are fine; so is a role set by index. */
+    rs_dataset *ds;
+    ck_assert_int_eq(rs_dataset_new(&ds, NULL, NULL), RS_OK);
+    ck_assert_int_eq(load_text(ds, "user,item,rating,,\n1,2,3,,\n", RS_FORMAT_CSV), RS_OK);
+    ck_assert_int_eq(rs_dataset_set_int(ds, RS_PARAM_CSV_USER_COL, 1), RS_OK);
+    ck_assert_int_eq(load_text(ds, "user,user_id,item,rating\n1,5,2,3\n", RS_FORMAT_CSV), RS_OK);
+    int64_t u;
+    ck_assert_int_eq(rs_dataset_get_rating(ds, 1, &u, NULL, NULL, NULL), RS_OK);
+    ck_assert_int_eq(u, 5);
+    rs_dataset_free(ds);
+}
+END_TEST
+
 static Suite *reliability_suite(void)
 {
     Suite *s = suite_create("reliability");
@@ -613,6 +707,10 @@ static Suite *reliability_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("rating_rule");
     tcase_add_test(tc, test_one_rating_rule_for_add_and_load);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("messages");
+    tcase_add_test(tc, test_messages_escape_control_characters);
+    tcase_add_test(tc, test_csv_header_naming_a_column_twice_is_refused);
     suite_add_tcase(s, tc);
     tc = tcase_create("integrity");
     tcase_add_test(tc, test_only_a_genuinely_newer_blob_is_a_version_error);

@@ -177,13 +177,14 @@ void rs__log(rs_model *m, int32_t level, const char *fmt, ...)
 {
     if (!m->log_fn)
         return;
-    char buf[512];
+    char buf[512], safe[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    rs__escape_controls(safe, sizeof safe, buf);
     m->in_callback = 1;
-    m->log_fn(m->log_ud, level, buf);
+    m->log_fn(m->log_ud, level, safe);
     m->in_callback = 0;
 }
 

@@ -456,6 +456,21 @@ static int csv_split(const char *s, size_t len, char delim, field *out, int cap)
     }
 }
 
+/* Two fields of the same length equal ignoring ASCII case. */
+static int prefix_ci_field(field a, field b)
+{
+    for (size_t k = 0; k < a.n; k++) {
+        char x = a.s[k], y = b.s[k];
+        if (x >= 'A' && x <= 'Z')
+            x = (char)(x + 32);
+        if (y >= 'A' && y <= 'Z')
+            y = (char)(y + 32);
+        if (x != y)
+            return 0;
+    }
+    return 1;
+}
+
 static int name_is(field f, const char *const *names)
 {
     for (; *names; names++) {
@@ -488,12 +503,40 @@ static rs_status csv_column(loader *ld, int32_t param_col, field *hdr, int nh,
     }
     for (int k = 0; k < nh; k++)
         if (name_is(hdr[k], names)) {
+            /* Two columns of one role ("user" and "user_id"): which one is
+             * meant is a guess, so refuse rather than pick the first. */
+            for (int j = k + 1; j < nh; j++)
+                if (name_is(hdr[j], names))
+                    return rs__err(&ld->ds->err, RS_ERR_FORMAT,
+                                   RS__AT "the header names two %s columns ('%.*s' in column %d, "
+                                          "'%.*s' in column %d); set csv_%s_col",
+                                   ld->L.name, ld->L.line, what, (int)(hdr[k].n > 40 ? 40 : hdr[k].n),
+                                   hdr[k].s, k + 1, (int)(hdr[j].n > 40 ? 40 : hdr[j].n), hdr[j].s,
+                                   j + 1, what);
             *col = k;
             return RS_OK;
         }
     return rs__err(&ld->ds->err, RS_ERR_FORMAT,
                    RS__AT "the header names no %s column (expected one of %s, or set csv_%s_col)",
                    ld->L.name, ld->L.line, what, shown, what);
+}
+
+/* A header that names one column twice ("user,item,rating,user") is refused:
+ * whichever copy the loader took, it might be the wrong one. Names compare
+ * ignoring case; empty names (trailing commas of spreadsheet exports) may repeat. */
+static rs_status csv_unique_names(loader *ld, const field *hdr, int nh)
+{
+    for (int k = 1; k < nh; k++) {
+        if (hdr[k].n == 0)
+            continue;
+        for (int j = 0; j < k; j++)
+            if (hdr[j].n == hdr[k].n && prefix_ci_field(hdr[j], hdr[k]))
+                return rs__err(&ld->ds->err, RS_ERR_FORMAT,
+                               RS__AT "the header names column '%.*s' twice (columns %d and %d)",
+                               ld->L.name, ld->L.line, (int)(hdr[k].n > 40 ? 40 : hdr[k].n),
+                               hdr[k].s, j + 1, k + 1);
+    }
+    return RS_OK;
 }
 
 typedef struct csv_cols {
@@ -643,7 +686,9 @@ static rs_status load_csv(loader *ld)
         return rs__err(&ds->err, RS_ERR_NOMEM, "%s: out of memory", L->name);
     csv_split(line, len, c.delim, c.fields, c.nh);
     c.cu = c.ci = c.cr = -1;
-    st = csv_column(ld, ds->csv_user_col, c.fields, c.nh, user_names, "user",
+    st = csv_unique_names(ld, c.fields, c.nh);
+    if (st == RS_OK)
+        st = csv_column(ld, ds->csv_user_col, c.fields, c.nh, user_names, "user",
                     "userId, user, user_id", &c.cu);
     if (st == RS_OK)
         st = csv_column(ld, ds->csv_item_col, c.fields, c.nh, item_names, "item",
