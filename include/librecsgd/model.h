@@ -6,7 +6,12 @@
  * caller guarantees that no other call on that model is in flight. `shared`
  * calls (scoring, getters) may run concurrently with each other on one model.
  * Different models are fully independent. The library takes no locks and
- * keeps no global mutable state. */
+ * keeps no global mutable state. In builds with threads (RS_FEATURE_THREADS)
+ * an overlap is detected (since 0.2): a shared call that finds an exclusive
+ * call running returns RS_ERR_MISUSE (code only), and an exclusive call that
+ * finds any other call running returns RS_ERR_MISUSE with a message; either
+ * way the model is unchanged (docs/guide/threads.md). Every status-returning
+ * model function below may therefore also return RS_ERR_MISUSE. */
 #ifndef LIBRECSGD_MODEL_H
 #define LIBRECSGD_MODEL_H
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "inflight.h"
 
 rs_status rs__model_reserve_ids(rs_model *m, int32_t side, size_t extra)
 {
@@ -72,7 +73,7 @@ void rs__model_pop_ids(rs_model *m, int32_t side, size_t count)
         m->w.n_items = count;
 }
 
-rs_status rs_model_set_features(rs_model *m, int32_t side, int64_t id, const int32_t *features,
+static rs_status set_features_unguarded(rs_model *m, int32_t side, int64_t id, const int32_t *features,
                                 const float *values, size_t n)
 {
     if (!m)
@@ -118,7 +119,7 @@ rs_status rs_model_set_features(rs_model *m, int32_t side, int64_t id, const int
     return RS_OK;
 }
 
-rs_status rs_model_feature_index(const rs_model *m, int32_t side, const char *name,
+static rs_status feature_index_unguarded(const rs_model *m, int32_t side, const char *name,
                                  int32_t *index_out)
 {
     if (index_out)
@@ -140,4 +141,27 @@ size_t rs_model_num_features(const rs_model *m, int32_t side)
         return 0;
     return side == RS_SIDE_USER ? m->w.n_user_features
                                 : side == RS_SIDE_ITEM ? m->w.n_item_features : 0;
+}
+
+/* ---- guarded entry points (misuse detection, inflight.h) ---- */
+
+rs_status rs_model_set_features(rs_model *m, int32_t side, int64_t id, const int32_t *features,
+                                const float *values, size_t n)
+{
+    if (!m)
+        return RS_ERR_INVALID_ARG;
+    rs_status st = rs__exclusive_enter(m, "rs_model_set_features");
+    if (st != RS_OK)
+        return st;
+    st = set_features_unguarded(m, side, id, features, values, n);
+    rs__exclusive_leave(m);
+    return st;
+}
+
+rs_status rs_model_feature_index(const rs_model *m, int32_t side, const char *name,
+                                 int32_t *index_out)
+{
+    if (!m)
+        return feature_index_unguarded(m, side, name, index_out);
+    RS__SHARED_CALL(m, feature_index_unguarded(m, side, name, index_out));
 }

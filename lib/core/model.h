@@ -17,6 +17,14 @@
 #include "data/features.h"
 #include "params.h"
 
+/* The in-flight counter of lib/core/inflight.h exists when threads do. */
+#if RS_ENABLE_THREADS && !defined(__STDC_NO_ATOMICS__)
+#define RS__MISUSE_CHECK 1
+#include <stdatomic.h>
+#else
+#define RS__MISUSE_CHECK 0
+#endif
+
 /* What a block is: scorers look their blocks up by role. */
 enum {
     RS__ROLE_USER_BIAS = 0,
@@ -69,6 +77,9 @@ struct rs_model {
     rs_init_fn init_fn;         void *init_ud; /* NULL: built-in from params.init */
     rs_clip_fn clip_fn;         void *clip_ud; /* NULL: built-in from params.clip */
     int32_t in_callback;        /* set while a callback runs: re-entry is RS_ERR_MISUSE */
+#if RS__MISUSE_CHECK
+    atomic_int inflight;        /* shared calls in flight, or an exclusive one (inflight.h) */
+#endif
     /* fitted state */
     int32_t fitted;
     rs__idmap users, items;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/model.h"
+#include "core/inflight.h"
 #include "core/params.h"
 #include "scorers/scorer.h"
 
@@ -1078,7 +1079,7 @@ rs_status rs__model_decode(rs_model **out, const rs__blob_source *src, rs_alloc_
 
 /* ---- public entry points: callbacks and memory ---- */
 
-rs_status rs_model_save(const rs_model *model, rs_writer_fn writer, void *ud, char *errmsg,
+static rs_status model_save_unguarded(const rs_model *model, rs_writer_fn writer, void *ud, char *errmsg,
                         size_t errmsg_cap)
 {
     rs__errbuf e;
@@ -1125,7 +1126,7 @@ static int32_t mem_writer(void *ud, const void *buf, size_t len)
     return 0;
 }
 
-rs_status rs_model_save_buffer(const rs_model *model, void *buf, size_t cap, size_t *size_out,
+static rs_status model_save_buffer_unguarded(const rs_model *model, void *buf, size_t cap, size_t *size_out,
                                char *errmsg, size_t errmsg_cap)
 {
     rs__errbuf e;
@@ -1169,5 +1170,39 @@ rs_status rs_model_load_buffer(rs_model **out, const void *buf, size_t size, rs_
         st = rs__model_decode(out, &src, alloc, alloc_ud, &e);
     }
     rs__errmsg_copy(errmsg, errmsg_cap, e.msg);
+    return st;
+}
+
+/* ---- guarded entry points (misuse detection, core/inflight.h) ---- */
+
+rs_status rs__save_misuse(char *errmsg, size_t errmsg_cap)
+{
+    rs__errmsg_copy(errmsg, errmsg_cap,
+                    "the model is being changed by an exclusive call (fit, setter, fold-in) "
+                    "running at the same time: saving is a shared call");
+    return RS_ERR_MISUSE;
+}
+
+rs_status rs_model_save(const rs_model *model, rs_writer_fn writer, void *ud, char *errmsg,
+                        size_t errmsg_cap)
+{
+    if (!model)
+        return model_save_unguarded(model, writer, ud, errmsg, errmsg_cap);
+    if (!rs__shared_enter(model))
+        return rs__save_misuse(errmsg, errmsg_cap);
+    rs_status st = model_save_unguarded(model, writer, ud, errmsg, errmsg_cap);
+    rs__shared_leave(model);
+    return st;
+}
+
+rs_status rs_model_save_buffer(const rs_model *model, void *buf, size_t cap, size_t *size_out,
+                               char *errmsg, size_t errmsg_cap)
+{
+    if (!model)
+        return model_save_buffer_unguarded(model, buf, cap, size_out, errmsg, errmsg_cap);
+    if (!rs__shared_enter(model))
+        return rs__save_misuse(errmsg, errmsg_cap);
+    rs_status st = model_save_buffer_unguarded(model, buf, cap, size_out, errmsg, errmsg_cap);
+    rs__shared_leave(model);
     return st;
 }

@@ -13,6 +13,7 @@
 #include "common/linalg.h"
 #include "common/rng.h"
 #include "run.h"
+#include "core/inflight.h"
 
 /* Replace the model's seen lists by freshly merged ones for n_users users
  * (ownership moves to the model; the pointers are cleared). */
@@ -78,7 +79,8 @@ static rs_status index_of(const rs__idmap *known, rs__idmap *fresh, const rs__al
     return st;
 }
 
-rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_dataset *replay)
+static rs_status partial_fit_unguarded(rs_model *m, const rs_dataset *ratings,
+                                       const rs_dataset *replay)
 {
     if (!m)
         return RS_ERR_INVALID_ARG;
@@ -368,14 +370,33 @@ static rs_status fold_in(rs_model *m, int32_t side, int64_t id, const int64_t *o
     return st;
 }
 
+/* ---- guarded entry points (misuse detection, core/inflight.h) ---- */
+
+#define EXCLUSIVE_CALL(m, what, call)                   \
+    do {                                                \
+        if (!(m))                                       \
+            return RS_ERR_INVALID_ARG;                  \
+        rs_status st_ = rs__exclusive_enter((m), what); \
+        if (st_ != RS_OK)                               \
+            return st_;                                 \
+        st_ = (call);                                   \
+        rs__exclusive_leave(m);                         \
+        return st_;                                     \
+    } while (0)
+
+rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_dataset *replay)
+{
+    EXCLUSIVE_CALL(m, "rs_partial_fit", partial_fit_unguarded(m, ratings, replay));
+}
+
 rs_status rs_fold_in_user(rs_model *m, int64_t user, const int64_t *items, const float *ratings,
                           size_t n)
 {
-    return fold_in(m, RS_SIDE_USER, user, items, ratings, n);
+    EXCLUSIVE_CALL(m, "rs_fold_in_user", fold_in(m, RS_SIDE_USER, user, items, ratings, n));
 }
 
 rs_status rs_fold_in_item(rs_model *m, int64_t item, const int64_t *users, const float *ratings,
                           size_t n)
 {
-    return fold_in(m, RS_SIDE_ITEM, item, users, ratings, n);
+    EXCLUSIVE_CALL(m, "rs_fold_in_item", fold_in(m, RS_SIDE_ITEM, item, users, ratings, n));
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "run.h"
+#include "core/inflight.h"
 
 /* Move the staged fit into the model (the model's previous fit is dropped). */
 static void commit(rs__fit_run *fr)
@@ -112,7 +113,7 @@ static rs_status stage(rs__fit_run *fr, const rs_dataset *train, const rs_datase
     return rs__run_prepare(fr);
 }
 
-rs_status rs_fit(rs_model *m, const rs_dataset *train, const rs_dataset *valid)
+static rs_status fit_unguarded(rs_model *m, const rs_dataset *train, const rs_dataset *valid)
 {
     if (!m)
         return RS_ERR_INVALID_ARG;
@@ -162,5 +163,17 @@ rs_status rs_fit(rs_model *m, const rs_dataset *train, const rs_dataset *valid)
         rs__baseline_check(&fr);
     commit(&fr);
     rs__run_free(&fr);
+    return st;
+}
+
+rs_status rs_fit(rs_model *m, const rs_dataset *train, const rs_dataset *valid)
+{
+    if (!m)
+        return RS_ERR_INVALID_ARG;
+    rs_status st = rs__exclusive_enter(m, "rs_fit");
+    if (st != RS_OK)
+        return st;
+    st = fit_unguarded(m, train, valid);
+    rs__exclusive_leave(m);
     return st;
 }

@@ -15,6 +15,8 @@
 #include "common/blas.h"
 #include "common/vec.h"
 #include "scorers/scorer.h"
+#include "core/inflight.h"
+#include "unguarded.h"
 
 /* Users scored per sgemm, and items per sgemm tile: 64 x 2048 floats (512 KiB)
  * stay in L2 while the heaps read them back. */
@@ -210,7 +212,7 @@ static rs_status topk_one(const rs_model *m, int32_t u, size_t k, int32_t flags,
     return RS_OK;
 }
 
-rs_status rs_topk(const rs_model *m, int64_t user, size_t k, int32_t flags, const int64_t *block,
+rs_status rs__topk_unguarded(const rs_model *m, int64_t user, size_t k, int32_t flags, const int64_t *block,
                   size_t n_block, const int64_t *allow, size_t n_allow, int64_t *items_out,
                   float *scores_out, size_t *n_out)
 {
@@ -297,7 +299,7 @@ static void batch_block(const rs_model *m, const rs__block *P, const rs__block *
                                                  scores_out ? scores_out + slot[b] * k : NULL);
 }
 
-rs_status rs_topk_batch(const rs_model *m, const int64_t *users, size_t n_users, size_t k,
+static rs_status topk_batch_unguarded(const rs_model *m, const int64_t *users, size_t n_users, size_t k,
                         int32_t flags, int64_t *items_out, float *scores_out, size_t *counts_out)
 {
     if (counts_out)
@@ -372,4 +374,27 @@ rs_status rs_topk_batch(const rs_model *m, const int64_t *users, size_t n_users,
         return st;
     }
     return ok;
+}
+
+/* ---- guarded entry points (misuse detection, core/inflight.h) ---- */
+
+rs_status rs_topk(const rs_model *m, int64_t user, size_t k, int32_t flags, const int64_t *block,
+                  size_t n_block, const int64_t *allow, size_t n_allow, int64_t *items_out,
+                  float *scores_out, size_t *n_out)
+{
+    if (!m)
+        return rs__topk_unguarded(m, user, k, flags, block, n_block, allow, n_allow, items_out,
+                                  scores_out, n_out);
+    RS__SHARED_CALL(m, rs__topk_unguarded(m, user, k, flags, block, n_block, allow, n_allow,
+                                          items_out, scores_out, n_out));
+}
+
+rs_status rs_topk_batch(const rs_model *m, const int64_t *users, size_t n_users, size_t k,
+                        int32_t flags, int64_t *items_out, float *scores_out, size_t *counts_out)
+{
+    if (!m)
+        return topk_batch_unguarded(m, users, n_users, k, flags, items_out, scores_out,
+                                    counts_out);
+    RS__SHARED_CALL(m, topk_batch_unguarded(m, users, n_users, k, flags, items_out, scores_out,
+                                            counts_out));
 }
