@@ -158,6 +158,10 @@ expect 0 '' train --data "$tmp/train.tsv" --factors 8 --epochs 4 --lr 5 --init s
     --on-divergence halve --stats "$tmp/h.csv" --quiet
 check "--on-divergence halve halves the rate" "awk -F, 'NR == 3 { exit !(\$8 < 5) }' '$tmp/h.csv'"
 
+# A whole number beyond int64 goes to the real setter (converting it to int64
+# was undefined behaviour: found by tests/fuzz/fuzz_cli_args.c).
+expect 2 'takes an integer' train --data "$tmp/train.tsv" --set seed=99999999999999999999 --quiet
+
 # --set reaches any model parameter by its library name.
 expect 0 '' train --data "$tmp/train.tsv" $fast --set clamp=0 --set l2_bias=0.5 --model "$tmp/p.rsm" --quiet
 expect 0 '' info --model "$tmp/p.rsm"

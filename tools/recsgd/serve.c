@@ -208,3 +208,14 @@ out:
     free(o.exclude);
     return rc;
 }
+
+int cli_serve_check_args(const char *cmd, int argc, char **argv)
+{
+    int allowed = strcmp(cmd, "predict") == 0 ? ALLOW_USER | ALLOW_ITEM
+                  : strcmp(cmd, "topk") == 0   ? ALLOW_USER | ALLOW_K | ALLOW_EXCLUDE | ALLOW_SEEN
+                                               : ALLOW_USER | ALLOW_ITEM | ALLOW_K;
+    serve_opts o;
+    int rc = parse_args(argc, argv, allowed, &o);
+    free(o.exclude);
+    return rc;
+}

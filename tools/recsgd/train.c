@@ -130,8 +130,10 @@ static int parse_set(train_opts *o, const char *s)
     double d;
     if (cli_parse_real("--set", eq + 1, &d) != 0)
         return CLI_USAGE;
-    /* Whole numbers go to the integer setter first; configure() falls back. */
-    if (d == (double)(int64_t)d && strpbrk(eq + 1, ".eE") == NULL)
+    /* Whole numbers go to the integer setter first; configure() falls back.
+     * (Out of int64 range the conversion would be undefined: such a value
+     * goes to the real setter, which reports the range.) */
+    if (d > -9.2e18 && d < 9.2e18 && d == (double)(int64_t)d && strpbrk(eq + 1, ".eE") == NULL)
         add_int(o, "--set", p, (int64_t)d);
     else
         add_real(o, "--set", p, d);
@@ -504,5 +506,21 @@ out:
     rs_model_free(m);
     rs_dataset_free(train);
     rs_dataset_free(valid);
+    return rc;
+}
+
+int cli_train_check_args(int argc, char **argv)
+{
+    train_opts o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc;
+    rs_model *m = NULL;
+    rs_status st = rs_model_new(&m, o.scorer, NULL, NULL);
+    if (st != RS_OK)
+        return cli_fail(st == RS_ERR_NOT_BUILT ? CLI_USAGE : CLI_ERR, "--scorer %s: %s",
+                        cli_scorer_name(o.scorer), rs_status_string(st));
+    rc = configure(m, &o);
+    rs_model_free(m);
     return rc;
 }
