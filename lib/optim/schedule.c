@@ -40,7 +40,14 @@ static void run_epoch_on(rs__epoch_plan *plan, size_t tid, void (*sync)(void *),
         rs__plan_run_round(plan, tid, r);
         if (sync)
             sync(sync_ud); /* every thread sees the same flags after the barrier */
-        if (rs__plan_diverged(plan))
+        int stop = rs__plan_diverged(plan);
+        /* ...and nobody writes a flag again (next round, next epoch) before
+         * every thread has read them: a thread that read a flag of the next
+         * round would leave the epoch alone and the others would wait at the
+         * next barrier forever (a data race ThreadSanitizer found). */
+        if (sync)
+            sync(sync_ud);
+        if (stop)
             return;
     }
 }
