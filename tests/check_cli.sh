@@ -154,7 +154,7 @@ expect 0 '' info --model "$tmp/e.rsm"
 check "--save-on-error saved the last good epoch" "grep -Eq '^  keep_partial +1$' '$tmp/out'"
 expect 0 '' plot "$tmp/d.csv" "$tmp/s.csv" --label diverged --label fine --out "$tmp/d.svg"
 check "plot marks the diverged epoch" "grep -q 'diverged epoch' '$tmp/d.svg'"
-expect 0 '' train --data "$tmp/train.tsv" --factors 8 --epochs 4 --lr 5 --init scaled \
+expect 0 '' train --data "$tmp/train.tsv" --factors 8 --epochs 4 --lr 5 --lr-policy constant --init scaled \
     --on-divergence halve --stats "$tmp/h.csv" --quiet
 check "--on-divergence halve halves the rate" "awk -F, 'NR == 3 { exit !(\$8 < 5) }' '$tmp/h.csv'"
 

@@ -116,6 +116,8 @@ static rs_status set_features_unguarded(rs_model *m, int32_t side, int64_t id, c
                        rs_status_string(st));
     if (index < 0)
         rs__model_push_id(m, side, id);
+    if (side == RS_SIDE_ITEM)
+        rs__model_serving_refresh(m, row, 1);
     return RS_OK;
 }
 

@@ -28,12 +28,14 @@ static void commit(rs__fit_run *fr)
     m->seen_users_cap = m->w.n_users;
     m->fitted = 1;
     rs__run_take_stats(fr);
+    m->params.epochs_trained = (int64_t)fr->n_stats;
     rs__idmap_init(&fr->users);
     rs__idmap_init(&fr->items);
     memset(&fr->w, 0, sizeof fr->w);
     fr->seen_off = NULL;
     fr->seen_item = NULL;
     fr->seen_nnz = 0;
+    rs__model_serving_refresh(m, 0, SIZE_MAX);
 }
 
 /* Ids that have features but no training rating get zero id parameters, so
@@ -131,6 +133,7 @@ static rs_status fit_unguarded(rs_model *m, const rs_dataset *train, const rs_da
     rs__params params = m->params;
     fr.p = &params;
     fr.threads = (size_t)params.threads;
+    fr.budget_epochs = params.epochs;
 #if !RS_ENABLE_THREADS
     fr.threads = 1;
 #endif
