@@ -143,8 +143,12 @@ def choice_groups(api):
         if c["kind"] == "enum" and c["group"] not in NON_CHOICE_GROUPS and c["group"] not in groups:
             groups.append(c["group"])
     out = []
+    declared = api.get("param_choices", {})  # rsapi.py reads them from the header comments
     for c in api["constants"]:
         if c["group"] != "RS_PARAM" or c["value"] not in ENUMERATED_PARAMS:
+            continue
+        if declared.get(c["name"]) in groups:
+            out.append((c, declared[c["name"]]))
             continue
         suffix = c["name"][len("RS_PARAM_"):]
         hits = []

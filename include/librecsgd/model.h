@@ -100,7 +100,7 @@ enum {
     RS_PARAM_ON_DIVERGENCE  = 303, /* RS_DIVERGENCE_*, default RS_DIVERGENCE_STOP */
     RS_PARAM_COLD_START     = 304, /* RS_COLD_START_*, default RS_COLD_START_FALLBACK */
     RS_PARAM_SCORER         = 305, /* RS_SCORER_*, read-only (fixed by rs_model_new) */
-    RS_PARAM_SERVE_QUANTIZED = 306 /* since 0.2: RS_QUANT_*, a compact copy of the item vectors that
+    RS_PARAM_SERVE_QUANTIZED = 306 /* RS_QUANT_*, since 0.2: a compact copy of the item vectors that
                                       rs_topk scans first, re-scoring the best exactly; the items and
                                       scores returned are those of the exact scan (see rs_topk);
                                       default RS_QUANT_NONE */

@@ -72,43 +72,46 @@ type Param int32
 
 // Constant group RS_PARAM of the headers.
 const (
-	ParamRatingMin     Param = 500 // RS_PARAM_RATING_MIN
-	ParamRatingMax     Param = 501 // RS_PARAM_RATING_MAX
-	ParamCSVDelimiter  Param = 550 // RS_PARAM_CSV_DELIMITER
-	ParamCSVUserCol    Param = 551 // RS_PARAM_CSV_USER_COL
-	ParamCSVItemCol    Param = 552 // RS_PARAM_CSV_ITEM_COL
-	ParamCSVRatingCol  Param = 553 // RS_PARAM_CSV_RATING_COL
-	ParamFactors       Param = 100 // RS_PARAM_FACTORS
-	ParamEpochs        Param = 101 // RS_PARAM_EPOCHS
-	ParamThreads       Param = 102 // RS_PARAM_THREADS
-	ParamSeed          Param = 103 // RS_PARAM_SEED
-	ParamPatience      Param = 104 // RS_PARAM_PATIENCE
-	ParamClamp         Param = 105 // RS_PARAM_CLAMP
-	ParamOnlineEpochs  Param = 106 // RS_PARAM_ONLINE_EPOCHS
-	ParamImplicit      Param = 107 // RS_PARAM_IMPLICIT
-	ParamNegatives     Param = 108 // RS_PARAM_NEGATIVES
-	ParamColdEpochs    Param = 109 // RS_PARAM_COLD_EPOCHS
-	ParamLearningRate  Param = 200 // RS_PARAM_LEARNING_RATE
-	ParamL2Factors     Param = 201 // RS_PARAM_L2_FACTORS
-	ParamL2Bias        Param = 202 // RS_PARAM_L2_BIAS
-	ParamL2Features    Param = 203 // RS_PARAM_L2_FEATURES
-	ParamLRDecay       Param = 204 // RS_PARAM_LR_DECAY
-	ParamTolerance     Param = 205 // RS_PARAM_TOLERANCE
-	ParamInitScale     Param = 206 // RS_PARAM_INIT_SCALE
-	ParamClipThreshold Param = 207 // RS_PARAM_CLIP_THRESHOLD
-	ParamAdamBeta1     Param = 208 // RS_PARAM_ADAM_BETA1
-	ParamAdamBeta2     Param = 209 // RS_PARAM_ADAM_BETA2
-	ParamEpsilon       Param = 210 // RS_PARAM_EPSILON
-	ParamDivergence    Param = 211 // RS_PARAM_DIVERGENCE
-	ParamReplayRatio   Param = 212 // RS_PARAM_REPLAY_RATIO
-	ParamConfidence    Param = 214 // RS_PARAM_CONFIDENCE
-	ParamIDDropout     Param = 213 // RS_PARAM_ID_DROPOUT
-	ParamLRPolicy      Param = 300 // RS_PARAM_LR_POLICY
-	ParamInit          Param = 301 // RS_PARAM_INIT
-	ParamClip          Param = 302 // RS_PARAM_CLIP
-	ParamOnDivergence  Param = 303 // RS_PARAM_ON_DIVERGENCE
-	ParamColdStart     Param = 304 // RS_PARAM_COLD_START
-	ParamScorer        Param = 305 // RS_PARAM_SCORER
+	ParamRatingMin       Param = 500 // RS_PARAM_RATING_MIN
+	ParamRatingMax       Param = 501 // RS_PARAM_RATING_MAX
+	ParamCSVDelimiter    Param = 550 // RS_PARAM_CSV_DELIMITER
+	ParamCSVUserCol      Param = 551 // RS_PARAM_CSV_USER_COL
+	ParamCSVItemCol      Param = 552 // RS_PARAM_CSV_ITEM_COL
+	ParamCSVRatingCol    Param = 553 // RS_PARAM_CSV_RATING_COL
+	ParamFactors         Param = 100 // RS_PARAM_FACTORS
+	ParamEpochs          Param = 101 // RS_PARAM_EPOCHS
+	ParamThreads         Param = 102 // RS_PARAM_THREADS
+	ParamSeed            Param = 103 // RS_PARAM_SEED
+	ParamPatience        Param = 104 // RS_PARAM_PATIENCE
+	ParamClamp           Param = 105 // RS_PARAM_CLAMP
+	ParamOnlineEpochs    Param = 106 // RS_PARAM_ONLINE_EPOCHS
+	ParamImplicit        Param = 107 // RS_PARAM_IMPLICIT
+	ParamNegatives       Param = 108 // RS_PARAM_NEGATIVES
+	ParamColdEpochs      Param = 109 // RS_PARAM_COLD_EPOCHS
+	ParamEpochsTrained   Param = 110 // RS_PARAM_EPOCHS_TRAINED
+	ParamServeOversample Param = 111 // RS_PARAM_SERVE_OVERSAMPLE
+	ParamLearningRate    Param = 200 // RS_PARAM_LEARNING_RATE
+	ParamL2Factors       Param = 201 // RS_PARAM_L2_FACTORS
+	ParamL2Bias          Param = 202 // RS_PARAM_L2_BIAS
+	ParamL2Features      Param = 203 // RS_PARAM_L2_FEATURES
+	ParamLRDecay         Param = 204 // RS_PARAM_LR_DECAY
+	ParamTolerance       Param = 205 // RS_PARAM_TOLERANCE
+	ParamInitScale       Param = 206 // RS_PARAM_INIT_SCALE
+	ParamClipThreshold   Param = 207 // RS_PARAM_CLIP_THRESHOLD
+	ParamAdamBeta1       Param = 208 // RS_PARAM_ADAM_BETA1
+	ParamAdamBeta2       Param = 209 // RS_PARAM_ADAM_BETA2
+	ParamEpsilon         Param = 210 // RS_PARAM_EPSILON
+	ParamDivergence      Param = 211 // RS_PARAM_DIVERGENCE
+	ParamReplayRatio     Param = 212 // RS_PARAM_REPLAY_RATIO
+	ParamConfidence      Param = 214 // RS_PARAM_CONFIDENCE
+	ParamIDDropout       Param = 213 // RS_PARAM_ID_DROPOUT
+	ParamLRPolicy        Param = 300 // RS_PARAM_LR_POLICY
+	ParamInit            Param = 301 // RS_PARAM_INIT
+	ParamClip            Param = 302 // RS_PARAM_CLIP
+	ParamOnDivergence    Param = 303 // RS_PARAM_ON_DIVERGENCE
+	ParamColdStart       Param = 304 // RS_PARAM_COLD_START
+	ParamScorer          Param = 305 // RS_PARAM_SCORER
+	ParamServeQuantized  Param = 306 // RS_PARAM_SERVE_QUANTIZED
 )
 
 // Scorer is a scorer kind, chosen once in NewModel.
@@ -130,6 +133,7 @@ const (
 	LRInverseTime LRPolicy = 1 // RS_LR_INVERSE_TIME
 	LRAdagrad     LRPolicy = 2 // RS_LR_ADAGRAD
 	LRAdam        LRPolicy = 3 // RS_LR_ADAM
+	LRAuto        LRPolicy = 4 // RS_LR_AUTO
 )
 
 // InitPolicy is a built-in initialiser (parameter "init").
@@ -171,6 +175,15 @@ type ColdStartPolicy int32
 const (
 	ColdStartFallback ColdStartPolicy = 0 // RS_COLD_START_FALLBACK
 	ColdStartError    ColdStartPolicy = 1 // RS_COLD_START_ERROR
+)
+
+// Quant is the type of the RS_QUANT_* constants.
+type Quant int32
+
+// Constant group RS_QUANT of the headers.
+const (
+	QuantNone Quant = 0 // RS_QUANT_NONE
+	QuantInt8 Quant = 1 // RS_QUANT_INT8
 )
 
 // Block is a parameter block, as passed to an init callback.
@@ -256,6 +269,7 @@ var paramChoices = map[Param]map[string]int64{
 		"inverse_time": int64(LRInverseTime),
 		"adagrad":      int64(LRAdagrad),
 		"adam":         int64(LRAdam),
+		"auto":         int64(LRAuto),
 	},
 	ParamOnDivergence: {
 		"stop":     int64(DivergenceStop),
@@ -265,5 +279,9 @@ var paramChoices = map[Param]map[string]int64{
 		"collaborative": int64(ScorerCollaborative),
 		"content":       int64(ScorerContent),
 		"hybrid":        int64(ScorerHybrid),
+	},
+	ParamServeQuantized: {
+		"none": int64(QuantNone),
+		"int8": int64(QuantInt8),
 	},
 }

@@ -167,6 +167,8 @@ pub const RS_PARAM_ONLINE_EPOCHS: rs_param = 106;
 pub const RS_PARAM_IMPLICIT: rs_param = 107;
 pub const RS_PARAM_NEGATIVES: rs_param = 108;
 pub const RS_PARAM_COLD_EPOCHS: rs_param = 109;
+pub const RS_PARAM_EPOCHS_TRAINED: rs_param = 110;
+pub const RS_PARAM_SERVE_OVERSAMPLE: rs_param = 111;
 pub const RS_PARAM_LEARNING_RATE: rs_param = 200;
 pub const RS_PARAM_L2_FACTORS: rs_param = 201;
 pub const RS_PARAM_L2_BIAS: rs_param = 202;
@@ -188,11 +190,13 @@ pub const RS_PARAM_CLIP: rs_param = 302;
 pub const RS_PARAM_ON_DIVERGENCE: rs_param = 303;
 pub const RS_PARAM_COLD_START: rs_param = 304;
 pub const RS_PARAM_SCORER: rs_param = 305;
+pub const RS_PARAM_SERVE_QUANTIZED: rs_param = 306;
 // RS_LR
 pub const RS_LR_CONSTANT: i32 = 0;
 pub const RS_LR_INVERSE_TIME: i32 = 1;
 pub const RS_LR_ADAGRAD: i32 = 2;
 pub const RS_LR_ADAM: i32 = 3;
+pub const RS_LR_AUTO: i32 = 4;
 // RS_INIT
 pub const RS_INIT_NORMAL: i32 = 0;
 pub const RS_INIT_UNIFORM: i32 = 1;
@@ -210,6 +214,9 @@ pub const RS_DIVERGENCE_HALVE_LR: i32 = 1;
 // RS_COLD_START
 pub const RS_COLD_START_FALLBACK: i32 = 0;
 pub const RS_COLD_START_ERROR: i32 = 1;
+// RS_QUANT
+pub const RS_QUANT_NONE: i32 = 0;
+pub const RS_QUANT_INT8: i32 = 1;
 // RS_BLOCK
 pub const RS_BLOCK_USER_FACTORS: i32 = 0;
 pub const RS_BLOCK_ITEM_FACTORS: i32 = 1;
@@ -301,6 +308,8 @@ pub const RS_CONSTANT_GROUPS: &[(&str, &[(&str, i64)])] = &[
         ("RS_PARAM_IMPLICIT", 107),
         ("RS_PARAM_NEGATIVES", 108),
         ("RS_PARAM_COLD_EPOCHS", 109),
+        ("RS_PARAM_EPOCHS_TRAINED", 110),
+        ("RS_PARAM_SERVE_OVERSAMPLE", 111),
         ("RS_PARAM_LEARNING_RATE", 200),
         ("RS_PARAM_L2_FACTORS", 201),
         ("RS_PARAM_L2_BIAS", 202),
@@ -322,6 +331,7 @@ pub const RS_CONSTANT_GROUPS: &[(&str, &[(&str, i64)])] = &[
         ("RS_PARAM_ON_DIVERGENCE", 303),
         ("RS_PARAM_COLD_START", 304),
         ("RS_PARAM_SCORER", 305),
+        ("RS_PARAM_SERVE_QUANTIZED", 306),
     ]),
     ("RS_SCORER", &[
         ("RS_SCORER_COLLABORATIVE", 1),
@@ -333,6 +343,7 @@ pub const RS_CONSTANT_GROUPS: &[(&str, &[(&str, i64)])] = &[
         ("RS_LR_INVERSE_TIME", 1),
         ("RS_LR_ADAGRAD", 2),
         ("RS_LR_ADAM", 3),
+        ("RS_LR_AUTO", 4),
     ]),
     ("RS_INIT", &[
         ("RS_INIT_NORMAL", 0),
@@ -354,6 +365,10 @@ pub const RS_CONSTANT_GROUPS: &[(&str, &[(&str, i64)])] = &[
     ("RS_COLD_START", &[
         ("RS_COLD_START_FALLBACK", 0),
         ("RS_COLD_START_ERROR", 1),
+    ]),
+    ("RS_QUANT", &[
+        ("RS_QUANT_NONE", 0),
+        ("RS_QUANT_INT8", 1),
     ]),
     ("RS_BLOCK", &[
         ("RS_BLOCK_USER_FACTORS", 0),
@@ -401,4 +416,5 @@ pub const RS_PARAM_CHOICES: &[(rs_param, &str, &str)] = &[
     (RS_PARAM_ON_DIVERGENCE, "RS_PARAM_ON_DIVERGENCE", "RS_DIVERGENCE"),
     (RS_PARAM_COLD_START, "RS_PARAM_COLD_START", "RS_COLD_START"),
     (RS_PARAM_SCORER, "RS_PARAM_SCORER", "RS_SCORER"),
+    (RS_PARAM_SERVE_QUANTIZED, "RS_PARAM_SERVE_QUANTIZED", "RS_QUANT"),
 ];

@@ -28,7 +28,7 @@ fn numbers_set_by_name_read_back() {
 fn enumerated_parameters_take_and_give_names() {
     let mut m = Model::new("hybrid").unwrap();
     assert_eq!(m.get("scorer").unwrap(), Value::Name("hybrid".into()));
-    assert_eq!(m.get("lr_policy").unwrap(), Value::Name("constant".into()));
+    assert_eq!(m.get("lr_policy").unwrap(), Value::Name("auto".into()));
     m.set("lr_policy", "adagrad").unwrap().set("init", "scaled_normal").unwrap();
     m.set("on_divergence", "halve_lr").unwrap().set("cold_start", "error").unwrap().set("clip", "norm").unwrap();
     assert_eq!(m.get("lr_policy").unwrap().as_name(), Some("adagrad"));
@@ -42,7 +42,7 @@ fn enumerated_parameters_take_and_give_names() {
     assert_eq!(m.get("lr_policy").unwrap().as_name(), Some("adam"));
     assert_eq!(
         librecsgd::param_choices("lr_policy").unwrap().unwrap(),
-        vec!["constant", "inverse_time", "adagrad", "adam"]
+        vec!["constant", "inverse_time", "adagrad", "adam", "auto"]
     );
     assert_eq!(librecsgd::param_choices("factors").unwrap(), None);
 }
@@ -56,7 +56,7 @@ fn bad_names_and_values_fail_with_the_library_codes_and_messages() {
     let e = m.set("learning_rate", 0.0).unwrap_err();
     assert_eq!(e.status(), sys::RS_ERR_RANGE);
     assert_eq!(e.message(), "learning_rate = 0 is outside (0, 10]", "the library's own message");
-    assert_eq!(m.get_double("learning_rate").unwrap(), 0.005, "a failed setter changes nothing");
+    assert_eq!(m.get_double("learning_rate").unwrap(), 0.05, "a failed setter changes nothing");
     let e = m.set("factors", 2.5).unwrap_err();
     assert_eq!(e.status(), sys::RS_ERR_PARAM_TYPE);
     let e = m.set("factors", "many").unwrap_err();
