@@ -49,6 +49,39 @@ static int32_t cancel_at_2(void *ud, const double *stats, size_t n)
     (void)n;
     return stats[RS_STAT_EPOCH] >= 2.0;
 }
+/* A clip policy that turns every gradient into 1e30 once armed, and a
+ * progress callback that arms it after the first epoch: training diverges
+ * in epoch 2, after one good epoch, whatever the scorer and rate. */
+typedef struct bomb {
+    int armed;
+} bomb;
+static int32_t bomb_clip(void *ud, float *g, size_t n)
+{
+    bomb *b = ud;
+    if (!b->armed)
+        return 0;
+    for (size_t k = 0; k < n; k++)
+        g[k] = 1e30f;
+    return 1;
+}
+static int32_t arm_after_1(void *ud, const double *stats, size_t n)
+{
+    (void)n;
+    ((bomb *)ud)->armed = stats[RS_STAT_EPOCH] >= 1.0;
+    return 0;
+}
+static void arm_bomb(rs_model *m, bomb *b)
+{
+    b->armed = 0;
+    ck_assert_int_eq(rs_model_set_clip_callback(m, bomb_clip, b), RS_OK);
+    ck_assert_int_eq(rs_model_set_progress_callback(m, arm_after_1, b), RS_OK);
+}
+static void disarm_bomb(rs_model *m)
+{
+    ck_assert_int_eq(rs_model_set_clip_callback(m, NULL, NULL), RS_OK);
+    ck_assert_int_eq(rs_model_set_progress_callback(m, NULL, NULL), RS_OK);
+}
+
 static int32_t failing_init(void *ud, int32_t block, float *v, size_t rows, size_t cols, uint64_t seed)
 {
     (void)ud, (void)block, (void)v, (void)rows, (void)cols, (void)seed;
@@ -109,11 +142,16 @@ START_TEST(test_failed_fit_leaves_model_bit_identical)
     ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
     REF();
 
-    /* Cancellation by the progress callback, by the init policy; NaN init. */
-    ck_assert_int_eq(rs_model_set_progress_callback(m, cancel_at_2, NULL), RS_OK);
-    ck_assert_int_eq(rs_fit(m, train_ds, test_ds), RS_ERR_CANCELLED);
+    /* Divergence in epoch 2, after a good epoch (RS_PARAM_KEEP_PARTIAL 0). */
+    bomb b;
+    arm_bomb(m, &b);
+    REF();
+    ck_assert_int_eq(rs_fit(m, train_ds, test_ds), RS_ERR_NUMERIC);
     RT_ASSERT_SAME_BLOB(m, ref, n);
-    ck_assert_int_eq(rs_model_set_progress_callback(m, NULL, NULL), RS_OK);
+    disarm_bomb(m);
+    REF();
+
+    /* Cancellation by the init policy; NaN init. */
     ck_assert_int_eq(rs_model_set_init_callback(m, failing_init, NULL), RS_OK);
     ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_ERR_CANCELLED);
     RT_ASSERT_SAME_BLOB(m, ref, n);
@@ -149,10 +187,33 @@ START_TEST(test_failed_first_fit_leaves_model_unfitted)
     rs_status st;
     ck_assert_ptr_null(rt_blob(m, &n, &st));
     ck_assert_int_eq(st, RS_ERR_STATE);
-    ck_assert_int_eq(rs_model_set_progress_callback(m, cancel_at_2, NULL), RS_OK);
+    /* Diverging after a good epoch, or a failing init policy: still unfitted. */
+    bomb b;
+    arm_bomb(m, &b);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_ERR_NUMERIC);
+    ck_assert_int_eq(rs_predict(m, 1, 1000000, &y), RS_ERR_STATE);
+    disarm_bomb(m);
+    ck_assert_int_eq(rs_model_set_init_callback(m, failing_init, NULL), RS_OK);
     ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_ERR_CANCELLED);
     ck_assert_int_eq(rs_predict(m, 1, 1000000, &y), RS_ERR_STATE);
     rs_dataset_free(boom);
+    rs_model_free(m);
+}
+END_TEST
+
+/* A stop the progress callback asks for is an early end, not a failure:
+ * RS_ERR_CANCELLED, and the model holds the last complete epoch. */
+START_TEST(test_a_requested_stop_keeps_the_last_complete_epoch)
+{
+    rs_model *m = rt_model(RT_SCORERS[_i], NULL, NULL);
+    if (!m)
+        return;
+    ck_assert_int_eq(rs_model_set_progress_callback(m, cancel_at_2, NULL), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, test_ds), RS_ERR_CANCELLED);
+    ck_assert_uint_eq(rs_model_num_epoch_stats(m), 2);
+    float y;
+    ck_assert_int_eq(rs_predict(m, 1, 1000000, &y), RS_OK);
+    ck_assert(isfinite(y));
     rs_model_free(m);
 }
 END_TEST
@@ -163,8 +224,10 @@ START_TEST(test_keep_partial_keeps_the_last_good_epoch)
     if (!m)
         return;
     ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_KEEP_PARTIAL, 1), RS_OK);
-    ck_assert_int_eq(rs_model_set_progress_callback(m, cancel_at_2, NULL), RS_OK);
-    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_ERR_CANCELLED);
+    bomb b;
+    arm_bomb(m, &b);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_ERR_NUMERIC);
+    ck_assert_ptr_nonnull(strstr(rs_model_last_error(m), "keeps the last good epoch"));
     ck_assert_uint_eq(rs_model_num_users(m), 40);
     float y;
     ck_assert_int_eq(rs_predict(m, 1, 1000000, &y), RS_OK);
@@ -196,14 +259,17 @@ START_TEST(test_failed_partial_fit_leaves_model_bit_identical)
         RT_ASSERT_SAME_BLOB(m, ref, n);
     ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_LEARNING_RATE, 0.02), RS_OK);
     REF();
-    /* Cancelled after its second epoch. */
-    ck_assert_int_eq(rs_model_set_progress_callback(m, cancel_at_2, NULL), RS_OK);
-    ck_assert_int_eq(rs_partial_fit(m, test_ds, train_ds), RS_ERR_CANCELLED);
+    /* Diverging in its second epoch. */
+    bomb b;
+    arm_bomb(m, &b);
+    REF();
+    ck_assert_int_eq(rs_partial_fit(m, test_ds, train_ds), RS_ERR_NUMERIC);
     RT_ASSERT_SAME_BLOB(m, ref, n);
-    /* With keep_partial the two epochs are kept: the model changes. */
+    /* With keep_partial the good epoch is kept: the model changes. */
     ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_KEEP_PARTIAL, 1), RS_OK);
     REF();
-    ck_assert_int_eq(rs_partial_fit(m, test_ds, train_ds), RS_ERR_CANCELLED);
+    b.armed = 0;
+    ck_assert_int_eq(rs_partial_fit(m, test_ds, train_ds), RS_ERR_NUMERIC);
     size_t n2;
     unsigned char *after = rt_blob(m, &n2, NULL);
     ck_assert_ptr_nonnull(after);
@@ -693,6 +759,7 @@ static Suite *reliability_suite(void)
     tcase_add_loop_test(tc, test_failed_fit_leaves_model_bit_identical, 0, 3);
     tcase_add_loop_test(tc, test_failed_first_fit_leaves_model_unfitted, 0, 3);
     tcase_add_loop_test(tc, test_keep_partial_keeps_the_last_good_epoch, 0, 3);
+    tcase_add_loop_test(tc, test_a_requested_stop_keeps_the_last_complete_epoch, 0, 3);
     tcase_add_loop_test(tc, test_failed_partial_fit_leaves_model_bit_identical, 0, 3);
     suite_add_tcase(s, tc);
     tc = tcase_create("baseline");

@@ -148,7 +148,7 @@ check "diverged run: an existing model file is left alone" "cmp -s '$tmp/m.rsm' 
 expect 3 'diverged' train --data "$tmp/train.tsv" --factors 8 --epochs 10 --lr-policy adam --lr 0.5 \
     --set divergence=3 --init scaled --model "$tmp/e.rsm" --quiet
 check "diverged after a good epoch: no model without --save-on-error" "test ! -e '$tmp/e.rsm'"
-expect 3 'last good epoch is kept' train --data "$tmp/train.tsv" --factors 8 --epochs 10 \
+expect 3 'last good epoch is saved' train --data "$tmp/train.tsv" --factors 8 --epochs 10 \
     --lr-policy adam --lr 0.5 --set divergence=3 --init scaled --model "$tmp/e.rsm" --save-on-error --quiet
 expect 0 '' info --model "$tmp/e.rsm"
 check "--save-on-error saved the last good epoch" "grep -Eq '^  keep_partial +1$' '$tmp/out'"

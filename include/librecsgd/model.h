@@ -67,12 +67,13 @@ enum {
                                       compact scan keeps per requested item (k * this, at least 32)
                                       before re-scoring them exactly; changes speed, never results;
                                       default 8, [1, 1000] */
-    RS_PARAM_KEEP_PARTIAL   = 112, /* what a failed rs_fit / rs_partial_fit leaves behind. 0 (default):
-                                      every failure leaves the model exactly as it was (unfitted
-                                      before a first fit). 1: a run that diverges (RS_ERR_NUMERIC)
-                                      or is cancelled by the progress callback (RS_ERR_CANCELLED)
-                                      after at least one good epoch keeps its last good epoch
-                                      instead, as 0.1 did. [0, 1]; since 0.2 */
+    RS_PARAM_KEEP_PARTIAL   = 112, /* what a diverged rs_fit / rs_partial_fit leaves behind. 0 (default):
+                                      the model exactly as it was before the call (unfitted before a
+                                      first fit), as after every other failure. 1: a run that
+                                      diverges (RS_ERR_NUMERIC) after at least one good epoch keeps
+                                      its last good epoch instead, as 0.1 did. (A stop requested by
+                                      the progress callback always keeps the last complete epoch.)
+                                      [0, 1]; since 0.2 */
 
     RS_PARAM_LEARNING_RATE  = 200, /* initial step size, default 0.05 (0.005 before 0.2), (0, 10] */
     RS_PARAM_L2_FACTORS     = 201, /* L2 on user and item factors, default 0.06, [0, 1e3] */
@@ -482,11 +483,15 @@ RS_API int32_t rs_clip_norm(void *ud, float *grad, size_t n);
  * every epoch on the calling thread. If an epoch diverges, training goes
  * back to its last good epoch and, per RS_PARAM_ON_DIVERGENCE, rs_fit
  * returns RS_ERR_NUMERIC or halves the learning rate and continues.
- * A model never holds NaN or Inf. Whatever makes rs_fit fail, the model is
+ * A model never holds NaN or Inf. Whatever makes rs_fit fail (divergence in
+ * any epoch, out of memory, a failing init policy, bad input), the model is
  * left exactly as it was before the call (it saves the same bytes; a model
  * never fitted stays unfitted); only the epoch statistics describe the
- * failed run. With RS_PARAM_KEEP_PARTIAL = 1, a run that diverges or is
- * cancelled after at least one good epoch keeps its last good epoch instead.
+ * failed run. With RS_PARAM_KEEP_PARTIAL = 1, a run that diverges after at
+ * least one good epoch keeps its last good epoch instead. A stop requested by
+ * the progress callback is an early end, not a failure of the training: it
+ * returns RS_ERR_CANCELLED and keeps the last complete epoch (the previous
+ * state if no epoch completed).
  * When the fit ends worse than the bias-only baseline (RS_STAT_BASELINE_RMSE)
  * rs_fit still returns RS_OK but says so at RS_LOG_WARN and in
  * RS_STAT_WORSE_THAN_BASELINE of the last epoch's statistics.
@@ -495,8 +500,9 @@ RS_API int32_t rs_clip_norm(void *ud, float *grad, size_t n);
  * @param train training ratings (and features, for content/hybrid); not retained
  * @param valid validation ratings, or NULL
  * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_EMPTY (no ratings), RS_ERR_NUMERIC,
- *         RS_ERR_CANCELLED (a callback asked to stop), RS_ERR_MISUSE, RS_ERR_NOMEM;
- *         on every failure the model is unchanged (see RS_PARAM_KEEP_PARTIAL)
+ *         RS_ERR_CANCELLED (the progress callback asked to stop: last complete epoch kept;
+ *         the init policy failed: unchanged), RS_ERR_MISUSE, RS_ERR_NOMEM; on every
+ *         failure the model is unchanged (see RS_PARAM_KEEP_PARTIAL)
  * Errors: may fail with RS_ERR_NOMEM; message in rs_model_last_error().
  * Ownership: nothing retained from train or valid.
  * Thread safety: exclusive (train and valid are only read)
@@ -694,8 +700,8 @@ RS_API rs_status rs_similar_users(const rs_model *model, int64_t user, size_t k,
  * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_STATE (not fitted), RS_ERR_EMPTY, RS_ERR_NUMERIC
  *         (diverged), RS_ERR_CANCELLED, RS_ERR_MISUSE, RS_ERR_RANGE (too many ids),
  *         RS_ERR_NOMEM; on every failure the model is unchanged, bit for bit (with
- *         RS_PARAM_KEEP_PARTIAL = 1 a divergence or cancellation after a good epoch
- *         keeps that epoch)
+ *         RS_PARAM_KEEP_PARTIAL = 1 a divergence after a good epoch keeps that
+ *         epoch; a stop the progress callback requests keeps the last complete one)
  * Errors: may fail with RS_ERR_NOMEM.
  * Ownership: nothing retained from ratings or replay.
  * Thread safety: exclusive

@@ -252,8 +252,11 @@ int rs__run_keeps(const rs__fit_run *fr, rs_status st)
 {
     if (st == RS_OK)
         return 1;
-    return fr->p->keep_partial && (st == RS_ERR_NUMERIC || st == RS_ERR_CANCELLED) &&
-           fr->good_epochs > 0;
+    if (fr->good_epochs == 0)
+        return 0; /* nothing trained that could be kept */
+    if (st == RS_ERR_CANCELLED && fr->stopped)
+        return 1; /* the progress callback ended training early on purpose */
+    return fr->p->keep_partial && st == RS_ERR_NUMERIC;
 }
 
 void rs__run_take_stats(rs__fit_run *fr)
@@ -331,7 +334,7 @@ static rs_status train_epochs(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *p
                         "learning rate halved to %g",
                         (long long)epoch, train_rmse, p->learning_rate * lr_scale);
             } else {
-                int keep = p->keep_partial && fr->good_epochs > 0;
+                int keep = p->keep_partial && fr->good_epochs > 0; /* rs__run_keeps */
                 result = rs__err(&m->err, RS_ERR_NUMERIC,
                                  "training diverged at epoch %lld (train RMSE %g, learning rate %g); "
                                  "%s",
@@ -364,6 +367,7 @@ static rs_status train_epochs(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *p
             int32_t rc = m->progress_fn(m->progress_ud, row, RS__NSTATS);
             m->in_callback = 0;
             if (rc != 0 && result == RS_OK) {
+                fr->stopped = 1; /* a requested early end: rs__run_keeps keeps the epoch */
                 result = rs__err(&m->err, RS_ERR_CANCELLED,
                                  "the progress callback stopped training after epoch %lld",
                                  (long long)epoch);

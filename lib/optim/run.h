@@ -40,6 +40,7 @@ typedef struct rs__fit_run {
     double *stats;
     size_t stats_cap, n_stats;
     size_t good_epochs; /* epochs that did not diverge (what RS_PARAM_KEEP_PARTIAL can keep) */
+    int stopped;        /* the progress callback asked to stop (RS_ERR_CANCELLED, epoch kept) */
     double baseline_rmse; /* of the bias-only baseline (baseline.c), valid when have_baseline */
     int have_baseline;
     float *ufeat_scale, *ifeat_scale; /* learning-rate multipliers of feature rows */
@@ -69,9 +70,10 @@ RS_INTERNAL rs_status rs__run_prepare(rs__fit_run *fr);
 RS_INTERNAL rs_status rs__run_execute(rs__fit_run *fr, double t0);
 RS_INTERNAL void rs__run_free(rs__fit_run *fr);
 /* 1 when the trained parameters of a run that ended with st go into the
- * model: on success, or, with RS_PARAM_KEEP_PARTIAL, after a divergence or
- * cancellation that followed at least one good epoch. Otherwise the caller
- * leaves the model exactly as it was before the call. */
+ * model: on success; when the progress callback stopped training after at
+ * least one good epoch (a requested early end, as the epoch limit is); with
+ * RS_PARAM_KEEP_PARTIAL, after a divergence that followed a good epoch.
+ * Otherwise (every failure) the caller leaves the model exactly as it was. */
 RS_INTERNAL int rs__run_keeps(const rs__fit_run *fr, rs_status st);
 /* Move the run's epoch statistics into the model (also after a failed run,
  * so the caller can see what happened; statistics are not saved). */

@@ -2,9 +2,9 @@
  * progress.c: the per-epoch training display. On a terminal one line is
  * redrawn in place (a bar, the RMSEs, the gradient norm, the clip share and
  * an ETA); otherwise one plain line per epoch, which logs and CI read well.
- * Ctrl-C asks rs_fit to stop after the current epoch (RS_ERR_CANCELLED; with
- * --save-on-error the last complete epoch is kept and saved); a second
- * Ctrl-C ends the program. */
+ * Ctrl-C asks rs_fit to stop after the current epoch (RS_ERR_CANCELLED, the
+ * last complete epoch kept; train.c saves it only with --save-on-error); a
+ * second Ctrl-C ends the program. */
 #include <math.h>
 #include <signal.h>
 #include <string.h>

@@ -475,12 +475,15 @@ int cli_train(int argc, char **argv)
     st = rs_fit(m, train, valid);
     cli_progress_finish(&prog);
     train_log_print(&lg, o.quiet);
-    /* A failed fit leaves the fresh model unfitted unless --save-on-error
-     * asked the library to keep the last good epoch. */
+    /* A failed fit saves no model unless --save-on-error: then the library
+     * kept the last good epoch (keep_partial for a divergence; a Ctrl-C stop
+     * keeps the last complete epoch anyway). */
     int fitted = rs_model_num_users(m) > 0;
-    const char *kept = fitted ? " (the last good epoch is kept)"
-                       : o.model && !o.save_on_error ? " (no model saved; --save-on-error keeps the last good epoch)"
-                       : o.model ? " (no good epoch: no model saved)" : "";
+    int save = o.model && fitted && (st == RS_OK || o.save_on_error);
+    const char *kept = st == RS_OK || !o.model ? ""
+                       : save ? " (the last good epoch is saved)"
+                       : !o.save_on_error ? " (no model saved; --save-on-error saves the last good epoch)"
+                       : " (no good epoch: no model saved)";
     if (st == RS_ERR_NUMERIC)
         rc = cli_fail(CLI_DIVERGED, "training diverged: %s%s", rs_model_last_error(m), kept);
     else if (st == RS_ERR_CANCELLED)
@@ -494,7 +497,7 @@ int cli_train(int argc, char **argv)
             rc = src;
     }
     int saved = 0;
-    if (o.model && fitted) {
+    if (save) {
         int src = cli_save_model(m, o.model);
         saved = src == 0;
         if (!rc)
