@@ -20,6 +20,14 @@
 
 #include "reltest.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define SOAK_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SOAK_ASAN 1
+#endif
+#endif
+
 #define THREADS 8
 #define USERS 60
 #define ITEMS 80
@@ -193,8 +201,14 @@ START_TEST(test_eight_threads_serve_one_model)
     ck_assert_int_gt(calls, THREADS);
     ck_assert_int_eq(mismatches, 0);
     ck_assert_int_eq(misuse, 0);
-    /* Flat: at most 2 MiB (allocator arenas settling) above the warm level. */
+    /* Flat: at most 2 MiB (allocator arenas settling) above the warm level.
+     * Not under AddressSanitizer, whose quarantine keeps every freed block
+     * (the per-call scratch) resident up to its limit on purpose. */
+#if defined(SOAK_ASAN)
+    printf("soak: RSS not checked under AddressSanitizer (its quarantine holds freed memory)\n");
+#else
     ck_assert_msg(rss0 < 0 || rss_max - rss0 <= 2048, "RSS grew by %ld KiB", rss_max - rss0);
+#endif
     rs_model_free(model);
 }
 END_TEST
