@@ -73,6 +73,10 @@ static const expect_param PARAMS[] = {
     {RS_PARAM_CSV_USER_COL, "csv_user_col", T_INT, ON_DATASET, -1, 0, 0, 0, 0, 0},
     {RS_PARAM_CSV_ITEM_COL, "csv_item_col", T_INT, ON_DATASET, -1, 0, 0, 0, 0, 0},
     {RS_PARAM_CSV_RATING_COL, "csv_rating_col", T_INT, ON_DATASET, -1, 0, 0, 0, 0, 0},
+    {RS_PARAM_CSV_TIME_COL, "csv_time_col", T_INT, ON_DATASET, -1, 0, 0, 0, 0, 0},
+    {RS_PARAM_HAS_HEADER, "has_header", T_INT, ON_DATASET, -1, 1, -1, 1, 0, 0},
+    {RS_PARAM_STRING_IDS, "string_ids", T_INT, ON_DATASET, 0, 1, 0, 1, 0, 0},
+    {RS_PARAM_TIMESTAMPS, "timestamps", T_INT, ON_DATASET, 1, 1, 0, 1, 0, 0},
 };
 #define N_PARAMS (sizeof PARAMS / sizeof PARAMS[0])
 

@@ -644,6 +644,37 @@ RS_API rs_status rs_topk_batch(const rs_model *model, const int64_t *users, size
                                size_t *counts_out);
 
 /**
+ * rs_topk_batch_ex() - rs_topk_batch() with a list of items to leave out for each user.
+ *
+ * The exclusions are in CSR form: user b's are exclude_items[exclude_offsets[b]]
+ * to exclude_items[exclude_offsets[b + 1] - 1] (ids the model does not know
+ * are ignored), on top of the seen items unless flags has
+ * RS_TOPK_INCLUDE_SEEN. exclude_offsets NULL means no exclusions: the call
+ * is then rs_topk_batch(). Row b of the outputs starts at b * k.
+ *
+ * @param model           fitted model
+ * @param users           n_users external user ids
+ * @param n_users         number of users
+ * @param k               items per user
+ * @param flags           0 or RS_TOPK_INCLUDE_SEEN
+ * @param exclude_offsets n_users + 1 non-decreasing offsets into exclude_items, or NULL
+ * @param exclude_items   the excluded item ids of all users, back to back (may be NULL
+ *                        when no user has any)
+ * @param items_out       caller buffer of >= n_users * k item ids
+ * @param scores_out      caller buffer of >= n_users * k scores, or NULL
+ * @param counts_out      caller buffer of n_users counts (items written per user)
+ * @return as rs_topk_batch(), plus RS_ERR_INVALID_ARG for decreasing offsets
+ * Errors: may fail with RS_ERR_NOMEM; writes no error message.
+ * Ownership: no pointer is retained after return.
+ * Thread safety: shared
+ * @since 0.2
+ */
+RS_API rs_status rs_topk_batch_ex(const rs_model *model, const int64_t *users, size_t n_users,
+                                  size_t k, int32_t flags, const size_t *exclude_offsets,
+                                  const int64_t *exclude_items, int64_t *items_out,
+                                  float *scores_out, size_t *counts_out);
+
+/**
  * rs_similar_items() - the k items whose learned factors are closest by cosine.
  *
  * @param model      fitted model
@@ -677,6 +708,149 @@ RS_API rs_status rs_similar_items(const rs_model *model, int64_t item, size_t k,
 RS_API rs_status rs_similar_users(const rs_model *model, int64_t user, size_t k, int64_t *users_out,
                                   float *scores_out, size_t *n_out);
 
+/* ---- string ids ----
+ * A model fitted on a dataset with RS_PARAM_STRING_IDS keeps the strings of
+ * its ids (and saves them with the model). Every int64 call takes the id's
+ * int64 key (rs_model_id_from_str, or rs_dataset_index_to_id on the
+ * training data); the _str calls below take and return the strings
+ * themselves. On a model with int64 ids they return RS_ERR_STATE. Top-k and
+ * similarity results are written into one caller buffer as NUL-terminated
+ * strings back to back: result j starts at ids_out + offsets_out[j], and
+ * k * (RS_STR_ID_MAX + 1) bytes always suffice (RS_ERR_RANGE and *n_out = 0
+ * when ids_cap is too small for the result). */
+
+/**
+ * rs_model_has_string_ids() - whether the model's ids are byte strings.
+ *
+ * @param model model (NULL or unfitted gives 0)
+ * @return 1 when fitted (or loaded) with string ids, else 0
+ * Errors: never fails.
+ * Thread safety: shared
+ * @since 0.2
+ */
+RS_API int32_t rs_model_has_string_ids(const rs_model *model);
+
+/**
+ * rs_model_id_from_str() - the int64 key of a string id, for the int64 calls.
+ *
+ * The key is a fixed 64-bit hash of the string (the same in every dataset
+ * and model), so it is written even for a string the model does not know:
+ * rs_predict and rs_topk then score it by the cold-start fallback chain.
+ *
+ * @param model  fitted model with string ids
+ * @param side   RS_SIDE_USER or RS_SIDE_ITEM
+ * @param id     NUL-terminated string id (1 to RS_STR_ID_MAX bytes)
+ * @param id_out receives the key
+ * @return RS_OK, RS_ERR_UNKNOWN_ID (not an id of the model; *id_out is still
+ *         written), RS_ERR_INVALID_ARG, RS_ERR_STATE (int64 ids, or not fitted)
+ * Errors: never allocates.
+ * Thread safety: shared
+ * @since 0.2
+ */
+RS_API rs_status rs_model_id_from_str(const rs_model *model, int32_t side, const char *id,
+                                      int64_t *id_out);
+
+/**
+ * rs_model_id_to_str() - the string id of an int64 key (for example an item of rs_topk).
+ *
+ * @param model   fitted model with string ids
+ * @param side    RS_SIDE_USER or RS_SIDE_ITEM
+ * @param id      int64 key of an id of the model
+ * @param buf     caller buffer; receives the string and a NUL when cap > length
+ * @param cap     capacity of buf (RS_STR_ID_MAX + 1 always suffices)
+ * @param len_out receives the length without the NUL (0 on error)
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_STATE, RS_ERR_UNKNOWN_ID, RS_ERR_RANGE
+ *         (cap <= length: nothing written, *len_out tells the length)
+ * Errors: never allocates.
+ * Thread safety: shared
+ * @since 0.2
+ */
+RS_API rs_status rs_model_id_to_str(const rs_model *model, int32_t side, int64_t id, char *buf,
+                                    size_t cap, size_t *len_out);
+
+/**
+ * rs_predict_str() - rs_predict() with string ids.
+ *
+ * @param model     fitted model with string ids
+ * @param user      NUL-terminated user id (unknown ids use the fallback chain)
+ * @param item      NUL-terminated item id
+ * @param score_out receives the score
+ * @return as rs_predict(), plus RS_ERR_STATE for a model with int64 ids
+ * Errors: never allocates; writes no error message.
+ * Thread safety: shared
+ * @since 0.2
+ */
+RS_API rs_status rs_predict_str(const rs_model *model, const char *user, const char *item,
+                                float *score_out);
+
+/**
+ * rs_topk_str() - rs_topk() with string ids in and out.
+ *
+ * @param model       fitted model with string ids
+ * @param user        NUL-terminated user id (unknown: the fallback ranking, RS_FALLBACK)
+ * @param k           number of items wanted
+ * @param flags       0 or RS_TOPK_INCLUDE_SEEN
+ * @param block       n_block item ids never to return, or NULL
+ * @param n_block     length of block
+ * @param allow       n_allow candidate item ids, or NULL for all items
+ * @param n_allow     length of allow
+ * @param ids_out     caller buffer of ids_cap bytes: the item ids as NUL-terminated
+ *                    strings back to back (k * (RS_STR_ID_MAX + 1) bytes always suffice)
+ * @param ids_cap     its capacity
+ * @param offsets_out caller buffer of >= k offsets: result j is ids_out + offsets_out[j]
+ * @param scores_out  caller buffer of >= k scores, or NULL
+ * @param n_out       receives the number of items (0 on error)
+ * @return as rs_topk(), plus RS_ERR_STATE (int64 ids) and RS_ERR_RANGE (ids_cap too small)
+ * Errors: may fail with RS_ERR_NOMEM; writes no error message.
+ * Ownership: no pointer is retained after return.
+ * Thread safety: shared
+ * @since 0.2
+ */
+RS_API rs_status rs_topk_str(const rs_model *model, const char *user, size_t k, int32_t flags,
+                             const char *const *block, size_t n_block, const char *const *allow,
+                             size_t n_allow, char *ids_out, size_t ids_cap, size_t *offsets_out,
+                             float *scores_out, size_t *n_out);
+
+/**
+ * rs_similar_items_str() - rs_similar_items() with string ids in and out.
+ *
+ * @param model       fitted model with string ids
+ * @param item        NUL-terminated item id
+ * @param k           number wanted
+ * @param ids_out     caller buffer: the item ids as NUL-terminated strings back to back
+ * @param ids_cap     its capacity in bytes
+ * @param offsets_out caller buffer of >= k offsets: result j is ids_out + offsets_out[j]
+ * @param scores_out  caller buffer of >= k similarities, or NULL
+ * @param n_out       receives the number written (0 on error)
+ * @return as rs_similar_items(), plus RS_ERR_STATE and RS_ERR_RANGE (ids_cap)
+ * Errors: may fail with RS_ERR_NOMEM; writes no error message.
+ * Thread safety: shared
+ * @since 0.2
+ */
+RS_API rs_status rs_similar_items_str(const rs_model *model, const char *item, size_t k,
+                                      char *ids_out, size_t ids_cap, size_t *offsets_out,
+                                      float *scores_out, size_t *n_out);
+
+/**
+ * rs_similar_users_str() - rs_similar_users() with string ids in and out.
+ *
+ * @param model       fitted model with string ids
+ * @param user        NUL-terminated user id
+ * @param k           number wanted
+ * @param ids_out     caller buffer: the user ids as NUL-terminated strings back to back
+ * @param ids_cap     its capacity in bytes
+ * @param offsets_out caller buffer of >= k offsets: result j is ids_out + offsets_out[j]
+ * @param scores_out  caller buffer of >= k similarities, or NULL
+ * @param n_out       receives the number written (0 on error)
+ * @return as rs_similar_users(), plus RS_ERR_STATE and RS_ERR_RANGE (ids_cap)
+ * Errors: may fail with RS_ERR_NOMEM; writes no error message.
+ * Thread safety: shared
+ * @since 0.2
+ */
+RS_API rs_status rs_similar_users_str(const rs_model *model, const char *user, size_t k,
+                                      char *ids_out, size_t ids_cap, size_t *offsets_out,
+                                      float *scores_out, size_t *n_out);
+
 /* ---- online updates ---- */
 
 /**
@@ -695,7 +869,9 @@ RS_API rs_status rs_similar_users(const rs_model *model, int64_t user, size_t k,
  *
  * @param model   fitted model
  * @param ratings the new ratings (features in it are ignored: register them
- *                with rs_model_set_features)
+ *                with rs_model_set_features); with the model's kind of id
+ *                (RS_ERR_STATE otherwise), so the strings of new string ids
+ *                come along
  * @param replay  older ratings to sample from, or NULL
  * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_STATE (not fitted), RS_ERR_EMPTY, RS_ERR_NUMERIC
  *         (diverged), RS_ERR_CANCELLED, RS_ERR_MISUSE, RS_ERR_RANGE (too many ids),
@@ -717,7 +893,8 @@ RS_API rs_status rs_partial_fit(rs_model *model, const rs_dataset *ratings, cons
  * library solves the ridge regression exactly (L2 as in SGD: RS_PARAM_L2_BIAS
  * and RS_PARAM_L2_FACTORS times the number of ratings). A new user id is added;
  * a known user's parameters are replaced. The rated items join the user's
- * seen list. Items the model does not know are skipped.
+ * seen list. Items the model does not know are skipped. A model with string
+ * ids folds in only ids it knows (a new id needs its string: RS_ERR_STATE).
  *
  * @param model   fitted model (collaborative, content or hybrid)
  * @param user    external user id, new or known
@@ -766,7 +943,8 @@ RS_API rs_status rs_fold_in_item(rs_model *model, int64_t item, const int64_t *u
  * chain's numbers, reported as RS_OK because the id is now known). After the
  * call rs_predict, rs_topk and the similarity calls accept the id. Feature
  * indices are the model's (see rs_model_feature_index); the collaborative
- * scorer has none, so it accepts only n == 0.
+ * scorer has none, so it accepts only n == 0. A model with string ids takes
+ * new ids only through rs_model_set_features_str (RS_ERR_STATE here).
  *
  * @param model    fitted model
  * @param side     RS_SIDE_USER or RS_SIDE_ITEM
@@ -783,6 +961,26 @@ RS_API rs_status rs_fold_in_item(rs_model *model, int64_t item, const int64_t *u
  */
 RS_API rs_status rs_model_set_features(rs_model *model, int32_t side, int64_t id,
                                        const int32_t *features, const float *values, size_t n);
+
+/**
+ * rs_model_set_features_str() - rs_model_set_features() for a string id.
+ *
+ * @param model    fitted model with string ids
+ * @param side     RS_SIDE_USER or RS_SIDE_ITEM
+ * @param id       NUL-terminated string id, new or known (1 to RS_STR_ID_MAX bytes)
+ * @param features n feature indices
+ * @param values   n finite values, or NULL for all 1
+ * @param n        number of features
+ * @return as rs_model_set_features(), plus RS_ERR_STATE (int64 ids) and RS_ERR_RANGE
+ *         (a new id whose key another id of the model already has)
+ * Errors: may fail with RS_ERR_NOMEM; the model is unchanged on failure.
+ * Ownership: the id is copied.
+ * Thread safety: exclusive
+ * @since 0.2
+ */
+RS_API rs_status rs_model_set_features_str(rs_model *model, int32_t side, const char *id,
+                                           const int32_t *features, const float *values,
+                                           size_t n);
 
 /**
  * rs_model_feature_index() - the model's index of a named feature.

@@ -1,5 +1,7 @@
 /* librecsgd. SPDX-License-Identifier: BSD-2-Clause
- * model.c: rs_model lifecycle, parameters, callbacks and inspection. */
+ * model.c: rs_model lifecycle, parameters, callbacks and inspection. The
+ * model only holds a pointer to its scorer's ops: rs_model_new, which picks
+ * them, lives with the scorer registry (lib/scorers/registry.c). */
 #include "model.h"
 #include "inflight.h"
 
@@ -7,18 +9,10 @@
 #include <stdio.h> /* vsnprintf only */
 #include <string.h>
 
-#include "scorers/scorer.h"
-
-rs_status rs_model_new(rs_model **out, int32_t scorer, rs_alloc_fn alloc, void *alloc_ud)
+rs_status rs__model_create(rs_model **out, int32_t scorer, const struct rs__scorer_ops *ops,
+                           rs_alloc_fn alloc, void *alloc_ud)
 {
-    if (!out)
-        return RS_ERR_INVALID_ARG;
     *out = NULL;
-    if (scorer < RS_SCORER_COLLABORATIVE || scorer > RS_SCORER_HYBRID)
-        return RS_ERR_INVALID_ARG;
-    const rs__scorer_ops *ops = rs__scorer_ops_for(scorer);
-    if (!ops)
-        return RS_ERR_NOT_BUILT;
     rs__allocator a;
     rs__allocator_init(&a, alloc, alloc_ud);
     rs_model *m = rs__calloc(&a, 1, sizeof *m);

@@ -92,8 +92,15 @@ static rs_status push_entry(floader *fl, const char *name, float value)
     return RS_OK;
 }
 
+/* The id of a line: an int64, or (string ids) the bytes of its field. */
+typedef struct line_id {
+    int64_t id;
+    const char *s;
+    size_t n;
+} line_id;
+
 /* Store the collected entries as the row of id, logging what they replace. */
-static rs_status commit_row(floader *fl, int64_t id)
+static rs_status commit_row(floader *fl, line_id id)
 {
     rs_dataset *ds = fl->ds;
     int dup = rs__features_has_duplicate(fl->col, fl->n, &ds->alloc);
@@ -102,7 +109,14 @@ static rs_status commit_row(floader *fl, int64_t id)
     if (dup)
         return bad(fl, "a feature appears twice");
     int32_t row;
-    rs_status st = rs__idmap_insert(fl->ids, &ds->alloc, id, &row);
+    rs_status st = rs__dataset_string_ids(ds)
+                       ? rs__dataset_intern_str(ds, fl->side, id.s, id.n, &row)
+                       : rs__idmap_insert(fl->ids, &ds->alloc, id.id, &row);
+    if (st != RS_OK && ds->err.msg[0]) { /* a key clash: add the place */
+        char why[sizeof ds->err.msg];
+        memcpy(why, ds->err.msg, sizeof why);
+        return rs__err(&ds->err, st, RS__AT "%s", fl->L.name, fl->L.line, why);
+    }
     if (st != RS_OK)
         return st == RS_ERR_NOMEM ? nomem(fl) : bad(fl, "too many ids");
     if ((size_t)row < fl->rows_at_start) {
@@ -127,8 +141,19 @@ static rs_status commit_row(floader *fl, int64_t id)
     return RS_OK;
 }
 
-static rs_status parse_id(floader *fl, const char *s, size_t n, int64_t *id)
+static rs_status parse_id(floader *fl, const char *s, size_t n, line_id *lid)
 {
+    lid->s = s;
+    lid->n = n;
+    lid->id = 0;
+    if (rs__dataset_string_ids(fl->ds)) {
+        if (n == 0 || n > RS__STR_ID_MAX || memchr(s, '\0', n))
+            return rs__err(&fl->ds->err, RS_ERR_FORMAT,
+                           RS__AT "id '%.*s' is not 1 to %zu bytes without NUL", fl->L.name,
+                           fl->L.line, (int)(n > 40 ? 40 : n), s, RS__STR_ID_MAX);
+        return RS_OK;
+    }
+    int64_t *id = &lid->id;
     int ovf = 0;
     const char *e = n ? rs__parse_i64(s, id, &ovf) : NULL;
     if (!e || e != s + n)
@@ -150,7 +175,7 @@ static rs_status line_sparse(floader *fl, char *line, size_t len)
     char *tok = p;
     while (p < end && !rs__is_blank(*p))
         p++;
-    int64_t id;
+    line_id id;
     rs_status st = parse_id(fl, tok, (size_t)(p - tok), &id);
     if (st != RS_OK)
         return st;
@@ -226,7 +251,7 @@ static rs_status line_ml_item(floader *fl, char *line, size_t len)
     int count = split_bar(line, len, fs, fn, 24);
     if (count != 24)
         return field_count_error(fl, count, 24);
-    int64_t id;
+    line_id id;
     rs_status st = parse_id(fl, fs[0], fn[0], &id);
     if (st != RS_OK)
         return st;
@@ -285,7 +310,8 @@ static rs_status line_ml_user(floader *fl, char *line, size_t len)
     int count = split_bar(line, len, fs, fn, 5);
     if (count != 5)
         return field_count_error(fl, count, 5);
-    int64_t id, age;
+    line_id id;
+    int64_t age;
     rs_status st = parse_id(fl, fs[0], fn[0], &id);
     if (st != RS_OK)
         return st;

@@ -15,7 +15,7 @@
 
 #include "core/model.h"
 #include "core/inflight.h"
-#include "core/params.h"
+#include "common/params.h"
 #include "scorers/scorer.h"
 
 #define TAG(a, b, c, d) \
@@ -27,6 +27,8 @@
 #define TAG_ITEM_FEATURES TAG('I', 'F', 'E', 'A')
 #define TAG_BLOCKS TAG('B', 'L', 'K', 'S')
 #define TAG_SEEN TAG('S', 'E', 'E', 'N')
+#define TAG_USER_STRINGS TAG('U', 'S', 'T', 'R')
+#define TAG_ITEM_STRINGS TAG('I', 'S', 'T', 'R')
 
 /* Parameter ids live in 100-1999 (model.h); scanning the whole range saves a
  * parameter added later without touching this file. */
@@ -267,6 +269,18 @@ static void put_seen(sink *s, const rs_model *m)
         put_i32s(s, m->seen_item, m->seen_off[nu]);
 }
 
+/* String ids (format version 2): the bytes of every id, in dense-index order. */
+static void put_strings(sink *s, uint32_t tag, const rs__idmap *map)
+{
+    put_u32(s, tag);
+    for (size_t k = 0; k < map->count; k++) {
+        size_t n;
+        const char *str = rs__idmap_str(map, (int32_t)k, &n);
+        put_u32(s, (uint32_t)n);
+        put(s, str, n);
+    }
+}
+
 /* Refuse to write what the decoder would refuse to read. */
 static rs_status check_saveable(const rs_model *m, rs__errbuf *err)
 {
@@ -301,9 +315,10 @@ rs_status rs__model_encode(const rs_model *m, rs_writer_fn writer, void *ud, rs_
     s.st = RS_OK;
     s.err = err;
     s.len = 0;
+    uint32_t flags = m->users.strings ? RS__FLAG_STRING_IDS : 0;
     put(&s, RS__FORMAT_MAGIC, 8);
-    put_u32(&s, RS__FORMAT_VERSION);
-    put_u32(&s, 0); /* flags: none defined in version 1 */
+    put_u32(&s, flags ? 2u : 1u); /* the oldest version that holds the model */
+    put_u32(&s, flags);
     put_u32(&s, (uint32_t)m->scorer_kind);
     put_u32(&s, (uint32_t)w->n_blocks);
     put_u64(&s, w->n_users);
@@ -321,6 +336,10 @@ rs_status rs__model_encode(const rs_model *m, rs_writer_fn writer, void *ud, rs_
     put_features(&s, TAG_ITEM_FEATURES, &w->item_feat);
     put_blocks(&s, w);
     put_seen(&s, m);
+    if (flags & RS__FLAG_STRING_IDS) {
+        put_strings(&s, TAG_USER_STRINGS, &m->users);
+        put_strings(&s, TAG_ITEM_STRINGS, &m->items);
+    }
     sink_flush(&s);
     if (s.st != RS_OK)
         return s.st;
@@ -926,6 +945,55 @@ static rs_status read_seen(rs_model *m, source *s)
     return RS_OK;
 }
 
+/* The strings of the ids already read into map (as keys): each must be 1 to
+ * RS__STR_ID_MAX bytes, unique, and hash to its key. The map becomes a
+ * string map. The arena grows with the bytes that actually arrive. */
+static rs_status read_strings(rs_model *m, source *s, uint32_t tag, rs__idmap *map,
+                              const char *what)
+{
+    rs_status st = get_tag(s, tag, what);
+    rs__idmap sm;
+    rs__idmap_init(&sm);
+    rs__idmap_use_strings(&sm);
+    if (st == RS_OK)
+        st = rs__idmap_reserve(&sm, &m->alloc, map->count);
+    char buf[RS__STR_ID_MAX];
+    for (size_t k = 0; st == RS_OK && k < map->count; k++) {
+        uint32_t n;
+        if ((st = get_u32(s, &n)) != RS_OK)
+            break;
+        if (n == 0 || n > RS__STR_ID_MAX) {
+            st = rs__err(s->err, RS_ERR_FORMAT, "corrupt model blob: %s string id %zu has length %u",
+                         what, k, (unsigned)n);
+            break;
+        }
+        if ((st = get(s, buf, n)) != RS_OK)
+            break;
+        if (memchr(buf, '\0', n)) {
+            st = rs__err(s->err, RS_ERR_FORMAT, "corrupt model blob: %s string id %zu holds a NUL",
+                         what, k);
+            break;
+        }
+        int32_t index = -1;
+        st = rs__idmap_insert_str(&sm, &m->alloc, buf, n, &index);
+        if (st == RS_OK && (size_t)index != k)
+            st = RS_ERR_FORMAT; /* the same string twice */
+        if (st == RS_OK && sm.ids[k] != map->ids[k])
+            st = rs__err(s->err, RS_ERR_FORMAT,
+                         "corrupt model blob: %s string id %zu does not match its key", what, k);
+        else if (st == RS_ERR_FORMAT && !s->err->msg[0])
+            st = rs__err(s->err, RS_ERR_FORMAT, "corrupt model blob: %s string id %zu repeats",
+                         what, k);
+    }
+    if (st != RS_OK) {
+        rs__idmap_free(&sm, &m->alloc);
+        return st;
+    }
+    rs__idmap_free(map, &m->alloc);
+    *map = sm;
+    return RS_OK;
+}
+
 static rs_status read_header_counts(rs_model *m, source *s, size_t *n_blocks)
 {
     rs__weights *w = &m->w;
@@ -955,7 +1023,7 @@ static rs_status read_header_counts(rs_model *m, source *s, size_t *n_blocks)
     return RS_OK;
 }
 
-static rs_status read_body(rs_model *m, source *s)
+static rs_status read_body(rs_model *m, source *s, uint32_t flags)
 {
     rs__weights *w = &m->w;
     size_t n_blocks = 0;
@@ -968,6 +1036,10 @@ static rs_status read_body(rs_model *m, source *s)
         (st = read_features(m, s, TAG_ITEM_FEATURES, &w->item_feat, w->n_item_features,
                             w->n_items, "item")) != RS_OK ||
         (st = read_blocks(m, s, n_blocks)) != RS_OK || (st = read_seen(m, s)) != RS_OK)
+        return st;
+    if ((flags & RS__FLAG_STRING_IDS) &&
+        ((st = read_strings(m, s, TAG_USER_STRINGS, &m->users, "user")) != RS_OK ||
+         (st = read_strings(m, s, TAG_ITEM_STRINGS, &m->items, "item")) != RS_OK))
         return st;
     /* The checksum itself is not part of what it covers. */
     uint32_t stored;
@@ -1044,7 +1116,8 @@ rs_status rs__model_decode(rs_model **out, const rs__blob_source *src, rs_alloc_
         return rs__err(err, RS_ERR_FORMAT, "corrupt model blob: format version 0");
     if ((st = get_u32(&s, &flags)) != RS_OK || (st = get_u32(&s, &kind)) != RS_OK)
         return st;
-    if (flags != 0)
+    /* Version 1 defines no flags; version 2 the RS__FLAG_* bits. */
+    if ((version < 2 && flags != 0) || (flags & ~(uint32_t)RS__FLAGS_KNOWN))
         return rs__err(err, RS_ERR_FORMAT, "corrupt model blob: unknown flags 0x%x",
                        (unsigned)flags);
     if (kind < RS_SCORER_COLLABORATIVE || kind > RS_SCORER_HYBRID)
@@ -1061,7 +1134,7 @@ rs_status rs__model_decode(rs_model **out, const rs__blob_source *src, rs_alloc_
     }
     if (st != RS_OK)
         return rs__err(err, st, "%s", rs_status_string(st));
-    st = read_body(m, &s);
+    st = read_body(m, &s, flags);
     if (st == RS_OK && src->require_end)
         st = check_end(&s);
     if (s.pending != RS_OK && (st == RS_OK || st == RS_ERR_FORMAT)) {

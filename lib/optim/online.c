@@ -149,9 +149,9 @@ static rs_status partial_fit_unguarded(rs_model *m, const rs_dataset *ratings,
     size_t n_users = old_users + fresh_users.count, n_items = old_items + fresh_items.count;
     /* 3. Room for the new ids and their seen items, before anything changes. */
     if (st == RS_OK)
-        st = rs__model_reserve_ids(m, RS_SIDE_USER, fresh_users.count);
+        st = rs__model_reserve_new_ids(m, RS_SIDE_USER, &fresh_users, &ratings->users);
     if (st == RS_OK)
-        st = rs__model_reserve_ids(m, RS_SIDE_ITEM, fresh_items.count);
+        st = rs__model_reserve_new_ids(m, RS_SIDE_ITEM, &fresh_items, &ratings->items);
     if (st == RS_OK)
         st = rs__seen_merge(m->seen_off, m->seen_item, old_users, batch.u, batch.i, n_new, n_users,
                             &seen_off, &seen_item, &seen_nnz, a);
@@ -171,10 +171,8 @@ static rs_status partial_fit_unguarded(rs_model *m, const rs_dataset *ratings,
                                      rs__seed_mix((uint64_t)params.seed, m->n_epoch_stats), a);
     }
     if (st == RS_OK) {
-        for (size_t k = 0; k < fresh_users.count; k++)
-            rs__model_push_id(m, RS_SIDE_USER, fresh_users.ids[k]);
-        for (size_t k = 0; k < fresh_items.count; k++)
-            rs__model_push_id(m, RS_SIDE_ITEM, fresh_items.ids[k]);
+        rs__model_push_new_ids(m, RS_SIDE_USER, &fresh_users, &ratings->users);
+        rs__model_push_new_ids(m, RS_SIDE_ITEM, &fresh_items, &ratings->items);
         pushed = 1;
         fr.w = m->w; /* moved back below, whatever happens */
         memset(&m->w, 0, sizeof m->w);

@@ -126,6 +126,9 @@ static rs_status fit_unguarded(rs_model *m, const rs_dataset *train, const rs_da
         return rs__err(&m->err, RS_ERR_INVALID_ARG, "train dataset is NULL");
     if (train->n == 0)
         return rs__err(&m->err, RS_ERR_EMPTY, "train dataset has no ratings");
+    if (valid && valid->users.strings != train->users.strings)
+        return rs__err(&m->err, RS_ERR_INVALID_ARG,
+                       "train and valid use different kinds of id (string and int64)");
 
     rs__fit_run fr;
     memset(&fr, 0, sizeof fr);

@@ -46,6 +46,7 @@ const (
 	FormatMovielens Format = 1 // RS_FORMAT_MOVIELENS
 	FormatCSV       Format = 2 // RS_FORMAT_CSV
 	FormatLibmf     Format = 3 // RS_FORMAT_LIBMF
+	FormatTsv       Format = 4 // RS_FORMAT_TSV
 )
 
 // FeatureFormat is a feature file format.
@@ -74,10 +75,14 @@ type Param int32
 const (
 	ParamRatingMin       Param = 500 // RS_PARAM_RATING_MIN
 	ParamRatingMax       Param = 501 // RS_PARAM_RATING_MAX
+	ParamHasHeader       Param = 502 // RS_PARAM_HAS_HEADER
+	ParamStringIds       Param = 503 // RS_PARAM_STRING_IDS
+	ParamTimestamps      Param = 504 // RS_PARAM_TIMESTAMPS
 	ParamCSVDelimiter    Param = 550 // RS_PARAM_CSV_DELIMITER
 	ParamCSVUserCol      Param = 551 // RS_PARAM_CSV_USER_COL
 	ParamCSVItemCol      Param = 552 // RS_PARAM_CSV_ITEM_COL
 	ParamCSVRatingCol    Param = 553 // RS_PARAM_CSV_RATING_COL
+	ParamCSVTimeCol      Param = 554 // RS_PARAM_CSV_TIME_COL
 	ParamFactors         Param = 100 // RS_PARAM_FACTORS
 	ParamEpochs          Param = 101 // RS_PARAM_EPOCHS
 	ParamThreads         Param = 102 // RS_PARAM_THREADS
@@ -113,6 +118,23 @@ const (
 	ParamColdStart       Param = 304 // RS_PARAM_COLD_START
 	ParamScorer          Param = 305 // RS_PARAM_SCORER
 	ParamServeQuantized  Param = 306 // RS_PARAM_SERVE_QUANTIZED
+)
+
+// StrID is the type of the RS_STR_ID_* constants.
+type StrID int32
+
+// Constant group RS_STR_ID of the headers.
+const (
+	StrIDMax StrID = 255 // RS_STR_ID_MAX
+)
+
+// TimeSplit is the type of the RS_TIME_SPLIT_* constants.
+type TimeSplit int32
+
+// Constant group RS_TIME_SPLIT of the headers.
+const (
+	TimeSplitCutoff TimeSplit = 1 // RS_TIME_SPLIT_CUTOFF
+	TimeSplitLastN  TimeSplit = 2 // RS_TIME_SPLIT_LAST_N
 )
 
 // Scorer is a scorer kind, chosen once in NewModel.
@@ -229,6 +251,7 @@ const (
 	FeatureHybrid  BuildFeature = 8  // RS_FEATURE_HYBRID
 	FeatureStdio   BuildFeature = 16 // RS_FEATURE_STDIO
 	FeatureThreads BuildFeature = 1  // RS_FEATURE_THREADS
+	FeatureZlib    BuildFeature = 32 // RS_FEATURE_ZLIB
 )
 
 // TopkFlag is a flag of rs_topk.

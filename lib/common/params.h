@@ -1,14 +1,17 @@
 /* librecsgd. SPDX-License-Identifier: BSD-2-Clause
- * params.h: the hyper-parameter table. One row per RS_PARAM_*: its name,
- * type, bounds, default and where its value lives, so that setters, getters,
- * bounds, name lookup and the tests all read the same table. */
-#ifndef RS_CORE_PARAMS_H
-#define RS_CORE_PARAMS_H
+ * params.h: the hyper-parameter table. One row per RS_PARAM_* (model and
+ * dataset parameters): its name, type, bounds, default and where its value
+ * lives, so that setters, getters, bounds, name lookup and the tests all read
+ * the same table. It sits in lib/common, below both lib/data and lib/core, so
+ * the dataset reads its rows without reaching up into the model layer. */
+#ifndef RS_COMMON_PARAMS_H
+#define RS_COMMON_PARAMS_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <librecsgd/model.h>
-#include "common/config.h"
+#include "config.h"
+#include "error.h"
 
 typedef struct rs__params {
     int64_t factors, epochs, threads, seed, patience, clamp, online_epochs, implicit, negatives;
@@ -40,9 +43,6 @@ RS_INTERNAL const rs__param_info *rs__param_find(rs_param id);
 /* Every value at its default. */
 RS_INTERNAL void rs__params_default(rs__params *p);
 
-
-
-#include "common/error.h"
 /* Check a value against its row: type (is_real_setter says which setter was
  * used), read-only, finiteness and bounds. Writes a message naming the bounds. */
 RS_INTERNAL rs_status rs__param_check_int(const rs__param_info *r, int64_t value, rs__errbuf *err);

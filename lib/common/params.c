@@ -52,10 +52,14 @@ static const rs__param_info TABLE[] = {
 
     {RS_PARAM_RATING_MIN, "rating_min", RS__PT_REAL, RS__OWNER_DATASET, -1e30, 1e30, 0, 0, 0, -1e6, NONE},
     {RS_PARAM_RATING_MAX, "rating_max", RS__PT_REAL, RS__OWNER_DATASET, -1e30, 1e30, 0, 0, 0, 1e6, NONE},
+    {RS_PARAM_HAS_HEADER, "has_header", RS__PT_INT, RS__OWNER_DATASET, -1, 1, 0, 0, 0, -1, NONE},
+    {RS_PARAM_STRING_IDS, "string_ids", RS__PT_INT, RS__OWNER_DATASET, 0, 1, 0, 0, 0, 0, NONE},
+    {RS_PARAM_TIMESTAMPS, "timestamps", RS__PT_INT, RS__OWNER_DATASET, 0, 1, 0, 0, 0, 1, NONE},
     {RS_PARAM_CSV_DELIMITER, "csv_delimiter", RS__PT_INT, RS__OWNER_DATASET, 1, 255, 0, 0, 0, ',', NONE},
     {RS_PARAM_CSV_USER_COL, "csv_user_col", RS__PT_INT, RS__OWNER_DATASET, -1, 1023, 0, 0, 0, -1, NONE},
     {RS_PARAM_CSV_ITEM_COL, "csv_item_col", RS__PT_INT, RS__OWNER_DATASET, -1, 1023, 0, 0, 0, -1, NONE},
     {RS_PARAM_CSV_RATING_COL, "csv_rating_col", RS__PT_INT, RS__OWNER_DATASET, -1, 1023, 0, 0, 0, -1, NONE},
+    {RS_PARAM_CSV_TIME_COL, "csv_time_col", RS__PT_INT, RS__OWNER_DATASET, -1, 1023, 0, 0, 0, -1, NONE},
 };
 
 const rs__param_info *rs__param_find(rs_param id)
