@@ -401,21 +401,31 @@ void rs__dataset_rollback(rs_dataset *ds, rs__dataset_mark mark)
 
 /* ---- ratings ---- */
 
+void rs__rating_why(const rs_dataset *ds, double r, char *buf, size_t cap)
+{
+    if (!isfinite(r) || !isfinite((float)r))
+        snprintf(buf, cap, "rating %g is not finite (as a float)", r);
+    else
+        snprintf(buf, cap,
+                 "rating %g is outside the accepted range [%g, %g]: a mis-scaled rating column? "
+                 "(widen it with RS_PARAM_RATING_MIN/MAX if the data is right)",
+                 r, ds->rating_min, ds->rating_max);
+}
+
 static rs_status check_rating(rs_dataset *ds, float rating, float weight, size_t at, int batch)
 {
-    int bad_rating = !isfinite(rating) || (double)rating < ds->rating_min ||
-                     (double)rating > ds->rating_max;
+    int bad_rating = !rs__rating_ok(ds, rating);
     int bad_weight = !isfinite(weight) || !(weight > 0.0f);
     if (RS_LIKELY(!bad_rating && !bad_weight))
         return RS_OK; /* the hot path formats nothing */
     char where[48] = "";
     if (batch)
         snprintf(where, sizeof where, " (entry %zu)", at);
-    if (!isfinite(rating))
-        return rs__err(&ds->err, RS_ERR_RANGE, "rating is not finite%s", where);
-    if (bad_rating)
-        return rs__err(&ds->err, RS_ERR_RANGE, "rating %g is outside [%g, %g]%s", (double)rating,
-                       ds->rating_min, ds->rating_max, where);
+    if (bad_rating) {
+        char why[200];
+        rs__rating_why(ds, rating, why, sizeof why);
+        return rs__err(&ds->err, RS_ERR_RANGE, "%s%s", why, where);
+    }
     return rs__err(&ds->err, RS_ERR_RANGE, "weight %g must be finite and > 0%s", (double)weight,
                    where);
 }

@@ -51,6 +51,17 @@ RS_INTERNAL void rs__dataset_take_ratings(rs_dataset *ds, rs__rating_columns *ou
 RS_INTERNAL void rs__dataset_return_ratings(rs_dataset *ds, rs__rating_columns *cols);
 RS_INTERNAL void rs__rating_columns_free(rs__rating_columns *c, const rs__allocator *a);
 
+/* The one rating rule of rs_dataset_add_rating(s) and every loader: the
+ * float that would be stored is finite and inside [rating_min, rating_max]. */
+static inline int rs__rating_ok(const rs_dataset *ds, float r)
+{
+    return (double)r >= ds->rating_min && (double)r <= ds->rating_max; /* NaN fails; Inf is out */
+}
+
+/* Why a rating breaks that rule, naming the data: "rating 5e+29 is outside
+ * the accepted range [-1e+06, 1e+06] ...". Writes into buf (cap bytes). */
+RS_INTERNAL void rs__rating_why(const rs_dataset *ds, double r, char *buf, size_t cap);
+
 /* Make room for n more ratings (amortised growth). */
 RS_INTERNAL rs_status rs__dataset_reserve(rs_dataset *ds, size_t extra);
 /* Append one already-validated rating by dense indices, with its timestamp
