@@ -253,6 +253,46 @@ static rs_status resize_arrays(rs_dataset *ds, size_t ncap)
     return st;
 }
 
+void rs__dataset_take_ratings(rs_dataset *ds, rs__rating_columns *out)
+{
+    out->user = ds->user;
+    out->item = ds->item;
+    out->rating = ds->rating;
+    out->weight = ds->weight;
+    out->time = ds->time;
+    out->n = ds->n;
+    memcpy(out->acap, ds->acap, sizeof out->acap);
+    ds->user = ds->item = NULL;
+    ds->rating = ds->weight = NULL;
+    ds->time = NULL;
+    ds->n = 0;
+    memset(ds->acap, 0, sizeof ds->acap);
+    recompute_cap(ds);
+}
+
+void rs__dataset_return_ratings(rs_dataset *ds, rs__rating_columns *cols)
+{
+    ds->user = cols->user;
+    ds->item = cols->item;
+    ds->rating = cols->rating;
+    ds->weight = cols->weight;
+    ds->time = cols->time;
+    ds->n = cols->n;
+    memcpy(ds->acap, cols->acap, sizeof ds->acap);
+    recompute_cap(ds);
+    memset(cols, 0, sizeof *cols);
+}
+
+void rs__rating_columns_free(rs__rating_columns *c, const rs__allocator *a)
+{
+    rs__free(a, c->user, c->acap[0], sizeof *c->user);
+    rs__free(a, c->item, c->acap[1], sizeof *c->item);
+    rs__free(a, c->rating, c->acap[2], sizeof *c->rating);
+    rs__free(a, c->weight, c->acap[3], sizeof *c->weight);
+    rs__free(a, c->time, c->acap[4], sizeof *c->time);
+    memset(c, 0, sizeof *c);
+}
+
 rs_status rs__dataset_reserve(rs_dataset *ds, size_t extra)
 {
     if (extra > (size_t)-1 / 16 - ds->n)
