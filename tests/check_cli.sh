@@ -133,15 +133,34 @@ expect 0 '' train --data "$tmp/train.tsv" --scorer hybrid --user-features "$samp
 expect 0 '' info --model "$tmp/h.rsm"
 check "info: hybrid scorer with features" "grep -Eq '^scorer +hybrid$' '$tmp/out' && grep -Eq '^item features +[1-9]' '$tmp/out'"
 
-# Divergence: exit 3, the stats still written (with the diverged epoch) and the model saved.
+# Divergence: exit 3, the stats still written (with the diverged epoch), and no
+# model saved: a failed fit never replaces a model file (issue 11, defect 1).
 expect 3 'diverged' train --data "$tmp/train.tsv" --factors 8 --epochs 3 --lr 5 --init scaled \
     --stats "$tmp/d.csv" --model "$tmp/d.rsm" --quiet
 check "diverged run: stats row marked diverged" "awk -F, 'NR > 1 && \$10 == 1 { hit = 1 } END { exit !hit }' '$tmp/d.csv'"
+check "diverged run: no model saved" "test ! -e '$tmp/d.rsm'"
+cp "$tmp/m.rsm" "$tmp/keep.rsm"
+expect 3 'no model saved' train --data "$tmp/train.tsv" --factors 8 --epochs 3 --lr 5 --init scaled \
+    --model "$tmp/keep.rsm" --save-on-error --quiet
+check "diverged run: an existing model file is left alone" "cmp -s '$tmp/m.rsm' '$tmp/keep.rsm'"
+# Epoch 1 is good, epoch 2 diverges (Adam at 0.5, divergence factor 3): only
+# --save-on-error saves the model of epoch 1.
+expect 3 'diverged' train --data "$tmp/train.tsv" --factors 8 --epochs 10 --lr-policy adam --lr 0.5 \
+    --set divergence=3 --init scaled --model "$tmp/e.rsm" --quiet
+check "diverged after a good epoch: no model without --save-on-error" "test ! -e '$tmp/e.rsm'"
+expect 3 'last good epoch is saved' train --data "$tmp/train.tsv" --factors 8 --epochs 10 \
+    --lr-policy adam --lr 0.5 --set divergence=3 --init scaled --model "$tmp/e.rsm" --save-on-error --quiet
+expect 0 '' info --model "$tmp/e.rsm"
+check "--save-on-error saved the last good epoch" "grep -Eq '^  keep_partial +1$' '$tmp/out'"
 expect 0 '' plot "$tmp/d.csv" "$tmp/s.csv" --label diverged --label fine --out "$tmp/d.svg"
 check "plot marks the diverged epoch" "grep -q 'diverged epoch' '$tmp/d.svg'"
 expect 0 '' train --data "$tmp/train.tsv" --factors 8 --epochs 4 --lr 5 --lr-policy constant --init scaled \
     --on-divergence halve --stats "$tmp/h.csv" --quiet
 check "--on-divergence halve halves the rate" "awk -F, 'NR == 3 { exit !(\$8 < 5) }' '$tmp/h.csv'"
+
+# A whole number beyond int64 goes to the real setter (converting it to int64
+# was undefined behaviour: found by tests/fuzz/fuzz_cli_args.c).
+expect 2 'takes an integer' train --data "$tmp/train.tsv" --set seed=99999999999999999999 --quiet
 
 # --set reaches any model parameter by its library name.
 expect 0 '' train --data "$tmp/train.tsv" $fast --set clamp=0 --set l2_bias=0.5 --model "$tmp/p.rsm" --quiet

@@ -40,8 +40,13 @@ enum { RS_SIDE_USER = 0, RS_SIDE_ITEM = 1 };
 
 /* Dataset parameters (same rs_param space as the model; 500-599). */
 enum {
-    RS_PARAM_RATING_MIN     = 500, /* real, default -1e30: smaller ratings are rejected */
-    RS_PARAM_RATING_MAX     = 501, /* real, default  1e30: larger ratings are rejected */
+    RS_PARAM_RATING_MIN     = 500, /* real, default -1e6 (-1e30 in 0.1), [-1e30, 1e30]: smaller ratings are rejected */
+    RS_PARAM_RATING_MAX     = 501, /* real, default  1e6 (1e30 in 0.1), [-1e30, 1e30]: larger ratings are rejected.
+                                      One rule for rs_dataset_add_rating(s) and every loader: a rating
+                                      is accepted when its float value is finite and inside
+                                      [RS_PARAM_RATING_MIN, RS_PARAM_RATING_MAX]. The default range
+                                      catches a mis-scaled column (ratings of 1e29 make SGD explode);
+                                      widen it for data that really is that large. */
     RS_PARAM_HAS_HEADER     = 502, /* int, default -1: the loaders detect a header line; 0: no header,
                                       1: the first line is a header (since 0.2) */
     RS_PARAM_STRING_IDS     = 503, /* int, default 0; 1: ids are byte strings (the *_str calls, and every
@@ -180,7 +185,7 @@ RS_API rs_status rs_dataset_get_double(const rs_dataset *ds, rs_param param, dou
  * @param ds     dataset
  * @param user   external user id
  * @param item   external item id
- * @param rating finite, inside [RS_PARAM_RATING_MIN, RS_PARAM_RATING_MAX]
+ * @param rating finite, inside [RS_PARAM_RATING_MIN, RS_PARAM_RATING_MAX] (default [-1e6, 1e6])
  * @param weight finite and > 0 (use 1 for an unweighted rating)
  * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_RANGE (NaN/Inf/out-of-range rating or weight), RS_ERR_NOMEM
  * Errors: may fail with RS_ERR_NOMEM; the dataset is unchanged on failure.

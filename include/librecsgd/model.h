@@ -6,7 +6,12 @@
  * caller guarantees that no other call on that model is in flight. `shared`
  * calls (scoring, getters) may run concurrently with each other on one model.
  * Different models are fully independent. The library takes no locks and
- * keeps no global mutable state. */
+ * keeps no global mutable state. In builds with threads (RS_FEATURE_THREADS)
+ * an overlap is detected (since 0.2): a shared call that finds an exclusive
+ * call running returns RS_ERR_MISUSE (code only), and an exclusive call that
+ * finds any other call running returns RS_ERR_MISUSE with a message; either
+ * way the model is unchanged (docs/guide/threads.md). Every status-returning
+ * model function below may therefore also return RS_ERR_MISUSE. */
 #ifndef LIBRECSGD_MODEL_H
 #define LIBRECSGD_MODEL_H
 
@@ -66,6 +71,13 @@ enum {
                                       compact scan keeps per requested item (k * this, at least 32)
                                       before re-scoring them exactly; changes speed, never results;
                                       default 8, [1, 1000] */
+    RS_PARAM_KEEP_PARTIAL   = 112, /* what a diverged rs_fit / rs_partial_fit leaves behind. 0 (default):
+                                      the model exactly as it was before the call (unfitted before a
+                                      first fit), as after every other failure. 1: a run that
+                                      diverges (RS_ERR_NUMERIC) after at least one good epoch keeps
+                                      its last good epoch instead, as 0.1 did. (A stop requested by
+                                      the progress callback always keeps the last complete epoch.)
+                                      [0, 1]; since 0.2 */
 
     RS_PARAM_LEARNING_RATE  = 200, /* initial step size, default 0.05 (0.005 before 0.2), (0, 10] */
     RS_PARAM_L2_FACTORS     = 201, /* L2 on user and item factors, default 0.06, [0, 1e3] */
@@ -141,7 +153,17 @@ enum {
     RS_STAT_DIVERGED       = 8, /* 1 if this epoch diverged and was rolled back, else 0 */
     RS_STAT_FACTOR_GRAD_NORM_MEAN = 9, /* mean L2 norm of the factor rows' part of the gradient
                                           (biases left out): 0 means the factors cannot learn */
-    RS_STAT_COUNT_V0_1     = 10 /* number of entries filled by version 0.1 */
+    RS_STAT_COUNT_V0_1     = 10, /* number of entries filled by version 0.1 */
+    RS_STAT_BASELINE_RMSE  = 10, /* since 0.2: RMSE of the bias-only baseline (global mean plus damped
+                                    user and item biases, solved on the training ratings) on the
+                                    validation set, else on the training ratings; the same in every
+                                    row; NaN for implicit feedback and rs_partial_fit */
+    RS_STAT_WORSE_THAN_BASELINE = 11, /* since 0.2: in the last row of a successful rs_fit, 1 if the
+                                    model it kept scores a higher RMSE than RS_STAT_BASELINE_RMSE on
+                                    the same ratings (it learned nothing useful; also logged at
+                                    RS_LOG_WARN), else 0; 0 in every other row and while the
+                                    progress callback runs */
+    RS_STAT_COUNT_V0_2     = 12  /* number of entries filled by version 0.2 */
 };
 
 /* rs_topk flags. */
@@ -462,17 +484,29 @@ RS_API int32_t rs_clip_norm(void *ud, float *grad, size_t n);
  * RS_PARAM_TOLERANCE test or early stopping on valid ends it. With valid, the
  * parameters of the best validation epoch are kept. Ratings in valid whose
  * user or item is not in train are skipped. The progress callback runs after
- * every epoch on the calling thread. If training diverges, the model is
- * restored to its last good epoch and, per RS_PARAM_ON_DIVERGENCE, rs_fit
+ * every epoch on the calling thread. If an epoch diverges, training goes
+ * back to its last good epoch and, per RS_PARAM_ON_DIVERGENCE, rs_fit
  * returns RS_ERR_NUMERIC or halves the learning rate and continues.
- * A model never holds NaN or Inf.
+ * A model never holds NaN or Inf. Whatever makes rs_fit fail (divergence in
+ * any epoch, out of memory, a failing init policy, bad input), the model is
+ * left exactly as it was before the call (it saves the same bytes; a model
+ * never fitted stays unfitted); only the epoch statistics describe the
+ * failed run. With RS_PARAM_KEEP_PARTIAL = 1, a run that diverges after at
+ * least one good epoch keeps its last good epoch instead. A stop requested by
+ * the progress callback is an early end, not a failure of the training: it
+ * returns RS_ERR_CANCELLED and keeps the last complete epoch (the previous
+ * state if no epoch completed).
+ * When the fit ends worse than the bias-only baseline (RS_STAT_BASELINE_RMSE)
+ * rs_fit still returns RS_OK but says so at RS_LOG_WARN and in
+ * RS_STAT_WORSE_THAN_BASELINE of the last epoch's statistics.
  *
  * @param model model
  * @param train training ratings (and features, for content/hybrid); not retained
  * @param valid validation ratings, or NULL
  * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_EMPTY (no ratings), RS_ERR_NUMERIC,
- *         RS_ERR_CANCELLED (a callback asked to stop; last complete epoch kept),
- *         RS_ERR_MISUSE, RS_ERR_NOMEM (the previous fitted state is kept)
+ *         RS_ERR_CANCELLED (the progress callback asked to stop: last complete epoch kept;
+ *         the init policy failed: unchanged), RS_ERR_MISUSE, RS_ERR_NOMEM; on every
+ *         failure the model is unchanged (see RS_PARAM_KEEP_PARTIAL)
  * Errors: may fail with RS_ERR_NOMEM; message in rs_model_last_error().
  * Ownership: nothing retained from train or valid.
  * Thread safety: exclusive (train and valid are only read)
@@ -844,8 +878,10 @@ RS_API rs_status rs_similar_users_str(const rs_model *model, const char *user, s
  *                come along
  * @param replay  older ratings to sample from, or NULL
  * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_STATE (not fitted), RS_ERR_EMPTY, RS_ERR_NUMERIC
- *         (diverged: the model holds its last good epoch), RS_ERR_CANCELLED, RS_ERR_MISUSE,
- *         RS_ERR_RANGE (too many ids), RS_ERR_NOMEM (the model is unchanged)
+ *         (diverged), RS_ERR_CANCELLED, RS_ERR_MISUSE, RS_ERR_RANGE (too many ids),
+ *         RS_ERR_NOMEM; on every failure the model is unchanged, bit for bit (with
+ *         RS_PARAM_KEEP_PARTIAL = 1 a divergence after a good epoch keeps that
+ *         epoch; a stop the progress callback requests keeps the last complete one)
  * Errors: may fail with RS_ERR_NOMEM.
  * Ownership: nothing retained from ratings or replay.
  * Thread safety: exclusive
@@ -986,6 +1022,8 @@ RS_API size_t rs_model_num_features(const rs_model *model, int32_t side);
  * One versioned, little-endian, checksummed binary format for every scorer
  * (docs/format.md). A blob written by a newer format version is refused with
  * RS_ERR_VERSION; a truncated, corrupt or foreign blob with RS_ERR_FORMAT.
+ * Integrity is verified before content is believed: a damaged blob is always
+ * RS_ERR_FORMAT, never RS_ERR_VERSION or RS_ERR_NOT_BUILT.
  * Loading never returns a half-built model. Saving is a read-only call: it
  * does not touch the model's last-error message, so its failures are
  * described in the optional errmsg buffer instead (as are load failures,

@@ -24,6 +24,7 @@ static const rs__param_info TABLE[] = {
     /* read_only 2: state of the model, not settable, but saved and loaded */
     {RS_PARAM_EPOCHS_TRAINED, "epochs_trained", RS__PT_INT, RS__OWNER_MODEL, 0, 4611686018427387904.0, 0, 0, 2, 0, OFF(epochs_trained)},
     {RS_PARAM_SERVE_OVERSAMPLE, "serve_oversample", RS__PT_INT, RS__OWNER_MODEL, 1, 1000, 0, 0, 0, 8, OFF(serve_oversample)},
+    {RS_PARAM_KEEP_PARTIAL, "keep_partial", RS__PT_INT, RS__OWNER_MODEL, 0, 1, 0, 0, 0, 0, OFF(keep_partial)},
 
     {RS_PARAM_LEARNING_RATE, "learning_rate", RS__PT_REAL, RS__OWNER_MODEL, 0, 10, 1, 0, 0, 0.05, OFF(learning_rate)},
     {RS_PARAM_L2_FACTORS, "l2_factors", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.06, OFF(l2_factors)},
@@ -49,8 +50,8 @@ static const rs__param_info TABLE[] = {
     {RS_PARAM_SCORER, "scorer", RS__PT_CHOICE, RS__OWNER_MODEL, 1, 3, 0, 0, 1, RS_SCORER_COLLABORATIVE, OFF(scorer)},
     {RS_PARAM_SERVE_QUANTIZED, "serve_quantized", RS__PT_CHOICE, RS__OWNER_MODEL, 0, 1, 0, 0, 0, RS_QUANT_NONE, OFF(serve_quantized)},
 
-    {RS_PARAM_RATING_MIN, "rating_min", RS__PT_REAL, RS__OWNER_DATASET, -1e30, 1e30, 0, 0, 0, -1e30, NONE},
-    {RS_PARAM_RATING_MAX, "rating_max", RS__PT_REAL, RS__OWNER_DATASET, -1e30, 1e30, 0, 0, 0, 1e30, NONE},
+    {RS_PARAM_RATING_MIN, "rating_min", RS__PT_REAL, RS__OWNER_DATASET, -1e30, 1e30, 0, 0, 0, -1e6, NONE},
+    {RS_PARAM_RATING_MAX, "rating_max", RS__PT_REAL, RS__OWNER_DATASET, -1e30, 1e30, 0, 0, 0, 1e6, NONE},
     {RS_PARAM_HAS_HEADER, "has_header", RS__PT_INT, RS__OWNER_DATASET, -1, 1, 0, 0, 0, -1, NONE},
     {RS_PARAM_STRING_IDS, "string_ids", RS__PT_INT, RS__OWNER_DATASET, 0, 1, 0, 0, 0, 0, NONE},
     {RS_PARAM_TIMESTAMPS, "timestamps", RS__PT_INT, RS__OWNER_DATASET, 0, 1, 0, 0, 0, 1, NONE},

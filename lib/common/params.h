@@ -15,7 +15,7 @@
 
 typedef struct rs__params {
     int64_t factors, epochs, threads, seed, patience, clamp, online_epochs, implicit, negatives;
-    int64_t cold_epochs, epochs_trained;
+    int64_t cold_epochs, epochs_trained, keep_partial;
     double learning_rate, l2_factors, l2_bias, l2_features, lr_decay, tolerance;
     double init_scale, clip_threshold, adam_beta1, adam_beta2, epsilon, divergence, replay_ratio;
     double id_dropout, confidence;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "inflight.h"
 
 static rs__idmap *side_map(rs_model *m, int32_t side)
 {
@@ -141,8 +142,9 @@ void rs__model_pop_ids(rs_model *m, int32_t side, size_t count)
 
 /* The feature row of one id (sid NULL: the int64 id; else the string sid,
  * sn bytes, whose key is id). */
-static rs_status set_features(rs_model *m, int32_t side, int64_t id, const char *sid, size_t sn,
-                              const int32_t *features, const float *values, size_t n)
+static rs_status set_features_unguarded(rs_model *m, int32_t side, int64_t id, const char *sid,
+                                        size_t sn, const int32_t *features, const float *values,
+                                        size_t n)
 {
     if (!m)
         return RS_ERR_INVALID_ARG;
@@ -205,17 +207,10 @@ static rs_status set_features(rs_model *m, int32_t side, int64_t id, const char 
     return RS_OK;
 }
 
-rs_status rs_model_set_features(rs_model *m, int32_t side, int64_t id, const int32_t *features,
-                                const float *values, size_t n)
+static rs_status set_features_str_unguarded(rs_model *m, int32_t side, const char *id,
+                                            const int32_t *features, const float *values,
+                                            size_t n)
 {
-    return set_features(m, side, id, NULL, 0, features, values, n);
-}
-
-rs_status rs_model_set_features_str(rs_model *m, int32_t side, const char *id,
-                                    const int32_t *features, const float *values, size_t n)
-{
-    if (!m)
-        return RS_ERR_INVALID_ARG;
     size_t sn = id ? rs__str_id_len(id) : 0;
     if ((sn == 0 || sn > RS__STR_ID_MAX) && !m->in_callback) {
         rs__err_clear(&m->err);
@@ -226,10 +221,10 @@ rs_status rs_model_set_features_str(rs_model *m, int32_t side, const char *id,
         rs__err_clear(&m->err);
         return rs__err(&m->err, RS_ERR_STATE, "the model has int64 ids (use rs_model_set_features)");
     }
-    return set_features(m, side, rs__str_key(id, sn), id, sn, features, values, n);
+    return set_features_unguarded(m, side, rs__str_key(id, sn), id, sn, features, values, n);
 }
 
-rs_status rs_model_feature_index(const rs_model *m, int32_t side, const char *name,
+static rs_status feature_index_unguarded(const rs_model *m, int32_t side, const char *name,
                                  int32_t *index_out)
 {
     if (index_out)
@@ -260,9 +255,10 @@ int32_t rs_model_has_string_ids(const rs_model *m)
     return m && m->fitted && m->users.strings ? 1 : 0;
 }
 
-rs_status rs_model_id_from_str(const rs_model *m, int32_t side, const char *id, int64_t *id_out)
+static rs_status id_from_str_unguarded(const rs_model *m, int32_t side, const char *id,
+                                       int64_t *id_out)
 {
-    if (!m || !id || !id_out || (side != RS_SIDE_USER && side != RS_SIDE_ITEM))
+    if (!id || !id_out || (side != RS_SIDE_USER && side != RS_SIDE_ITEM))
         return RS_ERR_INVALID_ARG;
     if (!rs_model_has_string_ids(m))
         return RS_ERR_STATE;
@@ -274,12 +270,12 @@ rs_status rs_model_id_from_str(const rs_model *m, int32_t side, const char *id, 
     return rs__idmap_find_str(map, id, n) >= 0 ? RS_OK : RS_ERR_UNKNOWN_ID;
 }
 
-rs_status rs_model_id_to_str(const rs_model *m, int32_t side, int64_t id, char *buf, size_t cap,
-                             size_t *len_out)
+static rs_status id_to_str_unguarded(const rs_model *m, int32_t side, int64_t id, char *buf,
+                                     size_t cap, size_t *len_out)
 {
     if (len_out)
         *len_out = 0;
-    if (!m || !len_out || (!buf && cap > 0) || (side != RS_SIDE_USER && side != RS_SIDE_ITEM))
+    if (!len_out || (!buf && cap > 0) || (side != RS_SIDE_USER && side != RS_SIDE_ITEM))
         return RS_ERR_INVALID_ARG;
     if (!rs_model_has_string_ids(m))
         return RS_ERR_STATE;
@@ -288,4 +284,57 @@ rs_status rs_model_id_to_str(const rs_model *m, int32_t side, int64_t id, char *
     if (k < 0)
         return RS_ERR_UNKNOWN_ID;
     return rs__idmap_copy_str(map, k, buf, cap, len_out);
+}
+
+/* ---- guarded entry points (misuse detection, inflight.h) ---- */
+
+rs_status rs_model_set_features(rs_model *m, int32_t side, int64_t id, const int32_t *features,
+                                const float *values, size_t n)
+{
+    if (!m)
+        return RS_ERR_INVALID_ARG;
+    rs_status st = rs__exclusive_enter(m, "rs_model_set_features");
+    if (st != RS_OK)
+        return st;
+    st = set_features_unguarded(m, side, id, NULL, 0, features, values, n);
+    rs__exclusive_leave(m);
+    return st;
+}
+
+rs_status rs_model_set_features_str(rs_model *m, int32_t side, const char *id,
+                                    const int32_t *features, const float *values, size_t n)
+{
+    if (!m)
+        return RS_ERR_INVALID_ARG;
+    rs_status st = rs__exclusive_enter(m, "rs_model_set_features_str");
+    if (st != RS_OK)
+        return st;
+    st = set_features_str_unguarded(m, side, id, features, values, n);
+    rs__exclusive_leave(m);
+    return st;
+}
+
+rs_status rs_model_feature_index(const rs_model *m, int32_t side, const char *name,
+                                 int32_t *index_out)
+{
+    if (!m)
+        return feature_index_unguarded(m, side, name, index_out);
+    RS__SHARED_CALL(m, feature_index_unguarded(m, side, name, index_out));
+}
+
+rs_status rs_model_id_from_str(const rs_model *m, int32_t side, const char *id, int64_t *id_out)
+{
+    if (!m)
+        return RS_ERR_INVALID_ARG;
+    RS__SHARED_CALL(m, id_from_str_unguarded(m, side, id, id_out));
+}
+
+rs_status rs_model_id_to_str(const rs_model *m, int32_t side, int64_t id, char *buf, size_t cap,
+                             size_t *len_out)
+{
+    if (len_out)
+        *len_out = 0;
+    if (!m)
+        return RS_ERR_INVALID_ARG;
+    RS__SHARED_CALL(m, id_to_str_unguarded(m, side, id, buf, cap, len_out));
 }

@@ -12,6 +12,14 @@
 #include "data/idmap.h"
 #include "common/params.h"
 #include "common/q8mat.h"
+/* The in-flight counter of lib/core/inflight.h exists when threads do. */
+#if RS_ENABLE_THREADS && !defined(__STDC_NO_ATOMICS__)
+#define RS__MISUSE_CHECK 1
+#include <stdatomic.h>
+#else
+#define RS__MISUSE_CHECK 0
+#endif
+
 #include "weights.h"
 
 /* The int8 copy of the item vectors that RS_PARAM_SERVE_QUANTIZED asks for:
@@ -37,6 +45,9 @@ struct rs_model {
     rs_init_fn init_fn;         void *init_ud; /* NULL: built-in from params.init */
     rs_clip_fn clip_fn;         void *clip_ud; /* NULL: built-in from params.clip */
     int32_t in_callback;        /* set while a callback runs: re-entry is RS_ERR_MISUSE */
+#if RS__MISUSE_CHECK
+    atomic_int inflight;        /* shared calls in flight, or an exclusive one (inflight.h) */
+#endif
     /* fitted state */
     int32_t fitted;
     rs__idmap users, items;
@@ -52,7 +63,7 @@ struct rs_model {
     rs__serving serving;
 };
 
-#define RS__NSTATS ((size_t)RS_STAT_COUNT_V0_1)
+#define RS__NSTATS ((size_t)RS_STAT_COUNT_V0_2)
 
 /* A new, unfitted model with every parameter at its default, using the given
  * scorer ops (rs_model_new looks them up). *out is NULL on failure. */

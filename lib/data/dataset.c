@@ -261,6 +261,46 @@ static rs_status resize_arrays(rs_dataset *ds, size_t ncap)
     return st;
 }
 
+void rs__dataset_take_ratings(rs_dataset *ds, rs__rating_columns *out)
+{
+    out->user = ds->user;
+    out->item = ds->item;
+    out->rating = ds->rating;
+    out->weight = ds->weight;
+    out->time = ds->time;
+    out->n = ds->n;
+    memcpy(out->acap, ds->acap, sizeof out->acap);
+    ds->user = ds->item = NULL;
+    ds->rating = ds->weight = NULL;
+    ds->time = NULL;
+    ds->n = 0;
+    memset(ds->acap, 0, sizeof ds->acap);
+    recompute_cap(ds);
+}
+
+void rs__dataset_return_ratings(rs_dataset *ds, rs__rating_columns *cols)
+{
+    ds->user = cols->user;
+    ds->item = cols->item;
+    ds->rating = cols->rating;
+    ds->weight = cols->weight;
+    ds->time = cols->time;
+    ds->n = cols->n;
+    memcpy(ds->acap, cols->acap, sizeof ds->acap);
+    recompute_cap(ds);
+    memset(cols, 0, sizeof *cols);
+}
+
+void rs__rating_columns_free(rs__rating_columns *c, const rs__allocator *a)
+{
+    rs__free(a, c->user, c->acap[0], sizeof *c->user);
+    rs__free(a, c->item, c->acap[1], sizeof *c->item);
+    rs__free(a, c->rating, c->acap[2], sizeof *c->rating);
+    rs__free(a, c->weight, c->acap[3], sizeof *c->weight);
+    rs__free(a, c->time, c->acap[4], sizeof *c->time);
+    memset(c, 0, sizeof *c);
+}
+
 rs_status rs__dataset_reserve(rs_dataset *ds, size_t extra)
 {
     if (extra > (size_t)-1 / 16 - ds->n)
@@ -369,21 +409,31 @@ void rs__dataset_rollback(rs_dataset *ds, rs__dataset_mark mark)
 
 /* ---- ratings ---- */
 
+void rs__rating_why(const rs_dataset *ds, double r, char *buf, size_t cap)
+{
+    if (!isfinite(r) || !isfinite((float)r))
+        snprintf(buf, cap, "rating %g is not finite (as a float)", r);
+    else
+        snprintf(buf, cap,
+                 "rating %g is outside the accepted range [%g, %g]: a mis-scaled rating column? "
+                 "(widen it with RS_PARAM_RATING_MIN/MAX if the data is right)",
+                 r, ds->rating_min, ds->rating_max);
+}
+
 static rs_status check_rating(rs_dataset *ds, float rating, float weight, size_t at, int batch)
 {
-    int bad_rating = !isfinite(rating) || (double)rating < ds->rating_min ||
-                     (double)rating > ds->rating_max;
+    int bad_rating = !rs__rating_ok(ds, rating);
     int bad_weight = !isfinite(weight) || !(weight > 0.0f);
     if (RS_LIKELY(!bad_rating && !bad_weight))
         return RS_OK; /* the hot path formats nothing */
     char where[48] = "";
     if (batch)
         snprintf(where, sizeof where, " (entry %zu)", at);
-    if (!isfinite(rating))
-        return rs__err(&ds->err, RS_ERR_RANGE, "rating is not finite%s", where);
-    if (bad_rating)
-        return rs__err(&ds->err, RS_ERR_RANGE, "rating %g is outside [%g, %g]%s", (double)rating,
-                       ds->rating_min, ds->rating_max, where);
+    if (bad_rating) {
+        char why[200];
+        rs__rating_why(ds, rating, why, sizeof why);
+        return rs__err(&ds->err, RS_ERR_RANGE, "%s%s", why, where);
+    }
     return rs__err(&ds->err, RS_ERR_RANGE, "weight %g must be finite and > 0%s", (double)weight,
                    where);
 }

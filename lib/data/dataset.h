@@ -35,6 +35,34 @@ struct rs_dataset {
     rs__features user_feat, item_feat;
 };
 
+/* The rating columns, moved out of a dataset (rs_fit_consume trains on them
+ * in place instead of copying them). acap holds each array's exact
+ * capacity for the allocator's osize; weight is NULL when every weight is 1. */
+typedef struct rs__rating_columns {
+    int32_t *user, *item;
+    float *rating, *weight;
+    int64_t *time;   /* NULL unless the dataset keeps timestamps */
+    size_t n;
+    size_t acap[5];
+} rs__rating_columns;
+/* Move ds's rating columns into *out; ds keeps its ids, features and
+ * parameters and is left with no ratings. */
+RS_INTERNAL void rs__dataset_take_ratings(rs_dataset *ds, rs__rating_columns *out);
+/* Give columns back to a dataset that has no ratings (a fit that failed). */
+RS_INTERNAL void rs__dataset_return_ratings(rs_dataset *ds, rs__rating_columns *cols);
+RS_INTERNAL void rs__rating_columns_free(rs__rating_columns *c, const rs__allocator *a);
+
+/* The one rating rule of rs_dataset_add_rating(s) and every loader: the
+ * float that would be stored is finite and inside [rating_min, rating_max]. */
+static inline int rs__rating_ok(const rs_dataset *ds, float r)
+{
+    return (double)r >= ds->rating_min && (double)r <= ds->rating_max; /* NaN fails; Inf is out */
+}
+
+/* Why a rating breaks that rule, naming the data: "rating 5e+29 is outside
+ * the accepted range [-1e+06, 1e+06] ...". Writes into buf (cap bytes). */
+RS_INTERNAL void rs__rating_why(const rs_dataset *ds, double r, char *buf, size_t cap);
+
 /* Make room for n more ratings (amortised growth). */
 RS_INTERNAL rs_status rs__dataset_reserve(rs_dataset *ds, size_t extra);
 /* Append one already-validated rating by dense indices, with its timestamp

@@ -71,6 +71,7 @@ typedef struct floader {
 /* A u.item row held back: its entries and words, and its release year. */
 typedef struct pending {
     int64_t id;
+    size_t s_off, s_n;  /* string ids: the id's bytes, into words (s_n 0: an int64 id) */
     size_t e_off, n_e;  /* into pcol */
     size_t w_off, n_w;  /* into words (n_w words, one after the other) */
     int32_t year;       /* -1: no date */
@@ -292,14 +293,24 @@ static int is_word_byte(char c)
 }
 
 /* Keep the row's entries, title words and year for the end of the file. */
-static rs_status hold_row(floader *fl, int64_t id, const char *title, size_t tn, int32_t year)
+static rs_status hold_row(floader *fl, line_id id, const char *title, size_t tn, int32_t year)
 {
     const rs__allocator *a = &fl->ds->alloc;
     if (grow(a, (void **)&fl->pend, &fl->pend_cap, fl->n_pend + 1, sizeof *fl->pend) ||
         grow(a, (void **)&fl->pcol, &fl->pe_cap, fl->n_pe + fl->n, sizeof *fl->pcol))
         return nomem(fl);
     pending *p = &fl->pend[fl->n_pend];
-    p->id = id;
+    p->id = id.id;
+    p->s_off = fl->n_words_bytes;
+    p->s_n = id.s && rs__dataset_string_ids(fl->ds) ? id.n : 0;
+    /* A string id lives in the line, which the next line overwrites: its
+     * bytes are kept with the title words (offsets: the buffer may move). */
+    if (p->s_n) {
+        if (grow(a, (void **)&fl->words, &fl->words_cap, fl->n_words_bytes + p->s_n, 1))
+            return nomem(fl);
+        memcpy(fl->words + fl->n_words_bytes, id.s, p->s_n);
+        fl->n_words_bytes += p->s_n;
+    }
     p->e_off = fl->n_pe;
     p->n_e = fl->n;
     p->w_off = fl->n_words_bytes;
@@ -407,8 +418,10 @@ static rs_status commit_held(floader *fl)
         }
         if (st == RS_OK && fl->with_year && p->year >= 0 && ysd > 0)
             st = push_entry(fl, "year", (float)(((double)p->year - ymean) / ysd));
-        if (st == RS_OK)
-            st = commit_row(fl, p->id);
+        if (st == RS_OK) {
+            line_id id = {p->id, p->s_n ? fl->words + p->s_off : NULL, p->s_n};
+            st = commit_row(fl, id);
+        }
     }
     rs__free(a, t, n_words ? slots : 0, sizeof *t);
     return st;

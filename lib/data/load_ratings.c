@@ -321,10 +321,11 @@ static rs_status check_rating(loader *ld, field f, float *out)
     if (!isfinite(v) || !isfinite(r))
         return rs__err(&ds->err, RS_ERR_FORMAT, RS__AT "rating '%.*s' is not finite as a float",
                        ld->L.name, ld->L.line, shown(f), s);
-    if (!(v >= ds->rating_min && v <= ds->rating_max))
-        return rs__err(&ds->err, RS_ERR_FORMAT,
-                       RS__AT "rating %g is outside [%g, %g] (RS_PARAM_RATING_MIN/MAX)",
-                       ld->L.name, ld->L.line, v, ds->rating_min, ds->rating_max);
+    if (!rs__rating_ok(ds, r)) {
+        char why[200];
+        rs__rating_why(ds, v, why, sizeof why);
+        return rs__err(&ds->err, RS_ERR_FORMAT, RS__AT "%s", ld->L.name, ld->L.line, why);
+    }
     *out = r;
     return RS_OK;
 }
@@ -587,7 +588,7 @@ static RS_ALWAYS_INLINE rs_status parse_blank_lines(loader *ld, int max_cols, co
             goto slow;
         p++;
         float rf = (float)r;
-        if (RS_UNLIKELY(!(r >= rmin && r <= rmax) || !isfinite(rf)))
+        if (RS_UNLIKELY(!((double)rf >= rmin && (double)rf <= rmax))) /* rs__rating_ok */
             goto slow;
         st = strings ? add_one_str(ld, us, is, rf, t) : add_one(ld, uid, iid, rf, t);
         if (RS_UNLIKELY(st != RS_OK))
@@ -724,6 +725,39 @@ static int csv_split(const char *s, size_t len, char delim, field *out, int cap)
     }
 }
 
+/* Two fields of the same length equal ignoring ASCII case. */
+static int prefix_ci_field(field a, field b)
+{
+    for (size_t k = 0; k < a.n; k++) {
+        char x = a.s[k], y = b.s[k];
+        if (x >= 'A' && x <= 'Z')
+            x = (char)(x + 32);
+        if (y >= 'A' && y <= 'Z')
+            y = (char)(y + 32);
+        if (x != y)
+            return 0;
+    }
+    return 1;
+}
+
+/* A header that names one column twice ("user,item,rating,user") is refused:
+ * whichever copy the loader took, it might be the wrong one. Names compare
+ * ignoring case; empty names (trailing commas of spreadsheet exports) may repeat. */
+static rs_status csv_unique_names(loader *ld, const field *hdr, int nh)
+{
+    for (int k = 1; k < nh; k++) {
+        if (hdr[k].n == 0)
+            continue;
+        for (int j = 0; j < k; j++)
+            if (hdr[j].n == hdr[k].n && prefix_ci_field(hdr[j], hdr[k]))
+                return rs__err(&ld->ds->err, RS_ERR_FORMAT,
+                               RS__AT "the header names column '%.*s' twice (columns %d and %d)",
+                               ld->L.name, ld->L.line, (int)(hdr[k].n > 40 ? 40 : hdr[k].n),
+                               hdr[k].s, j + 1, k + 1);
+    }
+    return RS_OK;
+}
+
 typedef struct csv_cols {
     int nh;             /* fields per line */
     int cu, ci, cr, ct; /* user, item, rating (-1: implicit), timestamp (-1: none) columns */
@@ -731,15 +765,27 @@ typedef struct csv_cols {
     field *fields;      /* nh entries */
 } csv_cols;
 
-/* A column from its parameter (>= 0) or the header names (hdr NULL: no header). */
-static int csv_find(int32_t param_col, const field *hdr, int nh, const char *const *names)
+/* A column from its parameter (>= 0) or the header names (hdr NULL: no
+ * header); -1 when none matches. *twin gets a second matching column (-1:
+ * none): two columns of one role ("user" and "user_id") leave which one is
+ * meant a guess, so the caller refuses rather than pick the first. */
+static int csv_find(int32_t param_col, const field *hdr, int nh, const char *const *names,
+                    int *twin)
 {
+    *twin = -1;
     if (param_col >= 0)
         return param_col;
+    int found = -1;
     for (int k = 0; hdr && k < nh; k++)
-        if (name_is(hdr[k], names))
-            return k;
-    return -1;
+        if (name_is(hdr[k], names)) {
+            if (found < 0) {
+                found = k;
+            } else {
+                *twin = k;
+                break;
+            }
+        }
+    return found;
 }
 
 /* The columns, from the parameters and the header (hdr NULL: no header,
@@ -749,10 +795,16 @@ static rs_status csv_columns(loader *ld, csv_cols *c, const field *hdr)
     rs_dataset *ds = ld->ds;
     rs__lines *L = &ld->L;
     int nh = c->nh;
-    c->cu = csv_find(ds->csv_user_col, hdr, nh, USER_NAMES);
-    c->ci = csv_find(ds->csv_item_col, hdr, nh, ITEM_NAMES);
-    c->cr = csv_find(ds->csv_rating_col, hdr, nh, RATING_NAMES);
-    c->ct = csv_find(ds->csv_time_col, hdr, nh, TIME_NAMES);
+    if (hdr) {
+        rs_status st = csv_unique_names(ld, hdr, nh);
+        if (st != RS_OK)
+            return st;
+    }
+    int twin[4];
+    c->cu = csv_find(ds->csv_user_col, hdr, nh, USER_NAMES, &twin[0]);
+    c->ci = csv_find(ds->csv_item_col, hdr, nh, ITEM_NAMES, &twin[1]);
+    c->cr = csv_find(ds->csv_rating_col, hdr, nh, RATING_NAMES, &twin[2]);
+    c->ct = csv_find(ds->csv_time_col, hdr, nh, TIME_NAMES, &twin[3]);
     if (!hdr) {
         if (c->cu < 0)
             c->cu = 0;
@@ -772,6 +824,16 @@ static rs_status csv_columns(loader *ld, csv_cols *c, const field *hdr)
                  {c->ci, ds->csv_item_col, "item", "movieId, itemId, item, item_id, movie_id"},
                  {c->cr, ds->csv_rating_col, "rating", "rating, score"},
                  {c->ct, ds->csv_time_col, "time", "timestamp, time, ts, date, datetime"}};
+    for (int k = 0; k < 4; k++)
+        if (twin[k] >= 0) {
+            const field *x = &hdr[cols[k].col], *y = &hdr[twin[k]];
+            return rs__err(&ds->err, RS_ERR_FORMAT,
+                           RS__AT "the header names two %s columns ('%.*s' in column %d, "
+                                  "'%.*s' in column %d); set csv_%s_col",
+                           L->name, L->line, cols[k].what, (int)(x->n > 40 ? 40 : x->n), x->s,
+                           cols[k].col + 1, (int)(y->n > 40 ? 40 : y->n), y->s, twin[k] + 1,
+                           cols[k].what);
+        }
     for (int k = 0; k < 4; k++)
         if (cols[k].param >= 0 && cols[k].param >= nh)
             return rs__err(&ds->err, RS_ERR_FORMAT, RS__AT "csv_%s_col = %d but %s %d columns",
@@ -925,7 +987,7 @@ static rs_status parse_csv_block(loader *ld, const csv_cols *c)
             p++; /* the '\n' that csv_field_end saw */
         }
         float rf = (float)r;
-        if (RS_UNLIKELY(!ok || !(r >= rmin && r <= rmax) || !isfinite(rf))) {
+        if (RS_UNLIKELY(!ok || !((double)rf >= rmin && (double)rf <= rmax))) { /* rs__rating_ok */
             char *nl = memchr(ls, '\n', (size_t)(e - ls));
             size_t len = (size_t)(nl - ls);
             if (len > 0 && ls[len - 1] == '\r')

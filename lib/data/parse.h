@@ -13,7 +13,9 @@
 #include "common/error.h"
 
 /* Bytes asked of the reader per call; also the initial buffer size. */
+#ifndef RS__BLOCK_SIZE /* the fuzz build (tests/fuzz/run.sh) makes it tiny to cross block edges */
 #define RS__BLOCK_SIZE ((size_t)4 << 20)
+#endif
 /* Longest line accepted (the buffer grows up to this for one line). */
 #define RS__LINE_MAX ((size_t)64 << 20)
 

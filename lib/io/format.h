@@ -49,4 +49,8 @@ RS_INTERNAL rs_status rs__model_decode(rs_model **out, const rs__blob_source *sr
  * when cap > 0, nothing written when dst is NULL or cap is 0. */
 RS_INTERNAL void rs__errmsg_copy(char *dst, size_t cap, const char *msg);
 
+/* RS_ERR_MISUSE of a save that overlapped an exclusive call, with its
+ * message in the caller's errmsg (the model's own message is not touched). */
+RS_INTERNAL rs_status rs__save_misuse(char *errmsg, size_t errmsg_cap);
+
 #endif

@@ -13,6 +13,7 @@
 #include "common/linalg.h"
 #include "common/rng.h"
 #include "run.h"
+#include "core/inflight.h"
 
 /* Replace the model's seen lists by freshly merged ones for n_users users
  * (ownership moves to the model; the pointers are cleared). */
@@ -78,7 +79,8 @@ static rs_status index_of(const rs__idmap *known, rs__idmap *fresh, const rs__al
     return st;
 }
 
-rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_dataset *replay)
+static rs_status partial_fit_unguarded(rs_model *m, const rs_dataset *ratings,
+                                       const rs_dataset *replay)
 {
     if (!m)
         return RS_ERR_INVALID_ARG;
@@ -112,6 +114,9 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
     rs__fit_run fr;
     memset(&fr, 0, sizeof fr);
     int pushed = 0;
+    rs__weights before;
+    memset(&before, 0, sizeof before);
+    int have_before = 0;
 
     /* 1. New ratings in model indices; new ids numbered after the known ones. */
     for (size_t j = 0; st == RS_OK && j < ratings->n; j++) {
@@ -172,6 +177,13 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
         fr.w = m->w; /* moved back below, whatever happens */
         memset(&m->w, 0, sizeof m->w);
         st = rs__run_init_blocks(&fr, old_users, old_items, 1);
+        /* The weights train in place: without RS_PARAM_KEEP_PARTIAL a failure
+         * after good epochs goes back to this copy. (With it, a failure with
+         * no good epoch leaves fr.w at the run's start, the same values.) */
+        if (st == RS_OK && !params.keep_partial) {
+            st = rs__weights_clone(&before, &fr.w, a);
+            have_before = st == RS_OK;
+        }
         if (st == RS_OK)
             st = rs__run_prepare(&fr);
         if (st == RS_OK)
@@ -179,7 +191,7 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
         m->w = fr.w;
         memset(&fr.w, 0, sizeof fr.w);
     }
-    int trained = st == RS_OK || ((st == RS_ERR_NUMERIC || st == RS_ERR_CANCELLED) && fr.n_stats > 0);
+    int trained = pushed && rs__run_keeps(&fr, st);
     if (trained) {
         /* The new seen lists and statistics; the rating range grows with the data. */
         install_seen(m, &seen_off, &seen_item, seen_nnz, n_users);
@@ -188,15 +200,13 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
             m->w.rating_min = fr.fd.rmin;
         if (fr.fd.rmax > m->w.rating_max)
             m->w.rating_max = fr.fd.rmax;
-        rs__free(a, m->epoch_stats, m->epoch_stats_cap * RS__NSTATS, sizeof(double));
-        m->epoch_stats = fr.stats;
-        m->epoch_stats_cap = fr.stats_cap;
-        m->n_epoch_stats = fr.n_stats;
         m->params.epochs_trained += (int64_t)fr.n_stats;
-        fr.stats = NULL;
-        fr.stats_cap = 0;
+        rs__run_take_stats(&fr);
     } else {
-        if (pushed) { /* nothing trained: the model goes back to what it was */
+        rs__run_take_stats(&fr);
+        if (pushed) { /* the model goes back to what it was */
+            if (have_before)
+                rs__weights_copy_data(&m->w, &before);
             rs__model_pop_ids(m, RS_SIDE_USER, old_users);
             rs__model_pop_ids(m, RS_SIDE_ITEM, old_items);
         }
@@ -206,6 +216,7 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
             rs__err(&m->err, st, "rs_partial_fit failed: %s", rs_status_string(st));
     }
     rs__run_free(&fr);
+    rs__weights_free(&before, a);
     rs__free(a, seen_off, n_users + 1, sizeof *seen_off);
     rs__free(a, seen_item, seen_nnz, sizeof *seen_item);
     batch_free(&batch, a);
@@ -407,14 +418,33 @@ static rs_status fold_in(rs_model *m, int32_t side, int64_t id, const int64_t *o
     return st;
 }
 
+/* ---- guarded entry points (misuse detection, core/inflight.h) ---- */
+
+#define EXCLUSIVE_CALL(m, what, call)                   \
+    do {                                                \
+        if (!(m))                                       \
+            return RS_ERR_INVALID_ARG;                  \
+        rs_status st_ = rs__exclusive_enter((m), what); \
+        if (st_ != RS_OK)                               \
+            return st_;                                 \
+        st_ = (call);                                   \
+        rs__exclusive_leave(m);                         \
+        return st_;                                     \
+    } while (0)
+
+rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_dataset *replay)
+{
+    EXCLUSIVE_CALL(m, "rs_partial_fit", partial_fit_unguarded(m, ratings, replay));
+}
+
 rs_status rs_fold_in_user(rs_model *m, int64_t user, const int64_t *items, const float *ratings,
                           size_t n)
 {
-    return fold_in(m, RS_SIDE_USER, user, items, ratings, n);
+    EXCLUSIVE_CALL(m, "rs_fold_in_user", fold_in(m, RS_SIDE_USER, user, items, ratings, n));
 }
 
 rs_status rs_fold_in_item(rs_model *m, int64_t item, const int64_t *users, const float *ratings,
                           size_t n)
 {
-    return fold_in(m, RS_SIDE_ITEM, item, users, ratings, n);
+    EXCLUSIVE_CALL(m, "rs_fold_in_item", fold_in(m, RS_SIDE_ITEM, item, users, ratings, n));
 }

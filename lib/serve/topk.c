@@ -19,6 +19,8 @@
 #include "topk_q8.h"
 #include "common/dots.h"
 #include "scorers/scorer.h"
+#include "core/inflight.h"
+#include "unguarded.h"
 
 /* Users scored per batch kernel call, and items per tile: 64 x 2048 floats
  * (512 KiB) stay in L2 while the heaps read them back. */
@@ -207,7 +209,7 @@ static rs_status topk_one(const rs_model *m, int32_t u, size_t k, int32_t flags,
     return st;
 }
 
-rs_status rs_topk(const rs_model *m, int64_t user, size_t k, int32_t flags, const int64_t *block,
+rs_status rs__topk_unguarded(const rs_model *m, int64_t user, size_t k, int32_t flags, const int64_t *block,
                   size_t n_block, const int64_t *allow, size_t n_allow, int64_t *items_out,
                   float *scores_out, size_t *n_out)
 {
@@ -351,9 +353,9 @@ static void batch_block(const rs_model *m, const rs__block *P, const rs__block *
 }
 
 /* rs_topk_batch and rs_topk_batch_ex: ex_off NULL means no exclusions. */
-static rs_status topk_batch(const rs_model *m, const int64_t *users, size_t n_users, size_t k,
-                            int32_t flags, const size_t *ex_off, const int64_t *ex_items,
-                            int64_t *items_out, float *scores_out, size_t *counts_out)
+static rs_status topk_batch_unguarded(const rs_model *m, const int64_t *users, size_t n_users, size_t k,
+                                      int32_t flags, const size_t *ex_off, const int64_t *ex_items,
+                                      int64_t *items_out, float *scores_out, size_t *counts_out)
 {
     if (counts_out)
         for (size_t b = 0; b < n_users; b++)
@@ -475,10 +477,24 @@ static rs_status topk_batch(const rs_model *m, const int64_t *users, size_t n_us
     return ok;
 }
 
+/* ---- guarded entry points (misuse detection, core/inflight.h) ---- */
+
+rs_status rs_topk(const rs_model *m, int64_t user, size_t k, int32_t flags, const int64_t *block,
+                  size_t n_block, const int64_t *allow, size_t n_allow, int64_t *items_out,
+                  float *scores_out, size_t *n_out)
+{
+    if (!m)
+        return rs__topk_unguarded(m, user, k, flags, block, n_block, allow, n_allow, items_out,
+                                  scores_out, n_out);
+    RS__SHARED_CALL(m, rs__topk_unguarded(m, user, k, flags, block, n_block, allow, n_allow,
+                                          items_out, scores_out, n_out));
+}
+
 rs_status rs_topk_batch(const rs_model *m, const int64_t *users, size_t n_users, size_t k,
                         int32_t flags, int64_t *items_out, float *scores_out, size_t *counts_out)
 {
-    return topk_batch(m, users, n_users, k, flags, NULL, NULL, items_out, scores_out, counts_out);
+    return rs_topk_batch_ex(m, users, n_users, k, flags, NULL, NULL, items_out, scores_out,
+                            counts_out);
 }
 
 rs_status rs_topk_batch_ex(const rs_model *m, const int64_t *users, size_t n_users, size_t k,
@@ -486,6 +502,9 @@ rs_status rs_topk_batch_ex(const rs_model *m, const int64_t *users, size_t n_use
                            const int64_t *exclude_items, int64_t *items_out, float *scores_out,
                            size_t *counts_out)
 {
-    return topk_batch(m, users, n_users, k, flags, exclude_offsets, exclude_items, items_out,
-                      scores_out, counts_out);
+    if (!m)
+        return topk_batch_unguarded(m, users, n_users, k, flags, exclude_offsets, exclude_items,
+                                    items_out, scores_out, counts_out);
+    RS__SHARED_CALL(m, topk_batch_unguarded(m, users, n_users, k, flags, exclude_offsets,
+                                            exclude_items, items_out, scores_out, counts_out));
 }

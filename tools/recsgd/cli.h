@@ -97,6 +97,15 @@ int cli_parse_choice(const char *opt, const char *s, const char *const *names, i
 /* "--exclude 1,2,3": a malloc'd array of ids. */
 int cli_parse_id_list(const char *opt, const char *s, int64_t **ids, size_t *n);
 
+/* ---- the option parsers alone (tests/fuzz/fuzz_cli_args.c) ----
+ * Parse a subcommand's arguments as it would, and apply `train`'s parameter
+ * options to a fresh model through the library's setters, but load, train
+ * and write nothing: 0, or the exit code the subcommand would return after
+ * its one-line message. cmd is "predict", "topk" or "similar". */
+int cli_train_check_args(int argc, char **argv);
+int cli_eval_check_args(int argc, char **argv);
+int cli_serve_check_args(const char *cmd, int argc, char **argv);
+
 /* ---- data and model files (files.c) ---- */
 
 /* --format values; CLI_FORMAT_AUTO picks csv for *.csv (and *.csv.gz), tsv

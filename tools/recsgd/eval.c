@@ -135,3 +135,9 @@ out:
     rs_dataset_free(te);
     return rc;
 }
+
+int cli_eval_check_args(int argc, char **argv)
+{
+    eval_opts o;
+    return parse_args(argc, argv, &o);
+}

@@ -4,8 +4,8 @@
  * an ETA), fitted to the terminal's width at every epoch (TIOCGWINSZ, 80
  * when unknown) so it never wraps: the least useful parts go first;
  * otherwise one plain line per epoch, which logs and CI read well.
- * Ctrl-C asks rs_fit to stop after the current epoch (RS_ERR_CANCELLED keeps
- * the last complete epoch), so an interrupted run can still be saved; a
+ * Ctrl-C asks rs_fit to stop after the current epoch (RS_ERR_CANCELLED, the
+ * last complete epoch kept; train.c saves it only with --save-on-error); a
  * second Ctrl-C ends the program. */
 #include <math.h>
 #include <signal.h>

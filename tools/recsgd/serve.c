@@ -371,3 +371,14 @@ out:
     free(o.exclude);
     return rc;
 }
+
+int cli_serve_check_args(const char *cmd, int argc, char **argv)
+{
+    const cli_opt *table = strcmp(cmd, "predict") == 0 ? predict_table
+                           : strcmp(cmd, "topk") == 0  ? topk_table
+                                                       : similar_table;
+    serve_opts o;
+    int rc = parse_args(argc, argv, table, &o);
+    free(o.exclude);
+    return rc;
+}

@@ -1,8 +1,10 @@
 /* recsgd command-line tool. SPDX-License-Identifier: BSD-2-Clause
  * train.c: `recsgd train`: load ratings (and features), map the options onto
  * RS_PARAM_* through the typed setters, fit with a progress display, then
- * write the statistics CSV and the model file. A diverged run still writes
- * both (the library restored the last good epoch) and exits with 3. */
+ * write the statistics CSV and the model file. A failed fit (diverged,
+ * interrupted) still writes the statistics; the model file only with
+ * --save-on-error (RS_PARAM_KEEP_PARTIAL: the last good epoch). A diverged
+ * run exits with 3. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -29,7 +31,7 @@ typedef struct train_opts {
     cli_data_opts data_opts;
     int32_t features_format;
     int32_t scorer;
-    int quiet, json;
+    int quiet, json, save_on_error;
     int64_t epochs; /* for the progress display; 0 = library default */
     setting set[MAX_SETTINGS];
     int n_set;
@@ -139,8 +141,10 @@ static int parse_set(train_opts *o, const char *s)
     double d;
     if (cli_parse_real("--set", eq + 1, &d) != 0)
         return CLI_USAGE;
-    /* Whole numbers go to the integer setter first; configure() falls back. */
-    if (d == (double)(int64_t)d && strpbrk(eq + 1, ".eE") == NULL)
+    /* Whole numbers go to the integer setter first; configure() falls back.
+     * (Out of int64 range the conversion would be undefined: such a value
+     * goes to the real setter, which reports the range.) */
+    if (d > -9.2e18 && d < 9.2e18 && d == (double)(int64_t)d && strpbrk(eq + 1, ".eE") == NULL)
         add_int(o, "--set", p, (int64_t)d);
     else
         add_real(o, "--set", p, d);
@@ -152,7 +156,7 @@ static int parse_set(train_opts *o, const char *s)
 enum {
     O_DATA = 1, O_VALID, O_MODEL, O_STATS, O_UFEAT, O_IFEAT, O_FFMT, O_SCORER, O_FACTORS,
     O_EPOCHS, O_THREADS, O_SEED, O_PATIENCE, O_LR, O_LR_DECAY, O_L2, O_L2_BIAS, O_L2_FEAT,
-    O_TOL, O_LR_POLICY, O_ON_DIV, O_INIT, O_CLIP, O_SET, O_QUIET, O_JSON
+    O_TOL, O_LR_POLICY, O_ON_DIV, O_INIT, O_CLIP, O_SET, O_QUIET, O_JSON, O_SAVE_ON_ERROR
 };
 
 static const cli_opt train_opts_table[] = {
@@ -194,6 +198,8 @@ static const cli_opt train_opts_table[] = {
      NULL, 0},
     {O_QUIET, "quiet", 'q', NULL, "no progress display and no summary", NULL, 0},
     {O_JSON, "json", 0, NULL, "print the summary as one JSON object", NULL, 0},
+    {O_SAVE_ON_ERROR, "save-on-error", 0, NULL,
+     "save the last good epoch (--model) even when the fit fails", "a failed fit saves nothing", 0},
     {0, NULL, 0, NULL, NULL, NULL, 0}};
 
 void cli_train_help(FILE *f)
@@ -278,6 +284,10 @@ static int train_option(void *ud, const cli_opt *opt, const char *v)
     case O_SET: rc = parse_set(o, v); break;
     case O_QUIET: o->quiet = 1; break;
     case O_JSON: o->json = 1; break;
+    case O_SAVE_ON_ERROR:
+        o->save_on_error = 1;
+        add_int(o, name, RS_PARAM_KEEP_PARTIAL, 1);
+        break;
     default: break;
     }
     return rc;
@@ -383,6 +393,8 @@ typedef struct fit_summary {
     size_t epochs, diverged;
     double best_valid; /* lowest validation RMSE of a kept epoch; the model holds that epoch */
     long best_epoch;
+    double baseline_rmse; /* RS_STAT_BASELINE_RMSE (NaN from a 0.1 library) */
+    int worse_than_baseline;
 } fit_summary;
 
 static void summarize(const rs_model *m, fit_summary *f)
@@ -392,6 +404,8 @@ static void summarize(const rs_model *m, fit_summary *f)
     f->diverged = 0;
     f->best_valid = NAN;
     f->best_epoch = 0;
+    f->baseline_rmse = NAN;
+    f->worse_than_baseline = 0;
     f->epochs = rs_model_num_epoch_stats(m);
     double tmp[32];
     size_t got;
@@ -407,8 +421,13 @@ static void summarize(const rs_model *m, fit_summary *f)
             f->best_epoch = (long)tmp[RS_STAT_EPOCH];
         }
     }
-    if (f->epochs && rs_model_epoch_stats(m, f->epochs - 1, tmp, 32, &got) == RS_OK)
+    if (f->epochs && rs_model_epoch_stats(m, f->epochs - 1, tmp, 32, &got) == RS_OK) {
         memcpy(f->last, tmp, (got < RS_STAT_COUNT_V0_1 ? got : RS_STAT_COUNT_V0_1) * sizeof tmp[0]);
+        if (got > RS_STAT_WORSE_THAN_BASELINE) {
+            f->baseline_rmse = tmp[RS_STAT_BASELINE_RMSE];
+            f->worse_than_baseline = tmp[RS_STAT_WORSE_THAN_BASELINE] == 1.0;
+        }
+    }
 }
 
 static void report(const train_opts *o, const rs_model *m, const rs_dataset *train, rs_status st,
@@ -437,6 +456,8 @@ static void report(const train_opts *o, const rs_model *m, const rs_dataset *tra
             cli_json_int(&j, "best_epoch", f.best_epoch);
         else
             cli_json_str(&j, "best_epoch", NULL);
+        cli_json_num(&j, "baseline_rmse", f.baseline_rmse);
+        cli_json_bool(&j, "worse_than_baseline", f.worse_than_baseline);
         cli_json_num(&j, "learning_rate", s[RS_STAT_LEARNING_RATE]);
         cli_json_num(&j, "seconds", s[RS_STAT_SECONDS]);
         cli_json_str(&j, "model", saved ? o->model : NULL);
@@ -526,12 +547,19 @@ int cli_train(int argc, char **argv)
     st = rs_fit(m, train, valid);
     cli_progress_finish(&prog);
     train_log_print(&lg, o.quiet);
+    /* A failed fit saves no model unless --save-on-error: then the library
+     * kept the last good epoch (keep_partial for a divergence; a Ctrl-C stop
+     * keeps the last complete epoch anyway). */
     int fitted = rs_model_num_users(m) > 0;
+    int save = o.model && fitted && (st == RS_OK || o.save_on_error);
+    const char *kept = st == RS_OK || !o.model ? ""
+                       : save ? " (the last good epoch is saved)"
+                       : !o.save_on_error ? " (no model saved; --save-on-error saves the last good epoch)"
+                       : " (no good epoch: no model saved)";
     if (st == RS_ERR_NUMERIC)
-        rc = cli_fail(CLI_DIVERGED, "training diverged: %s%s", rs_model_last_error(m),
-                      fitted ? " (the last good epoch is kept)" : "");
+        rc = cli_fail(CLI_DIVERGED, "training diverged: %s%s", rs_model_last_error(m), kept);
     else if (st == RS_ERR_CANCELLED)
-        rc = cli_fail(CLI_ERR, "training interrupted: %s", rs_model_last_error(m));
+        rc = cli_fail(CLI_ERR, "training interrupted: %s%s", rs_model_last_error(m), kept);
     else if (st != RS_OK)
         rc = cli_fail(cli_status_code(st) == CLI_FILE ? CLI_FILE : CLI_ERR, "training failed: %s",
                       rs_model_last_error(m));
@@ -541,7 +569,7 @@ int cli_train(int argc, char **argv)
             rc = src;
     }
     int saved = 0;
-    if (o.model && fitted) {
+    if (save) {
         int src = cli_save_model(m, o.model);
         saved = src == 0;
         if (!rc)
@@ -553,5 +581,21 @@ out:
     rs_model_free(m);
     rs_dataset_free(train);
     rs_dataset_free(valid);
+    return rc;
+}
+
+int cli_train_check_args(int argc, char **argv)
+{
+    train_opts o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc;
+    rs_model *m = NULL;
+    rs_status st = rs_model_new(&m, o.scorer, NULL, NULL);
+    if (st != RS_OK)
+        return cli_fail(st == RS_ERR_NOT_BUILT ? CLI_USAGE : CLI_ERR, "--scorer %s: %s",
+                        cli_scorer_name(o.scorer), rs_status_string(st));
+    rc = configure(m, &o);
+    rs_model_free(m);
     return rc;
 }

@@ -97,6 +97,7 @@ const (
 	ParamColdEpochs          Param = 109 // RS_PARAM_COLD_EPOCHS
 	ParamEpochsTrained       Param = 110 // RS_PARAM_EPOCHS_TRAINED
 	ParamServeOversample     Param = 111 // RS_PARAM_SERVE_OVERSAMPLE
+	ParamKeepPartial         Param = 112 // RS_PARAM_KEEP_PARTIAL
 	ParamLearningRate        Param = 200 // RS_PARAM_LEARNING_RATE
 	ParamL2Factors           Param = 201 // RS_PARAM_L2_FACTORS
 	ParamL2Bias              Param = 202 // RS_PARAM_L2_BIAS
@@ -237,6 +238,9 @@ const (
 	StatDiverged           Stat = 8  // RS_STAT_DIVERGED
 	StatFactorGradNormMean Stat = 9  // RS_STAT_FACTOR_GRAD_NORM_MEAN
 	StatCountV0_1          Stat = 10 // RS_STAT_COUNT_V0_1
+	StatBaselineRMSE       Stat = 10 // RS_STAT_BASELINE_RMSE
+	StatWorseThanBaseline  Stat = 11 // RS_STAT_WORSE_THAN_BASELINE
+	StatCountV0_2          Stat = 12 // RS_STAT_COUNT_V0_2
 )
 
 // Metric is the type of the RS_METRIC_* constants.

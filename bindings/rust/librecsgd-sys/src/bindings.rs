@@ -201,6 +201,7 @@ pub const RS_PARAM_NEGATIVES: rs_param = 108;
 pub const RS_PARAM_COLD_EPOCHS: rs_param = 109;
 pub const RS_PARAM_EPOCHS_TRAINED: rs_param = 110;
 pub const RS_PARAM_SERVE_OVERSAMPLE: rs_param = 111;
+pub const RS_PARAM_KEEP_PARTIAL: rs_param = 112;
 pub const RS_PARAM_LEARNING_RATE: rs_param = 200;
 pub const RS_PARAM_L2_FACTORS: rs_param = 201;
 pub const RS_PARAM_L2_BIAS: rs_param = 202;
@@ -266,6 +267,9 @@ pub const RS_STAT_SECONDS: i32 = 7;
 pub const RS_STAT_DIVERGED: i32 = 8;
 pub const RS_STAT_FACTOR_GRAD_NORM_MEAN: i32 = 9;
 pub const RS_STAT_COUNT_V0_1: i32 = 10;
+pub const RS_STAT_BASELINE_RMSE: i32 = 10;
+pub const RS_STAT_WORSE_THAN_BASELINE: i32 = 11;
+pub const RS_STAT_COUNT_V0_2: i32 = 12;
 // RS_METRIC
 pub const RS_METRIC_RMSE: i32 = 0;
 pub const RS_METRIC_MAE: i32 = 1;
@@ -370,6 +374,7 @@ pub const RS_CONSTANT_GROUPS: &[(&str, &[(&str, i64)])] = &[
         ("RS_PARAM_COLD_EPOCHS", 109),
         ("RS_PARAM_EPOCHS_TRAINED", 110),
         ("RS_PARAM_SERVE_OVERSAMPLE", 111),
+        ("RS_PARAM_KEEP_PARTIAL", 112),
         ("RS_PARAM_LEARNING_RATE", 200),
         ("RS_PARAM_L2_FACTORS", 201),
         ("RS_PARAM_L2_BIAS", 202),
@@ -455,6 +460,9 @@ pub const RS_CONSTANT_GROUPS: &[(&str, &[(&str, i64)])] = &[
         ("RS_STAT_DIVERGED", 8),
         ("RS_STAT_FACTOR_GRAD_NORM_MEAN", 9),
         ("RS_STAT_COUNT_V0_1", 10),
+        ("RS_STAT_BASELINE_RMSE", 10),
+        ("RS_STAT_WORSE_THAN_BASELINE", 11),
+        ("RS_STAT_COUNT_V0_2", 12),
     ]),
     ("RS_METRIC", &[
         ("RS_METRIC_RMSE", 0),
