@@ -77,6 +77,8 @@ static const expect_param PARAMS[] = {
     {RS_PARAM_HAS_HEADER, "has_header", T_INT, ON_DATASET, -1, 1, -1, 1, 0, 0},
     {RS_PARAM_STRING_IDS, "string_ids", T_INT, ON_DATASET, 0, 1, 0, 1, 0, 0},
     {RS_PARAM_TIMESTAMPS, "timestamps", T_INT, ON_DATASET, 1, 1, 0, 1, 0, 0},
+    {RS_PARAM_MOVIELENS_TITLE_WORDS, "movielens_title_words", T_INT, ON_DATASET, 0, 1, 0, 1000000, 0, 0},
+    {RS_PARAM_MOVIELENS_YEAR, "movielens_year", T_INT, ON_DATASET, 0, 1, 0, 1, 0, 0},
 };
 #define N_PARAMS (sizeof PARAMS / sizeof PARAMS[0])
 

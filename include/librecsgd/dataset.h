@@ -30,7 +30,8 @@ enum {
 /* Feature file formats (rs_dataset_load_features*). */
 enum {
     RS_FEATURES_SPARSE          = 1, /* id name:value name:value ...; a bare name means value 1 */
-    RS_FEATURES_MOVIELENS_ITEM  = 2, /* u.item: id|title|date|video|url|19 genre flags -> genres + decade */
+    RS_FEATURES_MOVIELENS_ITEM  = 2, /* u.item: id|title|date|video|url|19 genre flags -> genres + decade
+                                        (+ title words, year: RS_PARAM_MOVIELENS_*) */
     RS_FEATURES_MOVIELENS_USER  = 3  /* u.user: id|age|gender|occupation|zip -> age bucket, gender, occupation */
 };
 
@@ -57,7 +58,13 @@ enum {
     RS_PARAM_CSV_USER_COL   = 551, /* int, 0-based column; default -1: found by header name */
     RS_PARAM_CSV_ITEM_COL   = 552, /* int, 0-based column; default -1: found by header name */
     RS_PARAM_CSV_RATING_COL = 553, /* int, 0-based column; default -1: found by header name */
-    RS_PARAM_CSV_TIME_COL   = 554  /* int, 0-based column; default -1: found by header name (since 0.2) */
+    RS_PARAM_CSV_TIME_COL   = 554, /* int, 0-based column; default -1: found by header name (since 0.2) */
+    /* RS_FEATURES_MOVIELENS_ITEM options (since 0.2): */
+    RS_PARAM_MOVIELENS_TITLE_WORDS = 560, /* int, default 0 (off): "title=<word>" features for the
+                                             lower-case words of the titles that appear in at
+                                             least this many titles, [0, 1000000] */
+    RS_PARAM_MOVIELENS_YEAR        = 561  /* int, default 0; 1: a "year" feature, the release year
+                                             standardised over the file's dated titles, [0, 1] */
 };
 
 /* Longest string id in bytes; ids are 1 to RS_STR_ID_MAX bytes, any byte but NUL (since 0.2). */

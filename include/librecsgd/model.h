@@ -52,7 +52,11 @@ enum {
     RS_PARAM_IMPLICIT       = 107, /* 1: implicit feedback - every training pair is a positive (target 1,
                                       weight w * (1 + confidence * value)) and each epoch draws
                                       RS_PARAM_NEGATIVES unobserved items per positive (target 0);
-                                      scores are then in [0, 1]; default 0, [0, 1] */
+                                      scores are then in [0, 1]; setting it moves every parameter
+                                      the user has not set to the mode's defaults (factors 64,
+                                      epochs 50, learning_rate 0.02, init_scale 0.05,
+                                      l2_factors 0.02, tolerance 0; docs/guide/tuning.md;
+                                      since 0.2); default 0, [0, 1] */
     RS_PARAM_NEGATIVES      = 108, /* implicit: negatives drawn per positive per epoch, default 4, [1, 100] */
     RS_PARAM_COLD_EPOCHS    = 109, /* content/hybrid: at most this many epochs of the cold-start refit
                                       after rs_fit (feature parts retrained to score brand-new ids;
@@ -890,11 +894,16 @@ RS_API rs_status rs_partial_fit(rs_model *model, const rs_dataset *ratings, cons
  * with every item frozen, so a new user gets recommendations at once.
  *
  * The prediction is linear in the user's own bias and factors, so the
- * library solves the ridge regression exactly (L2 as in SGD: RS_PARAM_L2_BIAS
- * and RS_PARAM_L2_FACTORS times the number of ratings). A new user id is added;
- * a known user's parameters are replaced. The rated items join the user's
- * seen list. Items the model does not know are skipped. A model with string
- * ids folds in only ids it knows (a new id needs its string: RS_ERR_STATE).
+ * library solves the ridge regression exactly, shrunk toward the fallback
+ * chain's prediction by a prior worth 5 ratings for the bias and 300
+ * ratings along every factor dimension, plus the per-rating L2 of SGD
+ * (RS_PARAM_L2_BIAS and RS_PARAM_L2_FACTORS times the number of ratings):
+ * with one rating the user moves a little away from the fallback, with
+ * hundreds the solve is what training does (docs/guide/online.md; since 0.2,
+ * 0.1 had no prior). A new user id is added; a known user's parameters are
+ * replaced. The rated items join the user's seen list. Items the model does
+ * not know are skipped. A model with string ids folds in only ids it knows
+ * (a new id needs its string: RS_ERR_STATE).
  *
  * @param model   fitted model (collaborative, content or hybrid)
  * @param user    external user id, new or known

@@ -42,6 +42,16 @@ typedef struct rs__param_info {
 RS_INTERNAL const rs__param_info *rs__param_find(rs_param id);
 /* Every value at its default. */
 RS_INTERNAL void rs__params_default(rs__params *p);
+/* Bits of "set by the user" per table row (rs__param_index), kept by the
+ * model so that mode-dependent defaults never override the user's choice. */
+#define RS__PARAM_SET_WORDS 4
+/* Position of a row in the table. */
+RS_INTERNAL size_t rs__param_index(const rs__param_info *r);
+/* The default of a row in explicit (implicit == 0) or implicit mode. */
+RS_INTERNAL double rs__param_default(const rs__param_info *r, int implicit);
+/* Every model parameter the user has not set takes its default for the
+ * mode (RS_PARAM_IMPLICIT itself excepted). */
+RS_INTERNAL void rs__params_apply_mode(rs__params *p, const uint64_t *user_set, int implicit);
 
 /* Check a value against its row: type (is_real_setter says which setter was
  * used), read-only, finiteness and bounds. Writes a message naming the bounds. */

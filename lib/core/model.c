@@ -75,6 +75,13 @@ const char *rs_model_last_error(const rs_model *m)
         rs__err_clear(&(m)->err);                                                                \
     } while (0)
 
+static void mark_set(rs_model *m, const rs__param_info *r)
+{
+    size_t i = rs__param_index(r);
+    if (i / 64 < RS__PARAM_SET_WORDS)
+        m->params_set[i / 64] |= (uint64_t)1 << (i % 64);
+}
+
 static rs_status model_set_int_unguarded(rs_model *m, rs_param param, int64_t value)
 {
     GUARD_MUTATING(m);
@@ -96,6 +103,10 @@ static rs_status model_set_int_unguarded(rs_model *m, rs_param param, int64_t va
         return rs__err(&m->err, st, "no memory for the int8 copy of %zu item vectors",
                        m->w.n_items);
     }
+    mark_set(m, r);
+    if (param == RS_PARAM_IMPLICIT && old != value) /* the parameters the user left alone
+                                                     * take the new mode's defaults */
+        rs__params_apply_mode(&m->params, m->params_set, value != 0);
     if (param == RS_PARAM_INIT)
         m->init_fn = NULL, m->init_ud = NULL;
     if (param == RS_PARAM_CLIP)
@@ -113,6 +124,7 @@ static rs_status model_set_double_unguarded(rs_model *m, rs_param param, double 
     if (st != RS_OK)
         return st;
     *(double *)((char *)&m->params + r->offset) = value;
+    mark_set(m, r);
     return RS_OK;
 }
 

@@ -38,6 +38,7 @@ struct rs_model {
     int32_t scorer_kind;
     const struct rs__scorer_ops *ops;
     rs__params params;
+    uint64_t params_set[RS__PARAM_SET_WORDS]; /* rows the user set (implicit-mode defaults skip them) */
     /* callbacks */
     rs_log_fn log_fn;           void *log_ud;
     rs_progress_fn progress_fn; void *progress_ud;

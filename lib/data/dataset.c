@@ -20,6 +20,8 @@ static void set_defaults(rs_dataset *ds)
     ds->csv_time_col = (int32_t)rs__param_find(RS_PARAM_CSV_TIME_COL)->def;
     ds->has_header = (int32_t)rs__param_find(RS_PARAM_HAS_HEADER)->def;
     ds->keep_time = (int32_t)rs__param_find(RS_PARAM_TIMESTAMPS)->def;
+    ds->ml_title_words = (int32_t)rs__param_find(RS_PARAM_MOVIELENS_TITLE_WORDS)->def;
+    ds->ml_year = (int32_t)rs__param_find(RS_PARAM_MOVIELENS_YEAR)->def;
 }
 
 void rs__dataset_copy_params(rs_dataset *dst, const rs_dataset *src)
@@ -30,6 +32,8 @@ void rs__dataset_copy_params(rs_dataset *dst, const rs_dataset *src)
     dst->csv_user_col = src->csv_user_col;
     dst->csv_item_col = src->csv_item_col;
     dst->csv_rating_col = src->csv_rating_col;
+    dst->ml_title_words = src->ml_title_words;
+    dst->ml_year = src->ml_year;
     dst->csv_time_col = src->csv_time_col;
     dst->has_header = src->has_header;
     dst->keep_time = src->keep_time;
@@ -115,6 +119,8 @@ rs_status rs_dataset_set_int(rs_dataset *ds, rs_param param, int64_t value)
     case RS_PARAM_CSV_USER_COL: ds->csv_user_col = (int32_t)value; break;
     case RS_PARAM_CSV_ITEM_COL: ds->csv_item_col = (int32_t)value; break;
     case RS_PARAM_CSV_RATING_COL: ds->csv_rating_col = (int32_t)value; break;
+    case RS_PARAM_MOVIELENS_TITLE_WORDS: ds->ml_title_words = (int32_t)value; break;
+    case RS_PARAM_MOVIELENS_YEAR: ds->ml_year = (int32_t)value; break;
     case RS_PARAM_CSV_TIME_COL: ds->csv_time_col = (int32_t)value; break;
     case RS_PARAM_HAS_HEADER: ds->has_header = (int32_t)value; break;
     case RS_PARAM_TIMESTAMPS: ds->keep_time = (int32_t)value; break;
@@ -179,6 +185,8 @@ rs_status rs_dataset_get_int(const rs_dataset *ds, rs_param param, int64_t *out)
     case RS_PARAM_CSV_USER_COL: *out = ds->csv_user_col; return RS_OK;
     case RS_PARAM_CSV_ITEM_COL: *out = ds->csv_item_col; return RS_OK;
     case RS_PARAM_CSV_RATING_COL: *out = ds->csv_rating_col; return RS_OK;
+    case RS_PARAM_MOVIELENS_TITLE_WORDS: *out = ds->ml_title_words; return RS_OK;
+    case RS_PARAM_MOVIELENS_YEAR: *out = ds->ml_year; return RS_OK;
     case RS_PARAM_CSV_TIME_COL: *out = ds->csv_time_col; return RS_OK;
     case RS_PARAM_HAS_HEADER: *out = ds->has_header; return RS_OK;
     case RS_PARAM_TIMESTAMPS: *out = ds->keep_time; return RS_OK;

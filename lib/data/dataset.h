@@ -30,6 +30,7 @@ struct rs_dataset {
     double rating_min, rating_max;
     int32_t csv_delim, csv_user_col, csv_item_col, csv_rating_col, csv_time_col;
     int32_t has_header, keep_time; /* string ids: users.strings (== items.strings) */
+    int32_t ml_title_words, ml_year; /* RS_FEATURES_MOVIELENS_ITEM options */
     /* features, indexed by the same dense indices as users/items */
     rs__features user_feat, item_feat;
 };

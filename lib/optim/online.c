@@ -227,6 +227,43 @@ static rs_status partial_fit_unguarded(rs_model *m, const rs_dataset *ratings,
 
 /* ---- fold-in: a ridge solve for one id with the other side frozen ---- */
 
+/* Fold-in shrinks an id towards the fallback chain's prediction (bias and
+ * factors 0) with a prior worth this many ratings: a damped bias,
+ * b = sum(r - c) / (n + 5) when the factors are left out, and a factor prior
+ * that outweighs the id's own ratings until it has a few hundred. Measured
+ * by bench/online on MovieLens 100K (seeds 1-5): with these values fold-in
+ * is better than the fallback from the first rating, for users and items,
+ * on every seed, and within 0.1% of the unshrunk solve for long histories. */
+#define FOLD_IN_BIAS_PRIOR 5.0
+#define FOLD_IN_FACTOR_PRIOR 300.0
+
+/* The prior's scale per factor dimension: the mean of z_f^2 over a fixed
+ * sample of the other side's ids, where z is what the id's factor row
+ * multiplies in predict() (the other side's factors, for scorers with
+ * features plus their feature part). With it the factor prior weighs
+ * "FOLD_IN_FACTOR_PRIOR ratings with no deviation" whatever the scale of
+ * the factors. */
+static void prior_scale(const rs_model *m, int32_t side, int32_t self, int32_t fac_block,
+                        rs__touch *touches, size_t mt, float *scratch, size_t sf, double *d,
+                        size_t k)
+{
+    size_t n_other = side == RS_SIDE_USER ? m->w.n_items : m->w.n_users;
+    size_t samples = n_other < 1024 ? n_other : 1024;
+    for (size_t f = 0; f < k; f++)
+        d[f] = 0.0;
+    for (size_t t = 0; t < samples; t++) {
+        int32_t o = (int32_t)(t * n_other / samples);
+        int32_t u = side == RS_SIDE_USER ? self : o, i = side == RS_SIDE_USER ? o : self;
+        size_t nt = m->ops->pred_grad(&m->w, u, i, touches, mt, scratch, sf);
+        for (size_t x = 0; x < nt; x++)
+            if (touches[x].block == fac_block && touches[x].row == (size_t)self)
+                for (size_t f = 0; f < k; f++)
+                    d[f] += (double)touches[x].grad[f] * touches[x].grad[f];
+    }
+    for (size_t f = 0; f < k; f++)
+        d[f] = samples ? d[f] / (double)samples : 0.0;
+}
+
 static rs_status fold_in(rs_model *m, int32_t side, int64_t id, const int64_t *others,
                          const float *ratings, size_t n)
 {
@@ -268,6 +305,7 @@ static rs_status fold_in(rs_model *m, int32_t side, int64_t id, const int64_t *o
     rs__touch *touches = rs__alloc(a, mt, sizeof *touches);
     float *scratch = rs__alloc(a, sf, sizeof *scratch);
     float *keep = rs__alloc(a, k + 1, sizeof *keep);
+    double *scale = rs__alloc(a, k + 1, sizeof *scale);
     int32_t *pair_u = rs__alloc(a, known, sizeof *pair_u), *pair_i = rs__alloc(a, known, sizeof *pair_i);
     float *pair_r = rs__alloc(a, known, sizeof *pair_r);
     rs__idmap *map = side == RS_SIDE_USER ? &m->users : &m->items;
@@ -276,7 +314,7 @@ static rs_status fold_in(rs_model *m, int32_t side, int64_t id, const int64_t *o
     size_t *seen_off = NULL, seen_nnz = 0;
     int32_t *seen_item = NULL;
     rs_status st =
-        (A && b && touches && scratch && keep && pair_u && pair_i && pair_r) ? RS_OK : RS_ERR_NOMEM;
+        (A && b && touches && scratch && keep && scale && pair_u && pair_i && pair_r) ? RS_OK : RS_ERR_NOMEM;
     if (st == RS_OK && is_new)
         st = rs__model_reserve_ids(m, side, 1);
     size_t n_users = m->w.n_users + (is_new && side == RS_SIDE_USER);
@@ -334,9 +372,15 @@ static rs_status fold_in(rs_model *m, int32_t side, int64_t id, const int64_t *o
             for (size_t g = f + 1; g < dim; g++)
                 A[f * dim + g] = A[g * dim + f];
         double nk = (double)known;
-        A[0] += nk * m->params.l2_bias + 1e-9;
+        /* The prior (docs/guide/online.md): zero deviation from the
+         * fallback, worth FOLD_IN_BIAS_PRIOR ratings for the bias and
+         * FOLD_IN_FACTOR_PRIOR ratings along every factor dimension; then
+         * the per-rating L2 of SGD, so a long history is solved as training
+         * would. */
+        prior_scale(m, side, self, fac_block, touches, mt, scratch, sf, scale, k);
+        A[0] += FOLD_IN_BIAS_PRIOR + nk * m->params.l2_bias + 1e-9;
         for (size_t f = 1; f < dim; f++)
-            A[f * dim + f] += nk * m->params.l2_factors + 1e-9;
+            A[f * dim + f] += FOLD_IN_FACTOR_PRIOR * scale[f - 1] + nk * m->params.l2_factors + 1e-9;
         int ok = rs__chol_factor(A, dim) == 0;
         if (ok)
             rs__chol_solve(A, b, dim);
@@ -365,6 +409,7 @@ static rs_status fold_in(rs_model *m, int32_t side, int64_t id, const int64_t *o
     rs__free(a, touches, mt, sizeof *touches);
     rs__free(a, scratch, sf, sizeof *scratch);
     rs__free(a, keep, k + 1, sizeof *keep);
+    rs__free(a, scale, k + 1, sizeof *scale);
     rs__free(a, pair_u, known, sizeof *pair_u);
     rs__free(a, pair_i, known, sizeof *pair_i);
     rs__free(a, pair_r, known, sizeof *pair_r);

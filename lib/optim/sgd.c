@@ -108,10 +108,11 @@ static rs_status stage(rs__fit_run *fr, const rs_dataset *train, const rs_datase
     fr->w.rating_min = fr->fd.rmin;
     fr->w.rating_max = fr->fd.rmax;
     fr->have_best = valid != NULL;
-    /* Only a fresh explicit fit refits the features for cold start; the
-     * refit epochs run through the scorer's own loop (ctx->refit). */
+    /* Only a fresh fit refits the features for cold start (in implicit
+     * mode with freshly drawn negatives every refit epoch); the refit
+     * epochs run through the scorer's own loop (ctx->refit). */
     fr->cold.enabled = fr->m->ops->cold_blocks != NULL && fr->m->ops->train_chunk != NULL &&
-                       fr->p->cold_epochs > 0 && !fr->implicit;
+                       fr->p->cold_epochs > 0;
     return rs__run_prepare(fr);
 }
 

@@ -126,6 +126,8 @@ extern "C" {
     pub fn rs_model_num_items(model: *const rs_model) -> usize;
     pub fn rs_model_copy_user_factors(model: *const rs_model, user: i64, dst: *mut f32, cap: usize, n_out: *mut usize) -> rs_status;
     pub fn rs_model_copy_item_factors(model: *const rs_model, item: i64, dst: *mut f32, cap: usize, n_out: *mut usize) -> rs_status;
+    pub fn rs_model_evaluate_ratings(model: *const rs_model, test: *const rs_dataset, metrics_out: *mut f64, cap: usize, n_out: *mut usize) -> rs_status;
+    pub fn rs_model_evaluate_ranking(model: *const rs_model, test: *const rs_dataset, exclude: *const rs_dataset, candidates: *const i64, n_candidates: usize, k: usize, threshold: f64, flags: i32, metrics_out: *mut f64, cap: usize, n_out: *mut usize) -> rs_status;
 }
 
 // ---- constants, by group ----
@@ -175,6 +177,8 @@ pub const RS_PARAM_CSV_USER_COL: rs_param = 551;
 pub const RS_PARAM_CSV_ITEM_COL: rs_param = 552;
 pub const RS_PARAM_CSV_RATING_COL: rs_param = 553;
 pub const RS_PARAM_CSV_TIME_COL: rs_param = 554;
+pub const RS_PARAM_MOVIELENS_TITLE_WORDS: rs_param = 560;
+pub const RS_PARAM_MOVIELENS_YEAR: rs_param = 561;
 // RS_STR_ID
 pub const RS_STR_ID_MAX: i32 = 255;
 // RS_TIME_SPLIT
@@ -266,6 +270,26 @@ pub const RS_STAT_COUNT_V0_1: i32 = 10;
 pub const RS_STAT_BASELINE_RMSE: i32 = 10;
 pub const RS_STAT_WORSE_THAN_BASELINE: i32 = 11;
 pub const RS_STAT_COUNT_V0_2: i32 = 12;
+// RS_METRIC
+pub const RS_METRIC_RMSE: i32 = 0;
+pub const RS_METRIC_MAE: i32 = 1;
+pub const RS_METRIC_SCORED: i32 = 2;
+pub const RS_METRIC_FALLBACKS: i32 = 3;
+pub const RS_METRIC_UNSCORED: i32 = 4;
+pub const RS_METRIC_PRECISION: i32 = 5;
+pub const RS_METRIC_RECALL: i32 = 6;
+pub const RS_METRIC_NDCG: i32 = 7;
+pub const RS_METRIC_MAP: i32 = 8;
+pub const RS_METRIC_HIT_RATE: i32 = 9;
+pub const RS_METRIC_AUC: i32 = 10;
+pub const RS_METRIC_USERS: i32 = 11;
+pub const RS_METRIC_USERS_SKIPPED: i32 = 12;
+pub const RS_METRIC_USERS_FALLBACK: i32 = 13;
+pub const RS_METRIC_USERS_UNRANKED: i32 = 14;
+pub const RS_METRIC_AUC_USERS: i32 = 15;
+pub const RS_METRIC_COUNT_V0_2: i32 = 16;
+// RS_EVAL_INCLUDE
+pub const RS_EVAL_INCLUDE_SEEN: i32 = 1;
 // RS_FEATURE
 pub const RS_FEATURE_CBLAS: u32 = 2;
 pub const RS_FEATURE_CONTENT: u32 = 4;
@@ -336,6 +360,8 @@ pub const RS_CONSTANT_GROUPS: &[(&str, &[(&str, i64)])] = &[
         ("RS_PARAM_CSV_ITEM_COL", 552),
         ("RS_PARAM_CSV_RATING_COL", 553),
         ("RS_PARAM_CSV_TIME_COL", 554),
+        ("RS_PARAM_MOVIELENS_TITLE_WORDS", 560),
+        ("RS_PARAM_MOVIELENS_YEAR", 561),
         ("RS_PARAM_FACTORS", 100),
         ("RS_PARAM_EPOCHS", 101),
         ("RS_PARAM_THREADS", 102),
@@ -437,6 +463,28 @@ pub const RS_CONSTANT_GROUPS: &[(&str, &[(&str, i64)])] = &[
         ("RS_STAT_BASELINE_RMSE", 10),
         ("RS_STAT_WORSE_THAN_BASELINE", 11),
         ("RS_STAT_COUNT_V0_2", 12),
+    ]),
+    ("RS_METRIC", &[
+        ("RS_METRIC_RMSE", 0),
+        ("RS_METRIC_MAE", 1),
+        ("RS_METRIC_SCORED", 2),
+        ("RS_METRIC_FALLBACKS", 3),
+        ("RS_METRIC_UNSCORED", 4),
+        ("RS_METRIC_PRECISION", 5),
+        ("RS_METRIC_RECALL", 6),
+        ("RS_METRIC_NDCG", 7),
+        ("RS_METRIC_MAP", 8),
+        ("RS_METRIC_HIT_RATE", 9),
+        ("RS_METRIC_AUC", 10),
+        ("RS_METRIC_USERS", 11),
+        ("RS_METRIC_USERS_SKIPPED", 12),
+        ("RS_METRIC_USERS_FALLBACK", 13),
+        ("RS_METRIC_USERS_UNRANKED", 14),
+        ("RS_METRIC_AUC_USERS", 15),
+        ("RS_METRIC_COUNT_V0_2", 16),
+    ]),
+    ("RS_EVAL_INCLUDE", &[
+        ("RS_EVAL_INCLUDE_SEEN", 1),
     ]),
     ("RS_FEATURE", &[
         ("RS_FEATURE_CBLAS", 2),
