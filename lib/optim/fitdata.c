@@ -339,6 +339,35 @@ rs_status rs__fitdata_build(rs__fitdata *fd, const rs_dataset *train, const rs_d
     return st;
 }
 
+rs_status rs__fitdata_take(rs__fitdata *fd, rs_dataset *train, const rs_dataset *valid,
+                           const rs__idmap *users, const rs__idmap *items, size_t bands,
+                           uint64_t seed, const rs__allocator *a)
+{
+    rs__rating_columns cols;
+    rs__dataset_take_ratings(train, &cols);
+    rs_status st = rs__fitdata_adopt(fd, &cols, users->count, items->count, bands, seed, a);
+    if (st != RS_OK) {
+        rs__dataset_return_ratings(train, &cols); /* adopt left them as they were */
+        return st;
+    }
+    if (valid && (st = map_valid(fd, valid, users, items, a)) != RS_OK)
+        rs__fitdata_give_back(fd, train, a);
+    return st;
+}
+
+void rs__fitdata_give_back(rs__fitdata *fd, rs_dataset *train, const rs__allocator *a)
+{
+    rs__rating_columns cols = {fd->u, fd->i, fd->r, fd->wt, fd->tm, fd->n, {0}};
+    memcpy(cols.acap, fd->cap, sizeof cols.acap);
+    rs__dataset_return_ratings(train, &cols);
+    fd->u = fd->i = NULL;
+    fd->r = fd->wt = NULL;
+    fd->tm = NULL;
+    fd->n = 0;
+    memset(fd->cap, 0, sizeof fd->cap);
+    rs__fitdata_free(fd, a);
+}
+
 rs_status rs__seen_build(const rs_dataset *train, size_t n_users, size_t n_items, size_t **off_out,
                          int32_t **items_out, size_t *nnz_out, const rs__allocator *a)
 {
