@@ -206,8 +206,8 @@ static void compare_paths_for(const rs__scorer_ops *ops, int32_t clip_kind, int3
     c1.opt = &opt1;
     c2.opt = &opt2;
     rs__deferred d1, d2;
-    ck_assert_int_eq(rs__deferred_init(&d1, ops, &w1, &a), RS_OK);
-    ck_assert_int_eq(rs__deferred_init(&d2, ops, &w2, &a), RS_OK);
+    ck_assert_int_eq(rs__deferred_init(&d1, ops, &w1, us, is, N, &a), RS_OK);
+    ck_assert_int_eq(rs__deferred_init(&d2, ops, &w2, us, is, N, &a), RS_OK);
     ck_assert_uint_eq(d1.mask, ops->deferred_blocks);
     c1.defer = &d1;
     c2.defer = &d2;

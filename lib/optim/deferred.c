@@ -8,8 +8,82 @@
 #include "schedule.h"
 #include "train.h"
 
+/* Sum of |x| over each id's feature row (n_ids floats). */
+static float *feature_l1(const rs__features *ft, size_t n_ids, const rs__allocator *a)
+{
+    float *l1 = rs__calloc(a, n_ids ? n_ids : 1, sizeof *l1);
+    if (!l1)
+        return NULL;
+    for (size_t id = 0; id < n_ids; id++) {
+        const int32_t *col;
+        const float *val;
+        size_t len = rs__features_row(ft, id, &col, &val);
+        for (size_t f = 0; f < len; f++)
+            l1[id] += fabsf(val[f]);
+    }
+    return l1;
+}
+
+/* The coupling of every feature row of one side (deferred.h): over the
+ * ratings (owner[j] the side's id, l1_rating[j] as below), the sum of
+ * |x_f| * L1 against the sum of x_f^2, per feature f. */
+static rs_status side_coupling(rs__deferred *d, int side, const rs__features *ft, size_t n_features,
+                               const int32_t *owner, const int32_t *other, const float *l1_own,
+                               const float *l1_other, size_t n, const rs__allocator *a)
+{
+    size_t nf = n_features ? n_features : 1;
+    double *num = rs__calloc(a, 2 * nf, sizeof *num);
+    d->coupling[side] = rs__alloc(a, nf, sizeof(float));
+    d->n_coupling[side] = nf;
+    if (!num || !d->coupling[side]) {
+        rs__free(a, num, 2 * nf, sizeof *num);
+        return RS_ERR_NOMEM;
+    }
+    double *den = num + nf;
+    for (size_t j = 0; j < n; j++) {
+        const int32_t *col;
+        const float *val;
+        size_t len = rs__features_row(ft, (size_t)owner[j], &col, &val);
+        double l1 = (double)l1_own[owner[j]] + (double)l1_other[other[j]];
+        for (size_t f = 0; f < len; f++) {
+            double x = fabs((double)val[f]);
+            num[col[f]] += x * l1;
+            den[col[f]] += x * x;
+        }
+    }
+    for (size_t f = 0; f < nf; f++)
+        d->coupling[side][f] = den[f] > 0.0 && num[f] > den[f] ? (float)(num[f] / den[f]) : 1.0f;
+    rs__free(a, num, 2 * nf, sizeof *num);
+    return RS_OK;
+}
+
+/* Both sides' coupling, and each deferred feature block pointed at its side's. */
+static rs_status setup_coupling(rs__deferred *d, const rs__weights *w, const int32_t *u,
+                                const int32_t *i, size_t n, const rs__allocator *a)
+{
+    rs_status st = RS_ERR_NOMEM;
+    float *l1u = feature_l1(&w->user_feat, w->n_users, a);
+    float *l1i = feature_l1(&w->item_feat, w->n_items, a);
+    if (l1u && l1i &&
+        side_coupling(d, RS_SIDE_USER, &w->user_feat, w->n_user_features, u, i, l1u, l1i, n, a) == RS_OK &&
+        side_coupling(d, RS_SIDE_ITEM, &w->item_feat, w->n_item_features, i, u, l1i, l1u, n, a) == RS_OK)
+        st = RS_OK;
+    rs__free(a, l1u, w->n_users ? w->n_users : 1, sizeof *l1u);
+    rs__free(a, l1i, w->n_items ? w->n_items : 1, sizeof *l1i);
+    for (size_t b = 0; st == RS_OK && b < w->n_blocks; b++) {
+        int32_t role = w->blocks[b].role;
+        if (!(d->mask >> b & 1u))
+            continue;
+        if (role == RS__ROLE_USER_FEATURE_FACTORS || role == RS__ROLE_USER_FEATURE_BIAS)
+            d->row_coupling[b] = d->coupling[RS_SIDE_USER];
+        else if (role == RS__ROLE_ITEM_FEATURE_FACTORS || role == RS__ROLE_ITEM_FEATURE_BIAS)
+            d->row_coupling[b] = d->coupling[RS_SIDE_ITEM];
+    }
+    return st;
+}
+
 rs_status rs__deferred_init(rs__deferred *d, const rs__scorer_ops *ops, const rs__weights *w,
-                            const rs__allocator *a)
+                            const int32_t *u, const int32_t *i, size_t n, const rs__allocator *a)
 {
     memset(d, 0, sizeof *d);
     d->ops = ops;
@@ -29,6 +103,8 @@ rs_status rs__deferred_init(rs__deferred *d, const rs__scorer_ops *ops, const rs
             goto nomem;
         memset(d->sum[b], 0, rows * blk->stride * sizeof(float));
     }
+    if (setup_coupling(d, w, u, i, n, a) != RS_OK)
+        goto nomem;
     if (ops->defer_new && ops->defer_new(&d->scorer_state, w, a) != RS_OK)
         goto nomem;
     d->serial = 1;
@@ -48,6 +124,8 @@ void rs__deferred_free(rs__deferred *d, const rs__allocator *a)
         rs__free(a, d->count[b], d->rows[b], sizeof *d->count[b]);
         rs__free(a, d->curv[b], d->rows[b], sizeof *d->curv[b]);
     }
+    for (int side = 0; side < 2; side++)
+        rs__free(a, d->coupling[side], d->n_coupling[side], sizeof(float));
     if (d->scorer_state && d->ops && d->ops->defer_free)
         d->ops->defer_free(d->scorer_state, a);
     memset(d, 0, sizeof *d);
@@ -158,8 +236,9 @@ void rs__deferred_apply(rs__train_ctx *c)
             float rn2 = rs__vec_sqnorm(gb, blk->cols);
             c->st.n_rows++;
             c->st.n_clipped += (uint64_t)rs__clip_apply(&c->clip, gb, blk->cols, rn2);
+            float coupling = d->row_coupling[b] ? d->row_coupling[b][r] : 1.0f;
             update_row(c, (int32_t)b, r, theta, gb, blk->cols, blk->stride, n,
-                       d->curv[b][r] / n + l2);
+                       coupling * d->curv[b][r] / n + l2);
             memset(sum, 0, blk->stride * sizeof(float));
             d->count[b][r] = 0;
             d->curv[b][r] = 0.0f;

@@ -19,7 +19,7 @@
  * that n > 0 ratings touched takes its n steps as one update:
  *
  *     gbar = sum / n + l2 * row             the mean gradient, L2 at the frozen value
- *     h    = curvature / n + l2             the mean curvature
+ *     h    = K curvature / n + l2           the mean curvature, times the coupling K
  *     gbar = clip(gbar)                     the clip policy, once per row
  *     row -= n eta phi(n eta h) dir         phi(x) = (1 - exp(-x)) / x
  *
@@ -39,6 +39,20 @@
  * update never passes the minimum along the gradient (Newton's step), where
  * the plain sum of n steps would overshoot and diverge as soon as
  * n eta h > 2 - at the learning rates the per-rating steps still handle.
+ *
+ * K is there because the deferred rows of one rating move together: a
+ * user's few feature rows and the item's all explain the same error, each
+ * takes its update from the same frozen errors, and on the direction they
+ * share the joint curvature is about their number times each one's (n
+ * sequential steps see the others' moves; one update each does not). K is
+ * the Gershgorin bound on that sum, per feature f, averaged over the
+ * training ratings that touch f: sum |x_f| (L1_u + L1_i) / sum x_f^2, where
+ * L1 is the sum of |x| over the user's and over the item's feature row (1
+ * for a feature that is alone in its rating). With it the update never
+ * overshoots the joint minimum; without it implicit mode (a larger
+ * constant step, every negative touching the feature rows too) diverged
+ * on MovieLens (bench/coldstart), while explicit fits at the default steps
+ * are in the small n eta h regime where phi is about 1 and K changes little.
  *
  * The rows are applied in row order on one thread, so the result does not
  * depend on which thread trained which block: a model is bit-identical for
@@ -71,6 +85,11 @@ typedef struct rs__deferred {
      * cache of an earlier sub-epoch (or of an epoch cut short) is never
      * mistaken for a current one. */
     uint64_t serial;
+    /* Per feature (by RS_SIDE_*), the coupling that scales the mean
+     * curvature of its rows (see above), and each deferred block's (NULL: 1). */
+    float *coupling[2];
+    size_t n_coupling[2];
+    const float *row_coupling[RS__MAX_BLOCKS];
     void *scorer_state;              /* the scorer's own (ops->defer_new) */
     const struct rs__scorer_ops *ops;
 } rs__deferred;
@@ -81,10 +100,13 @@ static inline int rs__deferred_has(const rs__deferred *d, int32_t blk)
     return d && (d->mask >> blk & 1u);
 }
 
-/* Sums for the scorer's deferred blocks of w and its own state; a scorer
- * without deferred blocks gets an empty, inactive object (mask 0). */
+/* Sums for the scorer's deferred blocks of w and its own state, and the
+ * coupling of the feature rows over the training ratings (u[j], i[j]) for
+ * j < n (dense indices); a scorer without deferred blocks gets an empty,
+ * inactive object (mask 0). */
 RS_INTERNAL rs_status rs__deferred_init(rs__deferred *d, const struct rs__scorer_ops *ops,
-                                        const rs__weights *w, const rs__allocator *a);
+                                        const rs__weights *w, const int32_t *u, const int32_t *i,
+                                        size_t n, const rs__allocator *a);
 RS_INTERNAL void rs__deferred_free(rs__deferred *d, const rs__allocator *a);
 /* Forget what the current sub-epoch gathered (an epoch that stopped early)
  * and begin a new one. */

@@ -424,7 +424,7 @@ rs_status rs__run_prepare(rs__fit_run *fr)
     if (!fr->stats)
         return RS_ERR_NOMEM;
     if ((st = setup_scales(fr)) != RS_OK || (st = rs__coldfit_prepare(fr)) != RS_OK ||
-        (st = rs__deferred_init(&fr->defer, fr->m->ops, &fr->w, a)) != RS_OK)
+        (st = rs__deferred_init(&fr->defer, fr->m->ops, &fr->w, fr->fd.u, fr->fd.i, fr->fd.n, a)) != RS_OK)
         return st;
     return setup_contexts(fr);
 }
