@@ -166,12 +166,88 @@ START_TEST(test_fit_same_model_on_1_and_2_threads)
 }
 END_TEST
 
+/* Configurations of test_fit_feature_scorers_train_on_threads: the
+ * defaults, implicit mode (sampled negatives), AdaGrad with norm clipping
+ * and id dropout (per-block random streams), Adam with value clipping. */
+enum { N_THREAD_CONFIGS = 4 };
+
+static int one_thread_logged;
+
+static void note_one_thread(void *ud, int32_t level, const char *msg)
+{
+    (void)ud, (void)level;
+    if (strstr(msg, "one thread"))
+        one_thread_logged = 1;
+}
+
+/* Fit (and then partial-fit the test ratings into) a model of scorer idx in
+ * configuration cfg on `threads` threads; out gets n_out predictions. */
+static void fit_config_and_dump(int idx, int cfg, int64_t threads, float *out, size_t n_out)
+{
+    rs_model *m = new_model(idx);
+    set_good_params(m);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 6), RS_OK);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_THREADS, threads), RS_OK);
+    ck_assert_int_eq(rs_model_set_log_callback(m, note_one_thread, NULL), RS_OK);
+    if (cfg == 1) {
+        ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_IMPLICIT, 1), RS_OK);
+    } else if (cfg == 2) {
+        ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_LR_POLICY, RS_LR_ADAGRAD), RS_OK);
+        ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_CLIP, RS_CLIP_NORM), RS_OK);
+        ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_CLIP_THRESHOLD, 0.5), RS_OK);
+        if (SCORERS[idx] != RS_SCORER_COLLABORATIVE)
+            ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_ID_DROPOUT, 0.2), RS_OK);
+    } else if (cfg == 3) {
+        ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_LR_POLICY, RS_LR_ADAM), RS_OK);
+        ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_CLIP, RS_CLIP_VALUE), RS_OK);
+    }
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
+    ck_assert_int_eq(rs_partial_fit(m, test_ds, train_ds), RS_OK);
+    size_t n = rs_dataset_num_ratings(test_ds);
+    ck_assert_uint_ge(n, n_out);
+    for (size_t j = 0; j < n_out; j++) {
+        int64_t u, i;
+        rs_dataset_get_rating(test_ds, j, &u, &i, NULL, NULL);
+        rs_status st = rs_predict(m, u, i, &out[j]);
+        ck_assert(st == RS_OK || st == RS_FALLBACK);
+        ck_assert(isfinite(out[j]));
+    }
+    rs_model_free(m);
+}
+
+/* Content and hybrid train on several threads (their feature rows are
+ * deferred, lib/optim/deferred.h) and, like the collaborative scorer, give
+ * one model for a seed whatever the thread count: 1 and 2 threads (8
+ * bands) bit-identical, and 3 threads (12 bands) the same run after run,
+ * in every configuration and through rs_partial_fit. */
+START_TEST(test_fit_feature_scorers_train_on_threads)
+{
+    rs_model *probe = new_model(_i / N_THREAD_CONFIGS);
+    if (!probe)
+        return;
+    rs_model_free(probe);
+    if (!(rs_build_features() & RS_FEATURE_THREADS))
+        return;
+    int idx = _i / N_THREAD_CONFIGS, cfg = _i % N_THREAD_CONFIGS;
+    enum { N = 500 };
+    static float a[N], b[N];
+    one_thread_logged = 0;
+    fit_config_and_dump(idx, cfg, 1, a, N);
+    fit_config_and_dump(idx, cfg, 2, b, N);
+    ck_assert_msg(!one_thread_logged, "scorer %d config %d: fell back to one thread",
+                  (int)SCORERS[idx], cfg);
+    ck_assert_msg(memcmp(a, b, sizeof a) == 0, "scorer %d config %d: 1 and 2 threads differ",
+                  (int)SCORERS[idx], cfg);
+    fit_config_and_dump(idx, cfg, 3, a, N);
+    fit_config_and_dump(idx, cfg, 3, b, N);
+    ck_assert_msg(memcmp(a, b, sizeof a) == 0, "scorer %d config %d: two 3-thread runs differ",
+                  (int)SCORERS[idx], cfg);
+}
+END_TEST
+
 START_TEST(test_fit_threads_reach_same_accuracy)
 {
-    /* The feature-model scorers train on one thread whatever RS_PARAM_THREADS
-     * says (their feature rows are shared), so only the collaborative one is
-     * worth the time here; determinism with threads is tested for all. */
-    if (!(rs_build_features() & RS_FEATURE_THREADS) || SCORERS[_i] != RS_SCORER_COLLABORATIVE)
+    if (!(rs_build_features() & RS_FEATURE_THREADS))
         return;
     rs_model *m = new_model(_i);
     if (!m)
@@ -811,6 +887,7 @@ static Suite *fit_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, test_fit_same_seed_is_bit_identical, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_same_model_on_1_and_2_threads, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_fit_feature_scorers_train_on_threads, 0, N_SCORERS * N_THREAD_CONFIGS);
     tcase_add_loop_test(tc, test_fit_exploding_gradients_detected_and_restored, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_exploding_run_converges_with_norm_clipping, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_halving_learning_rate_recovers, 0, N_SCORERS);
