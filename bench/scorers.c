@@ -18,14 +18,18 @@
  *
  * Every fit runs --epochs epochs (default 8; the cold-start refit is off,
  * it is not an epoch) with the library's defaults otherwise. The epoch time
- * is taken between progress callbacks, so setup stays out: per scorer and
- * thread count it prints the median over epochs 2..E of the wall time and
- * of the process CPU time (all threads) of one epoch, and the ratios
- * content/collaborative and hybrid/collaborative of both, and the 2-thread
- * speedup (1-thread wall / 2-thread wall). identical_1_2=yes when the fits
- * on 1 and 2 threads predict bit-identical scores for the first 5000
- * training pairs. On a shared machine trust the CPU times, or run it under
- * callgrind with --only SCORER --threads 1 for instruction counts.
+ * is taken between progress callbacks, so setup stays out: a fit's figure
+ * is the median over its epochs 2..E of the wall time and of the process
+ * CPU time (all threads) of one epoch. --repeats rounds (default 3) each fit
+ * every scorer on 1 and on 2 threads, the three scorers of a thread count
+ * back to back; the ratios content/collaborative and hybrid/collaborative
+ * (same thread count) and the 2-thread speedup (1-thread wall / 2-thread
+ * wall) are taken within a round, and the summary prints the median over
+ * the rounds, with the median times. SCORER_same_model=yes when every fit
+ * of the scorer (every round, 1 and 2 threads) predicts bit-identical
+ * scores for the first 5000 training pairs. On a shared machine the
+ * figures are noisy: run it under callgrind with --only SCORER --threads 1
+ * --repeats 1 for instruction counts.
  * The last line of each data set is a key=value summary. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -39,11 +43,13 @@
 
 #define MAX_EPOCHS 200
 #define N_PROBE 5000
+#define MAX_REPEATS 15
 
 typedef struct opts {
     const char *data;      /* "ml", "synth" or "both" */
     const char *data_dir;
     int64_t factors, epochs, max_threads;
+    int repeats;
     int only;              /* 0: all scorers, else RS_SCORER_* */
     long users, items, ratings;
 } opts;
@@ -138,6 +144,15 @@ static const char *scorer_name(int32_t s)
     return s == RS_SCORER_CONTENT ? "content" : s == RS_SCORER_HYBRID ? "hybrid" : "collaborative";
 }
 
+static double median_of(double *x, int n)
+{
+    qsort(x, (size_t)n, sizeof *x, cmp_double);
+    return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
+}
+
+/* Every repeat fits each scorer on 1..T threads, the scorers of one thread
+ * count back to back (so a change in the machine's load hits them alike);
+ * a ratio is taken within a repeat and the median over repeats printed. */
 static int run_set(const opts *o, const char *name, const rs_dataset *ds)
 {
     static const int32_t kinds[3] = {RS_SCORER_COLLABORATIVE, RS_SCORER_CONTENT, RS_SCORER_HYBRID};
@@ -149,44 +164,79 @@ static int run_set(const opts *o, const char *name, const rs_dataset *ds)
         rs_model_free(m);
     }
     printf("data=%s ratings=%zu users=%zu items=%zu user_features=%zu item_features=%zu "
-           "factors=%lld epochs=%lld\n",
+           "factors=%lld epochs=%lld repeats=%d\n",
            name, rs_dataset_num_ratings(ds), rs_dataset_num_users(ds), rs_dataset_num_items(ds),
            rs_dataset_num_features(ds, RS_SIDE_USER), rs_dataset_num_features(ds, RS_SIDE_ITEM),
-           (long long)factors, (long long)o->epochs);
+           (long long)factors, (long long)o->epochs, o->repeats);
     fflush(stdout);
     int64_t T = o->max_threads;
-    result r[3][2];
-    memset(r, 0, sizeof r);
+    int R = o->repeats;
+    /* per repeat, scorer and thread count: median epoch times */
+    double wall[MAX_REPEATS][3][2], cpu[MAX_REPEATS][3][2];
+    float *probe[3][2];
+    memset(probe, 0, sizeof probe);
+    int identical[3] = {1, 1, 1};
+    for (int rep = 0; rep < R; rep++) {
+        for (int64_t t = 1; t <= T; t++) {
+            for (int k = 0; k < 3; k++) {
+                if (o->only && o->only != kinds[k])
+                    continue;
+                result x;
+                x.probe = malloc(N_PROBE * sizeof *x.probe);
+                if (!x.probe || fit_one(o, ds, kinds[k], t, &x) != 0)
+                    return -1;
+                wall[rep][k][t - 1] = x.wall;
+                cpu[rep][k][t - 1] = x.cpu;
+                printf("repeat=%d scorer=%s threads=%lld epoch_wall=%.4f epoch_cpu=%.4f\n", rep + 1,
+                       scorer_name(kinds[k]), (long long)t, x.wall, x.cpu);
+                fflush(stdout);
+                /* every fit of a scorer predicts the same as its first */
+                if (!probe[k][0])
+                    probe[k][0] = x.probe;
+                else {
+                    identical[k] &= memcmp(probe[k][0], x.probe, N_PROBE * sizeof(float)) == 0;
+                    free(x.probe);
+                }
+            }
+        }
+    }
+    printf("summary: data=%s factors=%lld repeats=%d", name, (long long)factors, R);
+    double tmp[MAX_REPEATS];
+    for (int64_t t = 1; t <= T; t++)
+        for (int k = 0; k < 3; k++) {
+            if (o->only && o->only != kinds[k])
+                continue;
+            for (int rep = 0; rep < R; rep++)
+                tmp[rep] = wall[rep][k][t - 1];
+            printf(" %s_t%lld_wall=%.4f", scorer_name(kinds[k]), (long long)t, median_of(tmp, R));
+            for (int rep = 0; rep < R; rep++)
+                tmp[rep] = cpu[rep][k][t - 1];
+            printf(" %s_t%lld_cpu=%.4f", scorer_name(kinds[k]), (long long)t, median_of(tmp, R));
+        }
+    for (int64_t t = 1; t <= T && !o->only; t++)
+        for (int k = 1; k < 3; k++) {
+            for (int rep = 0; rep < R; rep++)
+                tmp[rep] = wall[rep][k][t - 1] / wall[rep][0][t - 1];
+            printf(" %s_vs_collaborative_t%lld_wall=%.2f", scorer_name(kinds[k]), (long long)t,
+                   median_of(tmp, R));
+            for (int rep = 0; rep < R; rep++)
+                tmp[rep] = cpu[rep][k][t - 1] / cpu[rep][0][t - 1];
+            printf(" %s_vs_collaborative_t%lld_cpu=%.2f", scorer_name(kinds[k]), (long long)t,
+                   median_of(tmp, R));
+        }
     for (int k = 0; k < 3; k++) {
         if (o->only && o->only != kinds[k])
             continue;
-        for (int64_t t = 1; t <= T; t++) {
-            result *x = &r[k][t - 1];
-            x->probe = malloc(N_PROBE * sizeof *x->probe);
-            if (!x->probe || fit_one(o, ds, kinds[k], t, x) != 0)
-                return -1;
-            printf("scorer=%s threads=%lld epoch_wall=%.4f epoch_cpu=%.4f\n", scorer_name(kinds[k]),
-                   (long long)t, x->wall, x->cpu);
-            fflush(stdout);
+        if (T >= 2) {
+            for (int rep = 0; rep < R; rep++)
+                tmp[rep] = wall[rep][k][0] / wall[rep][k][1];
+            printf(" %s_speedup_t2=%.2f", scorer_name(kinds[k]), median_of(tmp, R));
         }
-    }
-    printf("summary: data=%s factors=%lld", name, (long long)factors);
-    for (int64_t t = 1; t <= T && !o->only; t++)
-        for (int k = 1; k < 3; k++)
-            printf(" %s_vs_collaborative_t%lld_cpu=%.2f %s_vs_collaborative_t%lld_wall=%.2f",
-                   scorer_name(kinds[k]), (long long)t, r[k][t - 1].cpu / r[0][t - 1].cpu,
-                   scorer_name(kinds[k]), (long long)t, r[k][t - 1].wall / r[0][t - 1].wall);
-    for (int k = 0; k < 3 && T >= 2; k++) {
-        if (o->only && o->only != kinds[k])
-            continue;
-        int same = memcmp(r[k][0].probe, r[k][1].probe, N_PROBE * sizeof(float)) == 0;
-        printf(" %s_speedup_t2=%.2f %s_identical_1_2=%s", scorer_name(kinds[k]),
-               r[k][0].wall / r[k][1].wall, scorer_name(kinds[k]), same ? "yes" : "no");
+        printf(" %s_same_model=%s", scorer_name(kinds[k]), identical[k] ? "yes" : "no");
     }
     printf("\n");
     for (int k = 0; k < 3; k++)
-        for (int t = 0; t < 2; t++)
-            free(r[k][t].probe);
+        free(probe[k][0]);
     return 0;
 }
 
@@ -335,6 +385,7 @@ fail:
 static void usage(void)
 {
     fprintf(stderr, "usage: scorers [--data ml|synth|both] [--factors N] [--epochs N] [--threads N]\n"
+                    "               [--repeats N]\n"
                     "               [--only collaborative|content|hybrid]\n"
                     "               [--users N] [--items N] [--ratings N]   (synth)\n");
 }
@@ -348,6 +399,7 @@ int main(int argc, char **argv)
     o.data = "both";
     o.epochs = 8;
     o.max_threads = 2;
+    o.repeats = 3;
     o.users = 50000;
     o.items = 10000;
     o.ratings = 1000000;
@@ -364,6 +416,8 @@ int main(int argc, char **argv)
             o.epochs = atoll(v);
         else if (TAKE("--threads"))
             o.max_threads = atoll(v);
+        else if (TAKE("--repeats"))
+            o.repeats = atoi(v);
         else if (TAKE("--users"))
             o.users = atol(v);
         else if (TAKE("--items"))
@@ -386,6 +440,7 @@ int main(int argc, char **argv)
 #undef TAKE
     }
     if (o.epochs < 2 || o.epochs > MAX_EPOCHS || o.max_threads < 1 || o.max_threads > 2 ||
+        o.repeats < 1 || o.repeats > MAX_REPEATS ||
         o.users < 1 || o.items < 1 || o.ratings < 1) {
         usage();
         return 2;

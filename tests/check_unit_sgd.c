@@ -197,7 +197,7 @@ static void compare_paths_for(const rs__scorer_ops *ops, int32_t clip_kind, int3
     c1.gbuf_floats = 64;
     void *rowbuf_raw;
     size_t rowbuf_bytes;
-    c1.rowbuf = rs__alloc_floats_aligned(&a, 2 * 64, &rowbuf_raw, &rowbuf_bytes);
+    c1.rowbuf = rs__alloc_floats_aligned(&a, RS__ROWBUF_ROWS * 64, &rowbuf_raw, &rowbuf_bytes);
     ck_assert_ptr_nonnull(c1.rowbuf);
     c1.isa = isa;
     c2 = c1;
@@ -206,8 +206,8 @@ static void compare_paths_for(const rs__scorer_ops *ops, int32_t clip_kind, int3
     c1.opt = &opt1;
     c2.opt = &opt2;
     rs__deferred d1, d2;
-    ck_assert_int_eq(rs__deferred_init(&d1, ops, &w1, us, is, N, &a), RS_OK);
-    ck_assert_int_eq(rs__deferred_init(&d2, ops, &w2, us, is, N, &a), RS_OK);
+    ck_assert_int_eq(rs__deferred_init(&d1, ops, &w1, us, is, N, 1, &a), RS_OK);
+    ck_assert_int_eq(rs__deferred_init(&d2, ops, &w2, us, is, N, 1, &a), RS_OK);
     ck_assert_uint_eq(d1.mask, ops->deferred_blocks);
     c1.defer = &d1;
     c2.defer = &d2;

@@ -82,30 +82,53 @@ static rs_status setup_coupling(rs__deferred *d, const rs__weights *w, const int
     return st;
 }
 
+/* Per-block sums cost this many bytes at most, or the weights' own size
+ * when that is larger; beyond it the sums are one set (deferred.h). */
+#define SLOT_BUDGET_BYTES ((size_t)64 << 20)
+
+/* The number of sum sets: `slots` if they fit the budget, else 1. */
+static size_t choose_slots(const rs__weights *w, uint32_t mask, size_t slots)
+{
+    size_t weights = 0, one = 0;
+    for (size_t b = 0; b < w->n_blocks; b++) {
+        size_t rows = w->blocks[b].rows ? w->blocks[b].rows : 1;
+        weights += rows * w->blocks[b].stride * sizeof(float);
+        if (mask >> b & 1u)
+            one += rows * (w->blocks[b].stride * sizeof(float) + sizeof(float) + sizeof(uint64_t));
+    }
+    size_t budget = weights > SLOT_BUDGET_BYTES ? weights : SLOT_BUDGET_BYTES;
+    if (slots < 1 || one == 0 || slots > budget / one)
+        return 1;
+    return slots;
+}
+
 rs_status rs__deferred_init(rs__deferred *d, const rs__scorer_ops *ops, const rs__weights *w,
-                            const int32_t *u, const int32_t *i, size_t n, const rs__allocator *a)
+                            const int32_t *u, const int32_t *i, size_t n, size_t slots,
+                            const rs__allocator *a)
 {
     memset(d, 0, sizeof *d);
     d->ops = ops;
     if (!ops->deferred_blocks)
         return RS_OK;
+    d->slots = choose_slots(w, ops->deferred_blocks, slots);
+    d->n_ratings = n;
     for (size_t b = 0; b < w->n_blocks; b++) {
         if (!(ops->deferred_blocks >> b & 1u))
             continue;
         const rs__block *blk = &w->blocks[b];
-        size_t rows = blk->rows ? blk->rows : 1;
+        size_t rows = blk->rows ? blk->rows : 1, cells = d->slots * rows;
         d->rows[b] = rows;
-        d->sum[b] = rs__alloc_floats_aligned(a, rows * blk->stride, &d->sum_raw[b], &d->sum_bytes[b]);
-        d->count[b] = rs__calloc(a, rows, sizeof *d->count[b]);
-        d->curv[b] = rs__calloc(a, rows, sizeof *d->curv[b]);
+        d->sum[b] = rs__alloc_floats_aligned(a, cells * blk->stride, &d->sum_raw[b], &d->sum_bytes[b]);
+        d->count[b] = rs__calloc(a, cells, sizeof *d->count[b]);
+        d->curv[b] = rs__calloc(a, cells, sizeof *d->curv[b]);
         d->mask |= 1u << b; /* set before a failure so free releases it */
         if (!d->sum[b] || !d->count[b] || !d->curv[b])
             goto nomem;
-        memset(d->sum[b], 0, rows * blk->stride * sizeof(float));
+        memset(d->sum[b], 0, cells * blk->stride * sizeof(float));
     }
     if (setup_coupling(d, w, u, i, n, a) != RS_OK)
         goto nomem;
-    if (ops->defer_new && ops->defer_new(&d->scorer_state, w, a) != RS_OK)
+    if (ops->defer_new && ops->defer_new(&d->scorer_state, w, d, a) != RS_OK)
         goto nomem;
     d->serial = 1;
     return RS_OK;
@@ -121,8 +144,8 @@ void rs__deferred_free(rs__deferred *d, const rs__allocator *a)
             continue;
         if (d->sum_raw[b])
             rs__free_aligned(a, d->sum_raw[b], d->sum_bytes[b]);
-        rs__free(a, d->count[b], d->rows[b], sizeof *d->count[b]);
-        rs__free(a, d->curv[b], d->rows[b], sizeof *d->curv[b]);
+        rs__free(a, d->count[b], d->slots * d->rows[b], sizeof *d->count[b]);
+        rs__free(a, d->curv[b], d->slots * d->rows[b], sizeof *d->curv[b]);
     }
     for (int side = 0; side < 2; side++)
         rs__free(a, d->coupling[side], d->n_coupling[side], sizeof(float));
@@ -138,7 +161,7 @@ static void clear_sums(rs__deferred *d, const rs__weights *w)
         if (!(d->mask >> b & 1u))
             continue;
         size_t stride = w->blocks[b].stride;
-        for (size_t r = 0; r < d->rows[b]; r++) {
+        for (size_t r = 0; r < d->slots * d->rows[b]; r++) {
             if (!d->count[b][r])
                 continue;
             memset(d->sum[b] + r * stride, 0, stride * sizeof(float));
@@ -225,11 +248,26 @@ void rs__deferred_apply(rs__train_ctx *c)
         rs__block *blk = &w->blocks[b];
         float l2 = c->l2[blk->reg];
         for (size_t r = 0; r < blk->rows; r++) {
+            float *sum = d->sum[b] + r * blk->stride;
+            /* the blocks' sums, in block order, into the first set */
+            for (size_t s = 1; s < d->slots; s++) {
+                size_t cell = s * d->rows[b] + r;
+                if (!d->count[b][cell])
+                    continue;
+                float *other = d->sum[b] + cell * blk->stride;
+                for (size_t j = 0; j < blk->cols; j++)
+                    sum[j] += other[j];
+                memset(other, 0, blk->stride * sizeof(float));
+                d->count[b][r] += d->count[b][cell];
+                d->curv[b][r] += d->curv[b][cell];
+                d->count[b][cell] = 0;
+                d->curv[b][cell] = 0.0f;
+            }
             uint64_t count = d->count[b][r];
             if (!count)
                 continue;
             float n = (float)count;
-            float *theta = blk->data + r * blk->stride, *sum = d->sum[b] + r * blk->stride;
+            float *theta = blk->data + r * blk->stride;
             float *gb = c->gbuf;
             /* the mean gradient with L2 at the frozen value, clipped once */
             rs__row_grad(gb, sum, theta, 1.0f / n, l2, blk->cols);

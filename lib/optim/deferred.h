@@ -54,9 +54,16 @@
  * on MovieLens (bench/coldstart), while explicit fits at the default steps
  * are in the small n eta h regime where phi is about 1 and K changes little.
  *
- * The rows are applied in row order on one thread, so the result does not
- * depend on which thread trained which block: a model is bit-identical for
- * a seed and a band count on any number of threads.
+ * Every block of a diagonal adds to its own set of sums (the set of its
+ * user band; blocks of a diagonal have distinct user bands), so blocks on
+ * different threads never add to one sum; at the merge point the sets are
+ * added in band order and the rows applied in row order on one thread, so
+ * the result does not depend on which thread trained which block: a model
+ * is bit-identical for a seed and a band count on any number of threads.
+ * The sets cost bands x the deferred rows' size; above a budget (64 MiB or
+ * the weights' size) there is one set, which only a scorer whose own sums
+ * are per id (disjoint between the blocks of a diagonal) may share across
+ * threads.
  *
  * The generic step (step.c) accumulates deferred rows from pred_grad's
  * touches into the sums here; a scorer's fused loop keeps its own per-id
@@ -76,9 +83,15 @@ struct rs__epoch_plan;
 
 typedef struct rs__deferred {
     uint32_t mask;                   /* bit b: block b is deferred */
-    float *sum[RS__MAX_BLOCKS];      /* rows x stride: the sub-epoch's gradient sums */
-    float *curv[RS__MAX_BLOCKS];     /* rows: the sub-epoch's curvature sums */
-    uint64_t *count[RS__MAX_BLOCKS]; /* rows: ratings that touched the row */
+    /* Sets of sums: one per band (a block of a diagonal adds to the set of
+     * its user band, rs__deferred_slot), or 1 when that many would exceed
+     * the memory budget (deferred.c). Set s of block b starts at cell
+     * s * rows[b]. */
+    size_t slots;
+    size_t n_ratings;                /* training ratings of the fit (for the scorer's choices) */
+    float *sum[RS__MAX_BLOCKS];      /* slots x rows x stride: the sub-epoch's gradient sums */
+    float *curv[RS__MAX_BLOCKS];     /* slots x rows: the sub-epoch's curvature sums */
+    uint64_t *count[RS__MAX_BLOCKS]; /* slots x rows: ratings that touched the row */
     void *sum_raw[RS__MAX_BLOCKS];
     size_t sum_bytes[RS__MAX_BLOCKS], rows[RS__MAX_BLOCKS];
     /* Sub-epochs begun: a fused loop stamps its per-id caches with it, so a
@@ -94,6 +107,12 @@ typedef struct rs__deferred {
     const struct rs__scorer_ops *ops;
 } rs__deferred;
 
+/* The set of sums a block with user band `band` adds to. */
+static inline size_t rs__deferred_slot(const rs__deferred *d, size_t band)
+{
+    return d->slots > 1 ? band : 0;
+}
+
 /* 1 if block blk of the context's weights is trained deferred. */
 static inline int rs__deferred_has(const rs__deferred *d, int32_t blk)
 {
@@ -106,7 +125,7 @@ static inline int rs__deferred_has(const rs__deferred *d, int32_t blk)
  * inactive object (mask 0). */
 RS_INTERNAL rs_status rs__deferred_init(rs__deferred *d, const struct rs__scorer_ops *ops,
                                         const rs__weights *w, const int32_t *u, const int32_t *i,
-                                        size_t n, const rs__allocator *a);
+                                        size_t n, size_t slots, const rs__allocator *a);
 RS_INTERNAL void rs__deferred_free(rs__deferred *d, const rs__allocator *a);
 /* Forget what the current sub-epoch gathered (an epoch that stopped early)
  * and begin a new one. */

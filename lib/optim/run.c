@@ -191,7 +191,7 @@ static rs_status setup_contexts(rs__fit_run *fr)
     /* gb is a row stride (a multiple of 16 floats, or 1): round up so every
      * thread's two rows start 64-byte aligned. */
     size_t rb = (gb + 15) & ~(size_t)15;
-    fr->rowbuf_all = rs__alloc_floats_aligned(a, T * 2 * rb, &fr->rowbuf_raw, &fr->rowbuf_bytes);
+    fr->rowbuf_all = rs__alloc_floats_aligned(a, T * RS__ROWBUF_ROWS * rb, &fr->rowbuf_raw, &fr->rowbuf_bytes);
     if (!fr->ctx || !fr->touch_all || !fr->scratch_all || !fr->rowbuf_all)
         return RS_ERR_NOMEM;
     float range = fr->fd.rmax - fr->fd.rmin;
@@ -221,7 +221,7 @@ static rs_status setup_contexts(rs__fit_run *fr)
         c->scratch_floats = sf;
         c->gbuf = c->scratch + sf;
         c->gbuf_floats = gb;
-        c->rowbuf = fr->rowbuf_all + t * 2 * rb;
+        c->rowbuf = fr->rowbuf_all + t * RS__ROWBUF_ROWS * rb;
         c->defer = &fr->defer;
         for (size_t b = 0; b < fr->w.n_blocks; b++) {
             int32_t role = fr->w.blocks[b].role;
@@ -424,7 +424,8 @@ rs_status rs__run_prepare(rs__fit_run *fr)
     if (!fr->stats)
         return RS_ERR_NOMEM;
     if ((st = setup_scales(fr)) != RS_OK || (st = rs__coldfit_prepare(fr)) != RS_OK ||
-        (st = rs__deferred_init(&fr->defer, fr->m->ops, &fr->w, fr->fd.u, fr->fd.i, fr->fd.n, a)) != RS_OK)
+        (st = rs__deferred_init(&fr->defer, fr->m->ops, &fr->w, fr->fd.u, fr->fd.i, fr->fd.n,
+                                  fr->fd.bands ? fr->fd.bands : 1, a)) != RS_OK)
         return st;
     return setup_contexts(fr);
 }

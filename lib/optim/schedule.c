@@ -24,6 +24,7 @@ static void train_block(rs__epoch_plan *plan, size_t tid, size_t k)
     size_t lo = fd->block_off[blk], hi = fd->block_off[blk + 1];
     memset(&c->st, 0, sizeof c->st);
     c->diverged = 0;
+    c->band = blk / (fd->bands ? fd->bands : 1);
     if (hi > lo) {
         rs__rng_seed(&c->rng, rs__seed_mix(rs__seed_mix(plan->seed, plan->serial), (uint64_t)blk));
         rs__chunk ch = {fd->u + lo, fd->i + lo, fd->r + lo, fd->wt ? fd->wt + lo : NULL, hi - lo};

@@ -36,12 +36,13 @@ void rs__train_chunk_generic(rs__train_ctx *c, const rs__chunk *ch)
             float rn2;
             if (rs__deferred_has(c->defer, tc->block)) {
                 rs__deferred *d = c->defer;
-                float *sum = d->sum[tc->block] + tc->row * w->blocks[tc->block].stride;
+                size_t cell = rs__deferred_slot(d, c->band) * d->rows[tc->block] + tc->row;
+                float *sum = d->sum[tc->block] + cell * w->blocks[tc->block].stride;
                 for (size_t f = 0; f < tc->n; f++)
                     sum[f] += g * tc->grad[f];
-                d->count[tc->block][tc->row]++;
+                d->count[tc->block][cell]++;
                 float src2 = rs__vec_sqnorm(tc->grad, tc->n);
-                d->curv[tc->block][tc->row] += wt * src2;
+                d->curv[tc->block][cell] += wt * src2;
                 rn2 = g * g * src2;
             } else {
                 rn2 = rs__sgd_row(c, tc->block, tc->row, g, tc->grad, tc->n);

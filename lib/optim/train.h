@@ -55,6 +55,9 @@ RS_INTERNAL int32_t rs__isa_detect(void);
 
 enum { RS__REFIT_NONE = 0, RS__REFIT_USER = 1, RS__REFIT_ITEM = 2 };
 
+/* Rows in each context's rowbuf. */
+#define RS__ROWBUF_ROWS 6
+
 typedef struct rs__train_ctx {
     rs__weights *w;
     const rs__scorer_ops *ops;
@@ -72,9 +75,12 @@ typedef struct rs__train_ctx {
     size_t scratch_floats;
     float *gbuf;       /* largest block row, for the loss gradient */
     size_t gbuf_floats;
-    /* Two rows of the widest block, 64-byte aligned: the fused loops'
-     * gradient rows (NULL: a fused loop falls back to the generic step). */
+    /* RS__ROWBUF_ROWS rows of the widest block, 64-byte aligned: the fused
+     * loops' gradient rows (NULL: a fused loop falls back to the generic step). */
     float *rowbuf;
+    /* The user band of the block being trained (set by the schedule): the
+     * block's set of deferred sums (rs__deferred_slot). */
+    size_t band;
     int32_t isa;       /* RS__ISA_*: which compiled kernel the CPU can run */
     /* Per-row learning-rate multipliers by block (NULL: 1 for every row).
      * Rows shared by many ratings (feature weights) get a smaller step, so

@@ -20,6 +20,7 @@ typedef struct rs__touch {
 } rs__touch;
 
 struct rs__train_ctx;
+struct rs__deferred;
 struct rs__chunk;
 struct rs_dataset;
 
@@ -78,7 +79,8 @@ typedef struct rs__scorer_ops {
      * but no train_chunk trains on one thread (the generic step's sums are
      * not per block). */
     uint32_t deferred_blocks;
-    rs_status (*defer_new)(void **state, const rs__weights *w, const rs__allocator *a);
+    rs_status (*defer_new)(void **state, const rs__weights *w, const struct rs__deferred *d,
+                           const rs__allocator *a);
     void (*defer_free)(void *state, const rs__allocator *a);
     void (*defer_collect)(struct rs__train_ctx *ctx);
 } rs__scorer_ops;

@@ -46,7 +46,9 @@ struct rs__chunk;
  * and per-id gradient sums, every learning-rate and clip policy, run-time
  * ISA dispatch. */
 RS_INTERNAL void rs__fm_train_chunk(struct rs__train_ctx *c, const struct rs__chunk *ch);
-RS_INTERNAL rs_status rs__fm_defer_new(void **state, const rs__weights *w, const rs__allocator *a);
+struct rs__deferred;
+RS_INTERNAL rs_status rs__fm_defer_new(void **state, const rs__weights *w, const struct rs__deferred *d,
+                                      const rs__allocator *a);
 RS_INTERNAL void rs__fm_defer_free(void *state, const rs__allocator *a);
 RS_INTERNAL void rs__fm_defer_collect(struct rs__train_ctx *c);
 /* The cold-start refit hooks of rs__scorer_ops (see scorer.h). */

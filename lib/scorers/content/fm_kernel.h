@@ -1,0 +1,452 @@
+/* librecsgd. SPDX-License-Identifier: BSD-2-Clause
+ * fm_kernel.h: the body of the feature-model scorers' fused training loop
+ * (fm_train.c), written once for a vector type and included by fm_train.c
+ * once per ISA with its native width, as collaborative/mf_kernel.h is. No
+ * include guard on purpose. Before including, define MF_V, MF_LANES,
+ * MF_SUFFIX and MF_TARGET (see mf_kernel.h). It defines MF_F(fm_chunk)(ctx,
+ * chunk) and MF_F(fm_collect)(ctx), the entries for that ISA. */
+#define MF_CAT_(a, b) a##_##b
+#define MF_CAT(a, b) MF_CAT_(a, b)
+#define MF_F(name) MF_CAT(name, MF_SUFFIX)
+
+#include "scorers/simd.h"
+
+/* vec = sum_j val[j] F[col[j]] (nv vectors); *fbias = sum_j val[j] fb[col[j]]
+ * and *sqx = sum_j val[j]^2: an id's feature part from the frozen rows. */
+static RS_ALWAYS_INLINE void MF_F(build)(MF_V *restrict vec, size_t n, const int32_t *col, const float *val,
+                                   const rs__block *F, const float *fb, size_t nv, float *fbias,
+                                   float *sqx)
+{
+    for (size_t v = 0; v < nv; v++)
+        vec[v] = MF_F(splat)(0.0f);
+    float b = 0.0f, sq = 0.0f;
+    for (size_t j = 0; j < n; j++) {
+        const MF_V *row = (const MF_V *)(F->data + (size_t)col[j] * F->stride);
+        const MF_V x = MF_F(splat)(val[j]);
+        for (size_t v = 0; v < nv; v++)
+            vec[v] += x * row[v];
+        b += val[j] * fb[col[j]];
+        sq += val[j] * val[j];
+    }
+    *fbias = b;
+    *sqx = sq;
+}
+
+/* The id's cache for this sub-epoch, built on first use from the frozen
+ * feature rows F (vectors) and fb (biases). */
+static RS_ALWAYS_INLINE fm_id *MF_F(enter)(fm_side *s, size_t id, uint64_t serial,
+                                     const rs__features *ft, const rs__block *F, const float *fb,
+                                     size_t nv)
+{
+    fm_id *st = &s->id[id];
+    if (st->stamp == serial)
+        return st;
+    MF_V *vec = (MF_V *)(s->vec + id * 2 * s->stride), *acc = vec + nv;
+    const int32_t *col;
+    const float *val;
+    size_t n = rs__features_row(ft, id, &col, &val);
+    MF_F(build)(vec, n, col, val, F, fb, nv, &st->fbias, &st->sqx);
+    for (size_t v = 0; v < nv; v++)
+        acc[v] = MF_F(splat)(0.0f);
+    st->gbias = 0.0f;
+    st->n = 0;
+    st->wsum = 0.0f;
+    st->wsq = 0.0f;
+    st->stamp = serial;
+    return st;
+}
+
+/* Add one rating's gradient to the block's own sums of the feature rows of
+ * one side (per-block sums): bias rows g x_f, vector rows g x_f vec (NULL:
+ * the side's vectors do not gather), with counts and curvatures as the
+ * per-id path adds them at the merge point (collect_side). */
+static RS_ALWAYS_INLINE void MF_F(scatter)(rs__deferred *d, size_t slot, int32_t bias_blk, int32_t vec_blk,
+                                     size_t n, const int32_t *col, const float *val, float g,
+                                     float wt, const MF_V *vec, float vec2, size_t stride, size_t nv)
+{
+    const size_t bcell = slot * d->rows[bias_blk];
+    float *bsum = d->sum[bias_blk] + bcell, *bcurv = d->curv[bias_blk] + bcell;
+    uint64_t *bcount = d->count[bias_blk] + bcell;
+    for (size_t j = 0; j < n; j++) {
+        const size_t f = (size_t)col[j];
+        const float x = val[j], xx = x * x;
+        bsum[f] += g * x;
+        bcount[f]++;
+        bcurv[f] += wt * xx;
+        if (!vec)
+            continue;
+        const size_t cell = bcell / d->rows[bias_blk] * d->rows[vec_blk] + f;
+        MF_V *sum = (MF_V *)(d->sum[vec_blk] + cell * stride);
+        const MF_V gx = MF_F(splat)(g * x);
+        for (size_t v = 0; v < nv; v++)
+            sum[v] += gx * vec[v];
+        d->count[vec_blk][cell]++;
+        d->curv[vec_blk][cell] += wt * xx * vec2;
+    }
+}
+
+static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chunk *ch, int hq,
+                                           int32_t clip_kind, int32_t pol)
+{
+    rs__weights *w = c->w;
+    rs__deferred *d = c->defer;
+    fm_state *S = d->scorer_state;
+    fm_side *su = &S->side[RS_SIDE_USER], *si = &S->side[RS_SIDE_ITEM];
+    const int pu = S->per_id[RS_SIDE_USER], pi = S->per_id[RS_SIDE_ITEM];
+    const uint64_t serial = d->serial;
+    const size_t slot = rs__deferred_slot(d, c->band);
+    float *ub = w->blocks[FM_UBIAS].data, *ib = w->blocks[FM_IBIAS].data;
+    float *P = w->blocks[FM_P].data, *Q = hq ? w->blocks[FM_Q].data : NULL;
+    const rs__block *Ublk = &w->blocks[FM_U], *Vblk = &w->blocks[FM_V];
+    const float *ufb = w->blocks[FM_UFBIAS].data, *ifb = w->blocks[FM_IFBIAS].data;
+    const rs__features *uft = &w->user_feat, *ift = &w->item_feat;
+    const size_t stride = w->blocks[FM_P].stride, nv = stride / MF_LANES, k = w->factors;
+    const float inv_k = 1.0f / (float)(k ? k : 1);
+    const float mu = w->global_mean, lr = c->lr, cc = c->clip.c;
+    const float l2f = c->l2[RS__REG_FACTORS], l2b = c->l2[RS__REG_BIAS];
+    const fm_mode md = mode_of(c, hq);
+    const int train_ids = !c->refit;
+    const int32_t blk_of[4] = {FM_UBIAS, FM_IBIAS, FM_P, FM_Q};
+    id_state os;
+    memset(&os, 0, sizeof os);
+    for (int b = 0; b < (hq ? 4 : 3); b++) {
+        if (pol != POL_CONSTANT)
+            os.s[b] = c->opt->acc[blk_of[b]];
+        if (pol == POL_ADAM) {
+            os.s2[b] = c->opt->acc2[blk_of[b]];
+            os.p1[b] = c->opt->pow1[blk_of[b]];
+            os.p2[b] = c->opt->pow2[blk_of[b]];
+        }
+    }
+    /* Row buffers: the id rows' gradients (two-pass policies), the two
+     * feature parts of the per-block-sum sides, and this rating's user
+     * and item vectors t and z (from the rows before the step). */
+    MF_V *gp_buf = (MF_V *)c->rowbuf, *gq_buf = gp_buf + nv;
+    MF_V *fu_buf = gq_buf + nv, *fi_buf = fu_buf + nv, *tb = fi_buf + nv, *zb = tb + nv;
+    const size_t row_bytes = stride * sizeof(float);
+    const MF_V l2v = MF_F(splat)(l2f);
+    rs__train_stats st = c->st;
+    for (size_t j = 0; j < ch->n; j++) {
+        if (j + FM_PREFETCH < ch->n) {
+            const size_t un = (size_t)ch->u[j + FM_PREFETCH], in = (size_t)ch->i[j + FM_PREFETCH];
+            const size_t uh = (size_t)ch->u[j + FM_PREFETCH / 2], ih = (size_t)ch->i[j + FM_PREFETCH / 2];
+            const char *pp = (const char *)(P + un * stride);
+            for (size_t off = 0; off < row_bytes; off += 64) {
+                __builtin_prefetch(pp + off, 1, 3);
+                if (hq)
+                    __builtin_prefetch((const char *)(Q + in * stride) + off, 1, 3);
+            }
+            prefetch_side(S, RS_SIDE_USER, uft, un, uh, row_bytes);
+            prefetch_side(S, RS_SIDE_ITEM, ift, in, ih, row_bytes);
+            __builtin_prefetch(ub + un, 1, 3);
+            __builtin_prefetch(ib + in, 1, 3);
+        }
+        const int32_t u = ch->u[j], i = ch->i[j];
+        const float wt = ch->wt ? ch->wt[j] : 1.0f;
+        int use = USE_IDS;
+        if (c->refit) {
+            /* Cold-start refit: predict as for a brand-new id of that side. */
+            if (c->refit_skip && c->refit_skip[c->refit == RS__REFIT_USER ? u : i])
+                continue;
+            use = c->refit == RS__REFIT_USER ? USE_ITEM_ID : USE_USER_ID;
+        } else if (c->id_dropout > 0.0f) {
+            if (rs__rng_uniform(&c->rng) < c->id_dropout)
+                use &= ~USE_USER_ID;
+            if (rs__rng_uniform(&c->rng) < c->id_dropout)
+                use &= ~USE_ITEM_ID;
+        }
+        /* Each side's frozen feature part: from its per-id cache, or built
+         * now from the feature rows (kept for the scatter below). */
+        fm_id *us = NULL, *is = NULL;
+        const MF_V *fu = fu_buf, *fi = fi_buf;
+        MF_V *au = NULL, *ai = NULL;
+        float fbu, fbi, sqxu, sqxi;
+        const int32_t *ucol = NULL, *icol = NULL;
+        const float *uval = NULL, *ival = NULL;
+        size_t unn = 0, inn = 0;
+        if (pu) {
+            us = MF_F(enter)(su, (size_t)u, serial, uft, Ublk, ufb, nv);
+            fu = (const MF_V *)(su->vec + (size_t)u * 2 * stride);
+            au = (MF_V *)fu + nv;
+            fbu = us->fbias;
+            sqxu = us->sqx;
+        } else {
+            unn = rs__features_row(uft, (size_t)u, &ucol, &uval);
+            MF_F(build)(fu_buf, unn, ucol, uval, Ublk, ufb, nv, &fbu, &sqxu);
+        }
+        if (pi) {
+            is = MF_F(enter)(si, (size_t)i, serial, ift, Vblk, ifb, nv);
+            fi = (const MF_V *)(si->vec + (size_t)i * 2 * stride);
+            ai = (MF_V *)fi + nv;
+            fbi = is->fbias;
+            sqxi = is->sqx;
+        } else {
+            inn = rs__features_row(ift, (size_t)i, &icol, &ival);
+            MF_F(build)(fi_buf, inn, icol, ival, Vblk, ifb, nv, &fbi, &sqxi);
+        }
+        MF_V *p = (MF_V *)(P + (size_t)u * stride);
+        MF_V *q = hq ? (MF_V *)(Q + (size_t)i * stride) : NULL;
+        /* id parts in (1) or out (0) of this rating's vectors */
+        const float um = (use & USE_USER_ID) ? 1.0f : 0.0f, im = (use & USE_ITEM_ID) ? 1.0f : 0.0f;
+        const MF_V umv = MF_F(splat)(um), imv = MF_F(splat)(im);
+        /* t = um P_u + F_u, z = im Q_i + F_i; the dot and both squared norms */
+        MF_V acc = MF_F(splat)(0.0f), tt = MF_F(splat)(0.0f), zz = MF_F(splat)(0.0f);
+        for (size_t v = 0; v < nv; v++) {
+            MF_V t = umv * p[v] + fu[v];
+            MF_V z = hq ? imv * q[v] + fi[v] : fi[v];
+            acc += t * z;
+            tt += t * t;
+            zz += z * z;
+            tb[v] = t;
+            zb[v] = z;
+        }
+        float e = ch->r[j] - (mu + um * ub[u] + fbu + im * ib[i] + fbi + MF_F(hsum)(acc));
+        if (RS_UNLIKELY(!(fabsf(e) <= c->blowup))) {
+            c->diverged = 1;
+            break;
+        }
+        st.sq_err += (double)(wt * e * e);
+        st.sum_w += wt;
+        const float g = -wt * e;
+        const int tu = train_ids && (use & USE_USER_ID), ti = train_ids && (use & USE_ITEM_ID);
+        float nb2 = 0.0f, nf2 = 0.0f; /* squared gradient norms: biases, factor rows */
+        /* id biases */
+        if (tu) {
+            float gb = g + l2b * ub[u];
+            nb2 += gb * gb;
+            st.n_clipped += (uint64_t)clip_scalar(&gb, &c->clip, clip_kind);
+            bias_step(ub + u, gb, lr, c, pol, os.s[ID_UB] ? os.s[ID_UB] + u : NULL,
+                      pol == POL_ADAM ? os.s2[ID_UB] + u : NULL, pol == POL_ADAM ? os.p1[ID_UB] + u : NULL,
+                      pol == POL_ADAM ? os.p2[ID_UB] + u : NULL);
+            st.n_rows++;
+        }
+        if (ti) {
+            float gb = g + l2b * ib[i];
+            nb2 += gb * gb;
+            st.n_clipped += (uint64_t)clip_scalar(&gb, &c->clip, clip_kind);
+            bias_step(ib + i, gb, lr, c, pol, os.s[ID_IB] ? os.s[ID_IB] + i : NULL,
+                      pol == POL_ADAM ? os.s2[ID_IB] + i : NULL, pol == POL_ADAM ? os.p1[ID_IB] + i : NULL,
+                      pol == POL_ADAM ? os.p2[ID_IB] + i : NULL);
+            st.n_rows++;
+        }
+        /* the deferred feature rows: gradient sums (per id, or into the
+         * block's own sums), and their norms without L2 (the merge point
+         * adds it once) */
+        const float g2 = g * g, z2 = MF_F(hsum)(zz), t2 = MF_F(hsum)(tt);
+        const MF_V gv = MF_F(splat)(g);
+        if (md.user_feat) {
+            nb2 += g2 * sqxu;
+            nf2 += g2 * sqxu * z2;
+            if (pu) {
+                us->gbias += g;
+                us->n++;
+                us->wsum += wt;
+                us->wsq += wt * z2;
+                for (size_t v = 0; v < nv; v++)
+                    au[v] += gv * zb[v];
+            } else {
+                MF_F(scatter)(d, slot, FM_UFBIAS, FM_U, unn, ucol, uval, g, wt, zb, z2, stride, nv);
+            }
+        }
+        if (md.item_bias) {
+            nb2 += g2 * sqxi;
+            if (md.item_vec)
+                nf2 += g2 * sqxi * t2;
+            if (pi) {
+                is->gbias += g;
+                is->n++;
+                is->wsum += wt;
+                is->wsq += wt * t2;
+                if (md.item_vec)
+                    for (size_t v = 0; v < nv; v++)
+                        ai[v] += gv * tb[v];
+            } else {
+                MF_F(scatter)(d, slot, FM_IFBIAS, FM_V, inn, icol, ival, g, wt, md.item_vec ? tb : NULL, t2,
+                        stride, nv);
+            }
+        }
+        const int qrow = hq && ti;
+        if (pol == POL_CONSTANT && clip_kind == RS_CLIP_NONE) {
+            /* One pass: the id rows' gradients from the old vectors, then the steps. */
+            const MF_V lu = MF_F(splat)(tu ? lr : 0.0f), li = MF_F(splat)(qrow ? lr : 0.0f);
+            MF_V np = MF_F(splat)(0.0f), nq = MF_F(splat)(0.0f);
+            for (size_t v = 0; v < nv; v++) {
+                MF_V pv = p[v];
+                MF_V gpv = gv * zb[v] + l2v * pv;
+                np += gpv * gpv;
+                p[v] = pv - lu * gpv;
+                if (hq) {
+                    MF_V qv = q[v];
+                    MF_V gqv = gv * tb[v] + l2v * qv;
+                    nq += gqv * gqv;
+                    q[v] = qv - li * gqv;
+                }
+            }
+            if (tu)
+                nf2 += MF_F(hsum)(np);
+            if (qrow)
+                nf2 += MF_F(hsum)(nq);
+        } else {
+            /* Two passes: gradients (from the old rows) into the row buffers
+             * with their norms; clipping; then each row's step. */
+            MF_V np = MF_F(splat)(0.0f), nq = MF_F(splat)(0.0f);
+            for (size_t v = 0; v < nv; v++) {
+                MF_V gpv = gv * zb[v] + l2v * p[v];
+                np += gpv * gpv;
+                gp_buf[v] = gpv;
+                if (hq) {
+                    MF_V gqv = gv * tb[v] + l2v * q[v];
+                    nq += gqv * gqv;
+                    gq_buf[v] = gqv;
+                }
+            }
+            float np2 = MF_F(hsum)(np), nq2 = MF_F(hsum)(nq);
+            float sqp = np2, sqq = nq2; /* squared norms after clipping */
+            int32_t cp = 0, cq = 0;
+            if (clip_kind == RS_CLIP_NORM) {
+                if (tu && np2 > cc * cc) {
+                    const MF_V s = MF_F(splat)(cc / sqrtf(np2));
+                    for (size_t v = 0; v < nv; v++)
+                        gp_buf[v] *= s;
+                    sqp = cc * cc;
+                    cp = 1;
+                }
+                if (qrow && nq2 > cc * cc) {
+                    const MF_V s = MF_F(splat)(cc / sqrtf(nq2));
+                    for (size_t v = 0; v < nv; v++)
+                        gq_buf[v] *= s;
+                    sqq = cc * cc;
+                    cq = 1;
+                }
+            } else if (clip_kind != RS_CLIP_NONE) {
+                if (clip_kind == RS_CLIP_VALUE) {
+                    cp = tu ? rs__clip_value_inline((float *)gp_buf, k, cc) : 0;
+                    cq = qrow ? rs__clip_value_inline((float *)gq_buf, k, cc) : 0;
+                } else { /* the user's policy, once per row, on the gradient in place */
+                    cp = tu ? (c->clip.fn(c->clip.ud, (float *)gp_buf, k) ? 1 : 0) : 0;
+                    cq = qrow ? (c->clip.fn(c->clip.ud, (float *)gq_buf, k) ? 1 : 0) : 0;
+                }
+                if (pol == POL_ADAGRAD && (cp || cq)) {
+                    MF_V a = MF_F(splat)(0.0f), b = MF_F(splat)(0.0f);
+                    for (size_t v = 0; v < nv; v++) {
+                        a += gp_buf[v] * gp_buf[v];
+                        if (hq)
+                            b += gq_buf[v] * gq_buf[v];
+                    }
+                    sqp = MF_F(hsum)(a);
+                    sqq = MF_F(hsum)(b);
+                }
+            }
+            st.n_clipped += (uint64_t)(cp + cq);
+            if (tu) {
+                nf2 += np2;
+                MF_F(row_step)(p, gp_buf, nv, lr, sqp, inv_k, c, pol, os.s[ID_P] ? os.s[ID_P] + u : NULL,
+                         pol == POL_ADAM ? (MF_V *)(os.s[ID_P] + (size_t)u * stride) : NULL,
+                         pol == POL_ADAM ? (MF_V *)(os.s2[ID_P] + (size_t)u * stride) : NULL,
+                         pol == POL_ADAM ? os.p1[ID_P] + u : NULL,
+                         pol == POL_ADAM ? os.p2[ID_P] + u : NULL);
+            }
+            if (qrow) {
+                nf2 += nq2;
+                MF_F(row_step)(q, gq_buf, nv, lr, sqq, inv_k, c, pol, os.s[ID_Q] ? os.s[ID_Q] + i : NULL,
+                         pol == POL_ADAM ? (MF_V *)(os.s[ID_Q] + (size_t)i * stride) : NULL,
+                         pol == POL_ADAM ? (MF_V *)(os.s2[ID_Q] + (size_t)i * stride) : NULL,
+                         pol == POL_ADAM ? os.p1[ID_Q] + i : NULL,
+                         pol == POL_ADAM ? os.p2[ID_Q] + i : NULL);
+            }
+        }
+        st.n_rows += (uint64_t)(tu + qrow);
+        float gn = sqrtf(nb2 + nf2);
+        st.gnorm_sum += gn;
+        st.fnorm_sum += sqrtf(nf2);
+        if (gn > st.gnorm_max)
+            st.gnorm_max = gn;
+        st.n_updates++;
+    }
+    c->st = st;
+}
+
+/* The entry for this ISA: every (item factors, clip, policy) triple is its
+ * own instantiation of the body, so the inner loops carry no policy tests. */
+MF_TARGET static void MF_F(fm_chunk)(rs__train_ctx *c, const rs__chunk *ch)
+{
+    const int hq = c->w->n_blocks > FM_Q;
+    const int32_t pol = c->lr_policy == RS_LR_ADAGRAD ? POL_ADAGRAD
+                        : c->lr_policy == RS_LR_ADAM  ? POL_ADAM
+                                                      : POL_CONSTANT;
+    const int32_t clip = c->clip.kind;
+#define FM_BODY_(hq_, clip_)                                                                       \
+    do {                                                                                           \
+        if (pol == POL_ADAGRAD)                                                                    \
+            MF_F(fm_chunk_body)(c, ch, hq_, clip_, POL_ADAGRAD);                                   \
+        else if (pol == POL_ADAM)                                                                  \
+            MF_F(fm_chunk_body)(c, ch, hq_, clip_, POL_ADAM);                                      \
+        else                                                                                       \
+            MF_F(fm_chunk_body)(c, ch, hq_, clip_, POL_CONSTANT);                                  \
+    } while (0)
+#define FM_CLIPS_(hq_)                                                                             \
+    do {                                                                                           \
+        switch (clip) {                                                                            \
+        case RS_CLIP_NONE: FM_BODY_(hq_, RS_CLIP_NONE); break;                                     \
+        case RS_CLIP_VALUE: FM_BODY_(hq_, RS_CLIP_VALUE); break;                                   \
+        case RS_CLIP_NORM: FM_BODY_(hq_, RS_CLIP_NORM); break;                                     \
+        default: FM_BODY_(hq_, RS_CLIP_CUSTOM); break;                                             \
+        }                                                                                          \
+    } while (0)
+    if (hq)
+        FM_CLIPS_(1);
+    else
+        FM_CLIPS_(0);
+#undef FM_CLIPS_
+#undef FM_BODY_
+}
+
+/* Add one side's per-id sums to the feature rows' sums, in id order. */
+static RS_ALWAYS_INLINE void MF_F(collect_side)(rs__deferred *d, const fm_side *s, const rs__features *ft,
+                                          int32_t bias_blk, int32_t vec_blk, uint64_t serial)
+{
+    const size_t stride = s->stride, nv = stride / MF_LANES;
+    for (size_t id = 0; id < s->n_ids; id++) {
+        const fm_id *st = &s->id[id];
+        if (st->stamp != serial || st->n == 0)
+            continue;
+        const int32_t *col;
+        const float *val;
+        size_t n = rs__features_row(ft, id, &col, &val);
+        const MF_V *acc = (const MF_V *)(s->vec + id * 2 * stride + stride);
+        for (size_t j = 0; j < n; j++) {
+            size_t f = (size_t)col[j];
+            const float x = val[j];
+            d->sum[bias_blk][f] += x * st->gbias;
+            d->count[bias_blk][f] += st->n;
+            d->curv[bias_blk][f] += x * x * st->wsum;
+            if (vec_blk < 0)
+                continue;
+            MF_V *sum = (MF_V *)(d->sum[vec_blk] + f * stride);
+            const MF_V xv = MF_F(splat)(x);
+            for (size_t v = 0; v < nv; v++)
+                sum[v] += xv * acc[v];
+            d->count[vec_blk][f] += st->n;
+            d->curv[vec_blk][f] += x * x * st->wsq;
+        }
+    }
+}
+
+static RS_ALWAYS_INLINE void MF_F(collect_body)(rs__train_ctx *c)
+{
+    rs__deferred *d = c->defer;
+    const fm_state *S = d->scorer_state;
+    const rs__weights *w = c->w;
+    const fm_mode md = mode_of(c, w->n_blocks > FM_Q);
+    if (md.user_feat)
+        MF_F(collect_side)(d, &S->side[RS_SIDE_USER], &w->user_feat, FM_UFBIAS, FM_U, d->serial);
+    if (md.item_bias)
+        MF_F(collect_side)(d, &S->side[RS_SIDE_ITEM], &w->item_feat, FM_IFBIAS,
+                     md.item_vec ? FM_V : -1, d->serial);
+}
+
+MF_TARGET static void MF_F(fm_collect)(rs__train_ctx *c) { MF_F(collect_body)(c); }
+
+#undef MF_F
+#undef MF_CAT
+#undef MF_CAT_
