@@ -144,12 +144,25 @@ static void check_deferred_moved(const rs__scorer_ops *ops, const rs__weights *w
     rs__weights_free(&w0, a);
 }
 
+/* How the deferred rows' sums are kept in compare_paths_for: one set
+ * (the fused loop keeps per-id sums), or three sets (per block) with the
+ * fused loop's choice made as for a fit of `ratings` training ratings: 0
+ * gives both sides per-block sums, 33 per-block sums for the 6 users and
+ * per-id caches for the 5 items (2 features each: fm_train.c), N per-id
+ * caches on both sides. The fused loop adds to set 2, the generic step to
+ * set 1. */
+typedef struct sums_mode {
+    size_t slots, ratings;
+} sums_mode;
+static const sums_mode SUMS_MODES[] = {{1, 200}, {3, 0}, {3, 33}, {3, 200}};
+#define N_SUMS_MODES ((int)(sizeof SUMS_MODES / sizeof SUMS_MODES[0]))
+
 /* Run one chunk with a scorer's specialised loop and with the generic step
  * from the same start and compare every parameter. Scorers with deferred
  * shared rows (optim/deferred.h) get their merge point after the chunk,
  * twice (two sub-epochs), so the deferred updates are compared too. */
 static void compare_paths_for(const rs__scorer_ops *ops, int32_t clip_kind, int32_t isa,
-                              int32_t lr_policy)
+                              int32_t lr_policy, sums_mode sm)
 {
     rs__allocator a;
     rs__allocator_init(&a, NULL, NULL);
@@ -206,9 +219,19 @@ static void compare_paths_for(const rs__scorer_ops *ops, int32_t clip_kind, int3
     c1.opt = &opt1;
     c2.opt = &opt2;
     rs__deferred d1, d2;
-    ck_assert_int_eq(rs__deferred_init(&d1, ops, &w1, us, is, N, 1, &a), RS_OK);
-    ck_assert_int_eq(rs__deferred_init(&d2, ops, &w2, us, is, N, 1, &a), RS_OK);
+    ck_assert_int_eq(rs__deferred_init(&d1, ops, &w1, us, is, N, sm.slots, &a), RS_OK);
+    ck_assert_int_eq(rs__deferred_init(&d2, ops, &w2, us, is, N, sm.slots, &a), RS_OK);
     ck_assert_uint_eq(d1.mask, ops->deferred_blocks);
+    if (ops->deferred_blocks) {
+        ck_assert_uint_eq(d1.slots, sm.slots);
+        /* the fused loop's state chosen again for sm.ratings ratings */
+        d1.n_ratings = sm.ratings;
+        ops->defer_free(d1.scorer_state, &a);
+        d1.scorer_state = NULL;
+        ck_assert_int_eq(ops->defer_new(&d1.scorer_state, &w1, &d1, &a), RS_OK);
+        c1.band = sm.slots - 1;
+        c2.band = sm.slots > 1 ? 1 : 0;
+    }
     c1.defer = &d1;
     c2.defer = &d2;
     size_t fused_calls = 0, generic_calls = 0;
@@ -238,6 +261,11 @@ static void compare_paths_for(const rs__scorer_ops *ops, int32_t clip_kind, int3
     ck_assert_double_eq_tol(c1.st.fnorm_sum, c2.st.fnorm_sum, 1e-3 * c2.st.fnorm_sum + 1e-9);
     ck_assert_uint_eq(c1.st.n_rows, c2.st.n_rows);
     ck_assert_uint_eq(c1.st.n_clipped, c2.st.n_clipped);
+    for (size_t b = 0; b < w1.n_blocks; b++) /* the merge point left every sum empty */
+        for (size_t k = 0; d1.mask >> b & 1u && k < d1.slots * d1.rows[b]; k++) {
+            ck_assert_uint_eq(d1.count[b][k], 0);
+            ck_assert_uint_eq(d2.count[b][k], 0);
+        }
     if (clip_kind != RS_CLIP_NONE)
         ck_assert_uint_gt(c1.st.n_clipped, 0);
     rs__deferred_free(&d1, &a);
@@ -259,13 +287,13 @@ START_TEST(test_mf_fast_loop_matches_generic_step)
     static const int32_t policies[] = {RS_LR_CONSTANT, RS_LR_ADAGRAD, RS_LR_ADAM};
     int32_t clip = clips[_i % 4], policy = policies[_i / 4];
     for (int32_t isa = RS__ISA_BASELINE; isa <= rs__isa_detect(); isa++)
-        compare_paths_for(&rs__collaborative_ops, clip, isa, policy);
+        compare_paths_for(&rs__collaborative_ops, clip, isa, policy, SUMS_MODES[0]);
 }
 END_TEST
 
 /* The same for the content and hybrid scorers, whose fused loop keeps
- * per-id sums of the deferred feature rows instead of the generic step's
- * per-row sums. */
+ * per-id sums of the deferred feature rows, or adds to per-block sums in
+ * another order than the generic step, in every way of keeping them. */
 START_TEST(test_feature_model_loop_matches_generic_step)
 {
     static const int32_t clips[] = {RS_CLIP_NONE, RS_CLIP_VALUE, RS_CLIP_NORM, RS_CLIP_CUSTOM};
@@ -275,7 +303,8 @@ START_TEST(test_feature_model_loop_matches_generic_step)
         if (!ops)
             continue;
         for (int32_t isa = RS__ISA_BASELINE; isa <= rs__isa_detect(); isa++)
-            compare_paths_for(ops, clips[_i % 4], isa, policies[_i / 4]);
+            for (int sm = 0; sm < N_SUMS_MODES; sm++)
+                compare_paths_for(ops, clips[_i % 4], isa, policies[_i / 4], SUMS_MODES[sm]);
     }
 }
 END_TEST

@@ -11,20 +11,34 @@
 
 #include "scorers/simd.h"
 
+/* The row loops run nv = stride / lanes times (8 at k = 128 on AVX-512):
+ * unrolled, their counter and branch stop costing as much as the work. */
+#ifndef FM_UNROLL
+#define FM_UNROLL _Pragma("GCC unroll 4")
+#endif
+
 /* vec = sum_j val[j] F[col[j]] (nv vectors); *fbias = sum_j val[j] fb[col[j]]
  * and *sqx = sum_j val[j]^2: an id's feature part from the frozen rows. */
 static RS_ALWAYS_INLINE void MF_F(build)(MF_V *restrict vec, size_t n, const int32_t *col, const float *val,
                                    const rs__block *F, const float *fb, size_t nv, float *fbias,
                                    float *sqx)
 {
-    for (size_t v = 0; v < nv; v++)
-        vec[v] = MF_F(splat)(0.0f);
     float b = 0.0f, sq = 0.0f;
+    if (n == 0)
+        for (size_t v = 0; v < nv; v++)
+            vec[v] = MF_F(splat)(0.0f);
     for (size_t j = 0; j < n; j++) {
         const MF_V *row = (const MF_V *)(F->data + (size_t)col[j] * F->stride);
         const MF_V x = MF_F(splat)(val[j]);
-        for (size_t v = 0; v < nv; v++)
-            vec[v] += x * row[v];
+        if (j == 0) {
+            FM_UNROLL
+            for (size_t v = 0; v < nv; v++)
+                vec[v] = x * row[v];
+        } else {
+            FM_UNROLL
+            for (size_t v = 0; v < nv; v++)
+                vec[v] += x * row[v];
+        }
         b += val[j] * fb[col[j]];
         sq += val[j] * val[j];
     }
@@ -75,9 +89,10 @@ static RS_ALWAYS_INLINE void MF_F(scatter)(rs__deferred *d, size_t slot, int32_t
         bcurv[f] += wt * xx;
         if (!vec)
             continue;
-        const size_t cell = bcell / d->rows[bias_blk] * d->rows[vec_blk] + f;
+        const size_t cell = slot * d->rows[vec_blk] + f;
         MF_V *sum = (MF_V *)(d->sum[vec_blk] + cell * stride);
         const MF_V gx = MF_F(splat)(g * x);
+        FM_UNROLL
         for (size_t v = 0; v < nv; v++)
             sum[v] += gx * vec[v];
         d->count[vec_blk][cell]++;
@@ -191,6 +206,7 @@ static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chu
         const MF_V umv = MF_F(splat)(um), imv = MF_F(splat)(im);
         /* t = um P_u + F_u, z = im Q_i + F_i; the dot and both squared norms */
         MF_V acc = MF_F(splat)(0.0f), tt = MF_F(splat)(0.0f), zz = MF_F(splat)(0.0f);
+        FM_UNROLL
         for (size_t v = 0; v < nv; v++) {
             MF_V t = umv * p[v] + fu[v];
             MF_V z = hq ? imv * q[v] + fi[v] : fi[v];
@@ -200,7 +216,10 @@ static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chu
             tb[v] = t;
             zb[v] = z;
         }
-        float e = ch->r[j] - (mu + um * ub[u] + fbu + im * ib[i] + fbi + MF_F(hsum)(acc));
+        float r4[4];
+        MF_F(hsum4)(acc, tt, zz, MF_F(splat)(0.0f), r4);
+        const float t2 = r4[1], z2 = r4[2];
+        float e = ch->r[j] - (mu + um * ub[u] + fbu + im * ib[i] + fbi + r4[0]);
         if (RS_UNLIKELY(!(fabsf(e) <= c->blowup))) {
             c->diverged = 1;
             break;
@@ -232,8 +251,16 @@ static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chu
         /* the deferred feature rows: gradient sums (per id, or into the
          * block's own sums), and their norms without L2 (the merge point
          * adds it once) */
-        const float g2 = g * g, z2 = MF_F(hsum)(zz), t2 = MF_F(hsum)(tt);
+        const float g2 = g * g;
         const MF_V gv = MF_F(splat)(g);
+        /* The per-id gradient sums are added in the id rows' loop below;
+         * a side without them adds to its (now free) feature-part buffer. */
+        const int au_on = pu && md.user_feat, ai_on = pi && md.item_vec;
+        const MF_V gu = MF_F(splat)(au_on ? g : 0.0f), gi = MF_F(splat)(ai_on ? g : 0.0f);
+        if (!au_on)
+            au = fu_buf;
+        if (!ai_on)
+            ai = fi_buf;
         if (md.user_feat) {
             nb2 += g2 * sqxu;
             nf2 += g2 * sqxu * z2;
@@ -242,8 +269,6 @@ static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chu
                 us->n++;
                 us->wsum += wt;
                 us->wsq += wt * z2;
-                for (size_t v = 0; v < nv; v++)
-                    au[v] += gv * zb[v];
             } else {
                 MF_F(scatter)(d, slot, FM_UFBIAS, FM_U, unn, ucol, uval, g, wt, zb, z2, stride, nv);
             }
@@ -257,9 +282,6 @@ static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chu
                 is->n++;
                 is->wsum += wt;
                 is->wsq += wt * t2;
-                if (md.item_vec)
-                    for (size_t v = 0; v < nv; v++)
-                        ai[v] += gv * tb[v];
             } else {
                 MF_F(scatter)(d, slot, FM_IFBIAS, FM_V, inn, icol, ival, g, wt, md.item_vec ? tb : NULL, t2,
                         stride, nv);
@@ -270,37 +292,46 @@ static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chu
             /* One pass: the id rows' gradients from the old vectors, then the steps. */
             const MF_V lu = MF_F(splat)(tu ? lr : 0.0f), li = MF_F(splat)(qrow ? lr : 0.0f);
             MF_V np = MF_F(splat)(0.0f), nq = MF_F(splat)(0.0f);
+            FM_UNROLL
             for (size_t v = 0; v < nv; v++) {
-                MF_V pv = p[v];
-                MF_V gpv = gv * zb[v] + l2v * pv;
+                const MF_V pv = p[v], zv = zb[v], tv = tb[v];
+                MF_V gpv = gv * zv + l2v * pv;
                 np += gpv * gpv;
                 p[v] = pv - lu * gpv;
                 if (hq) {
                     MF_V qv = q[v];
-                    MF_V gqv = gv * tb[v] + l2v * qv;
+                    MF_V gqv = gv * tv + l2v * qv;
                     nq += gqv * gqv;
                     q[v] = qv - li * gqv;
                 }
+                au[v] += gu * zv;
+                ai[v] += gi * tv;
             }
+            float np2, nq2;
+            MF_F(hsum2)(np, nq, &np2, &nq2);
             if (tu)
-                nf2 += MF_F(hsum)(np);
+                nf2 += np2;
             if (qrow)
-                nf2 += MF_F(hsum)(nq);
+                nf2 += nq2;
         } else {
             /* Two passes: gradients (from the old rows) into the row buffers
              * with their norms; clipping; then each row's step. */
             MF_V np = MF_F(splat)(0.0f), nq = MF_F(splat)(0.0f);
             for (size_t v = 0; v < nv; v++) {
-                MF_V gpv = gv * zb[v] + l2v * p[v];
+                const MF_V zv = zb[v], tv = tb[v];
+                MF_V gpv = gv * zv + l2v * p[v];
                 np += gpv * gpv;
                 gp_buf[v] = gpv;
                 if (hq) {
-                    MF_V gqv = gv * tb[v] + l2v * q[v];
+                    MF_V gqv = gv * tv + l2v * q[v];
                     nq += gqv * gqv;
                     gq_buf[v] = gqv;
                 }
+                au[v] += gu * zv;
+                ai[v] += gi * tv;
             }
-            float np2 = MF_F(hsum)(np), nq2 = MF_F(hsum)(nq);
+            float np2, nq2;
+            MF_F(hsum2)(np, nq, &np2, &nq2);
             float sqp = np2, sqq = nq2; /* squared norms after clipping */
             int32_t cp = 0, cq = 0;
             if (clip_kind == RS_CLIP_NORM) {
