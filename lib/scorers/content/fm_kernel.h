@@ -399,7 +399,7 @@ static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chu
 
 /* The entry for this ISA: every (item factors, clip, policy) triple is its
  * own instantiation of the body, so the inner loops carry no policy tests. */
-MF_TARGET static void MF_F(fm_chunk)(rs__train_ctx *c, const rs__chunk *ch)
+static RS_ALWAYS_INLINE void MF_F(fm_chunk_all)(rs__train_ctx *c, const rs__chunk *ch)
 {
     const int hq = c->w->n_blocks > FM_Q;
     const int32_t pol = c->lr_policy == RS_LR_ADAGRAD ? POL_ADAGRAD
@@ -432,48 +432,91 @@ MF_TARGET static void MF_F(fm_chunk)(rs__train_ctx *c, const rs__chunk *ch)
 #undef FM_BODY_
 }
 
-/* Add one side's per-id sums to the feature rows' sums, in id order. */
-static RS_ALWAYS_INLINE void MF_F(collect_side)(rs__deferred *d, const fm_side *s, const rs__features *ft,
-                                          int32_t bias_blk, int32_t vec_blk, uint64_t serial)
+/* Add one id's sums (a per-id side) to set `slot` of its feature rows'
+ * sums, and mark them added (n = 0). */
+static RS_ALWAYS_INLINE void MF_F(collect_id)(rs__deferred *d, size_t slot, fm_side *s, size_t id,
+                                             const rs__features *ft, int32_t bias_blk, int32_t vec_blk)
 {
+    fm_id *st = &s->id[id];
     const size_t stride = s->stride, nv = stride / MF_LANES;
-    for (size_t id = 0; id < s->n_ids; id++) {
-        const fm_id *st = &s->id[id];
-        if (st->stamp != serial || st->n == 0)
+    const int32_t *col;
+    const float *val;
+    size_t n = rs__features_row(ft, id, &col, &val);
+    const MF_V *acc = (const MF_V *)(s->vec + id * 2 * stride + stride);
+    const size_t bcell = slot * d->rows[bias_blk];
+    for (size_t j = 0; j < n; j++) {
+        const size_t f = (size_t)col[j];
+        const float x = val[j];
+        d->sum[bias_blk][bcell + f] += x * st->gbias;
+        d->count[bias_blk][bcell + f] += st->n;
+        d->curv[bias_blk][bcell + f] += x * x * st->wsum;
+        if (vec_blk < 0)
             continue;
-        const int32_t *col;
-        const float *val;
-        size_t n = rs__features_row(ft, id, &col, &val);
-        const MF_V *acc = (const MF_V *)(s->vec + id * 2 * stride + stride);
-        for (size_t j = 0; j < n; j++) {
-            size_t f = (size_t)col[j];
-            const float x = val[j];
-            d->sum[bias_blk][f] += x * st->gbias;
-            d->count[bias_blk][f] += st->n;
-            d->curv[bias_blk][f] += x * x * st->wsum;
-            if (vec_blk < 0)
-                continue;
-            MF_V *sum = (MF_V *)(d->sum[vec_blk] + f * stride);
-            const MF_V xv = MF_F(splat)(x);
-            for (size_t v = 0; v < nv; v++)
-                sum[v] += xv * acc[v];
-            d->count[vec_blk][f] += st->n;
-            d->curv[vec_blk][f] += x * x * st->wsq;
-        }
+        const size_t cell = slot * d->rows[vec_blk] + f;
+        MF_V *sum = (MF_V *)(d->sum[vec_blk] + cell * stride);
+        const MF_V xv = MF_F(splat)(x);
+        FM_UNROLL
+        for (size_t v = 0; v < nv; v++)
+            sum[v] += xv * acc[v];
+        d->count[vec_blk][cell] += st->n;
+        d->curv[vec_blk][cell] += x * x * st->wsq;
+    }
+    st->n = 0;
+}
+
+/* 1 if id's cache holds sums of this sub-epoch not yet added. */
+static RS_ALWAYS_INLINE int MF_F(pending)(const fm_side *s, size_t id, uint64_t serial)
+{
+    return s->id[id].stamp == serial && s->id[id].n != 0;
+}
+
+/* After a block (a chunk of the schedule): with per-block sets of sums,
+ * the per-id sides add their ids' sums to the block's set, in the order of
+ * the ids' first ratings in the block, on the block's thread. Every id of a
+ * diagonal is in one block only, so no other block adds to it. */
+static RS_ALWAYS_INLINE void MF_F(collect_chunk)(rs__train_ctx *c, const rs__chunk *ch)
+{
+    rs__deferred *d = c->defer;
+    fm_state *S = d->scorer_state;
+    const rs__weights *w = c->w;
+    const fm_mode md = mode_of(c, w->n_blocks > FM_Q);
+    const size_t slot = rs__deferred_slot(d, c->band);
+    const int cu = S->per_id[RS_SIDE_USER] && md.user_feat;
+    const int ci = S->per_id[RS_SIDE_ITEM] && md.item_bias;
+    fm_side *su = &S->side[RS_SIDE_USER], *si = &S->side[RS_SIDE_ITEM];
+    for (size_t j = 0; j < ch->n && (cu || ci); j++) {
+        const size_t u = (size_t)ch->u[j], i = (size_t)ch->i[j];
+        if (cu && MF_F(pending)(su, u, d->serial))
+            MF_F(collect_id)(d, slot, su, u, &w->user_feat, FM_UFBIAS, FM_U);
+        if (ci && MF_F(pending)(si, i, d->serial))
+            MF_F(collect_id)(d, slot, si, i, &w->item_feat, FM_IFBIAS, md.item_vec ? FM_V : -1);
     }
 }
 
+/* At the merge point, with one set of sums: every per-id side's pending
+ * sums, in id order (with per-block sets, collect_chunk added them). */
 static RS_ALWAYS_INLINE void MF_F(collect_body)(rs__train_ctx *c)
 {
     rs__deferred *d = c->defer;
-    const fm_state *S = d->scorer_state;
+    fm_state *S = d->scorer_state;
     const rs__weights *w = c->w;
     const fm_mode md = mode_of(c, w->n_blocks > FM_Q);
-    if (md.user_feat)
-        MF_F(collect_side)(d, &S->side[RS_SIDE_USER], &w->user_feat, FM_UFBIAS, FM_U, d->serial);
-    if (md.item_bias)
-        MF_F(collect_side)(d, &S->side[RS_SIDE_ITEM], &w->item_feat, FM_IFBIAS,
-                     md.item_vec ? FM_V : -1, d->serial);
+    fm_side *su = &S->side[RS_SIDE_USER], *si = &S->side[RS_SIDE_ITEM];
+    if (d->slots > 1)
+        return;
+    for (size_t u = 0; S->per_id[RS_SIDE_USER] && md.user_feat && u < su->n_ids; u++)
+        if (MF_F(pending)(su, u, d->serial))
+            MF_F(collect_id)(d, 0, su, u, &w->user_feat, FM_UFBIAS, FM_U);
+    for (size_t i = 0; S->per_id[RS_SIDE_ITEM] && md.item_bias && i < si->n_ids; i++)
+        if (MF_F(pending)(si, i, d->serial))
+            MF_F(collect_id)(d, 0, si, i, &w->item_feat, FM_IFBIAS, md.item_vec ? FM_V : -1);
+}
+
+MF_TARGET static void MF_F(fm_chunk)(rs__train_ctx *c, const rs__chunk *ch)
+{
+    MF_F(fm_chunk_all)(c, ch);
+    if (c->defer->slots > 1)
+        MF_F(collect_chunk)(c, ch);
 }
 
 MF_TARGET static void MF_F(fm_collect)(rs__train_ctx *c) { MF_F(collect_body)(c); }
