@@ -435,10 +435,14 @@ rs_status rs__run_execute(rs__fit_run *fr, double t0)
     rs_model *m = fr->m;
     rs__epoch_plan plan;
     rs__pool *pool = NULL;
-    if (rs__plan_init(&plan, &fr->fd, fr->ctx, fr->threads, (uint64_t)fr->p->seed, &m->alloc) != RS_OK)
+    /* Shared rows deferred: merge points between diagonals; in implicit
+     * mode, whose epochs hold 1 + negatives updates per rating, as many per
+     * diagonal, so the feature rows stay frozen for as many updates as in
+     * an explicit epoch's diagonal. */
+    size_t phases = fr->implicit ? 1 + (size_t)fr->p->negatives : 1;
+    if (rs__plan_init(&plan, &fr->fd, fr->ctx, fr->threads, (uint64_t)fr->p->seed,
+                      fr->defer.mask ? rs__deferred_merge : NULL, phases, &m->alloc) != RS_OK)
         return rs__err(&m->err, RS_ERR_NOMEM, "out of memory while planning the epochs");
-    if (fr->defer.mask)
-        plan.merge = rs__deferred_merge; /* shared rows: merge points between diagonals */
     if (rs__pool_start(&pool, &plan, &m->alloc) != RS_OK) {
         rs__plan_free(&plan, &m->alloc);
         return rs__err(&m->err, RS_ERR_NOMEM, "out of memory while starting training threads");

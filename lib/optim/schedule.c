@@ -20,13 +20,17 @@ static void train_block(rs__epoch_plan *plan, size_t tid, size_t k)
 {
     const rs__fitdata *fd = plan->fd;
     rs__train_ctx *c = &plan->ctx[tid];
-    size_t blk = plan->order[k];
-    size_t lo = fd->block_off[blk], hi = fd->block_off[blk + 1];
+    size_t B = fd->bands ? fd->bands : 1, H = plan->phases, step = k / B;
+    size_t blk = plan->order[step / H * B + k % B], h = step % H;
+    size_t lo = fd->block_off[blk], hi = fd->block_off[blk + 1], n = hi - lo;
+    hi = lo + n * (h + 1) / H; /* the block's phase h of H */
+    lo += n * h / H;
     memset(&c->st, 0, sizeof c->st);
     c->diverged = 0;
-    c->band = blk / (fd->bands ? fd->bands : 1);
+    c->band = blk / B;
     if (hi > lo) {
-        rs__rng_seed(&c->rng, rs__seed_mix(rs__seed_mix(plan->seed, plan->serial), (uint64_t)blk));
+        uint64_t stream = rs__seed_mix(rs__seed_mix(plan->seed, plan->serial), (uint64_t)blk);
+        rs__rng_seed(&c->rng, H > 1 ? rs__seed_mix(stream, (uint64_t)h) : stream);
         rs__chunk ch = {fd->u + lo, fd->i + lo, fd->r + lo, fd->wt ? fd->wt + lo : NULL, hi - lo};
         if (c->ops->train_chunk)
             c->ops->train_chunk(c, &ch);
@@ -37,20 +41,24 @@ static void train_block(rs__epoch_plan *plan, size_t tid, size_t k)
 }
 
 rs_status rs__plan_init(rs__epoch_plan *plan, const rs__fitdata *fd, rs__train_ctx *ctx,
-                        size_t threads, uint64_t seed, const rs__allocator *a)
+                        size_t threads, uint64_t seed, rs__plan_merge_fn merge, size_t phases,
+                        const rs__allocator *a)
 {
     memset(plan, 0, sizeof *plan);
     plan->fd = fd;
     plan->ctx = ctx;
     plan->threads = threads;
     plan->seed = rs__seed_mix(seed, 0x626c6f636bull); /* "block" streams */
-    size_t B = fd->bands ? fd->bands : 1;
+    plan->merge = merge;
+    plan->phases = merge && phases > 1 ? phases : 1;
+    size_t B = fd->bands ? fd->bands : 1, steps = B * plan->phases;
     plan->n_blocks = B * B;
+    plan->n_pos = plan->n_blocks * plan->phases;
     plan->order = rs__alloc(a, 3 * plan->n_blocks + 2 * B, sizeof *plan->order);
-    plan->block_stats = rs__calloc(a, plan->n_blocks, sizeof *plan->block_stats);
-    plan->state = rs__calloc(a, plan->n_blocks, 1);
-    plan->merge_stats = rs__calloc(a, B, sizeof *plan->merge_stats);
-    plan->diag_done = rs__calloc(a, B, sizeof *plan->diag_done);
+    plan->block_stats = rs__calloc(a, plan->n_pos, sizeof *plan->block_stats);
+    plan->state = rs__calloc(a, plan->n_pos, 1);
+    plan->merge_stats = rs__calloc(a, steps, sizeof *plan->merge_stats);
+    plan->diag_done = rs__calloc(a, steps, sizeof *plan->diag_done);
     if (!plan->order || !plan->block_stats || !plan->state || !plan->merge_stats ||
         !plan->diag_done) {
         rs__plan_free(plan, a);
@@ -64,12 +72,12 @@ rs_status rs__plan_init(rs__epoch_plan *plan, const rs__fitdata *fd, rs__train_c
 
 void rs__plan_free(rs__epoch_plan *plan, const rs__allocator *a)
 {
-    size_t B = plan->fd && plan->fd->bands ? plan->fd->bands : 1;
+    size_t B = plan->fd && plan->fd->bands ? plan->fd->bands : 1, steps = B * plan->phases;
     rs__free(a, plan->order, 3 * plan->n_blocks + 2 * B, sizeof *plan->order);
-    rs__free(a, plan->block_stats, plan->n_blocks, sizeof *plan->block_stats);
-    rs__free(a, plan->state, plan->n_blocks, 1);
-    rs__free(a, plan->merge_stats, B, sizeof *plan->merge_stats);
-    rs__free(a, plan->diag_done, B, sizeof *plan->diag_done);
+    rs__free(a, plan->block_stats, plan->n_pos, sizeof *plan->block_stats);
+    rs__free(a, plan->state, plan->n_pos, 1);
+    rs__free(a, plan->merge_stats, steps, sizeof *plan->merge_stats);
+    rs__free(a, plan->diag_done, steps, sizeof *plan->diag_done);
     plan->merge_stats = NULL;
     plan->diag_done = NULL;
     plan->order = plan->after_row = plan->after_col = NULL;
@@ -130,14 +138,14 @@ void rs__plan_merge_stats(const rs__epoch_plan *plan, rs__train_stats *out)
 {
     size_t B = plan_bands(plan);
     memset(out, 0, sizeof *out);
-    for (size_t k = 0; k < plan->n_blocks; k++) {
+    for (size_t k = 0; k < plan->n_pos; k++) {
         add_stats(out, &plan->block_stats[k]);
-        if (plan->merge && (k + 1) % B == 0) /* after the diagonal's blocks */
+        if (plan->merge && (k + 1) % B == 0) /* after the step's blocks */
             add_stats(out, &plan->merge_stats[k / B]);
     }
 }
 
-/* The merge point after diagonal r, on thread tid's context. */
+/* The merge point after step r, on thread tid's context. */
 static void run_merge(rs__epoch_plan *plan, size_t tid, size_t r)
 {
     rs__train_ctx *c = &plan->ctx[tid];
@@ -149,9 +157,9 @@ static void run_merge(rs__epoch_plan *plan, size_t tid, size_t r)
 /* Before an epoch: no diagonal merged, none begun. */
 static void reset_merges(rs__epoch_plan *plan)
 {
-    size_t B = plan_bands(plan);
-    memset(plan->merge_stats, 0, B * sizeof *plan->merge_stats);
-    memset(plan->diag_done, 0, B * sizeof *plan->diag_done);
+    size_t steps = plan_bands(plan) * plan->phases;
+    memset(plan->merge_stats, 0, steps * sizeof *plan->merge_stats);
+    memset(plan->diag_done, 0, steps * sizeof *plan->diag_done);
     plan->merged = 0;
     if (plan->merge)
         plan->merge(plan, 0, RS__PLAN_EPOCH_START);
@@ -160,11 +168,11 @@ static void reset_merges(rs__epoch_plan *plan)
 /* The epoch on the calling thread alone: the order itself. */
 static void run_epoch_serial(rs__epoch_plan *plan)
 {
-    memset(plan->block_stats, 0, plan->n_blocks * sizeof *plan->block_stats);
+    memset(plan->block_stats, 0, plan->n_pos * sizeof *plan->block_stats);
     plan->diverged = 0;
     reset_merges(plan);
     size_t B = plan_bands(plan);
-    for (size_t k = 0; k < plan->n_blocks; k++) {
+    for (size_t k = 0; k < plan->n_pos; k++) {
         train_block(plan, 0, k);
         if (plan->ctx[0].diverged) {
             plan->diverged = 1;
@@ -203,9 +211,9 @@ typedef struct worker_arg {
 
 static int block_ready(const rs__epoch_plan *plan, size_t k)
 {
+    if (plan->merge) /* every earlier step merged: every earlier block done */
+        return plan->state[k] == 0 && k / plan_bands(plan) <= plan->merged;
     size_t r = plan->after_row[k], c = plan->after_col[k];
-    if (plan->merge && k / plan_bands(plan) > plan->merged)
-        return 0; /* the previous diagonal is not merged yet */
     return plan->state[k] == 0 && (r == SIZE_MAX || plan->state[r] == 2) &&
            (c == SIZE_MAX || plan->state[c] == 2);
 }
@@ -216,18 +224,18 @@ static void take_blocks(rs__pool *pool, size_t tid)
 {
     rs__epoch_plan *plan = pool->plan;
     for (;;) {
-        if (plan->diverged || pool->taken == plan->n_blocks)
+        if (plan->diverged || pool->taken == plan->n_pos)
             return;
         size_t k = pool->next;
-        while (k < plan->n_blocks && !block_ready(plan, k))
+        while (k < plan->n_pos && !block_ready(plan, k))
             k++;
-        if (k == plan->n_blocks) {
+        if (k == plan->n_pos) {
             pthread_cond_wait(&pool->wake, &pool->mu);
             continue;
         }
         plan->state[k] = 1;
         pool->taken++;
-        while (pool->next < plan->n_blocks && plan->state[pool->next] != 0)
+        while (pool->next < plan->n_pos && plan->state[pool->next] != 0)
             pool->next++;
         pthread_mutex_unlock(&pool->mu);
         train_block(plan, tid, k);
@@ -345,8 +353,8 @@ void rs__pool_run_epoch(rs__pool *pool, rs__epoch_plan *plan)
         return;
     }
     pthread_mutex_lock(&pool->mu);
-    memset(plan->block_stats, 0, plan->n_blocks * sizeof *plan->block_stats);
-    memset(plan->state, 0, plan->n_blocks);
+    memset(plan->block_stats, 0, plan->n_pos * sizeof *plan->block_stats);
+    memset(plan->state, 0, plan->n_pos);
     plan->diverged = 0;
     reset_merges(plan);
     pool->plan = plan;

@@ -20,15 +20,19 @@
  *
  * Merge points (optional): a scorer whose ratings also touch rows shared
  * by every block (feature weights, deferred.h) freezes those rows for one
- * diagonal and applies their accumulated updates between diagonals. With
- * plan->merge set, a block of diagonal r + 1 also waits until every block
- * of diagonal r has finished and merge(plan, tid, r) has returned; that
- * call runs once per diagonal, in order, on the thread that finished the
- * diagonal's last block (tid: its context), and its statistics (the
- * context's, reset before the call) are merged after the diagonal's
- * blocks. merge(plan, 0, RS__PLAN_EPOCH_START) runs on the calling thread
- * before each epoch's first block. Blocks of one diagonal share no band,
- * so they still run at once; only the hand-over between diagonals waits. */
+ * step and applies their accumulated updates between steps. A step is a
+ * diagonal, or with `phases` H > 1 the h-th of H equal slices of each
+ * block of the diagonal (steps r H .. r H + H - 1 for diagonal r; position
+ * k of the epoch is block k mod bands of step k / bands). With merge
+ * points every position of step s waits until every position of step s -
+ * 1 has finished and merge(plan, tid, s - 1) has returned (which implies
+ * the band order above); that call runs once per step, in order, on the
+ * thread that finished the step's last position (tid: its context), and
+ * its statistics (the context's, reset before the call) are merged after
+ * the step's positions. merge(plan, 0, RS__PLAN_EPOCH_START) runs on the
+ * calling thread before each epoch's first block. Blocks of one diagonal
+ * share no band, so they still run at once; only the hand-over between
+ * steps waits. */
 #ifndef RS_OPTIM_SCHEDULE_H
 #define RS_OPTIM_SCHEDULE_H
 
@@ -39,35 +43,43 @@
 #include "train.h"
 #include "fitdata.h"
 
+struct rs__epoch_plan;
+/* A merge point (see above): after step `step` on thread tid's context. */
+typedef void (*rs__plan_merge_fn)(struct rs__epoch_plan *plan, size_t tid, size_t step);
+
 typedef struct rs__epoch_plan {
     const rs__fitdata *fd;
     rs__train_ctx *ctx;      /* one per thread */
     size_t threads;
     size_t n_blocks;         /* bands * bands */
+    size_t phases;           /* steps per diagonal (1 without merge points) */
+    size_t n_pos;            /* positions of the epoch: n_blocks * phases */
     /* The epoch's order: block ids, and for each position the positions
      * of the previous block of the same user band and of the same item band
      * (SIZE_MAX: none). */
     size_t *order, *after_row, *after_col;
-    rs__train_stats *block_stats; /* per position, merged in order */
-    unsigned char *state;         /* per position: 0 waiting, 1 running, 2 done */
+    rs__train_stats *block_stats; /* per position (n_pos), merged in order */
+    unsigned char *state;         /* per position (n_pos): 0 waiting, 1 running, 2 done */
     uint64_t seed;                /* per-block random streams */
     uint64_t serial;              /* epochs run with this plan, for the streams */
     int32_t diverged;             /* a block saw divergence: the epoch stopped early */
-    /* Merge points (see above; NULL: none). Set by the caller after
-     * rs__plan_init; merge_stats and diag_done have one entry per diagonal. */
-    void (*merge)(struct rs__epoch_plan *plan, size_t tid, size_t diagonal);
+    /* Merge points (see above; NULL: none); merge_stats and diag_done
+     * have one entry per step (bands * phases). */
+    rs__plan_merge_fn merge;
     rs__train_stats *merge_stats;
-    size_t *diag_done;            /* blocks of each diagonal finished this epoch */
-    size_t merged;                /* diagonals merged this epoch */
+    size_t *diag_done;            /* blocks of each step finished this epoch */
+    size_t merged;                /* steps merged this epoch */
 } rs__epoch_plan;
 
 /* The `diagonal` of the merge call made before an epoch's first block. */
 #define RS__PLAN_EPOCH_START ((size_t)-1)
 
-/* Allocate the plan's arrays for fd's grid; the order starts as the
+/* Allocate the plan's arrays for fd's grid, with merge points (merge, with
+ * `phases` steps per diagonal) or without (NULL); the order starts as the
  * diagonals in turn (rs__plan_shuffle draws a new one). */
 RS_INTERNAL rs_status rs__plan_init(rs__epoch_plan *plan, const rs__fitdata *fd, rs__train_ctx *ctx,
-                                    size_t threads, uint64_t seed, const rs__allocator *a);
+                                    size_t threads, uint64_t seed, rs__plan_merge_fn merge,
+                                    size_t phases, const rs__allocator *a);
 RS_INTERNAL void rs__plan_free(rs__epoch_plan *plan, const rs__allocator *a);
 /* A fresh order of the diagonals for the next epoch. */
 RS_INTERNAL void rs__plan_shuffle(rs__epoch_plan *plan, rs__rng *rng);
