@@ -48,7 +48,7 @@ typedef struct rs__scorer_ops {
      * (feature weights): the block schedule cannot make such updates
      * disjoint. Unless the scorer defers those rows (deferred_blocks below,
      * with a train_chunk), the core trains it on one thread to stay
-     * deterministic. */
+     * deterministic. Such rows also get a smaller step (run.c). */
     int32_t shares_rows;
     /* Optional, for scorers with features (NULL otherwise): what the
      * cold-start refit (lib/optim/coldfit.c) needs.
@@ -66,18 +66,22 @@ typedef struct rs__scorer_ops {
     void (*cold_absorb)(rs__weights *w, int32_t side, const float *old_bias,
                         const float *old_factors, const uint32_t *ratings_per_id);
     /* Optional, for scorers with shared rows (0 / NULL otherwise): train the
-     * shared rows deferred (lib/optim/deferred.h): frozen for one diagonal of
-     * the block grid, their ratings' gradients summed and applied at the
-     * diagonal's end, so the diagonal's blocks run on different threads.
+     * shared rows deferred (lib/optim/deferred.h): frozen for one step of
+     * the schedule (a diagonal of the block grid, or a phase of one), their
+     * ratings' gradients summed per block and applied at the step's end, so
+     * the step's blocks run on different threads.
      * deferred_blocks: bit b set when block b is shared (its rows deferred).
-     * The generic step then adds those rows' gradients to ctx->defer's sums;
-     * a fused train_chunk may keep its own state instead:
+     * The generic step then adds those rows' gradients to the block's set of
+     * ctx->defer's sums (rs__deferred_slot); a fused train_chunk may keep
+     * its own state as well:
      * defer_new / defer_free: that per-fit state (ctx->defer->scorer_state),
-     * defer_collect: add what the state gathered in the sub-epoch to
+     * chosen knowing d (its sets of sums, the fit's ratings);
+     * defer_collect: add what the state still holds for the step to
      * ctx->defer's sums and counts (called at the merge point, on one
      * thread, before the rows are applied). A scorer with deferred_blocks
-     * but no train_chunk trains on one thread (the generic step's sums are
-     * not per block). */
+     * but no train_chunk trains on one thread (with more sets of sums than
+     * fit the budget there is one set, which only a train_chunk whose own
+     * sums are per id, disjoint within a diagonal, may share). */
     uint32_t deferred_blocks;
     rs_status (*defer_new)(void **state, const rs__weights *w, const struct rs__deferred *d,
                            const rs__allocator *a);

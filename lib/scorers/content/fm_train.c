@@ -3,25 +3,38 @@
  * (featmodel.h), shared by the content and hybrid scorers.
  *
  * The feature rows (c, V, d, U) are shared by many ids, so the core trains
- * them deferred (optim/deferred.h): frozen for one sub-epoch, one diagonal
- * of the block grid. That lets this loop work like the collaborative one:
- * the first rating of a user in a sub-epoch computes the user's feature
- * part F_u = sum_g y_ug U_g and sum_g y_ug d_g once (the rows cannot change
- * before the merge point), so a rating costs two row reads per side instead
- * of one per feature; the rating then adds g * z_i to the user's gradient
- * sum A_u (and g * t_u to the item's B_i), one vector per id rather than
- * one per feature. At the merge point defer_collect turns the per-id sums
- * into the feature rows' sums (d(loss)/dU_g = sum_u y_ug A_u) in id order,
- * so the result does not depend on which thread trained which block, and
- * the core applies them. The id rows (b_u, P_u, b_i, Q_i) take their
- * per-rating step under every learning-rate and clip policy, as in
- * collaborative/mf_train.c: the same body is compiled per policy pair and
- * for AVX-512, AVX2+FMA and the baseline, chosen per fit from the CPU.
+ * them deferred (optim/deferred.h): frozen for one step of the schedule (a
+ * diagonal of the block grid, or a phase of one), their gradients summed
+ * and applied at the step's merge point. That lets this loop work like the
+ * collaborative one: a rating reads the frozen feature part of each side,
+ * F_u = sum_g y_ug U_g with sum_g y_ug d_g (and F_i), takes the per-rating
+ * step of the id rows (b_u, P_u, b_i, Q_i) under every learning-rate and
+ * clip policy as collaborative/mf_train.c does, and adds its gradient for
+ * the feature rows to sums, in one of two ways per side (fm_defer_new
+ * chooses, from the ratings per id in a step and the features per id):
  *
- * The per-id caches are stamped with the sub-epoch (rs__deferred.serial);
- * a cache with another stamp is stale and rebuilt on first use, and
- * defer_collect ignores it. Blocks of one diagonal share no user and no
- * item, so their threads write disjoint caches. */
+ *  per-id caches   the first rating of an id in a step builds F and zeroes
+ *                  a gradient sum A beside it (two rows per id); the id's
+ *                  ratings add g z_i (users) or g t_u (items) to A, one
+ *                  vector per id rather than one per feature; after the
+ *                  block (or at the merge point, with one set of sums)
+ *                  A is spread over the id's feature rows (d loss / dU_g =
+ *                  sum_u y_ug A_u). Cheap when an id has several ratings
+ *                  in a step.
+ *  per-block sums  every rating builds F from the feature rows (few, and
+ *                  hot in cache) and adds g y_ug z_i to its block's set of
+ *                  sums of each of its feature rows. No per-id memory.
+ *
+ * Either way a block's additions go to its own set of sums (or, for per-id
+ * caches with one set, are made at the merge point in id order), so the
+ * result does not depend on which thread trained which block. The body is
+ * compiled per (item factors, clip, policy) and per ISA at its native
+ * width (fm_kernel.h), chosen per fit from the CPU.
+ *
+ * The per-id caches are stamped with the step (rs__deferred.serial); a
+ * cache with another stamp is stale and rebuilt on first use. Blocks of
+ * one diagonal share no user and no item, so their threads write disjoint
+ * caches. */
 #include <math.h>
 #include <string.h>
 
