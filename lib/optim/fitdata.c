@@ -85,36 +85,13 @@ void rs__fitdata_shuffle(rs__fitdata *fd, size_t lo, size_t hi, rs__rng *rng)
     }
 }
 
-rs_status rs__fitdata_from_arrays(rs__fitdata *fd, const rs__ratings_view *rv, size_t n_users,
-                                  size_t n_items, size_t bands, uint64_t seed,
-                                  const rs__allocator *a)
+void rs__rating_summary_add(rs__rating_summary *acc, const rs__ratings_view *rv)
 {
-    memset(fd, 0, sizeof *fd);
-    size_t n = rv->n;
-    if (bands < 1)
-        bands = 1;
-    rs__rng rng;
-    rs__rng_seed(&rng, rs__seed_mix(seed, 0x6772696400ull)); /* "grid" stream */
-    int32_t *ub = deal_bands(n_users, bands, &rng, a);
-    int32_t *ib = deal_bands(n_items, bands, &rng, a);
-    size_t nblocks = bands * bands;
-    size_t *cursor = rs__calloc(a, nblocks, sizeof *cursor);
-    fd->n = n;
-    fd->bands = bands;
-    fd->u = rs__alloc(a, n, sizeof *fd->u);
-    fd->i = rs__alloc(a, n, sizeof *fd->i);
-    fd->r = rs__alloc(a, n, sizeof *fd->r);
-    fd->wt = rv->w ? rs__alloc(a, n, sizeof *fd->wt) : NULL;
-    fd->block_off = rs__calloc(a, nblocks + 1, sizeof *fd->block_off);
-    rs_status st = RS_ERR_NOMEM;
-    if (!ub || !ib || !cursor || !fd->u || !fd->i || !fd->r || (rv->w && !fd->wt) ||
-        !fd->block_off)
-        goto out;
-
-    /* Summary statistics (weighted mean and std, observed range). */
-    double sw = 0, s1 = 0, s2 = 0;
-    float rmin = rv->r[0], rmax = rv->r[0];
-    for (size_t j = 0; j < n; j++) {
+    double sw = acc->sw, s1 = acc->s1, s2 = acc->s2;
+    float rmin = acc->rmin, rmax = acc->rmax;
+    if (acc->n == 0 && rv->n > 0)
+        rmin = rmax = rv->r[0];
+    for (size_t j = 0; j < rv->n; j++) {
         double w = rv->w ? rv->w[j] : 1.0;
         double r = rv->r[j];
         sw += w;
@@ -125,11 +102,73 @@ rs_status rs__fitdata_from_arrays(rs__fitdata *fd, const rs__ratings_view *rv, s
         if (rv->r[j] > rmax)
             rmax = rv->r[j];
     }
-    fd->mean = s1 / sw;
-    double var = s2 / sw - fd->mean * fd->mean;
+    acc->sw = sw, acc->s1 = s1, acc->s2 = s2;
+    acc->rmin = rmin, acc->rmax = rmax;
+    acc->n += rv->n;
+}
+
+void rs__rating_summary_finish(const rs__rating_summary *acc, rs__fitdata *fd)
+{
+    fd->mean = acc->s1 / acc->sw;
+    double var = acc->s2 / acc->sw - fd->mean * fd->mean;
     fd->std = var > 0 ? sqrt(var) : 0.0;
-    fd->rmin = rmin;
-    fd->rmax = rmax;
+    fd->rmin = acc->rmin;
+    fd->rmax = acc->rmax;
+}
+
+rs_status rs__fitdata_deal(size_t n_users, size_t n_items, size_t bands, uint64_t seed,
+                           int32_t **user_band, int32_t **item_band, rs__rng *rng,
+                           const rs__allocator *a)
+{
+    rs__rng_seed(rng, rs__seed_mix(seed, 0x6772696400ull)); /* "grid" stream */
+    *user_band = deal_bands(n_users, bands, rng, a);
+    *item_band = deal_bands(n_items, bands, rng, a);
+    if (*user_band && *item_band)
+        return RS_OK;
+    rs__free(a, *user_band, n_users ? n_users : 1, sizeof **user_band);
+    rs__free(a, *item_band, n_items ? n_items : 1, sizeof **item_band);
+    *user_band = *item_band = NULL;
+    return RS_ERR_NOMEM;
+}
+
+/* Advance rng exactly as rs__fitdata_shuffle of n entries would. */
+static void shuffle_skip(rs__rng *rng, size_t n)
+{
+    for (size_t j = n; j > 1; j--)
+        (void)rs__rng_below(rng, j);
+}
+
+rs_status rs__fitdata_from_share(rs__fitdata *fd, const rs__ratings_view *rv, size_t n_users,
+                                 size_t n_items, size_t bands, uint64_t seed,
+                                 const size_t *full_sizes, const rs__allocator *a)
+{
+    memset(fd, 0, sizeof *fd);
+    size_t n = rv->n;
+    if (bands < 1)
+        bands = 1;
+    rs__rng rng;
+    int32_t *ub, *ib;
+    size_t nblocks = bands * bands;
+    if (rs__fitdata_deal(n_users, n_items, bands, seed, &ub, &ib, &rng, a) != RS_OK)
+        return RS_ERR_NOMEM;
+    size_t *cursor = rs__calloc(a, nblocks, sizeof *cursor);
+    fd->n = n;
+    fd->bands = bands;
+    fd->u = rs__alloc(a, n, sizeof *fd->u);
+    fd->i = rs__alloc(a, n, sizeof *fd->i);
+    fd->r = rs__alloc(a, n, sizeof *fd->r);
+    fd->wt = rv->w ? rs__alloc(a, n, sizeof *fd->wt) : NULL;
+    fd->block_off = rs__calloc(a, nblocks + 1, sizeof *fd->block_off);
+    rs_status st = RS_ERR_NOMEM;
+    if (!cursor || (n && (!fd->u || !fd->i || !fd->r)) || (rv->w && n && !fd->wt) ||
+        !fd->block_off)
+        goto out;
+
+    /* Summary statistics (weighted mean and std, observed range). */
+    rs__rating_summary sum = {0};
+    rs__rating_summary_add(&sum, rv);
+    if (n)
+        rs__rating_summary_finish(&sum, fd);
 
     /* Counting sort into blocks. */
     for (size_t j = 0; j < n; j++)
@@ -148,9 +187,14 @@ rs_status rs__fitdata_from_arrays(rs__fitdata *fd, const rs__ratings_view *rv, s
             fd->wt[k] = rv->w[j];
     }
     /* Shuffle inside each block once: SGD wants a random order, and a fixed
-     * one keeps runs reproducible. */
+     * one keeps runs reproducible. Blocks held elsewhere (empty here) move
+     * the stream on as their shuffle does, so a block is shuffled the same
+     * wherever it is held. */
     for (size_t b = 0; b < nblocks; b++) {
-        rs__fitdata_shuffle(fd, fd->block_off[b], fd->block_off[b + 1], &rng);
+        if (full_sizes && fd->block_off[b + 1] == fd->block_off[b])
+            shuffle_skip(&rng, full_sizes[b]);
+        else
+            rs__fitdata_shuffle(fd, fd->block_off[b], fd->block_off[b + 1], &rng);
     }
     st = RS_OK;
 out:
@@ -165,6 +209,13 @@ out:
     if (st != RS_OK)
         rs__fitdata_free(fd, a);
     return st;
+}
+
+rs_status rs__fitdata_from_arrays(rs__fitdata *fd, const rs__ratings_view *rv, size_t n_users,
+                                  size_t n_items, size_t bands, uint64_t seed,
+                                  const rs__allocator *a)
+{
+    return rs__fitdata_from_share(fd, rv, n_users, n_items, bands, seed, NULL, a);
 }
 
 rs_status rs__fitdata_build(rs__fitdata *fd, const rs_dataset *train, const rs_dataset *valid,

@@ -42,6 +42,32 @@ RS_INTERNAL rs_status rs__fitdata_from_arrays(rs__fitdata *fd, const rs__ratings
                                               size_t n_users, size_t n_items, size_t bands,
                                               uint64_t seed, const rs__allocator *a);
 
+/* The grid of a share of the ratings (the MPI module: one process's
+ * users): rv holds the share, by the full set's indices; full_sizes[b] is
+ * the size of block b in the full grid (NULL: rv is the full set). Blocks
+ * hold their ratings in rv's order, shuffled exactly as the full set's
+ * layout shuffles them; the summary covers rv only. */
+RS_INTERNAL rs_status rs__fitdata_from_share(rs__fitdata *fd, const rs__ratings_view *rv,
+                                             size_t n_users, size_t n_items, size_t bands,
+                                             uint64_t seed, const size_t *full_sizes,
+                                             const rs__allocator *a);
+/* The band of every user and item, as the layout deals them (both arrays
+ * from a; rng is left where the layout goes on to shuffle the blocks). */
+RS_INTERNAL rs_status rs__fitdata_deal(size_t n_users, size_t n_items, size_t bands,
+                                       uint64_t seed, int32_t **user_band, int32_t **item_band,
+                                       rs__rng *rng, const rs__allocator *a);
+
+/* Weighted sums behind fd's summary, accumulated in rating order so that
+ * pieces added one after another give the same bits as one pass. */
+typedef struct rs__rating_summary {
+    double sw, s1, s2;
+    float rmin, rmax;
+    size_t n;
+} rs__rating_summary;
+RS_INTERNAL void rs__rating_summary_add(rs__rating_summary *acc, const rs__ratings_view *rv);
+/* fd's mean, std, rmin and rmax from acc (acc->n > 0). */
+RS_INTERNAL void rs__rating_summary_finish(const rs__rating_summary *acc, rs__fitdata *fd);
+
 /* Fisher-Yates shuffle of entries [lo, hi) (all columns together). */
 RS_INTERNAL void rs__fitdata_shuffle(rs__fitdata *fd, size_t lo, size_t hi, rs__rng *rng);
 

@@ -11,7 +11,7 @@
 #include "run.h"
 
 /* Move the staged fit into the model (the model's previous fit is dropped). */
-static void commit(rs__fit_run *fr)
+void rs__run_commit(rs__fit_run *fr)
 {
     rs_model *m = fr->m;
     rs__model_clear_fitted(m);
@@ -42,27 +42,39 @@ static void commit(rs__fit_run *fr)
 /* Ids that have features but no training rating get zero id parameters, so
  * they are scored from their features (content, hybrid) or from the other
  * side's bias (collaborative) and not from untrained random factors. */
+void rs__weights_zero_unrated(rs__weights *w, const unsigned char *user_rated,
+                              const unsigned char *item_rated)
+{
+    for (size_t b = 0; b < w->n_blocks; b++) {
+        rs__block *blk = &w->blocks[b];
+        int32_t side = rs__block_side(blk);
+        const unsigned char *rated = side == RS_SIDE_USER ? user_rated
+                                     : side == RS_SIDE_ITEM ? item_rated : NULL;
+        size_t n = side == RS_SIDE_USER ? w->n_users : w->n_items;
+        if (rated)
+            for (size_t j = 0; j < n; j++)
+                if (!rated[j])
+                    memset(blk->data + j * blk->stride, 0, blk->stride * sizeof(float));
+    }
+}
+
 static rs_status zero_unrated_ids(rs__fit_run *fr, const rs_dataset *train)
 {
     const rs__allocator *a = &fr->m->alloc;
     size_t nu = fr->w.n_users, ni = fr->w.n_items;
+    unsigned char *user_rated = rs__calloc(a, nu ? nu : 1, 1);
     unsigned char *item_rated = rs__calloc(a, ni ? ni : 1, 1);
-    if (!item_rated)
+    if (!user_rated || !item_rated) {
+        rs__free(a, user_rated, nu ? nu : 1, 1);
+        rs__free(a, item_rated, ni ? ni : 1, 1);
         return RS_ERR_NOMEM;
+    }
+    for (size_t u = 0; u < nu; u++)
+        user_rated[u] = fr->seen_off[u + 1] != fr->seen_off[u];
     for (size_t j = 0; j < train->n; j++)
         item_rated[train->item[j]] = 1;
-    for (size_t b = 0; b < fr->w.n_blocks; b++) {
-        rs__block *blk = &fr->w.blocks[b];
-        int32_t side = rs__block_side(blk);
-        if (side == RS_SIDE_USER)
-            for (size_t u = 0; u < nu; u++)
-                if (fr->seen_off[u + 1] == fr->seen_off[u])
-                    memset(blk->data + u * blk->stride, 0, blk->stride * sizeof(float));
-        if (side == RS_SIDE_ITEM)
-            for (size_t i = 0; i < ni; i++)
-                if (!item_rated[i])
-                    memset(blk->data + i * blk->stride, 0, blk->stride * sizeof(float));
-    }
+    rs__weights_zero_unrated(&fr->w, user_rated, item_rated);
+    rs__free(a, user_rated, nu ? nu : 1, 1);
     rs__free(a, item_rated, ni ? ni : 1, 1);
     return RS_OK;
 }
@@ -155,7 +167,7 @@ rs_status rs_fit(rs_model *m, const rs_dataset *train, const rs_dataset *valid)
         rs__run_free(&fr); /* training never started: keep the previous fit */
         return st;
     }
-    commit(&fr);
+    rs__run_commit(&fr);
     rs__run_free(&fr);
     return st;
 }
