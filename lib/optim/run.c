@@ -136,10 +136,15 @@ static float *feature_scales(const rs__features *ft, size_t n_features, const in
         for (size_t f = 0; f < len; f++)
             scale[col[f]] += 1.0f;
     }
+    rs__feature_scale_finish(scale, n_features, n, n_ids);
+    return scale;
+}
+
+void rs__feature_scale_finish(float *scale, size_t n_features, size_t n, size_t n_ids)
+{
     float per_id = (float)n / (float)(n_ids ? n_ids : 1);
     for (size_t f = 0; f < n_features; f++)
         scale[f] = scale[f] > per_id ? per_id / scale[f] : 1.0f;
-    return scale;
 }
 
 static rs_status setup_scales(rs__fit_run *fr)

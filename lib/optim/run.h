@@ -97,6 +97,10 @@ RS_INTERNAL rs_status rs__run_init_blocks(rs__fit_run *fr, size_t first_user, si
 /* The base learning rate of the t-th epoch of training (1-based, counting
  * the epochs already behind the weights) for a fit of `budget` epochs. */
 RS_INTERNAL double rs__schedule_lr(const rs__params *p, int64_t t, int64_t budget);
+/* Feature rows' learning-rate multipliers from scale[f] = the number of the
+ * n training ratings that touch feature f (n_ids ids on that side): scale
+ * becomes min(1, (n / n_ids) / count). */
+RS_INTERNAL void rs__feature_scale_finish(float *scale, size_t n_features, size_t n, size_t n_ids);
 RS_INTERNAL size_t rs__run_choose_bands(size_t threads, const rs__weights *w, size_t n_ratings);
 /* Allocate the per-run state for fr->w and fr->fd: snapshots, optimizer
  * state, statistics, learning-rate scales and thread contexts. */

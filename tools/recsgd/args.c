@@ -79,7 +79,7 @@ const char *cli_args_positional(cli_args *a)
 {
     const char *arg = a->argv[a->i];
     if (arg[0] == '-' && arg[1] != '\0') {
-        cli_fail(CLI_USAGE, "unknown option '%s' (see 'recsgd %s --help')", arg, a->argv[0]);
+        cli_fail(CLI_USAGE, "unknown option '%s' (see '%s %s --help')", arg, cli_program, a->argv[0]);
         a->bad = 1;
         return NULL;
     }

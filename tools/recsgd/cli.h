@@ -22,6 +22,11 @@ enum {
 
 /* ---- diagnostics (diag.c) ---- */
 
+/* The program name that prefixes diagnostics ("recsgd"), and a switch that
+ * silences them (recsgd-mpi: every rank but rank 0). */
+extern const char *cli_program;
+extern int cli_silent;
+
 /* Prints "recsgd: <message>" on stderr (one line) and returns code. */
 int cli_fail(int code, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -119,6 +124,62 @@ void cli_progress_catch_interrupt(void);
 /* ---- per-epoch statistics as CSV (stats.c) ---- */
 extern const char *const cli_stats_columns[]; /* NULL-terminated, the CSV header */
 int cli_stats_write(const rs_model *m, const char *path);
+
+/* ---- `train`, in pieces (train.c), shared with recsgd-mpi ---- */
+
+/* One parameter to set, remembered with the option that asked for it so a
+ * range error from the library can name the option. */
+typedef struct cli_setting {
+    const char *opt;
+    rs_param param;
+    int is_real;
+    int64_t i;
+    double d;
+} cli_setting;
+
+enum { CLI_MAX_SETTINGS = 32 };
+
+typedef struct cli_train_opts {
+    const char *data, *valid, *model, *stats;
+    const char *user_features, *item_features;
+    int32_t format, features_format;
+    int32_t scorer;
+    int quiet, json;
+    int64_t epochs; /* for the progress display; 0 = library default */
+    cli_setting set[CLI_MAX_SETTINGS];
+    int n_set;
+    int too_many; /* more settings than CLI_MAX_SETTINGS were given */
+} cli_train_opts;
+
+/* An option `train` does not know: returns 1 when it matched the current
+ * argument (setting *rc to 0 or an exit code), 0 when not. */
+typedef int (*cli_extra_option_fn)(void *ud, cli_args *a, int *rc);
+
+/* Parses `train` options (argv[0] is the subcommand); extra (may be NULL)
+ * sees every option train does not know. 0 or an exit code after a message. */
+int cli_train_parse(int argc, char **argv, cli_train_opts *o, cli_extra_option_fn extra, void *ud);
+/* Fails early (before a long fit) when an output cannot be written. */
+int cli_check_writable(const char *opt, const char *path);
+/* Sets the parsed parameters on m; 0 or an exit code after a message. */
+int cli_train_configure(rs_model *m, const cli_train_opts *o);
+/* Appends the --user-features / --item-features files to train. */
+int cli_train_load_features(const cli_train_opts *o, rs_dataset *train);
+/* The one-line (or JSON) summary of a fit on stdout. */
+void cli_train_report(const cli_train_opts *o, const rs_model *m, size_t n_ratings, rs_status st,
+                      int saved);
+/* The exit code of a fit's status, after its message (0 for RS_OK). */
+int cli_train_outcome(const rs_model *m, rs_status st, int fitted);
+
+/* The library's log lines of a fit, kept to be printed after the progress. */
+typedef struct cli_train_log {
+    char line[8][240];
+    int n, dropped;
+} cli_train_log;
+void cli_train_log_fn(void *ud, int32_t level, const char *message);
+void cli_train_log_print(const cli_train_log *lg, int quiet);
+
+/* The usage text of `train` (train.c). */
+extern const char cli_train_usage[];
 
 /* ---- subcommands ---- */
 int cli_train(int argc, char **argv);

@@ -12,15 +12,7 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"train", cli_train,
-     "recsgd train --data FILE [--format auto|movielens|csv|libmf]\n"
-     "             [--scorer collaborative|content|hybrid] [--user-features F] [--item-features F]\n"
-     "             [--features-format sparse|movielens] [--factors N] [--epochs N] [--lr X]\n"
-     "             [--lr-policy auto|constant|inverse_time|adagrad|adam] [--lr-decay X] [--l2 X]\n"
-     "             [--l2-bias X] [--l2-features X] [--clip none|value:C|norm:C]\n"
-     "             [--init normal[:S]|uniform[:A]|scaled[:S]|zero] [--on-divergence stop|halve]\n"
-     "             [--threads N] [--seed N] [--tolerance X] [--patience N] [--valid FILE]\n"
-     "             [--set NAME=VALUE ...] [--model OUT] [--stats stats.csv] [--quiet] [--json]\n"},
+    {"train", cli_train, cli_train_usage},
     {"eval", cli_eval,
      "recsgd eval --model M --data FILE [--format ...] [-k N] [--relevance X] [--json]\n"},
     {"predict", cli_predict, "recsgd predict --model M --user U --item I [--json] [--quiet]\n"},

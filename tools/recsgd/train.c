@@ -11,42 +11,28 @@
 
 #include "cli.h"
 
-/* One parameter to set, remembered with the option that asked for it so a
- * range error from the library can name the option. */
-typedef struct setting {
-    const char *opt;
-    rs_param param;
-    int is_real;
-    int64_t i;
-    double d;
-} setting;
+const char cli_train_usage[] =
+    "recsgd train --data FILE [--format auto|movielens|csv|libmf]\n"
+    "             [--scorer collaborative|content|hybrid] [--user-features F] [--item-features F]\n"
+    "             [--features-format sparse|movielens] [--factors N] [--epochs N] [--lr X]\n"
+    "             [--lr-policy auto|constant|inverse_time|adagrad|adam] [--lr-decay X] [--l2 X]\n"
+    "             [--l2-bias X] [--l2-features X] [--clip none|value:C|norm:C]\n"
+    "             [--init normal[:S]|uniform[:A]|scaled[:S]|zero] [--on-divergence stop|halve]\n"
+    "             [--threads N] [--seed N] [--tolerance X] [--patience N] [--valid FILE]\n"
+    "             [--set NAME=VALUE ...] [--model OUT] [--stats stats.csv] [--quiet] [--json]\n";
 
-enum { MAX_SETTINGS = 32 };
-
-typedef struct train_opts {
-    const char *data, *valid, *model, *stats;
-    const char *user_features, *item_features;
-    int32_t format, features_format;
-    int32_t scorer;
-    int quiet, json;
-    int64_t epochs; /* for the progress display; 0 = library default */
-    setting set[MAX_SETTINGS];
-    int n_set;
-    int too_many; /* more settings than MAX_SETTINGS were given */
-} train_opts;
-
-static void add_int(train_opts *o, const char *opt, rs_param p, int64_t v)
+static void add_int(cli_train_opts *o, const char *opt, rs_param p, int64_t v)
 {
-    if (o->n_set < MAX_SETTINGS)
-        o->set[o->n_set++] = (setting){opt, p, 0, v, 0};
+    if (o->n_set < CLI_MAX_SETTINGS)
+        o->set[o->n_set++] = (cli_setting){opt, p, 0, v, 0};
     else
         o->too_many = 1;
 }
 
-static void add_real(train_opts *o, const char *opt, rs_param p, double v)
+static void add_real(cli_train_opts *o, const char *opt, rs_param p, double v)
 {
-    if (o->n_set < MAX_SETTINGS)
-        o->set[o->n_set++] = (setting){opt, p, 1, 0, v};
+    if (o->n_set < CLI_MAX_SETTINGS)
+        o->set[o->n_set++] = (cli_setting){opt, p, 1, 0, v};
     else
         o->too_many = 1;
 }
@@ -70,7 +56,7 @@ static int parse_policy(const char *opt, const char *s, const char *const *names
     return 0;
 }
 
-static int parse_init(train_opts *o, const char *opt, const char *s)
+static int parse_init(cli_train_opts *o, const char *opt, const char *s)
 {
     static const char *const names[] = {"normal", "uniform", "scaled", "zero", NULL};
     static const int32_t kinds[] = {RS_INIT_NORMAL, RS_INIT_UNIFORM, RS_INIT_SCALED_NORMAL,
@@ -92,7 +78,7 @@ static int parse_init(train_opts *o, const char *opt, const char *s)
     return 0;
 }
 
-static int parse_clip(train_opts *o, const char *opt, const char *s)
+static int parse_clip(cli_train_opts *o, const char *opt, const char *s)
 {
     static const char *const names[] = {"none", "value", "norm", NULL};
     static const int32_t kinds[] = {RS_CLIP_NONE, RS_CLIP_VALUE, RS_CLIP_NORM};
@@ -113,7 +99,7 @@ static int parse_clip(train_opts *o, const char *opt, const char *s)
 /* "--set name=value": any parameter by its library name (rs_param_from_name),
  * so parameters added to the library need no new option. The type is the
  * parameter's own: the setter is picked in configure(). */
-static int parse_set(train_opts *o, const char *s)
+static int parse_set(cli_train_opts *o, const char *s)
 {
     char name[64];
     const char *eq = strchr(s, '=');
@@ -152,7 +138,7 @@ static const numeric_opt numeric_opts[] = {
     {"--l2-bias", RS_PARAM_L2_BIAS, 1, 0},     {"--l2-features", RS_PARAM_L2_FEATURES, 1, 0},
     {"--tolerance", RS_PARAM_TOLERANCE, 1, 0}, {NULL, 0, 0, 0}};
 
-static int parse_args(int argc, char **argv, train_opts *o)
+int cli_train_parse(int argc, char **argv, cli_train_opts *o, cli_extra_option_fn extra, void *ud)
 {
     static const char *const scorers[] = {"collaborative", "content", "hybrid", NULL};
     static const char *const lr_policies[] = {"constant", "inverse_time", "adagrad", "adam", "auto", NULL};
@@ -224,6 +210,8 @@ static int parse_args(int argc, char **argv, train_opts *o)
             o->quiet = 1;
         else if (cli_args_flag(&a, "--json"))
             o->json = 1;
+        else if (extra && (matched = extra(ud, &a, &rc)) != 0)
+            ;
         else if (cli_args_positional(&a))
             return cli_fail(CLI_USAGE, "train: unexpected argument '%s'", argv[a.i - 1]);
         if (rc)
@@ -234,7 +222,7 @@ static int parse_args(int argc, char **argv, train_opts *o)
     if (!o->data)
         return cli_fail(CLI_USAGE, "train: --data FILE is required");
     if (o->too_many)
-        return cli_fail(CLI_USAGE, "train: too many parameter options (at most %d)", MAX_SETTINGS);
+        return cli_fail(CLI_USAGE, "train: too many parameter options (at most %d)", CLI_MAX_SETTINGS);
     if ((o->user_features || o->item_features) && o->scorer == RS_SCORER_COLLABORATIVE)
         return cli_fail(CLI_USAGE, "train: feature files need --scorer content or hybrid");
     if (o->scorer != RS_SCORER_COLLABORATIVE && !o->user_features && !o->item_features)
@@ -246,7 +234,7 @@ static int parse_args(int argc, char **argv, train_opts *o)
 }
 
 /* Fails early (before a long fit) when an output cannot be written. */
-static int check_writable(const char *opt, const char *path)
+int cli_check_writable(const char *opt, const char *path)
 {
     char dir[4096];
     const char *slash = strrchr(path, '/');
@@ -268,30 +256,36 @@ static int check_writable(const char *opt, const char *path)
     return 0;
 }
 
-static int load_inputs(const train_opts *o, rs_dataset **train, rs_dataset **valid)
+int cli_train_load_features(const cli_train_opts *o, rs_dataset *train)
 {
-    int rc = cli_load_ratings(train, o->data, o->format);
-    if (rc)
-        return rc;
+    int rc;
     if (o->user_features) {
         int32_t f = o->features_format < 0 ? RS_FEATURES_MOVIELENS_USER : RS_FEATURES_SPARSE;
-        if ((rc = cli_load_features(*train, RS_SIDE_USER, o->user_features, f)) != 0)
+        if ((rc = cli_load_features(train, RS_SIDE_USER, o->user_features, f)) != 0)
             return rc;
     }
     if (o->item_features) {
         int32_t f = o->features_format < 0 ? RS_FEATURES_MOVIELENS_ITEM : RS_FEATURES_SPARSE;
-        if ((rc = cli_load_features(*train, RS_SIDE_ITEM, o->item_features, f)) != 0)
+        if ((rc = cli_load_features(train, RS_SIDE_ITEM, o->item_features, f)) != 0)
             return rc;
     }
+    return 0;
+}
+
+static int load_inputs(const cli_train_opts *o, rs_dataset **train, rs_dataset **valid)
+{
+    int rc = cli_load_ratings(train, o->data, o->format);
+    if (rc || (rc = cli_train_load_features(o, *train)) != 0)
+        return rc;
     if (o->valid && (rc = cli_load_ratings(valid, o->valid, o->format)) != 0)
         return rc;
     return 0;
 }
 
-static int configure(rs_model *m, const train_opts *o)
+int cli_train_configure(rs_model *m, const cli_train_opts *o)
 {
     for (int k = 0; k < o->n_set; k++) {
-        const setting *s = &o->set[k];
+        const cli_setting *s = &o->set[k];
         rs_status st = s->is_real ? rs_model_set_double(m, s->param, s->d)
                                   : rs_model_set_int(m, s->param, s->i);
         if (st == RS_ERR_PARAM_TYPE && !s->is_real) /* "--set lr=1" */
@@ -341,8 +335,8 @@ static void summarize(const rs_model *m, fit_summary *f)
         memcpy(f->last, tmp, (got < RS_STAT_COUNT_V0_1 ? got : RS_STAT_COUNT_V0_1) * sizeof tmp[0]);
 }
 
-static void report(const train_opts *o, const rs_model *m, const rs_dataset *train, rs_status st,
-                   int saved)
+void cli_train_report(const cli_train_opts *o, const rs_model *m, size_t n_ratings, rs_status st,
+                      int saved)
 {
     fit_summary f;
     summarize(m, &f);
@@ -355,7 +349,7 @@ static void report(const train_opts *o, const rs_model *m, const rs_dataset *tra
         cli_json_str(&j, "command", "train");
         cli_json_str(&j, "status", outcome);
         cli_json_str(&j, "scorer", cli_scorer_name(o->scorer));
-        cli_json_int(&j, "ratings", (int64_t)rs_dataset_num_ratings(train));
+        cli_json_int(&j, "ratings", (int64_t)n_ratings);
         cli_json_int(&j, "users", (int64_t)rs_model_num_users(m));
         cli_json_int(&j, "items", (int64_t)rs_model_num_items(m));
         cli_json_int(&j, "epochs", (int64_t)f.epochs);
@@ -378,7 +372,7 @@ static void report(const train_opts *o, const rs_model *m, const rs_dataset *tra
         return;
     printf("%s: %s model, %zu users, %zu items, %zu ratings; %zu epochs", outcome,
            cli_scorer_name(o->scorer), rs_model_num_users(m), rs_model_num_items(m),
-           rs_dataset_num_ratings(train), f.epochs);
+           n_ratings, f.epochs);
     if (f.diverged)
         printf(" (%zu diverged)", f.diverged);
     printf(", train RMSE %.4f", s[RS_STAT_TRAIN_RMSE]);
@@ -395,43 +389,51 @@ static void report(const train_opts *o, const rs_model *m, const rs_dataset *tra
  * rate, notes such as the cold-start refit's epoch count). They are kept and
  * printed after the progress display is finished, so a terminal progress
  * bar is not broken up. */
-typedef struct train_log {
-    char line[8][240];
-    int n, dropped;
-} train_log;
-
-static void train_log_fn(void *ud, int32_t level, const char *message)
+void cli_train_log_fn(void *ud, int32_t level, const char *message)
 {
-    train_log *lg = ud;
+    cli_train_log *lg = ud;
     if (level > RS_LOG_INFO)
         return;
     if (lg->n == 8) {
         lg->dropped++;
         return;
     }
-    snprintf(lg->line[lg->n++], sizeof lg->line[0], "recsgd: %s: %s",
+    snprintf(lg->line[lg->n++], sizeof lg->line[0], "%s: %s: %s", cli_program,
              level == RS_LOG_ERROR ? "error" : level == RS_LOG_WARN ? "warning" : "note", message);
 }
 
-static void train_log_print(const train_log *lg, int quiet)
+void cli_train_log_print(const cli_train_log *lg, int quiet)
 {
     if (quiet)
         return;
     for (int k = 0; k < lg->n; k++)
         fprintf(stderr, "%s\n", lg->line[k]);
     if (lg->dropped)
-        fprintf(stderr, "recsgd: note: %d more library messages not shown\n", lg->dropped);
+        fprintf(stderr, "%s: note: %d more library messages not shown\n", cli_program, lg->dropped);
+}
+
+int cli_train_outcome(const rs_model *m, rs_status st, int fitted)
+{
+    if (st == RS_ERR_NUMERIC)
+        return cli_fail(CLI_DIVERGED, "training diverged: %s%s", rs_model_last_error(m),
+                        fitted ? " (the last good epoch is kept)" : "");
+    if (st == RS_ERR_CANCELLED)
+        return cli_fail(CLI_ERR, "training interrupted: %s", rs_model_last_error(m));
+    if (st != RS_OK)
+        return cli_fail(cli_status_code(st) == CLI_FILE ? CLI_FILE : CLI_ERR, "training failed: %s",
+                        rs_model_last_error(m));
+    return 0;
 }
 
 int cli_train(int argc, char **argv)
 {
-    train_opts o;
-    int rc = parse_args(argc, argv, &o);
+    cli_train_opts o;
+    int rc = cli_train_parse(argc, argv, &o, NULL, NULL);
     if (rc)
         return rc;
-    if (o.model && (rc = check_writable("--model", o.model)) != 0)
+    if (o.model && (rc = cli_check_writable("--model", o.model)) != 0)
         return rc;
-    if (o.stats && (rc = check_writable("--stats", o.stats)) != 0)
+    if (o.stats && (rc = cli_check_writable("--stats", o.stats)) != 0)
         return rc;
     rs_dataset *train = NULL, *valid = NULL;
     rs_model *m = NULL;
@@ -442,7 +444,7 @@ int cli_train(int argc, char **argv)
                       cli_scorer_name(o.scorer), rs_status_string(st));
         goto out;
     }
-    if ((rc = configure(m, &o)) != 0 || (rc = load_inputs(&o, &train, &valid)) != 0)
+    if ((rc = cli_train_configure(m, &o)) != 0 || (rc = load_inputs(&o, &train, &valid)) != 0)
         goto out;
     int64_t epochs = o.epochs;
     if (!epochs)
@@ -450,21 +452,14 @@ int cli_train(int argc, char **argv)
     cli_progress prog;
     cli_progress_init(&prog, stderr, o.quiet, epochs);
     rs_model_set_progress_callback(m, cli_progress_epoch, &prog);
-    train_log lg = {.n = 0};
-    rs_model_set_log_callback(m, train_log_fn, &lg);
+    cli_train_log lg = {.n = 0};
+    rs_model_set_log_callback(m, cli_train_log_fn, &lg);
     cli_progress_catch_interrupt();
     st = rs_fit(m, train, valid);
     cli_progress_finish(&prog);
-    train_log_print(&lg, o.quiet);
+    cli_train_log_print(&lg, o.quiet);
     int fitted = rs_model_num_users(m) > 0;
-    if (st == RS_ERR_NUMERIC)
-        rc = cli_fail(CLI_DIVERGED, "training diverged: %s%s", rs_model_last_error(m),
-                      fitted ? " (the last good epoch is kept)" : "");
-    else if (st == RS_ERR_CANCELLED)
-        rc = cli_fail(CLI_ERR, "training interrupted: %s", rs_model_last_error(m));
-    else if (st != RS_OK)
-        rc = cli_fail(cli_status_code(st) == CLI_FILE ? CLI_FILE : CLI_ERR, "training failed: %s",
-                      rs_model_last_error(m));
+    rc = cli_train_outcome(m, st, fitted);
     if (o.stats) {
         int src = cli_stats_write(m, o.stats);
         if (!rc)
@@ -478,7 +473,7 @@ int cli_train(int argc, char **argv)
             rc = src;
     }
     if (st == RS_OK || st == RS_ERR_NUMERIC || st == RS_ERR_CANCELLED)
-        report(&o, m, train, st, saved);
+        cli_train_report(&o, m, rs_dataset_num_ratings(train), st, saved);
 out:
     rs_model_free(m);
     rs_dataset_free(train);
