@@ -76,6 +76,8 @@ int cli_parse_id_list(const char *opt, const char *s, int64_t **ids, size_t *n);
 /* --format values; CLI_FORMAT_AUTO picks csv for *.csv, else movielens. */
 enum { CLI_FORMAT_AUTO = 0 };
 int cli_parse_format(const char *opt, const char *s, int32_t *out);
+/* The RS_FORMAT_* a --format value means for path (CLI_FORMAT_AUTO: by name). */
+int32_t cli_resolve_format(const char *path, int32_t format);
 /* Loads a ratings file into a new dataset; on failure prints the loader's
  * message and returns the exit code. */
 int cli_load_ratings(rs_dataset **out, const char *path, int32_t format);

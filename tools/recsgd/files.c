@@ -18,7 +18,7 @@ int cli_parse_format(const char *opt, const char *s, int32_t *out)
     return 0;
 }
 
-static int32_t resolve_format(const char *path, int32_t format)
+int32_t cli_resolve_format(const char *path, int32_t format)
 {
     if (format != CLI_FORMAT_AUTO)
         return format;
@@ -45,7 +45,7 @@ int cli_load_ratings(rs_dataset **out, const char *path, int32_t format)
     rs_status st = rs_dataset_new(&ds, NULL, NULL);
     if (st != RS_OK)
         return cli_fail(CLI_ERR, "cannot create a dataset: %s", rs_status_string(st));
-    st = rs_dataset_load_file(ds, path, resolve_format(path, format));
+    st = rs_dataset_load_file(ds, path, cli_resolve_format(path, format));
     if (st != RS_OK) {
         int code = report(st, path, rs_dataset_last_error(ds));
         rs_dataset_free(ds);
