@@ -24,6 +24,20 @@ double rs__mpi_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Between two polls of a wait: spin for the first millisecond (a message
+ * between busy ranks arrives within microseconds), then yield the core
+ * (free when nothing else wants it), and only after 0.1 s sleep 100 us
+ * steps, so a long wait costs no CPU and a short one no latency. */
+static void pause_after(double waited, unsigned spins)
+{
+    if (waited > 0.1) {
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL);
+    } else if (waited > 1e-3 || spins > 100000) {
+        sched_yield();
+    }
+}
+
 static rs_status broken(rs_mpi_job *job)
 {
     return rs__err(&job->err, RS_ERR_IO, "rank %d: the job is broken by an earlier failed wait; "
@@ -75,14 +89,7 @@ rs_status rs__mpi_wait(rs_mpi_job *job, int n, MPI_Request *reqs, const char *wh
                            "(another rank failed, stopped or is far behind)", job->rank,
                            job->timeout, what);
         }
-        /* Spin briefly (messages between busy ranks arrive within
-         * microseconds), then yield, then sleep in 50 us steps. */
-        if (++spins > 2000) {
-            struct timespec ts = {0, 50000};
-            nanosleep(&ts, NULL);
-        } else if (spins > 200) {
-            sched_yield();
-        }
+        pause_after(t - t0, ++spins);
     }
     if (job->counting)
         job->wait_seconds += rs__mpi_now() - t0;
@@ -94,7 +101,7 @@ rs_status rs__mpi_wait_any(rs_mpi_job *job, int n, MPI_Request *reqs, const char
     if (job->broken)
         return broken(job);
     double t0 = rs__mpi_now();
-    for (unsigned spins = 0;; spins++) {
+    for (unsigned spins = 1;; spins++) {
         int idx = MPI_UNDEFINED, flag = 0;
         int rc = MPI_Testany(n, reqs, &idx, &flag, MPI_STATUS_IGNORE);
         if (rc != MPI_SUCCESS)
@@ -107,12 +114,7 @@ rs_status rs__mpi_wait_any(rs_mpi_job *job, int n, MPI_Request *reqs, const char
                            "(another rank failed, stopped or is far behind)", job->rank,
                            job->timeout, what);
         }
-        if (spins > 2000) {
-            struct timespec ts = {0, 50000};
-            nanosleep(&ts, NULL);
-        } else if (spins > 200) {
-            sched_yield();
-        }
+        pause_after(rs__mpi_now() - t0, spins);
     }
     if (job->counting)
         job->wait_seconds += rs__mpi_now() - t0;

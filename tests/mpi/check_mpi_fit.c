@@ -2,11 +2,11 @@
  * check_mpi_fit.c: librecsgd-mpi against rs_fit, run under mpirun with any
  * rank count by tests/mpi/check_mpi.sh (one case per run):
  *
- *   equal SCORER POLICY  synthetic data (tests/synth.h) split into the ranks'
+ *   equal SCORER POLICY [EPOCHS]  synthetic data (tests/synth.h) split into the ranks'
  *                        shares; rs_mpi_fit's model against rs_fit's on the
  *                        whole set: the saved bytes must be identical where
  *                        the scheme promises it (collaborative; any scorer on
- *                        one rank), else the test RMSE within 1%
+ *                        one rank), else a test RMSE at most 1% above rs_fit's
  *   valid                the same with a validation set and early stopping
  *   halve                a learning rate that diverges: rollback and halving
  *   file PATH            rs_mpi_load_ratings (split) + rs_mpi_fit against
@@ -152,6 +152,19 @@ static void check_same_message(const char *msg, const char *what)
 }
 
 /* rs_mpi_fit on shares of train against rs_fit on train (rank 0). */
+static size_t diverged_epochs(const rs_model *m)
+{
+    size_t n = 0;
+    for (size_t e = 0; e < rs_model_num_epoch_stats(m); e++) {
+        double row[32];
+        size_t got = 0;
+        if (rs_model_epoch_stats(m, e, row, 32, &got) == RS_OK && got > RS_STAT_DIVERGED &&
+            row[RS_STAT_DIVERGED] == 1.0)
+            n++;
+    }
+    return n;
+}
+
 static void compare_fit(const char *name, int32_t scorer, int64_t policy, int64_t epochs, double lr,
                         int with_valid, int expect_identical)
 {
@@ -185,12 +198,22 @@ static void compare_fit(const char *name, int32_t scorer, int64_t policy, int64_
         if (expect_identical)
             CHECK(same, "%s: the model differs from rs_fit's (%zu / %zu bytes; test RMSE %.6f vs "
                   "%.6f; epochs %zu vs %zu)", name, na, nb, ra, rb, ea, eb);
-        CHECK(fabs(ra - rb) <= 0.01 * rb, "%s: test RMSE %.6f vs rs_fit's %.6f: more than 1%% apart",
-              name, ra, rb);
+        /* Where the model is not rs_fit's (shared feature rows merged
+         * between blocks), it must not be worse by more than 1%; it may be
+         * better (docs/guide/distributed.md has the figures). */
+        if (expect_identical)
+            CHECK(fabs(ra - rb) <= 0.01 * rb, "%s: test RMSE %.6f vs rs_fit's %.6f: more than 1%% "
+                  "apart", name, ra, rb);
+        else
+            CHECK(ra <= 1.01 * rb, "%s: test RMSE %.6f is more than 1%% above rs_fit's %.6f", name,
+                  ra, rb);
+        size_t dv = diverged_epochs(m), dr = diverged_epochs(ref);
+        CHECK(dv == dr, "%s: %zu diverged epochs, rs_fit %zu", name, dv, dr);
+        CHECK(lr <= 1.0 || dv > 0, "%s: the learning rate %g did not diverge", name, lr);
         printf("PASS %s on %d ranks (%lld bands): %s; test RMSE %.6f vs rs_fit %.6f (%+.3f%%), "
-               "%zu epochs\n", name, size, (long long)bands,
+               "%zu epochs (%zu diverged, rolled back)\n", name, size, (long long)bands,
                same ? "model bytes identical to rs_fit's" : "model differs (as documented)", ra, rb,
-               100.0 * (ra - rb) / rb, ea);
+               100.0 * (ra - rb) / rb, ea, dv);
         free(a);
         free(b);
         rs_model_free(ref);
@@ -447,7 +470,8 @@ int main(int argc, char **argv)
         int32_t sc = scorer_of(argv[2]);
         char name[64];
         snprintf(name, sizeof name, "equal %s %s", argv[2], argv[3]);
-        compare_fit(name, sc, policy_of(argv[3]), 6, 0, 0, sc == RS_SCORER_COLLABORATIVE || size == 1);
+        int64_t epochs = argc > 4 ? atoi(argv[4]) : 6;
+        compare_fit(name, sc, policy_of(argv[3]), epochs, 0, 0, sc == RS_SCORER_COLLABORATIVE || size == 1);
     } else if (strcmp(c, "valid") == 0) {
         compare_fit("valid", RS_SCORER_COLLABORATIVE, RS_LR_AUTO, 40, 0, 1, 1);
     } else if (strcmp(c, "halve") == 0) {
