@@ -15,6 +15,12 @@
  *   - updates per second: ratings / the median epoch time of epochs 2..E
  *     (wall time between rank 0's progress callbacks, setup apart);
  *   - the speed-up over the first rank count;
+ *   - compute-bound updates per second: ratings / the CPU seconds per epoch
+ *     the slowest rank spent training its blocks (RS_MPI_INFO_COMPUTE_SECONDS)
+ *     - what the split of the work allows when every rank has a core of its
+ *     own, waits and messages apart (on a shared machine the wall-time
+ *     figure measures the other sessions as much as this one), and its
+ *     speed-up;
  *   - bytes sent per epoch (item bands, all ranks together);
  *   - the share of the epochs' time the ranks spent waiting for each other
  *     (mean over ranks);
@@ -75,7 +81,7 @@ static double test_rmse(const rs_model *m, const char *path)
 static int worker(const char *train, const char *test, int factors, int epochs, int policy)
 {
     MPI_Init(NULL, NULL);
-    int rank, size;
+    int rank = 0, size = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     rs_mpi_job *job = NULL;
@@ -95,7 +101,8 @@ static int worker(const char *train, const char *test, int factors, int epochs, 
     rs_model_set_int(m, RS_PARAM_EPOCHS, epochs);
     rs_model_set_int(m, RS_PARAM_LR_POLICY, policy);
     rs_model_set_double(m, RS_PARAM_TOLERANCE, 0.0);
-    timing tm = {{0}, 0};
+    timing tm;
+    memset(&tm, 0, sizeof tm);
     rs_model_set_progress_callback(m, on_epoch, &tm);
     double fit0 = now();
     tm.ends[tm.n++] = fit0;
@@ -115,6 +122,12 @@ static int worker(const char *train, const char *test, int factors, int epochs, 
     rs_mpi_job_get_int(job, RS_MPI_INFO_RATINGS, &mine);
     double share = train_s > 0 ? wait / train_s : 0, sums[3] = {bytes, share, (double)mine};
     MPI_Allreduce(MPI_IN_PLACE, sums, 3, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    /* CPU seconds this rank spent training blocks, per epoch; the slowest
+     * rank bounds an epoch when every rank has a core of its own. */
+    double compute = 0;
+    rs_mpi_job_get_double(job, RS_MPI_INFO_COMPUTE_SECONDS, &compute);
+    double cpu_epoch = compute / (double)epochs;
+    MPI_Allreduce(MPI_IN_PLACE, &cpu_epoch, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
     if (rank == 0) {
         double ep[MAX_EPOCHS];
         int ne = 0;
@@ -122,9 +135,10 @@ static int worker(const char *train, const char *test, int factors, int epochs, 
             ep[ne++] = tm.ends[e] - tm.ends[e - 1];
         double epoch_s = ne ? median(ep, ne) : tm.ends[1] - tm.ends[0];
         printf("ranks=%d bands=%lld ratings=%.0f load_s=%.2f setup_s=%.2f epoch_s=%.4f "
-               "updates_per_s=%.4g bytes_per_epoch=%.4g wait_share=%.4f test_rmse=%.4f\n", size,
-               (long long)bands, sums[2], load_s, tm.ends[1] - fit0 - epoch_s, epoch_s,
-               sums[2] / epoch_s, sums[0] / (double)epochs, sums[1] / size, test_rmse(m, test));
+               "updates_per_s=%.4g cpu_updates_per_s=%.4g bytes_per_epoch=%.4g wait_share=%.4f "
+               "test_rmse=%.4f\n", size, (long long)bands, sums[2], load_s,
+               tm.ends[1] - fit0 - epoch_s, epoch_s, sums[2] / epoch_s, sums[2] / cpu_epoch,
+               sums[0] / (double)epochs, sums[1] / size, test_rmse(m, test));
         fflush(stdout);
     }
     rs_model_free(m);
@@ -217,9 +231,10 @@ int main(int argc, char **argv)
         mpirun = "mpirun";
     printf("factors %d, %d epochs, policy %d, one thread per rank; speeds are train-only "
            "(median epoch of 2..%d)\n", factors, epochs, policy, epochs);
-    printf("%6s %6s %14s %9s %16s %11s %10s\n", "ranks", "bands", "updates/s", "speed-up",
-           "bytes/epoch", "wait share", "test RMSE");
-    double base = NAN, speed[MAX_RANKS_LIST], wait[MAX_RANKS_LIST], bytes[MAX_RANKS_LIST];
+    printf("%6s %6s %12s %9s %14s %9s %14s %11s %10s\n", "ranks", "bands", "updates/s", "speed-up",
+           "compute u/s", "speed-up", "bytes/epoch", "wait share", "test RMSE");
+    double base = NAN, cbase = NAN, speed[MAX_RANKS_LIST], cspeed[MAX_RANKS_LIST];
+    double wait[MAX_RANKS_LIST], bytes[MAX_RANKS_LIST];
     int ok = 1;
     for (int r = 0; r < n_ranks; r++) {
         char cmd[16384];
@@ -235,22 +250,25 @@ int main(int argc, char **argv)
         if (rc != 0 || !got[0]) {
             fprintf(stderr, "mpi_throughput: %d ranks failed (%s)\n", ranks[r], cmd);
             ok = 0;
-            speed[r] = wait[r] = bytes[r] = NAN;
+            speed[r] = cspeed[r] = wait[r] = bytes[r] = NAN;
             continue;
         }
-        speed[r] = field(got, "updates_per_s=");
+        speed[r] = field(got, " updates_per_s=");
+        cspeed[r] = field(got, "cpu_updates_per_s=");
         wait[r] = field(got, "wait_share=");
         bytes[r] = field(got, "bytes_per_epoch=");
         if (r == 0)
-            base = speed[r];
-        printf("%6d %6.0f %14.4g %8.2fx %16.4g %10.1f%% %10.4f\n", ranks[r], field(got, "bands="),
-               speed[r], speed[r] / base, bytes[r], 100.0 * wait[r], field(got, "test_rmse="));
+            base = speed[r], cbase = cspeed[r];
+        printf("%6d %6.0f %12.4g %8.2fx %14.4g %8.2fx %14.4g %10.1f%% %10.4f\n", ranks[r],
+               field(got, "bands="), speed[r], speed[r] / base, cspeed[r], cspeed[r] / cbase,
+               bytes[r], 100.0 * wait[r], field(got, "test_rmse="));
         fflush(stdout);
     }
     printf("summary ratings=%zu factors=%d epochs=%d", n, factors, epochs);
     for (int r = 0; r < n_ranks; r++)
-        printf(" r%d_updates_per_s=%.4g r%d_speedup=%.3f r%d_bytes_per_epoch=%.4g r%d_wait_share=%.4f",
-               ranks[r], speed[r], ranks[r], speed[r] / base, ranks[r], bytes[r], ranks[r], wait[r]);
+        printf(" r%d_updates_per_s=%.4g r%d_speedup=%.3f r%d_cpu_speedup=%.3f r%d_bytes_per_epoch=%.4g "
+               "r%d_wait_share=%.4f", ranks[r], speed[r], ranks[r], speed[r] / base, ranks[r],
+               cspeed[r] / cbase, ranks[r], bytes[r], ranks[r], wait[r]);
     printf("\n");
     if (own_dir) {
         remove(train);

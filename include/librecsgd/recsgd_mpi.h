@@ -86,7 +86,9 @@ enum {
                                             during the last rs_mpi_fit's epochs (real) */
     RS_MPI_INFO_WAIT_SECONDS      = 311, /* seconds this rank waited for other ranks during the
                                             last rs_mpi_fit's epochs (real) */
-    RS_MPI_INFO_TRAIN_SECONDS     = 312  /* seconds of the last rs_mpi_fit's epochs on this rank (real) */
+    RS_MPI_INFO_TRAIN_SECONDS     = 312, /* seconds of the last rs_mpi_fit's epochs on this rank (real) */
+    RS_MPI_INFO_COMPUTE_SECONDS   = 313  /* CPU seconds this rank spent training its blocks in the
+                                            last rs_mpi_fit (real; all its threads) */
 };
 
 /* How rs_mpi_load_ratings finds this rank's share of the ratings. */

@@ -38,6 +38,13 @@ static void pause_after(double waited, unsigned spins)
     }
 }
 
+double rs__mpi_cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static rs_status broken(rs_mpi_job *job)
 {
     return rs__err(&job->err, RS_ERR_IO, "rank %d: the job is broken by an earlier failed wait; "

@@ -37,6 +37,8 @@ typedef struct rs__dist {
     MPI_Request *sreq, *rreq;
     int32_t *rband;          /* band expected in each receive slot, -1: none */
     unsigned char *done;     /* per slot: its block of the current diagonal is trained */
+    rs__epoch_plan sub;      /* threads: one diagonal's blocks of this rank, for the pool */
+    size_t *sub_pos;         /* their positions in the epoch's order */
     /* shared feature rows (content, hybrid; more than one rank) */
     size_t shared_floats;
     float *shared_old, *shared_all; /* shared_all: ranks * shared_floats, then the merge kinds */

@@ -181,19 +181,20 @@ static void merge_shared(rs__dist *d)
 
 /* ---- the epoch ---- */
 
-/* Slot s's block of diagonal r (its item band is here): train it, send
- * the band on to its next holder, and expect the band of the next diagonal. */
-static void train_slot(rs__dist *d, rs__epoch_plan *plan, size_t r, size_t s, size_t off,
-                       size_t next)
+/* The position in the order of slot s's block on diagonal r. */
+static size_t slot_position(const rs__dist *d, const rs__epoch_plan *plan, size_t r, size_t s)
 {
-    size_t B = d->B, me = (size_t)d->job->rank;
-    size_t b = me + s * d->P, c = (b + off) % B;
-    size_t k = r * B;
-    while (plan->order[k] / B != b) /* the block's position in the order */
+    size_t B = d->B, b = (size_t)d->job->rank + s * d->P, k = r * B;
+    while (plan->order[k] / B != b)
         k++;
-    rs__plan_train_block(plan, 0, k);
-    if (d->fr->ctx[0].diverged)
-        d->stat_u[4 * k + 3] = 1;
+    return k;
+}
+
+/* After slot s's block of diagonal r: send its band on to the band's next
+ * holder, and expect the band of the next diagonal. */
+static void pass_on(rs__dist *d, size_t s, size_t off, size_t next)
+{
+    size_t B = d->B, me = (size_t)d->job->rank, b = me + s * d->P, c = (b + off) % B;
     int dst = holder(d, c, next);
     if ((size_t)dst != me)
         send_band(d, s, c, dst);
@@ -205,11 +206,45 @@ static void train_slot(rs__dist *d, rs__epoch_plan *plan, size_t r, size_t s, si
     rs__mpi_poll(d->job, (int)d->n_own, d->sreq);
 }
 
+/* Slot s's block of diagonal r (its item band is here), then pass it on. */
+static void train_slot(rs__dist *d, rs__epoch_plan *plan, size_t r, size_t s, size_t off,
+                       size_t next)
+{
+    size_t k = slot_position(d, plan, r, s);
+    double c0 = rs__mpi_cpu_now();
+    rs__plan_train_block(plan, 0, k);
+    d->job->compute_seconds += rs__mpi_cpu_now() - c0;
+    if (d->fr->ctx[0].diverged)
+        d->stat_u[4 * k + 3] = 1;
+    pass_on(d, s, off, next);
+}
+
+/* Threads: the rank's blocks of diagonal r at once on the fit's pool (they
+ * share no row), each with its own stream and statistics as always. */
+static void train_slots_pooled(rs__dist *d, rs__epoch_plan *plan, rs__pool *pool, size_t r)
+{
+    rs__epoch_plan *sub = &d->sub;
+    for (size_t s = 0; s < d->n_own; s++) {
+        d->sub_pos[s] = slot_position(d, plan, r, s);
+        sub->order[s] = plan->order[d->sub_pos[s]];
+        sub->after_row[s] = sub->after_col[s] = SIZE_MAX;
+    }
+    sub->seed = plan->seed;
+    sub->serial = plan->serial;
+    double c0 = rs__mpi_cpu_now();
+    rs__pool_run_epoch(pool, sub);
+    d->job->compute_seconds += rs__mpi_cpu_now() - c0;
+    for (size_t s = 0; s < d->n_own; s++) {
+        plan->block_stats[d->sub_pos[s]] = sub->block_stats[s];
+        if (sub->diverged)
+            d->stat_u[4 * d->sub_pos[s] + 3] = 1;
+    }
+}
+
 static void run_epoch(void *ud, rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *plan)
 {
     rs__dist *d = ud;
     rs_mpi_job *job = d->job;
-    (void)pool;
     size_t B = d->B, nb = B * B, me = (size_t)job->rank;
     double t0 = rs__mpi_now();
     job->counting = 1;
@@ -242,6 +277,24 @@ static void run_epoch(void *ud, rs__fit_run *fr, rs__pool *pool, rs__epoch_plan 
     for (size_t r = 0; r < B && !d->fail; r++) {
         off = diag_offset(plan, B, r);
         size_t next = r + 1 < B ? diag_offset(plan, B, r + 1) : 0;
+        if (pool && !d->shared_floats) {
+            /* Threads: every band of the diagonal in, the blocks on the
+             * pool, every band out (no overlap, T times the compute). */
+            for (size_t s = 0; s < d->n_own && !d->fail; s++) {
+                if (d->rband[s] < 0)
+                    continue;
+                fail(d, rs__mpi_wait(job, 1, &d->rreq[s], "an item band from another rank"));
+                if (!d->fail)
+                    unpack_band(d, (me + s * d->P + off) % B, d->recvbuf + s * d->slot_floats);
+                d->rband[s] = -1;
+            }
+            if (d->fail)
+                break;
+            train_slots_pooled(d, plan, pool, r);
+            for (size_t s = 0; s < d->n_own; s++)
+                pass_on(d, s, off, next);
+            continue;
+        }
         if (d->shared_floats) {
             /* Shared rows: the ranks train their s-th blocks side by side
              * and merge after each, so the shared rows never drift apart
@@ -406,6 +459,23 @@ rs_status rs__dist_prepare_epochs(rs__dist *d)
         st = RS_ERR_NOMEM;
     for (size_t s = 0; st == RS_OK && s < slots; s++)
         d->sreq[s] = d->rreq[s] = MPI_REQUEST_NULL;
+    if (st == RS_OK && fr->threads > 1) {
+        /* The pool's plan of one diagonal: this rank's blocks, independent. */
+        rs__epoch_plan *sub = &d->sub;
+        memset(sub, 0, sizeof *sub);
+        sub->fd = &fr->fd;
+        sub->ctx = fr->ctx;
+        sub->threads = fr->threads;
+        sub->n_blocks = d->n_own;
+        sub->order = rs__alloc(a, 3 * slots, sizeof *sub->order);
+        sub->block_stats = rs__calloc(a, slots, sizeof *sub->block_stats);
+        sub->state = rs__calloc(a, slots, 1);
+        d->sub_pos = rs__alloc(a, slots, sizeof *d->sub_pos);
+        if (!sub->order || !sub->block_stats || !sub->state || !d->sub_pos)
+            st = RS_ERR_NOMEM;
+        else
+            sub->after_row = sub->order + slots, sub->after_col = sub->order + 2 * slots;
+    }
     if (st == RS_OK && d->P > 1 && fr->m->ops->shares_rows) {
         size_t S = shared_walk(fr, NULL, 0, NULL);
         d->shared_floats = S;

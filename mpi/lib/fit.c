@@ -172,7 +172,7 @@ out:
 static void reset_figures(rs_mpi_job *job)
 {
     job->bands = job->resumed_epoch = job->ratings = 0;
-    job->bytes_sent = job->wait_seconds = job->train_seconds = 0.0;
+    job->bytes_sent = job->wait_seconds = job->train_seconds = job->compute_seconds = 0.0;
     job->counting = 0;
 }
 
@@ -205,7 +205,6 @@ rs_status rs_mpi_fit(rs_mpi_job *job, rs_model *m, const rs_dataset *train, cons
     fr.m = m;
     rs__params params = m->params;
     fr.p = &params;
-    fr.threads = 1;
     fr.budget_epochs = params.epochs;
     rs__dist d;
     memset(&d, 0, sizeof d);
@@ -217,9 +216,21 @@ rs_status rs_mpi_fit(rs_mpi_job *job, rs_model *m, const rs_dataset *train, cons
     int planned = 0;
     double t0 = rs__mpi_now();
 
+    rs__pool *pool = NULL;
     st = rs__dist_stage(&d, train, valid);
     if (st == RS_OK) {
         job->bands = (int64_t)d.B;
+        /* Threads per rank: RS_PARAM_THREADS, at most one per block of a
+         * diagonal; one for scorers with shared rows, as in rs_fit. The
+         * model does not depend on it (per-block streams and statistics). */
+        fr.threads = (size_t)params.threads;
+#if !RS_ENABLE_THREADS
+        fr.threads = 1;
+#endif
+        if (m->ops->shares_rows || fr.threads < 1)
+            fr.threads = 1;
+        if (fr.threads > d.n_own)
+            fr.threads = d.n_own ? d.n_own : 1;
         /* The cold-start refit needs every rating on one process. */
         fr.cold.enabled = d.P == 1 && m->ops->cold_blocks != NULL && m->ops->train_chunk != NULL &&
                           params.cold_epochs > 0;
@@ -233,9 +244,12 @@ rs_status rs_mpi_fit(rs_mpi_job *job, rs_model *m, const rs_dataset *train, cons
     if (st == RS_OK)
         st = global_feature_scales(&d);
     if (st == RS_OK) {
-        st = rs__plan_init(&plan, &fr.fd, fr.ctx, 1, (uint64_t)params.seed, &m->alloc);
+        st = rs__plan_init(&plan, &fr.fd, fr.ctx, fr.threads, (uint64_t)params.seed, &m->alloc);
         planned = st == RS_OK;
-        if ((st = rs__mpi_agree(job, st, "out of memory while planning the epochs")) == RS_OK)
+        if (st == RS_OK)
+            st = rs__pool_start(&pool, &plan, &m->alloc);
+        if ((st = rs__mpi_agree(job, st, "out of memory while planning the epochs or starting "
+                                "threads")) == RS_OK)
             st = rs__dist_prepare_epochs(&d);
     }
     if (st == RS_OK && job->resume)
@@ -244,12 +258,12 @@ rs_status rs_mpi_fit(rs_mpi_job *job, rs_model *m, const rs_dataset *train, cons
         rs__run_hooks hooks = *rs__dist_hooks();
         hooks.ud = &d;
         fr.hooks = &hooks;
-        st = rs__run_epochs(&fr, NULL, &plan, t0);
+        st = rs__run_epochs(&fr, pool, &plan, t0);
         if (d.fail != RS_OK)
             st = d.fail;
         fr.hooks = NULL;
         if (st == RS_OK && fr.cold.enabled)
-            rs__coldfit_run(&fr, NULL, &plan); /* one rank: the core's own refit */
+            rs__coldfit_run(&fr, pool, &plan); /* one rank: the core's own refit */
     }
     /* Keep what training produced, as rs_fit does (not after a broken job:
      * the ranks can no longer exchange the rows). */
@@ -280,6 +294,7 @@ rs_status rs_mpi_fit(rs_mpi_job *job, rs_model *m, const rs_dataset *train, cons
     } else {
         rs__err_clear(&job->err);
     }
+    rs__pool_stop(pool, &m->alloc);
     if (planned)
         rs__plan_free(&plan, &m->alloc);
     rs__dist_free(&d);

@@ -102,7 +102,7 @@ rs_status rs_mpi_job_set_int(rs_mpi_job *job, rs_mpi_param p, int64_t v)
         return RS_ERR_INVALID_ARG;
     rs__err_clear(&job->err);
     if (p != RS_MPI_PARAM_CHECKPOINT_EVERY && p != RS_MPI_PARAM_RESUME) {
-        if (is_real(p) || is_string(p) || (p >= 300 && p <= 312))
+        if (is_real(p) || is_string(p) || (p >= 300 && p <= 313))
             return rs__err(&job->err, RS_ERR_PARAM_TYPE, "job parameter %d is not an integer "
                            "parameter", (int)p);
         return unknown(job, p);
@@ -126,7 +126,7 @@ rs_status rs_mpi_job_set_double(rs_mpi_job *job, rs_mpi_param p, double v)
         return RS_ERR_INVALID_ARG;
     rs__err_clear(&job->err);
     if (p != RS_MPI_PARAM_TIMEOUT) {
-        if (is_int(p) || is_string(p) || (p >= 300 && p <= 312))
+        if (is_int(p) || is_string(p) || (p >= 300 && p <= 313))
             return rs__err(&job->err, RS_ERR_PARAM_TYPE, "job parameter %d is not a real parameter",
                            (int)p);
         return unknown(job, p);
@@ -143,7 +143,7 @@ rs_status rs_mpi_job_set_string(rs_mpi_job *job, rs_mpi_param p, const char *v)
         return RS_ERR_INVALID_ARG;
     rs__err_clear(&job->err);
     if (p != RS_MPI_PARAM_CHECKPOINT) {
-        if (is_int(p) || is_real(p) || (p >= 300 && p <= 312))
+        if (is_int(p) || is_real(p) || (p >= 300 && p <= 313))
             return rs__err(&job->err, RS_ERR_PARAM_TYPE, "job parameter %d is not a string "
                            "parameter", (int)p);
         return unknown(job, p);
@@ -172,7 +172,7 @@ rs_status rs_mpi_job_get_int(const rs_mpi_job *job, rs_mpi_param p, int64_t *out
     case RS_MPI_INFO_RATINGS: *out = job->ratings; return RS_OK;
     default: break;
     }
-    if (is_real(p) || is_string(p) || (p >= 310 && p <= 312))
+    if (is_real(p) || is_string(p) || (p >= 310 && p <= 313))
         return RS_ERR_PARAM_TYPE;
     return RS_ERR_UNKNOWN_PARAM;
 }
@@ -186,6 +186,7 @@ rs_status rs_mpi_job_get_double(const rs_mpi_job *job, rs_mpi_param p, double *o
     case RS_MPI_INFO_BYTES_SENT: *out = job->bytes_sent; return RS_OK;
     case RS_MPI_INFO_WAIT_SECONDS: *out = job->wait_seconds; return RS_OK;
     case RS_MPI_INFO_TRAIN_SECONDS: *out = job->train_seconds; return RS_OK;
+    case RS_MPI_INFO_COMPUTE_SECONDS: *out = job->compute_seconds; return RS_OK;
     default: break;
     }
     if (is_int(p) || is_string(p) || (p >= 300 && p <= 305))

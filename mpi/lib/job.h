@@ -25,12 +25,13 @@ struct rs_mpi_job {
     int32_t broken;         /* a wait timed out or MPI failed */
     /* figures of the last rs_mpi_fit (RS_MPI_INFO_*) */
     int64_t bands, resumed_epoch, ratings;
-    double bytes_sent, wait_seconds, train_seconds;
+    double bytes_sent, wait_seconds, train_seconds, compute_seconds;
     int counting;           /* waits count into wait_seconds (during the epochs) */
 };
 
-/* Seconds on a monotonic clock. */
+/* Seconds on a monotonic clock; CPU seconds of the process. */
 RS_INTERNAL double rs__mpi_now(void);
+RS_INTERNAL double rs__mpi_cpu_now(void);
 
 /* Wait for n requests, polling, for at most the job's timeout. what names
  * the wait in the message ("item band 3 from rank 1"). RS_OK, or RS_ERR_IO

@@ -551,6 +551,10 @@ void rs__dist_free(rs__dist *d)
     rs__free(a, d->rreq, slots, sizeof *d->rreq);
     rs__free(a, d->rband, slots, sizeof *d->rband);
     rs__free(a, d->done, slots, 1);
+    rs__free(a, d->sub.order, 3 * slots, sizeof *d->sub.order);
+    rs__free(a, d->sub.block_stats, slots, sizeof *d->sub.block_stats);
+    rs__free(a, d->sub.state, slots, 1);
+    rs__free(a, d->sub_pos, slots, sizeof *d->sub_pos);
     rs__free(a, d->shared_old, d->shared_floats ? d->shared_floats : 1, sizeof(float));
     rs__free(a, d->shared_all, d->shared_all_n, sizeof(float));
     size_t vc = d->vn ? d->vn : 1;

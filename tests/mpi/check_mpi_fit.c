@@ -7,6 +7,7 @@
  *                        whole set: the saved bytes must be identical where
  *                        the scheme promises it (collaborative; any scorer on
  *                        one rank), else a test RMSE at most 1% above rs_fit's
+ *   threads              two training threads per rank (and in rs_fit)
  *   valid                the same with a validation set and early stopping
  *   halve                a learning rate that diverges: rollback and halving
  *   file PATH            rs_mpi_load_ratings (split) + rs_mpi_fit against
@@ -38,6 +39,7 @@
 #include "testutil.h"
 
 static int rank, size, failures;
+static int64_t g_threads = 1; /* RS_PARAM_THREADS of every model */
 
 #define CHECK(cond, ...)                                                                      \
     do {                                                                                      \
@@ -120,6 +122,7 @@ static rs_model *new_model(int32_t scorer, int64_t policy, int64_t epochs, doubl
     rs_model_set_int(m, RS_PARAM_EPOCHS, epochs);
     rs_model_set_int(m, RS_PARAM_SEED, 7);
     rs_model_set_int(m, RS_PARAM_LR_POLICY, policy);
+    rs_model_set_int(m, RS_PARAM_THREADS, g_threads);
     if (lr > 0)
         rs_model_set_double(m, RS_PARAM_LEARNING_RATE, lr);
     return m;
@@ -472,6 +475,9 @@ int main(int argc, char **argv)
         snprintf(name, sizeof name, "equal %s %s", argv[2], argv[3]);
         int64_t epochs = argc > 4 ? atoi(argv[4]) : 6;
         compare_fit(name, sc, policy_of(argv[3]), epochs, 0, 0, sc == RS_SCORER_COLLABORATIVE || size == 1);
+    } else if (strcmp(c, "threads") == 0) {
+        g_threads = 2;
+        compare_fit("threads 2", RS_SCORER_COLLABORATIVE, RS_LR_ADAGRAD, 6, 0, 0, 1);
     } else if (strcmp(c, "valid") == 0) {
         compare_fit("valid", RS_SCORER_COLLABORATIVE, RS_LR_AUTO, 40, 0, 1, 1);
     } else if (strcmp(c, "halve") == 0) {
@@ -490,7 +496,7 @@ int main(int argc, char **argv)
         case_resume();
     } else {
         if (rank == 0)
-            fprintf(stderr, "usage: check_mpi_fit equal SCORER POLICY | valid | halve | file PATH | "
+            fprintf(stderr, "usage: check_mpi_fit equal SCORER POLICY [EPOCHS] | threads | valid | halve | file PATH | "
                             "csv | badline | nomem | timeout | resume\n");
         failures++;
     }
