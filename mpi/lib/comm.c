@@ -179,36 +179,34 @@ rs_status rs__mpi_allgather_u64(rs_mpi_job *job, uint64_t value, uint64_t *all, 
     return st != RS_OK ? st : rs__mpi_wait(job, 1, &r, what);
 }
 
-rs_status rs__mpi_send(rs_mpi_job *job, const void *buf, size_t bytes, int dest, int tag,
-                       const char *what)
+/* A point-to-point transfer in pieces, each waited for with the bound. */
+static rs_status p2p(rs_mpi_job *job, void *buf, size_t bytes, int peer, int tag, const char *what,
+                     int send)
 {
     if (job->broken)
         return broken(job);
     for (size_t off = 0; off < bytes; off += PIECE) {
         size_t len = bytes - off < PIECE ? bytes - off : PIECE;
         MPI_Request r;
-        rs_status st = rs__mpi_check(job, MPI_Isend((const char *)buf + off, (int)len, MPI_BYTE,
-                                                    dest, tag, job->comm, &r), "MPI_Isend");
+        int rc = send ? MPI_Isend((char *)buf + off, (int)len, MPI_BYTE, peer, tag, job->comm, &r)
+                      : MPI_Irecv((char *)buf + off, (int)len, MPI_BYTE, peer, tag, job->comm, &r);
+        rs_status st = rs__mpi_check(job, rc, send ? "MPI_Isend" : "MPI_Irecv");
         if (st != RS_OK || (st = rs__mpi_wait(job, 1, &r, what)) != RS_OK)
             return st;
     }
     return RS_OK;
 }
 
+rs_status rs__mpi_send(rs_mpi_job *job, const void *buf, size_t bytes, int dest, int tag,
+                       const char *what)
+{
+    return p2p(job, (void *)(uintptr_t)buf, bytes, dest, tag, what, 1);
+}
+
 rs_status rs__mpi_recv(rs_mpi_job *job, void *buf, size_t bytes, int src, int tag,
                        const char *what)
 {
-    if (job->broken)
-        return broken(job);
-    for (size_t off = 0; off < bytes; off += PIECE) {
-        size_t len = bytes - off < PIECE ? bytes - off : PIECE;
-        MPI_Request r;
-        rs_status st = rs__mpi_check(job, MPI_Irecv((char *)buf + off, (int)len, MPI_BYTE, src,
-                                                    tag, job->comm, &r), "MPI_Irecv");
-        if (st != RS_OK || (st = rs__mpi_wait(job, 1, &r, what)) != RS_OK)
-            return st;
-    }
-    return RS_OK;
+    return p2p(job, buf, bytes, src, tag, what, 0);
 }
 
 rs_status rs__mpi_agree(rs_mpi_job *job, rs_status st, const char *msg)

@@ -26,7 +26,7 @@ if ! make -C "$dir" -j"$jobs" check TESTS="$tests" > "$tmp/mpi-check.out" 2>&1; 
     exit 1
 fi
 grep -E '^(PASS|FAIL|SKIP|ERROR)' "$tmp/mpi-check.out"
-grep -E '^(PASS|\(Movie)' "$dir/tests/mpi/check_mpi.log" | sed 's/^/  /'
-tail -n 1 "$dir/tests/mpi/check_mpi.log"
+grep -E '^(PASS|\(Movie)' "$dir/tests/mpi/check_mpi.sh.log" | sed 's/^/  /'
+tail -n 1 "$dir/tests/mpi/check_mpi.sh.log"
 make -C "$dir" bench/mpi_throughput > /dev/null
 timeout 300 "$dir/bench/mpi_throughput" --ratings 200000 --epochs 3 | tail -n 5

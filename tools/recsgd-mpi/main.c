@@ -165,13 +165,7 @@ static int train(int argc, char **argv, int rank)
         rc = rank == 0 ? rc : status_code(st);
         goto out;
     }
-    st = rs_model_new(&m, o.scorer, NULL, NULL);
-    if (st != RS_OK) {
-        rc = cli_fail(st == RS_ERR_NOT_BUILT ? CLI_USAGE : CLI_ERR, "--scorer %s: %s",
-                      cli_scorer_name(o.scorer), rs_status_string(st));
-        goto out;
-    }
-    if ((rc = cli_train_configure(m, &o)) != 0)
+    if ((rc = cli_train_new_model(&m, &o)) != 0)
         goto out;
 
     /* Data: this rank's share of the ratings, every feature file whole. */
@@ -207,11 +201,8 @@ static int train(int argc, char **argv, int rank)
         }
     }
 
-    int64_t epochs = o.epochs;
-    if (!epochs)
-        rs_model_get_int(m, RS_PARAM_EPOCHS, &epochs);
     cli_progress display;
-    cli_progress_init(&display, stderr, o.quiet, epochs);
+    cli_train_progress_init(&display, m, &o);
     progress prog = {rank == 0 ? &display : NULL, -1, 0, rank};
     const char *kill = getenv("RECSGD_MPI_TEST_KILL");
     if (kill && sscanf(kill, "%d:%ld", &prog.kill_rank, &prog.kill_after) != 2)

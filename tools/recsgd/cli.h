@@ -164,6 +164,10 @@ int cli_train_parse(int argc, char **argv, cli_train_opts *o, cli_extra_option_f
 int cli_check_writable(const char *opt, const char *path);
 /* Sets the parsed parameters on m; 0 or an exit code after a message. */
 int cli_train_configure(rs_model *m, const cli_train_opts *o);
+/* A new model of the chosen scorer with the parsed parameters set. */
+int cli_train_new_model(rs_model **m, const cli_train_opts *o);
+/* The progress display of a fit of m on stderr. */
+void cli_train_progress_init(cli_progress *p, const rs_model *m, const cli_train_opts *o);
 /* Appends the --user-features / --item-features files to train. */
 int cli_train_load_features(const cli_train_opts *o, rs_dataset *train);
 /* The one-line (or JSON) summary of a fit on stdout. */

@@ -302,6 +302,23 @@ int cli_train_configure(rs_model *m, const cli_train_opts *o)
     return 0;
 }
 
+int cli_train_new_model(rs_model **m, const cli_train_opts *o)
+{
+    rs_status st = rs_model_new(m, o->scorer, NULL, NULL);
+    if (st != RS_OK)
+        return cli_fail(st == RS_ERR_NOT_BUILT ? CLI_USAGE : CLI_ERR, "--scorer %s: %s",
+                        cli_scorer_name(o->scorer), rs_status_string(st));
+    return cli_train_configure(*m, o);
+}
+
+void cli_train_progress_init(cli_progress *p, const rs_model *m, const cli_train_opts *o)
+{
+    int64_t epochs = o->epochs;
+    if (!epochs)
+        rs_model_get_int(m, RS_PARAM_EPOCHS, &epochs);
+    cli_progress_init(p, stderr, o->quiet, epochs);
+}
+
 typedef struct fit_summary {
     double last[RS_STAT_COUNT_V0_1]; /* the last epoch's stats (NaN if absent) */
     size_t epochs, diverged;
@@ -438,19 +455,11 @@ int cli_train(int argc, char **argv)
     rs_dataset *train = NULL, *valid = NULL;
     rs_model *m = NULL;
     /* Parameters first: a bad value is reported before a long load. */
-    rs_status st = rs_model_new(&m, o.scorer, NULL, NULL);
-    if (st != RS_OK) {
-        rc = cli_fail(st == RS_ERR_NOT_BUILT ? CLI_USAGE : CLI_ERR, "--scorer %s: %s",
-                      cli_scorer_name(o.scorer), rs_status_string(st));
+    rs_status st;
+    if ((rc = cli_train_new_model(&m, &o)) != 0 || (rc = load_inputs(&o, &train, &valid)) != 0)
         goto out;
-    }
-    if ((rc = cli_train_configure(m, &o)) != 0 || (rc = load_inputs(&o, &train, &valid)) != 0)
-        goto out;
-    int64_t epochs = o.epochs;
-    if (!epochs)
-        rs_model_get_int(m, RS_PARAM_EPOCHS, &epochs);
     cli_progress prog;
-    cli_progress_init(&prog, stderr, o.quiet, epochs);
+    cli_train_progress_init(&prog, m, &o);
     rs_model_set_progress_callback(m, cli_progress_epoch, &prog);
     cli_train_log lg = {.n = 0};
     rs_model_set_log_callback(m, cli_train_log_fn, &lg);
