@@ -1,6 +1,6 @@
 /* librecsgd benchmarks. SPDX-License-Identifier: BSD-2-Clause
  * mpi_throughput.c: training speed of librecsgd-mpi for 1, 2 and 4 ranks on
- * bench/throughput's synthetic set (bench/gen_ratings.h; default 10M
+ * bench/throughput's synthetic set (bench/synth_libmf.h; default 10M
  * ratings, 100k users x 20k items), run as users run it: the file read by
  * rs_mpi_load_ratings (each rank its byte range), trained by rs_mpi_fit.
  *
@@ -24,8 +24,8 @@
  *   - bytes sent per epoch (item bands, all ranks together);
  *   - the share of the epochs' time the ranks spent waiting for each other
  *     (mean over ranks);
- *   - the model's test RMSE on the 1% test lines (the same for every rank
- *     count with the collaborative scorer: the models are identical).
+ *   - the model's test RMSE on the 1% test lines (close for every rank
+ *     count; -np 1 gives rs_fit's model).
  * The last line is a key=value summary. Figures from a shared, loaded
  * machine are not results. */
 #define _POSIX_C_SOURCE 200809L
@@ -39,7 +39,9 @@
 
 #include <librecsgd/recsgd_mpi.h>
 
-#include "gen_ratings.h"
+#include "synth_libmf.h"
+#include "timing.h"
+
 
 #define MAX_RANKS_LIST 8
 #define MAX_EPOCHS 200
@@ -219,7 +221,7 @@ int main(int argc, char **argv)
     struct stat sb;
     double t0 = now();
     if (stat(train, &sb) != 0 || stat(test, &sb) != 0) {
-        if (generate(train, test, n, users, items, 10) != 0) {
+        if (synth_write_files(train, test, n, users, items, 10) != 0) {
             fprintf(stderr, "mpi_throughput: could not write %s\n", train);
             return 1;
         }

@@ -4,11 +4,11 @@
  * ratings in a LIBMF text file ("user item rating" lines), loaded with
  * rs_dataset_load_file and trained by rs_fit.
  *
- * Data: users x items (default ratings/100 x ratings/500: 100k x 20k for
- * 10M), true rank 10, Zipf-skewed item popularity, Gaussian noise 0.5,
- * ratings clipped to [1, 5]; 1% of the lines go to a test file. The files
- * are written once into --dir (default: a temporary directory, removed at
- * the end).
+ * Data (bench/synth_libmf.h): users x items (default ratings/100 x
+ * ratings/500: 100k x 20k for 10M), true rank 10, Zipf-skewed item
+ * popularity, Gaussian noise 0.5, ratings clipped to [1, 5]; 1% of the lines
+ * go to a test file. The files are written once into --dir (default: a
+ * temporary directory, removed at the end).
  *
  * For every factor count, thread count and learning-rate policy it runs
  * --repeat times (interleaved with LIBMF when LIBMF_TRAIN is set) in a fresh
@@ -53,12 +53,13 @@
 #include <unistd.h>
 
 #include <librecsgd/recsgd.h>
+#include "synth_libmf.h"
+#include "timing.h"
 
 #define MAX_LIST 8
 #define MAX_REPEAT 15
 #define MAX_EPOCHS 200
 
-#include "gen_ratings.h"
 
 /* ---- one run of the library, in a child process ---- */
 
@@ -380,7 +381,7 @@ int main(int argc, char **argv)
     struct stat sb;
     double t0 = now();
     if (stat(train_path, &sb) != 0 || stat(test_path, &sb) != 0) {
-        if (generate(train_path, test_path, n, users, items, 10) != 0) {
+        if (synth_write_files(train_path, test_path, n, users, items, 10) != 0) {
             fprintf(stderr, "throughput: could not write %s\n", train_path);
             return 1;
         }

@@ -245,14 +245,19 @@ RS_MPI_API rs_status rs_mpi_job_get_double(const rs_mpi_job *job, rs_mpi_param p
  * its byte range (rank r: from r * size / ranks to (r + 1) * size / ranks,
  * both moved to the next line start), so the ranks' shares in rank order
  * are the file. With RS_MPI_SHARE_OWN_FILE each rank reads the file it
- * names. Formats and checks are those of rs_dataset_load_file. A rank
- * whose share holds no rating is not an error; all shares empty is.
- * Messages name the rank and the line of the whole file.
+ * names. Formats and checks are those of rs_dataset_load_file, with ds's
+ * parameters (string ids, header, CSV delimiter and columns): a CSV or TSV
+ * header is read by every rank when the file's first line is one (as
+ * RS_PARAM_HAS_HEADER declares or the loader detects); ranks after the
+ * first never take a line of their range for a header. A gzip-compressed
+ * file cannot be split (RS_ERR_INVALID_ARG); each rank may read one of its
+ * own. A rank whose share holds no rating is not an error; all shares
+ * empty is. Messages name the rank and the line of the whole file.
  *
  * @param job    job
  * @param ds     dataset of this rank (made by rs_dataset_new)
  * @param path   file path (on every rank)
- * @param format RS_FORMAT_MOVIELENS, RS_FORMAT_CSV or RS_FORMAT_LIBMF
+ * @param format RS_FORMAT_MOVIELENS, RS_FORMAT_CSV, RS_FORMAT_TSV or RS_FORMAT_LIBMF
  * @param share  RS_MPI_SHARE_SPLIT or RS_MPI_SHARE_OWN_FILE
  * @return as rs_dataset_load_file(), agreed: the same on every rank; RS_ERR_IO
  *         also for a wait that timed out
@@ -284,7 +289,12 @@ RS_MPI_API rs_status rs_mpi_load_ratings(rs_mpi_job *job, rs_dataset *ds, const 
  * N-th epoch; with RS_MPI_PARAM_RESUME the fit goes on from it and reaches
  * the model of an uninterrupted run. On success rank 0's model holds the
  * whole trained model (and its epoch statistics); the models of the other
- * ranks are left as they were. Not supported: RS_PARAM_IMPLICIT
+ * ranks are left as they were. What rs_fit keeps, rank 0 keeps: a failed
+ * fit leaves the model as it was (its epoch statistics describe the run),
+ * unless RS_PARAM_KEEP_PARTIAL (a divergence) or a progress callback's stop
+ * keeps the last good epoch. The bias-only baseline of rs_fit is computed
+ * over every rank's ratings (RS_STAT_BASELINE_RMSE). Datasets with string
+ * ids work as with rs_fit (every rank's alike). Not supported: RS_PARAM_IMPLICIT
  * (RS_ERR_INVALID_ARG). The cold-start refit of content and hybrid models
  * runs on a single rank only.
  *
@@ -295,7 +305,8 @@ RS_MPI_API rs_status rs_mpi_load_ratings(rs_mpi_job *job, rs_dataset *ds, const 
  * @return as rs_fit(), agreed; also RS_ERR_INVALID_ARG (parameters or features
  *         differ between ranks, implicit feedback), RS_ERR_IO (a checkpoint cannot
  *         be written or read, a wait timed out), RS_ERR_FORMAT (the checkpoint does not
- *         belong to this run)
+ *         belong to this run), RS_ERR_MISUSE (another call is using a rank's model, or a
+ *         callback of the model calls it)
  * Errors: message in rs_mpi_job_last_error() (and in rs_model_last_error() on rank 0).
  * Ownership: nothing retained from train or valid.
  * Thread safety: exclusive on job and model (train, valid only read)

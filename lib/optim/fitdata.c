@@ -24,10 +24,11 @@ static int32_t *deal_bands(size_t n, size_t bands, rs__rng *rng, const rs__alloc
 
 void rs__fitdata_free(rs__fitdata *fd, const rs__allocator *a)
 {
-    rs__free(a, fd->u, fd->n, sizeof *fd->u);
-    rs__free(a, fd->i, fd->n, sizeof *fd->i);
-    rs__free(a, fd->r, fd->n, sizeof *fd->r);
-    rs__free(a, fd->wt, fd->n, sizeof *fd->wt);
+    rs__free(a, fd->u, fd->cap[0], sizeof *fd->u);
+    rs__free(a, fd->i, fd->cap[1], sizeof *fd->i);
+    rs__free(a, fd->r, fd->cap[2], sizeof *fd->r);
+    rs__free(a, fd->wt, fd->cap[3], sizeof *fd->wt);
+    rs__free(a, fd->tm, fd->cap[4], sizeof *fd->tm);
     rs__free(a, fd->block_off, fd->bands * fd->bands + 1, sizeof *fd->block_off);
     rs__free(a, fd->item_band, fd->n_items ? fd->n_items : 1, sizeof *fd->item_band);
     rs__free(a, fd->vu, fd->vn, sizeof *fd->vu);
@@ -82,6 +83,34 @@ void rs__fitdata_shuffle(rs__fitdata *fd, size_t lo, size_t hi, rs__rng *rng)
             fd->wt[x] = fd->wt[y];
             fd->wt[y] = tw;
         }
+        if (fd->tm) {
+            int64_t tt = fd->tm[x];
+            fd->tm[x] = fd->tm[y];
+            fd->tm[y] = tt;
+        }
+    }
+}
+
+/* Swap entries x and y (all columns together). */
+static inline void swap_entries(rs__fitdata *fd, size_t x, size_t y)
+{
+    int32_t tu = fd->u[x], ti = fd->i[x];
+    float tr = fd->r[x];
+    fd->u[x] = fd->u[y];
+    fd->i[x] = fd->i[y];
+    fd->r[x] = fd->r[y];
+    fd->u[y] = tu;
+    fd->i[y] = ti;
+    fd->r[y] = tr;
+    if (fd->wt) {
+        float tw = fd->wt[x];
+        fd->wt[x] = fd->wt[y];
+        fd->wt[y] = tw;
+    }
+    if (fd->tm) {
+        int64_t tt = fd->tm[x];
+        fd->tm[x] = fd->tm[y];
+        fd->tm[y] = tt;
     }
 }
 
@@ -116,6 +145,24 @@ void rs__rating_summary_finish(const rs__rating_summary *acc, rs__fitdata *fd)
     fd->rmax = acc->rmax;
 }
 
+/* Summary statistics (weighted mean and std, observed range) of fd's
+ * ratings; none for an empty share (the MPI module sums every rank's). */
+static void summarise(rs__fitdata *fd)
+{
+    rs__ratings_view rv = {fd->u, fd->i, fd->r, fd->wt, fd->n};
+    rs__rating_summary acc = {0};
+    rs__rating_summary_add(&acc, &rv);
+    if (acc.n > 0)
+        rs__rating_summary_finish(&acc, fd);
+}
+
+/* Advance rng exactly as rs__fitdata_shuffle of n entries would. */
+static void shuffle_skip(rs__rng *rng, size_t n)
+{
+    for (size_t j = n; j > 1; j--)
+        (void)rs__rng_below(rng, j);
+}
+
 rs_status rs__fitdata_deal(size_t n_users, size_t n_items, size_t bands, uint64_t seed,
                            int32_t **user_band, int32_t **item_band, rs__rng *rng,
                            const rs__allocator *a)
@@ -131,91 +178,313 @@ rs_status rs__fitdata_deal(size_t n_users, size_t n_items, size_t bands, uint64_
     return RS_ERR_NOMEM;
 }
 
-/* Advance rng exactly as rs__fitdata_shuffle of n entries would. */
-static void shuffle_skip(rs__rng *rng, size_t n)
+/* One entry of a user's run (the user is the run's): the sort key. */
+typedef struct run_entry {
+    int32_t i;
+    float r, w;
+    int64_t t;
+} run_entry;
+
+static inline run_entry entry_at(const rs__fitdata *fd, size_t x)
 {
-    for (size_t j = n; j > 1; j--)
-        (void)rs__rng_below(rng, j);
+    return (run_entry){fd->i[x], fd->r[x], fd->wt ? fd->wt[x] : 0.0f, fd->tm ? fd->tm[x] : 0};
 }
 
-rs_status rs__fitdata_from_share(rs__fitdata *fd, const rs__ratings_view *rv, size_t n_users,
-                                 size_t n_items, size_t bands, uint64_t seed,
-                                 const size_t *full_sizes, const rs__allocator *a)
+static inline void entry_put(rs__fitdata *fd, size_t x, run_entry e)
 {
-    memset(fd, 0, sizeof *fd);
-    size_t n = rv->n;
-    if (bands < 1)
-        bands = 1;
+    fd->i[x] = e.i;
+    fd->r[x] = e.r;
+    if (fd->wt)
+        fd->wt[x] = e.w;
+    if (fd->tm)
+        fd->tm[x] = e.t;
+}
+
+/* a before b in a run's canonical order: item, rating, weight, timestamp. */
+static inline int entry_before(run_entry a, run_entry b)
+{
+    if (a.i != b.i)
+        return a.i < b.i;
+    if (a.r != b.r)
+        return a.r < b.r;
+    if (a.w != b.w)
+        return a.w < b.w;
+    return a.t < b.t;
+}
+
+/* Shell sort of one user's run [a, a + n) by entry_before, moving entries
+ * rather than swapping them (runs are short: most end after the last gap). */
+static void sort_run(rs__fitdata *fd, size_t a, size_t n)
+{
+    static const size_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
+    for (size_t q = 0; q < sizeof gaps / sizeof gaps[0]; q++) {
+        size_t g = gaps[q];
+        for (size_t j = g; j < n; j++) {
+            run_entry x = entry_at(fd, a + j);
+            size_t k = j;
+            for (; k >= g; k -= g) {
+                run_entry y = entry_at(fd, a + k - g);
+                if (!entry_before(x, y))
+                    break;
+                entry_put(fd, a + k, y);
+            }
+            if (k != j)
+                entry_put(fd, a + k, x);
+        }
+    }
+}
+
+/* Block [lo, hi) of user band bu in its canonical order: by user (their
+ * place upos in the band; a pass of swaps as the grid's), then each user's
+ * run by entry_before (sort_run). off and nxt
+ * hold size + 1 and size entries, size = the band's user count. The order
+ * is then a function of the block's ratings alone, not of the order they
+ * arrived in: a block laid out from one process's share of the ratings
+ * (the MPI module) is rs_fit's, bit for bit. */
+static void canonical_block(rs__fitdata *fd, size_t lo, size_t hi, const int32_t *upos, size_t size,
+                            size_t *off, size_t *nxt)
+{
+    memset(off, 0, (size + 1) * sizeof *off);
+    for (size_t j = lo; j < hi; j++)
+        off[upos[fd->u[j]] + 1]++;
+    for (size_t g = 0; g < size; g++) {
+        off[g + 1] += off[g];
+        nxt[g] = off[g];
+    }
+    for (size_t g = 0; g < size; g++)
+        while (nxt[g] < off[g + 1]) {
+            size_t j = lo + nxt[g];
+            size_t t = (size_t)upos[fd->u[j]];
+            if (t == g)
+                nxt[g]++;
+            else
+                swap_entries(fd, j, lo + nxt[t]++);
+        }
+    for (size_t g = 0; g < size; g++)
+        if (off[g + 1] - off[g] > 1)
+            sort_run(fd, lo + off[g], off[g + 1] - off[g]);
+}
+
+/* Deal users and items into bands, move every rating into its block in
+ * place (one pass of swaps: each swap puts one rating in its final block),
+ * put each block in its canonical order and shuffle it. fd's columns hold
+ * the ratings in their original order; block_off and cursor (bands^2
+ * entries) are allocated. full_sizes (NULL: fd holds every rating) gives the
+ * size of every block of the whole set when fd holds a share: a block held
+ * elsewhere (empty here) moves the random stream on as its shuffle does, so
+ * every block is shuffled alike wherever it is held. */
+static rs_status grid_in_place(rs__fitdata *fd, size_t n_users, size_t n_items, size_t *cursor,
+                               uint64_t seed, const size_t *full_sizes, const rs__allocator *a)
+{
+    size_t bands = fd->bands, nblocks = bands * bands, n = fd->n;
     rs__rng rng;
     int32_t *ub, *ib;
-    size_t nblocks = bands * bands;
     if (rs__fitdata_deal(n_users, n_items, bands, seed, &ub, &ib, &rng, a) != RS_OK)
         return RS_ERR_NOMEM;
-    size_t *cursor = rs__calloc(a, nblocks, sizeof *cursor);
-    fd->n = n;
-    fd->bands = bands;
-    fd->u = rs__alloc(a, n, sizeof *fd->u);
-    fd->i = rs__alloc(a, n, sizeof *fd->i);
-    fd->r = rs__alloc(a, n, sizeof *fd->r);
-    fd->wt = rv->w ? rs__alloc(a, n, sizeof *fd->wt) : NULL;
-    fd->block_off = rs__calloc(a, nblocks + 1, sizeof *fd->block_off);
-    rs_status st = RS_ERR_NOMEM;
-    if (!cursor || (n && (!fd->u || !fd->i || !fd->r)) || (rv->w && n && !fd->wt) ||
-        !fd->block_off)
-        goto out;
-
-    /* Summary statistics (weighted mean and std, observed range). */
-    rs__rating_summary sum = {0};
-    rs__rating_summary_add(&sum, rv);
-    if (n)
-        rs__rating_summary_finish(&sum, fd);
-
-    /* Counting sort into blocks. */
+    /* Every user's place in its band, for the canonical order (allocated,
+     * like the band maps, before any rating moves). */
+    size_t *fill = rs__calloc(a, bands, sizeof *fill), band_max = 0;
+    int32_t *upos = rs__alloc(a, n_users ? n_users : 1, sizeof *upos);
+    if (fill && upos)
+        for (size_t u = 0; u < n_users; u++)
+            upos[u] = (int32_t)fill[ub[u]]++;
+    for (size_t b = 0; fill && b < bands; b++)
+        band_max = fill[b] > band_max ? fill[b] : band_max;
+    size_t *off = fill && upos ? rs__alloc(a, 2 * band_max + 1, sizeof *off) : NULL;
+    if (!off) {
+        rs__free(a, fill, bands, sizeof *fill);
+        rs__free(a, upos, n_users ? n_users : 1, sizeof *upos);
+        rs__free(a, ub, n_users ? n_users : 1, sizeof *ub);
+        rs__free(a, ib, n_items ? n_items : 1, sizeof *ib);
+        return RS_ERR_NOMEM;
+    }
+    summarise(fd);
     for (size_t j = 0; j < n; j++)
-        fd->block_off[(size_t)ub[rv->u[j]] * bands + (size_t)ib[rv->i[j]] + 1]++;
+        fd->block_off[(size_t)ub[fd->u[j]] * bands + (size_t)ib[fd->i[j]] + 1]++;
     for (size_t b = 0; b < nblocks; b++) {
         fd->block_off[b + 1] += fd->block_off[b];
         cursor[b] = fd->block_off[b];
     }
-    for (size_t j = 0; j < n; j++) {
-        size_t b = (size_t)ub[rv->u[j]] * bands + (size_t)ib[rv->i[j]];
-        size_t k = cursor[b]++;
-        fd->u[k] = rv->u[j];
-        fd->i[k] = rv->i[j];
-        fd->r[k] = rv->r[j];
-        if (fd->wt)
-            fd->wt[k] = rv->w[j];
+    for (size_t b = 0; b < nblocks; b++) {
+        size_t end = fd->block_off[b + 1];
+        while (cursor[b] < end) {
+            size_t j = cursor[b];
+            size_t t = (size_t)ub[fd->u[j]] * bands + (size_t)ib[fd->i[j]];
+            if (t == b)
+                cursor[b]++;
+            else
+                swap_entries(fd, j, cursor[t]++);
+        }
     }
     /* Shuffle inside each block once: SGD wants a random order, and a fixed
-     * one keeps runs reproducible. Blocks held elsewhere (empty here) move
-     * the stream on as their shuffle does, so a block is shuffled the same
-     * wherever it is held. */
+     * one keeps runs reproducible. */
     for (size_t b = 0; b < nblocks; b++) {
-        if (full_sizes && fd->block_off[b + 1] == fd->block_off[b])
+        size_t lo = fd->block_off[b], hi = fd->block_off[b + 1];
+        if (full_sizes && hi == lo) {
             shuffle_skip(&rng, full_sizes[b]);
-        else
-            rs__fitdata_shuffle(fd, fd->block_off[b], fd->block_off[b + 1], &rng);
+            continue;
+        }
+        canonical_block(fd, lo, hi, upos, fill[b / bands], off, off + band_max + 1);
+        rs__fitdata_shuffle(fd, lo, hi, &rng);
     }
-    st = RS_OK;
-out:
+    rs__free(a, off, 2 * band_max + 1, sizeof *off);
+    rs__free(a, fill, bands, sizeof *fill);
+    rs__free(a, upos, n_users ? n_users : 1, sizeof *upos);
     rs__free(a, ub, n_users ? n_users : 1, sizeof *ub);
-    if (st == RS_OK) {
-        fd->item_band = ib; /* kept: implicit mode samples negatives by band */
-        fd->n_items = n_items;
-    } else {
-        rs__free(a, ib, n_items ? n_items : 1, sizeof *ib);
-    }
-    rs__free(a, cursor, nblocks, sizeof *cursor);
-    if (st != RS_OK)
-        rs__fitdata_free(fd, a);
-    return st;
+    fd->item_band = ib; /* kept: implicit mode samples negatives by band */
+    fd->n_items = n_items;
+    return RS_OK;
+}
+
+/* The grid's bookkeeping (offsets, cursors) for fd->bands bands. */
+static rs_status grid_alloc(rs__fitdata *fd, size_t **cursor, const rs__allocator *a)
+{
+    size_t nblocks = fd->bands * fd->bands;
+    fd->block_off = rs__calloc(a, nblocks + 1, sizeof *fd->block_off);
+    *cursor = rs__calloc(a, nblocks, sizeof **cursor);
+    if (fd->block_off && *cursor)
+        return RS_OK;
+    rs__free(a, *cursor, nblocks, sizeof **cursor);
+    *cursor = NULL;
+    return RS_ERR_NOMEM;
 }
 
 rs_status rs__fitdata_from_arrays(rs__fitdata *fd, const rs__ratings_view *rv, size_t n_users,
                                   size_t n_items, size_t bands, uint64_t seed,
                                   const rs__allocator *a)
 {
-    return rs__fitdata_from_share(fd, rv, n_users, n_items, bands, seed, NULL, a);
+    memset(fd, 0, sizeof *fd);
+    size_t n = rv->n, *cursor = NULL;
+    fd->n = n;
+    fd->bands = bands < 1 ? 1 : bands;
+    fd->u = rs__alloc(a, n, sizeof *fd->u);
+    fd->i = rs__alloc(a, n, sizeof *fd->i);
+    fd->r = rs__alloc(a, n, sizeof *fd->r);
+    fd->wt = rv->w ? rs__alloc(a, n, sizeof *fd->wt) : NULL;
+    fd->cap[0] = fd->cap[1] = fd->cap[2] = n;
+    fd->cap[3] = rv->w ? n : 0;
+    rs_status st = RS_ERR_NOMEM;
+    if (fd->u && fd->i && fd->r && (!rv->w || fd->wt) && grid_alloc(fd, &cursor, a) == RS_OK) {
+        memcpy(fd->u, rv->u, n * sizeof *fd->u);
+        memcpy(fd->i, rv->i, n * sizeof *fd->i);
+        memcpy(fd->r, rv->r, n * sizeof *fd->r);
+        if (fd->wt)
+            memcpy(fd->wt, rv->w, n * sizeof *fd->wt);
+        st = grid_in_place(fd, n_users, n_items, cursor, seed, NULL, a);
+    }
+    rs__free(a, cursor, fd->bands * fd->bands, sizeof *cursor);
+    if (st != RS_OK)
+        rs__fitdata_free(fd, a);
+    return st;
+}
+
+rs_status rs__fitdata_adopt(rs__fitdata *fd, rs__rating_columns *cols, size_t n_users,
+                            size_t n_items, size_t bands, uint64_t seed, const rs__allocator *a)
+{
+    return rs__fitdata_adopt_share(fd, cols, n_users, n_items, bands, seed, NULL, a);
+}
+
+rs_status rs__fitdata_adopt_share(rs__fitdata *fd, rs__rating_columns *cols, size_t n_users,
+                                  size_t n_items, size_t bands, uint64_t seed,
+                                  const size_t *full_sizes, const rs__allocator *a)
+{
+    memset(fd, 0, sizeof *fd);
+    size_t *cursor = NULL;
+    fd->bands = bands < 1 ? 1 : bands;
+    rs_status st = grid_alloc(fd, &cursor, a);
+    if (st != RS_OK) {
+        rs__free(a, fd->block_off, fd->bands * fd->bands + 1, sizeof *fd->block_off);
+        memset(fd, 0, sizeof *fd);
+        return st;
+    }
+    fd->n = cols->n;
+    fd->u = cols->user;
+    fd->i = cols->item;
+    fd->r = cols->rating;
+    fd->wt = cols->weight;
+    fd->tm = cols->time;
+    memcpy(fd->cap, cols->acap, sizeof fd->cap);
+    /* grid_in_place allocates (the band maps) before it moves a rating, so
+     * a failure leaves the columns in their order, and back with the caller. */
+    st = grid_in_place(fd, n_users, n_items, cursor, seed, full_sizes, a);
+    rs__free(a, cursor, fd->bands * fd->bands, sizeof *cursor);
+    if (st != RS_OK) {
+        fd->u = fd->i = NULL;
+        fd->r = fd->wt = NULL;
+        fd->tm = NULL;
+        memset(fd->cap, 0, sizeof fd->cap);
+        rs__fitdata_free(fd, a);
+        return st;
+    }
+    memset(cols, 0, sizeof *cols);
+    return RS_OK;
+}
+
+static void sort_ints(int32_t *v, size_t n);
+
+void rs__fitdata_into_seen(rs__fitdata *fd, size_t n_users, size_t *off, size_t *next,
+                           int32_t **items_out, size_t *items_cap, const rs__allocator *a)
+{
+    size_t n = fd->n;
+    /* The ratings and weights go first: only (user, item) pairs are left. */
+    rs__free(a, fd->r, fd->cap[2], sizeof *fd->r);
+    rs__free(a, fd->wt, fd->cap[3], sizeof *fd->wt);
+    rs__free(a, fd->tm, fd->cap[4], sizeof *fd->tm);
+    fd->r = fd->wt = NULL;
+    fd->tm = NULL;
+    fd->cap[2] = fd->cap[3] = fd->cap[4] = 0;
+    memset(off, 0, (n_users + 1) * sizeof *off);
+    for (size_t j = 0; j < n; j++)
+        off[fd->u[j] + 1]++;
+    for (size_t u = 0; u < n_users; u++) {
+        off[u + 1] += off[u];
+        next[u] = off[u];
+    }
+    /* Pairs into user order in place, as grid_in_place does into blocks. */
+    for (size_t u = 0; u < n_users; u++) {
+        while (next[u] < off[u + 1]) {
+            size_t j = next[u];
+            size_t t = (size_t)fd->u[j];
+            if (t == u) {
+                next[u]++;
+                continue;
+            }
+            size_t k = next[t]++;
+            int32_t ti = fd->i[j];
+            fd->u[j] = fd->u[k];
+            fd->i[j] = fd->i[k];
+            fd->u[k] = (int32_t)t;
+            fd->i[k] = ti;
+        }
+    }
+    /* Each user's items ascending, duplicates dropped, packed to the front. */
+    size_t w = 0;
+    for (size_t u = 0; u < n_users; u++) {
+        size_t lo = off[u], hi = off[u + 1];
+        sort_ints(fd->i + lo, hi - lo);
+        off[u] = w;
+        for (size_t k = lo; k < hi; k++)
+            if (k == lo || fd->i[k] != fd->i[k - 1])
+                fd->i[w++] = fd->i[k];
+    }
+    off[n_users] = w;
+    rs__free(a, fd->u, fd->cap[0], sizeof *fd->u);
+    fd->u = NULL;
+    fd->cap[0] = 0;
+    size_t cap = fd->cap[1];
+    int32_t *items = fd->i;
+    if (w < cap) { /* give back the rest; keep the larger block if that fails */
+        int32_t *shrunk = rs__realloc(a, items, cap, w ? w : 1, sizeof *items);
+        if (shrunk) {
+            items = shrunk;
+            cap = w ? w : 1;
+        }
+    }
+    fd->i = NULL;
+    fd->cap[1] = 0;
+    fd->n = 0;
+    *items_out = items;
+    *items_cap = cap;
 }
 
 rs_status rs__fitdata_build(rs__fitdata *fd, const rs_dataset *train, const rs_dataset *valid,

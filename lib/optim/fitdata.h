@@ -1,7 +1,9 @@
 /* librecsgd. SPDX-License-Identifier: BSD-2-Clause
  * fitdata.h: training data laid out for the optimizer. Users and items are
  * dealt at random into `bands` bands each; ratings are grouped into the
- * bands x bands grid of blocks and shuffled once inside each block. Blocks
+ * bands x bands grid of blocks, put in a canonical order (by user, item,
+ * rating, weight, timestamp) and shuffled once inside each block, so the
+ * layout does not depend on the order the ratings came in. Blocks
  * on one "diagonal" share no user and no item, so threads can train them at
  * once without locks, and a block's rows stay in cache while it is trained. */
 #ifndef RS_OPTIM_FITDATA_H
@@ -17,6 +19,8 @@ typedef struct rs__fitdata {
     size_t n;
     int32_t *u, *i;
     float *r, *wt;       /* wt NULL when unweighted */
+    int64_t *tm;         /* timestamps carried along (rs_fit_consume of a dataset that has them), else NULL */
+    size_t cap[5];       /* exact capacities of u, i, r, wt, tm (n, or a dataset's columns' capacities) */
     size_t bands;
     size_t *block_off;   /* bands * bands + 1 offsets; block (bu, bi) = bu * bands + bi */
     int32_t *item_band;  /* band of every item (n_items entries) */
@@ -42,15 +46,34 @@ RS_INTERNAL rs_status rs__fitdata_from_arrays(rs__fitdata *fd, const rs__ratings
                                               size_t n_users, size_t n_items, size_t bands,
                                               uint64_t seed, const rs__allocator *a);
 
-/* The grid of a share of the ratings (the MPI module: one process's
- * users): rv holds the share, by the full set's indices; full_sizes[b] is
- * the size of block b in the full grid (NULL: rv is the full set). Blocks
- * hold their ratings in rv's order, shuffled exactly as the full set's
- * layout shuffles them; the summary covers rv only. */
-RS_INTERNAL rs_status rs__fitdata_from_share(rs__fitdata *fd, const rs__ratings_view *rv,
-                                             size_t n_users, size_t n_items, size_t bands,
-                                             uint64_t seed, const size_t *full_sizes,
-                                             const rs__allocator *a);
+/* The same layout on rating columns the fit owns (rs_fit_consume): they are
+ * sorted into the grid in place, not copied, and fd frees them. Both paths
+ * give the same order for the same ratings in the same order. On failure
+ * the columns are left as they were (still owned by the caller). */
+RS_INTERNAL rs_status rs__fitdata_adopt(rs__fitdata *fd, rs__rating_columns *cols, size_t n_users,
+                                        size_t n_items, size_t bands, uint64_t seed,
+                                        const rs__allocator *a);
+/* The same for a share of the ratings (the MPI module: one process's users,
+ * by the full set's indices; cols->n may be 0, with arrays of capacity 1):
+ * full_sizes[b] is the size of block b of the whole set. Each block this
+ * share holds is laid out exactly as the whole set's layout lays it out:
+ * every block's order is a function of its ratings alone (sorted, then
+ * shuffled), and the random stream skips the blocks held elsewhere. The
+ * summary covers the share only. */
+RS_INTERNAL rs_status rs__fitdata_adopt_share(rs__fitdata *fd, rs__rating_columns *cols,
+                                              size_t n_users, size_t n_items, size_t bands,
+                                              uint64_t seed, const size_t *full_sizes,
+                                              const rs__allocator *a);
+
+/* Turn fd's ratings into each user's distinct items, sorted ascending, in
+ * place (CSR in fd->i's storage): what rs__seen_build computes, without a
+ * second copy of the ratings. off (n_users + 1 entries) and next (n_users)
+ * are the caller's, allocated beforehand, so this cannot fail; fd keeps only
+ * the items array, which *items_out / *items_cap take over. */
+RS_INTERNAL void rs__fitdata_into_seen(rs__fitdata *fd, size_t n_users, size_t *off, size_t *next,
+                                       int32_t **items_out, size_t *items_cap,
+                                       const rs__allocator *a);
+
 /* The band of every user and item, as the layout deals them (both arrays
  * from a; rng is left where the layout goes on to shuffle the blocks). */
 RS_INTERNAL rs_status rs__fitdata_deal(size_t n_users, size_t n_items, size_t bands,

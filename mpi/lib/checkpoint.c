@@ -12,7 +12,7 @@
  * and the epochs go on exactly as if the run had not stopped.
  *
  * Layout (host byte order: a checkpoint resumes on the machines that wrote
- * it): "RSMPICK1", then uint64 fields: format 1, ranks, bands, scorer,
+ * it): "RSMPICK1", then uint64 fields: format 2, ranks, bands, scorer,
  * lr policy, users, items, factors, blocks, with_best, parameter hash, data
  * hash, stats rows, payload floats; the loop state; the statistics; the
  * payload (per block: parameters rows x cols, the optimizer state of the
@@ -36,6 +36,7 @@ enum { N_HEAD = 14 };
 typedef struct ck_loop {
     int64_t started, halvings, next_epoch;
     uint64_t plan_serial, since_best;
+    uint64_t good_epochs; /* rs__fit_run's: what RS_PARAM_KEEP_PARTIAL can keep */
     double lr_scale, best_train, prev_train, best_valid;
     uint64_t rng[4];
 } ck_loop;
@@ -59,7 +60,7 @@ static void header(const rs__dist *d, uint64_t *h)
     data = fnv(data, fr->items.ids, fr->items.count * sizeof *fr->items.ids);
     data = fnv(data, &fr->fd.mean, sizeof fr->fd.mean);
     data = fnv(data, &fr->fd.std, sizeof fr->fd.std);
-    h[0] = 1;
+    h[0] = 2; /* format 2: the loop state holds the good epochs */
     h[1] = d->P;
     h[2] = d->B;
     h[3] = (uint64_t)fr->m->scorer_kind;
@@ -126,9 +127,11 @@ static void payload_walk(rs__fit_run *fr, float *buf, int dir, int with_best)
     }
 }
 
-static void loop_out(const rs__loop_state *ls, ck_loop *c)
+static void loop_out(const rs__fit_run *fr, ck_loop *c)
 {
+    const rs__loop_state *ls = &fr->loop;
     memset(c, 0, sizeof *c);
+    c->good_epochs = fr->good_epochs;
     c->started = ls->started, c->halvings = ls->halvings, c->next_epoch = ls->next_epoch;
     c->plan_serial = ls->plan_serial, c->since_best = ls->since_best;
     c->lr_scale = ls->lr_scale, c->best_train = ls->best_train, c->prev_train = ls->prev_train;
@@ -136,8 +139,10 @@ static void loop_out(const rs__loop_state *ls, ck_loop *c)
     memcpy(c->rng, ls->order_rng.s, sizeof c->rng);
 }
 
-static void loop_in(rs__loop_state *ls, const ck_loop *c)
+static void loop_in(rs__fit_run *fr, const ck_loop *c)
 {
+    rs__loop_state *ls = &fr->loop;
+    fr->good_epochs = (size_t)c->good_epochs;
     ls->started = (int32_t)c->started, ls->halvings = (int32_t)c->halvings;
     ls->next_epoch = c->next_epoch, ls->plan_serial = c->plan_serial, ls->since_best = c->since_best;
     ls->lr_scale = c->lr_scale, ls->best_train = c->best_train, ls->prev_train = c->prev_train;
@@ -176,7 +181,7 @@ static rs_status write_file(rs__dist *d, char *msg, size_t cap)
     h[12] = fr->n_stats;
     h[13] = nf;
     ck_loop cl;
-    loop_out(&fr->loop, &cl);
+    loop_out(fr, &cl);
     uint32_t crc = 0;
     rs_status st = RS_OK;
     FILE *f = fopen(tmp, "wb");
@@ -326,7 +331,7 @@ rs_status rs__dist_checkpoint_read(rs__dist *d)
         ck_loop cl;
         memcpy(&cl, p, sizeof cl);
         p += sizeof cl;
-        loop_in(&fr->loop, &cl);
+        loop_in(fr, &cl);
         fr->n_stats = (size_t)h[12];
         memcpy(fr->stats, p, fr->n_stats * RS__NSTATS * sizeof(double));
         p += fr->n_stats * RS__NSTATS * sizeof(double);

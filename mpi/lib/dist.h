@@ -86,6 +86,9 @@ RS_INTERNAL const rs__run_hooks *rs__dist_hooks(void);
 
 /* ---- valid.c ---- */
 RS_INTERNAL double rs__dist_valid_rmse(rs__dist *d);
+/* The bias-only baseline's ratings on this rank (validation ones when the
+ * run has them) and the reduction over the ranks (lib/optim/baseline.c). */
+RS_INTERNAL rs__baseline_io rs__dist_baseline_io(rs__dist *d);
 
 /* ---- checkpoint.c ---- */
 RS_INTERNAL rs_status rs__dist_checkpoint_write(rs__dist *d);

@@ -1,10 +1,14 @@
 /* librecsgd-mpi. SPDX-License-Identifier: BSD-2-Clause
  * fit.c: rs_mpi_fit - stage (stage.c), prepare the core's run, run the
  * core's epoch loop with the distributed hooks (epoch.c), gather the model
- * on rank 0 and move it into rank 0's model with the core's own commit. */
+ * on rank 0 and move it into rank 0's model with the core's own commit.
+ * What rs_fit keeps, rs_mpi_fit keeps (rs__run_keeps): a failed fit leaves
+ * every rank's model as it was, unless RS_PARAM_KEEP_PARTIAL or a requested
+ * stop keeps the last good epoch. */
 #include <stdio.h>
 #include <string.h>
 
+#include "core/inflight.h"
 #include "dist.h"
 
 /* Content and hybrid with more than one rank: the feature rows' step
@@ -176,25 +180,44 @@ static void reset_figures(rs_mpi_job *job)
     job->counting = 0;
 }
 
+static rs_status fit_unguarded(rs_mpi_job *job, rs_model *m, const rs_dataset *train,
+                               const rs_dataset *valid, rs_status entered);
+
 rs_status rs_mpi_fit(rs_mpi_job *job, rs_model *m, const rs_dataset *train, const rs_dataset *valid)
 {
     if (!job)
         return RS_ERR_INVALID_ARG;
     rs__err_clear(&job->err);
     reset_figures(job);
+    /* The model is this call's alone, as in rs_fit; a rank that finds it in
+     * use still joins the agreement below, so every rank fails alike. */
+    rs_status entered = m && !m->in_callback ? rs__exclusive_enter(m, "rs_mpi_fit") : RS_OK;
+    rs_status st = fit_unguarded(job, m, train, valid, entered);
+    if (entered == RS_OK && m && !m->in_callback)
+        rs__exclusive_leave(m);
+    return st;
+}
+
+static rs_status fit_unguarded(rs_mpi_job *job, rs_model *m, const rs_dataset *train,
+                               const rs_dataset *valid, rs_status entered)
+{
     rs_status st = RS_OK;
     const char *msg = "";
     if (!m || !train)
         st = RS_ERR_INVALID_ARG, msg = "model and train must not be NULL";
     else if (m->in_callback)
         st = RS_ERR_MISUSE, msg = "rs_mpi_fit called from inside a callback of this model";
+    else if (entered != RS_OK)
+        st = entered, msg = m->err.msg;
+    else if (valid && valid->users.strings != train->users.strings)
+        st = RS_ERR_INVALID_ARG, msg = "train and valid use different kinds of id (string and int64)";
     else if (m->params.implicit)
         st = RS_ERR_INVALID_ARG, msg = "implicit feedback (RS_PARAM_IMPLICIT) is not supported by "
                                        "rs_mpi_fit";
     else if (job->resume && !job->checkpoint)
         st = RS_ERR_INVALID_ARG, msg = "RS_MPI_PARAM_RESUME needs RS_MPI_PARAM_CHECKPOINT";
     if ((st = rs__mpi_agree(job, st, msg)) != RS_OK) {
-        if (m && !m->in_callback)
+        if (m && !m->in_callback && entered == RS_OK)
             rs__err(&m->err, st, "%s", job->err.msg);
         return st;
     }
@@ -243,6 +266,9 @@ rs_status rs_mpi_fit(rs_mpi_job *job, rs_model *m, const rs_dataset *train, cons
     }
     if (st == RS_OK)
         st = global_feature_scales(&d);
+    rs__baseline_io bio = rs__dist_baseline_io(&d);
+    if (st == RS_OK)
+        st = rs__baseline_prepare_io(&fr, &bio); /* agreed */
     if (st == RS_OK) {
         st = rs__plan_init(&plan, &fr.fd, fr.ctx, fr.threads, (uint64_t)params.seed, &m->alloc);
         planned = st == RS_OK;
@@ -264,13 +290,15 @@ rs_status rs_mpi_fit(rs_mpi_job *job, rs_model *m, const rs_dataset *train, cons
         fr.hooks = NULL;
         if (st == RS_OK && fr.cold.enabled)
             rs__coldfit_run(&fr, pool, &plan); /* one rank: the core's own refit */
+        /* The model against the baseline, as rs_fit ends (every item row
+         * on every rank first: the comparison scores this rank's ratings). */
+        if (st == RS_OK && (st = rs__dist_share_items(&d)) == RS_OK)
+            st = rs__baseline_check_io(&fr, &bio);
     }
-    /* Keep what training produced, as rs_fit does (not after a broken job:
-     * the ranks can no longer exchange the rows). */
-    int trained = fr.n_stats > 0 && !job->broken &&
-                  (st == RS_OK || st == RS_ERR_NUMERIC || st == RS_ERR_CANCELLED ||
-                   st == RS_ERR_IO || st == RS_ERR_NOMEM);
-    if (trained) {
+    /* Keep what rs_fit would keep (the outcome and its inputs are agreed,
+     * so every rank decides alike; not after a broken job: the ranks can
+     * no longer exchange the rows). */
+    if (!job->broken && rs__run_keeps(&fr, st)) {
         rs_status keep = st;
         char saved[RS__ERRMSG_CAP];
         memcpy(saved, job->err.msg[0] ? job->err.msg : m->err.msg, sizeof saved);
@@ -285,6 +313,13 @@ rs_status rs_mpi_fit(rs_mpi_job *job, rs_model *m, const rs_dataset *train, cons
             rs__err(&job->err, keep, "%s", saved);
         st = keep;
     }
+    /* Rank 0's model gets the run's statistics, kept or not, as rs_fit's
+     * does (a commit has taken them already); the other ranks' models stay
+     * as they were. */
+    if (job->rank == 0)
+        rs__run_take_stats(&fr);
+    if (st == RS_ERR_NOMEM && !job->err.msg[0] && !m->err.msg[0])
+        rs__err(&m->err, st, "out of memory during the fit; the model is unchanged");
     if (st != RS_OK) {
         const char *text = job->err.msg[0] ? job->err.msg : m->err.msg;
         if (text != m->err.msg)

@@ -4,8 +4,14 @@
  * same messages).
  *
  * A split file is cut into equal byte ranges moved to line starts, so the
- * shares in rank order are the file and no line is read twice. CSV needs its
- * header on every rank: ranks after the first read the lines up to it first.
+ * shares in rank order are the file and no line is read twice. CSV and TSV
+ * need their header on every rank: ranks after the first read the lines up
+ * to it first, when that first line is a header (declared by
+ * RS_PARAM_HAS_HEADER, or detected by the core loader itself on that line
+ * alone). A header can only start the file, so ranks after the first never
+ * look for one in their range. A gzip-compressed file has no line starts to
+ * cut at: it can be read whole by each rank (RS_MPI_SHARE_OWN_FILE), not
+ * split.
  * A message names the line of the whole file: each rank counts the lines of
  * its range (finishing the count after a failure), an exclusive scan gives
  * the lines before it, and the loader's "path:LINE:" is renumbered. */
@@ -180,6 +186,26 @@ static void renumber(char *msg, size_t cap, const char *path, int64_t delta)
     memcpy(msg + pl, head, hl);
 }
 
+/* Whether the lines of r's prefix end in a header, as the core loader
+ * detects one (RS_PARAM_HAS_HEADER -1): loaded alone into ds, a header adds
+ * no rating. ds is left as it was. */
+static int prefix_is_header(rs_dataset *ds, share_reader *r, int32_t format, const char *path)
+{
+    rs__dataset_mark mark = rs__dataset_mark_now(ds);
+    uint64_t pos = r->pos, end = r->end;
+    r->prefix_pos = 0;
+    r->pos = r->end = 0; /* the prefix only */
+    rs_status st = rs_dataset_load(ds, share_read, r, format, path);
+    int header = st == RS_ERR_EMPTY || (st == RS_OK && ds->n == mark.n);
+    if (ds->n != mark.n || st != RS_OK)
+        rs__dataset_rollback(ds, mark);
+    r->prefix_pos = 0;
+    r->pos = pos;
+    r->end = end;
+    r->newlines = 0;
+    return header || (st != RS_OK && st != RS_ERR_EMPTY); /* a bad line: rank 0 reports it */
+}
+
 rs_status rs_mpi_load_ratings(rs_mpi_job *job, rs_dataset *ds, const char *path, int32_t format,
                               int32_t share)
 {
@@ -192,7 +218,8 @@ rs_status rs_mpi_load_ratings(rs_mpi_job *job, rs_dataset *ds, const char *path,
         st = RS_ERR_INVALID_ARG, snprintf(msg, sizeof msg, "dataset and path must not be NULL");
     else if (share != RS_MPI_SHARE_SPLIT && share != RS_MPI_SHARE_OWN_FILE)
         st = RS_ERR_INVALID_ARG, snprintf(msg, sizeof msg, "unknown share mode %d", (int)share);
-    else if (format != RS_FORMAT_MOVIELENS && format != RS_FORMAT_CSV && format != RS_FORMAT_LIBMF)
+    else if (format != RS_FORMAT_MOVIELENS && format != RS_FORMAT_CSV && format != RS_FORMAT_TSV &&
+             format != RS_FORMAT_LIBMF)
         st = RS_ERR_INVALID_ARG, snprintf(msg, sizeof msg, "unknown rating format %d", (int)format);
     if ((st = rs__mpi_agree(job, st, msg)) != RS_OK)
         return st;
@@ -215,10 +242,22 @@ rs_status rs_mpi_load_ratings(rs_mpi_job *job, rs_dataset *ds, const char *path,
             sz = ftello(rd.f);
         int bad = sz < 0;
         size = bad ? 0 : (uint64_t)sz;
+        int32_t has_header = ds->has_header;
         if (!bad && split) {
+            unsigned char magic[2] = {0, 0};
+            if (fseeko(rd.f, 0, SEEK_SET) != 0)
+                bad = 1;
+            else if (fread(magic, 1, 2, rd.f) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+                st = RS_ERR_INVALID_ARG;
+                snprintf(msg, sizeof msg, "%s: a gzip-compressed file cannot be split between the "
+                         "ranks (decompress it, or give each rank a file of its own: "
+                         "RS_MPI_SHARE_OWN_FILE)", path);
+            }
+        }
+        if (!bad && split && st == RS_OK) {
             bad = range_start(rd.f, size, job->rank, job->size, &start) != 0 ||
                   range_start(rd.f, size, job->rank + 1, job->size, &end) != 0;
-            if (!bad && format == RS_FORMAT_CSV) {
+            if (!bad && (format == RS_FORMAT_CSV || format == RS_FORMAT_TSV) && has_header != 0) {
                 /* The header starts rank 0's range; the others read it first. */
                 int pr = csv_prefix(rd.f, a, &rd.prefix, &rd.prefix_len, &prefix_cap);
                 if (pr == -2) {
@@ -235,6 +274,9 @@ rs_status rs_mpi_load_ratings(rs_mpi_job *job, rs_dataset *ds, const char *path,
                     end = start;
                 if (job->rank == 0)
                     rd.prefix_len = 0; /* rank 0 reads it as part of its range */
+                if (st == RS_OK && rd.prefix_len > 0 && has_header < 0 &&
+                    !prefix_is_header(ds, &rd, format, path))
+                    rd.prefix_len = 0; /* the first line is a rating: rank 0's */
                 prefix_lines = count_nl(rd.prefix ? rd.prefix : "", rd.prefix_len);
             }
         } else if (!bad) {
@@ -251,7 +293,12 @@ rs_status rs_mpi_load_ratings(rs_mpi_job *job, rs_dataset *ds, const char *path,
         rd.pos = start;
         rd.end = end;
         if (st == RS_OK && (rd.prefix_len > 0 || end > start)) {
+            /* Past the file's start a line is never a header; before a
+             * rank's range, the header is exactly the prefix. */
+            if (split && job->rank > 0)
+                ds->has_header = rd.prefix_len > 0 ? 1 : 0;
             st = rs_dataset_load(ds, share_read, &rd, format, path);
+            ds->has_header = has_header;
             if (st == RS_ERR_EMPTY) {
                 st = RS_OK; /* a share without ratings is fine; all of them empty is not */
             } else if (st != RS_OK && rd.failed) {

@@ -9,8 +9,10 @@
  * does), the summary of the ratings (summed in rank order, a chain through
  * the ranks, so the mean has the same bits as rs_fit's) and the blocks: each
  * rating is sent to the owner of its user's band, ranks' ratings arrive in
- * rank order, and rs__fitdata_from_share shuffles each block as the full
- * grid would. Every step that can fail on one rank ends in an agreement. */
+ * rank order, and rs__fitdata_adopt_share lays out each block this rank
+ * holds exactly as rs_fit lays out the full grid (a block's order is a
+ * function of its ratings; the shuffles' random stream skips the blocks held
+ * elsewhere). Every step that can fail on one rank ends in an agreement. */
 #include <string.h>
 
 #include "data/dataset.h"
@@ -45,33 +47,88 @@ static rs_status check_params(rs__dist *d)
                          "must configure its model alike)");
 }
 
+/* A flag every rank must share (string ids, a validation set): RS_OK with
+ * *any set when it is alike on every rank; otherwise every rank fails with
+ * msg, naming the lowest rank that lacks it. */
+static rs_status flag_alike(rs__dist *d, int mine, const char *what, const char *msg, int *any)
+{
+    int all = mine, some = mine;
+    rs_status st;
+    if ((st = rs__mpi_allreduce(d->job, &all, 1, MPI_INT, MPI_LAND, what)) != RS_OK ||
+        (st = rs__mpi_allreduce(d->job, &some, 1, MPI_INT, MPI_LOR, what)) != RS_OK)
+        return st;
+    *any = some;
+    if (all == some)
+        return RS_OK;
+    st = rs__mpi_agree(d->job, mine ? RS_OK : RS_ERR_INVALID_ARG, msg);
+    return st != RS_OK ? st : RS_ERR_INVALID_ARG;
+}
+
 /* ---- id maps ---- */
 
 /* The global map of one side: every rank's ids in rank order (one
  * broadcast per rank keeps memory at one rank's list); l2g receives the
- * global index of each of this rank's local ids. */
+ * global index of each of this rank's local ids. String ids travel as their
+ * bytes (a string map's offsets and arena); the keys they hash to then
+ * index both maps alike. */
 static rs_status global_map(rs__dist *d, const rs__idmap *local, rs__idmap *global, int32_t **l2g)
 {
     rs_mpi_job *job = d->job;
     const rs__allocator *a = &d->fr->m->alloc;
-    uint64_t *counts = rs__alloc(a, d->P, sizeof *counts);
+    uint64_t *counts = rs__alloc(a, 2 * d->P, sizeof *counts), *nbytes = counts ? counts + d->P : NULL;
     int64_t *buf = NULL;
-    uint64_t most = 0;
+    uint64_t *obuf = NULL;
+    char *bbuf = NULL;
+    uint64_t most = 0, most_bytes = 0;
+    int strings = local->strings != 0, any_strings = 0;
     *l2g = rs__alloc(a, local->count ? local->count : 1, sizeof **l2g);
     rs_status st = counts && *l2g ? RS_OK : RS_ERR_NOMEM;
     if ((st = rs__mpi_agree(job, st, NOMEM("mapping ids"))) != RS_OK ||
-        (st = rs__mpi_allgather_u64(job, local->count, counts, "the other ranks' id counts")) != RS_OK)
+        (st = flag_alike(d, strings, "the kinds of id",
+                         "its dataset has int64 ids while other ranks' have string ids "
+                         "(RS_PARAM_STRING_IDS must be alike on every rank)", &any_strings)) != RS_OK)
         goto out;
-    for (size_t r = 0; r < d->P; r++)
+    if (strings)
+        rs__idmap_use_strings(global);
+    if ((st = rs__mpi_allgather_u64(job, local->count, counts, "the other ranks' id counts")) != RS_OK ||
+        (strings && (st = rs__mpi_allgather_u64(job, local->nbytes, nbytes, "the other ranks' id "
+                                                "bytes")) != RS_OK))
+        goto out;
+    for (size_t r = 0; r < d->P; r++) {
         most = counts[r] > most ? counts[r] : most;
-    buf = rs__alloc(a, most ? most : 1, sizeof *buf);
-    if ((st = rs__mpi_agree(job, buf ? RS_OK : RS_ERR_NOMEM, NOMEM("mapping ids"))) != RS_OK)
+        most_bytes = strings && nbytes[r] > most_bytes ? nbytes[r] : most_bytes;
+    }
+    if (strings) {
+        obuf = rs__alloc(a, most + 1, sizeof *obuf);
+        bbuf = rs__alloc(a, most_bytes ? most_bytes : 1, 1);
+        st = obuf && bbuf ? RS_OK : RS_ERR_NOMEM;
+    } else {
+        buf = rs__alloc(a, most ? most : 1, sizeof *buf);
+        st = buf ? RS_OK : RS_ERR_NOMEM;
+    }
+    if ((st = rs__mpi_agree(job, st, NOMEM("mapping ids"))) != RS_OK)
         goto out;
     /* A rank that runs out of memory inserting still joins every broadcast. */
     rs_status ins = RS_OK;
     for (size_t r = 0; r < d->P; r++) {
         if (counts[r] == 0)
             continue;
+        if (strings) {
+            if ((int)r == job->rank) {
+                memcpy(obuf, local->off, (counts[r] + 1) * sizeof *obuf);
+                memcpy(bbuf, local->bytes, nbytes[r]);
+            }
+            if ((st = rs__mpi_bcast(job, obuf, (counts[r] + 1) * sizeof *obuf, (int)r,
+                                    "the id lists")) != RS_OK ||
+                (st = rs__mpi_bcast(job, bbuf, nbytes[r], (int)r, "the id lists")) != RS_OK)
+                goto out;
+            for (size_t k = 0; k < counts[r] && ins == RS_OK; k++) {
+                int32_t idx;
+                ins = rs__idmap_insert_str(global, a, bbuf + obuf[k], (size_t)(obuf[k + 1] - obuf[k]),
+                                           &idx);
+            }
+            continue;
+        }
         if ((int)r == job->rank)
             memcpy(buf, local->ids, counts[r] * sizeof *buf);
         if ((st = rs__mpi_bcast(job, buf, counts[r] * sizeof *buf, (int)r, "the id lists")) != RS_OK)
@@ -84,10 +141,15 @@ static rs_status global_map(rs__dist *d, const rs__idmap *local, rs__idmap *glob
     if (ins == RS_OK)
         for (size_t k = 0; k < local->count; k++)
             (*l2g)[k] = rs__idmap_find(global, local->ids[k]);
-    st = rs__mpi_agree(job, ins, ins == RS_ERR_RANGE ? "more than 2^31 - 2 ids" : NOMEM("mapping ids"));
+    st = rs__mpi_agree(job, ins, ins == RS_ERR_RANGE    ? "more than 2^31 - 2 ids"
+                                 : ins == RS_ERR_FORMAT ? "two different string ids with one "
+                                                          "64-bit key"
+                                                        : NOMEM("mapping ids"));
 out:
     rs__free(a, buf, most ? most : 1, sizeof *buf);
-    rs__free(a, counts, d->P, sizeof *counts);
+    rs__free(a, obuf, most + 1, sizeof *obuf);
+    rs__free(a, bbuf, most_bytes ? most_bytes : 1, 1);
+    rs__free(a, counts, 2 * d->P, sizeof *counts);
     return st;
 }
 
@@ -334,9 +396,9 @@ rs_status rs__dist_stage(rs__dist *d, const rs_dataset *train, const rs_dataset 
     int32_t *u2g = NULL, *i2g = NULL, *vu2g = NULL, *vi2g = NULL;
     rating_rec *recs = NULL, *mine = NULL;
     size_t n_recs = 0, n_mine = 0, recs_cap = 0;
+    unsigned char *rated = NULL;
     size_t *full = NULL;
     uint64_t *sizes = NULL;
-    unsigned char *rated = NULL;
     size_t B = 0;
 
     if ((st = check_params(d)) != RS_OK)
@@ -384,7 +446,7 @@ rs_status rs__dist_stage(rs__dist *d, const rs_dataset *train, const rs_dataset 
     if ((st = rs__mpi_agree(job, st, NOMEM("dealing the bands"))) != RS_OK)
         goto out;
 
-    /* Ratings to their owners; the summary in rank order; block sizes. */
+    /* Ratings to their owners; the summary in rank order. */
     if ((st = route(d, recs, NULL, n_recs, &mine, NULL, &n_mine)) != RS_OK)
         goto out;
     rs__free(a, recs, recs_cap, sizeof *recs);
@@ -392,10 +454,10 @@ rs_status rs__dist_stage(rs__dist *d, const rs_dataset *train, const rs_dataset 
     rs__rating_summary sum;
     if ((st = summary_chain(d, train, &sum)) != RS_OK)
         goto out;
+    int weighted = train->weight != NULL;
     sizes = rs__calloc(a, B * B, sizeof *sizes);
     full = rs__alloc(a, B * B, sizeof *full);
     st = sizes && full ? RS_OK : RS_ERR_NOMEM;
-    int weighted = train->weight != NULL;
     for (size_t j = 0; st == RS_OK && j < n_mine; j++)
         sizes[(size_t)d->ub[mine[j].u] * B + (size_t)d->ib[mine[j].i]]++;
     if ((st = rs__mpi_agree(job, st, NOMEM("counting the blocks"))) != RS_OK ||
@@ -405,29 +467,33 @@ rs_status rs__dist_stage(rs__dist *d, const rs_dataset *train, const rs_dataset 
     for (size_t b = 0; b < B * B; b++)
         full[b] = (size_t)sizes[b];
     {
-        /* The layout wants parallel arrays. */
+        /* The layout takes parallel columns and sorts them in place. */
         size_t cap = n_mine ? n_mine : 1;
-        int32_t *ru = rs__alloc(a, cap, sizeof *ru), *ri = rs__alloc(a, cap, sizeof *ri);
-        float *rr = rs__alloc(a, cap, sizeof *rr), *rw = weighted ? rs__alloc(a, cap, sizeof *rw) : NULL;
-        st = ru && ri && rr && (!weighted || rw) ? RS_OK : RS_ERR_NOMEM;
+        rs__rating_columns cols;
+        memset(&cols, 0, sizeof cols);
+        cols.user = rs__alloc(a, cap, sizeof *cols.user);
+        cols.item = rs__alloc(a, cap, sizeof *cols.item);
+        cols.rating = rs__alloc(a, cap, sizeof *cols.rating);
+        cols.weight = weighted ? rs__alloc(a, cap, sizeof *cols.weight) : NULL;
+        cols.n = n_mine;
+        cols.acap[0] = cols.acap[1] = cols.acap[2] = cap;
+        cols.acap[3] = weighted ? cap : 0;
+        st = cols.user && cols.item && cols.rating && (!weighted || cols.weight) ? RS_OK
+                                                                                : RS_ERR_NOMEM;
         if (st == RS_OK) {
             for (size_t j = 0; j < n_mine; j++) {
-                ru[j] = mine[j].u;
-                ri[j] = mine[j].i;
-                rr[j] = mine[j].r;
-                if (rw)
-                    rw[j] = mine[j].w;
+                cols.user[j] = mine[j].u;
+                cols.item[j] = mine[j].i;
+                cols.rating[j] = mine[j].r;
+                if (cols.weight)
+                    cols.weight[j] = mine[j].w;
             }
             rs__free(a, mine, n_mine ? n_mine : 1, sizeof *mine);
             mine = NULL;
-            rs__ratings_view rv = {ru, ri, rr, rw, n_mine};
-            st = rs__fitdata_from_share(&fr->fd, &rv, fr->w.n_users, fr->w.n_items, B,
-                                        (uint64_t)fr->p->seed, full, a);
+            st = rs__fitdata_adopt_share(&fr->fd, &cols, fr->w.n_users, fr->w.n_items, B,
+                                         (uint64_t)fr->p->seed, full, a);
         }
-        rs__free(a, ru, cap, sizeof *ru);
-        rs__free(a, ri, cap, sizeof *ri);
-        rs__free(a, rr, cap, sizeof *rr);
-        rs__free(a, rw, cap, sizeof *rw);
+        rs__rating_columns_free(&cols, a); /* nothing left after a successful adopt */
     }
     if ((st = rs__mpi_agree(job, st, NOMEM("laying out the blocks"))) != RS_OK)
         goto out;
@@ -457,16 +523,11 @@ rs_status rs__dist_stage(rs__dist *d, const rs_dataset *train, const rs_dataset 
 
     /* Validation ratings of this rank's users, with their position in the
      * ranks' validation sets in rank order (validation sums in that order). */
-    int have_valid = valid != NULL, all_valid = have_valid;
-    if ((st = rs__mpi_allreduce(job, &have_valid, 1, MPI_INT, MPI_LOR, "the validation sets")) != RS_OK ||
-        (st = rs__mpi_allreduce(job, &all_valid, 1, MPI_INT, MPI_LAND, "the validation sets")) != RS_OK)
+    int have_valid = 0;
+    if ((st = flag_alike(d, valid != NULL, "the validation sets",
+                         "no validation set while other ranks have one (pass one on every rank, "
+                         "empty where a rank has none, or none anywhere)", &have_valid)) != RS_OK)
         goto out;
-    if (have_valid != all_valid) {
-        st = rs__mpi_agree(job, valid ? RS_OK : RS_ERR_INVALID_ARG,
-                           "no validation set while other ranks have one (pass one on every rank, "
-                           "empty where a rank has none, or none anywhere)");
-        goto out;
-    }
     fr->have_best = have_valid;
     if (have_valid) {
         vu2g = rs__alloc(a, valid->users.count ? valid->users.count : 1, sizeof *vu2g);

@@ -3,7 +3,9 @@
  * rs_fit's. Validation needs every item row: the home bands are shared with
  * every rank first. Each rank scores its users' validation ratings; rank 0
  * puts the terms back into the order of the ranks' validation sets and sums
- * them in that order, as rs_fit's loop does. */
+ * them in that order, as rs_fit's loop does. The bias-only baseline every
+ * fit is held to (lib/optim/baseline.c) is computed on the same ratings,
+ * its sums reduced over the ranks. */
 #include <math.h>
 #include <string.h>
 
@@ -97,4 +99,26 @@ out:
     rs__free(a, count, 2 * d->P, sizeof *count);
     rs__free(a, all, d->vn_total ? d->vn_total : 1, sizeof *all);
     return st == RS_OK ? res : NAN;
+}
+
+/* rs__baseline_io's reduce: agree on st, then sum v over the ranks. */
+static rs_status baseline_reduce(void *ud, double *v, size_t n, rs_status st)
+{
+    rs__dist *d = ud;
+    const size_t piece = (size_t)1 << 28;
+    st = rs__mpi_agree(d->job, st, "out of memory while computing the bias-only baseline");
+    for (size_t off = 0; st == RS_OK && off < n; off += piece) {
+        size_t len = n - off < piece ? n - off : piece;
+        st = rs__mpi_allreduce(d->job, v + off, (int)len, MPI_DOUBLE, MPI_SUM,
+                               "the bias-only baseline's sums");
+    }
+    return st;
+}
+
+rs__baseline_io rs__dist_baseline_io(rs__dist *d)
+{
+    const rs__fitdata *fd = &d->fr->fd;
+    if (d->fr->have_best)
+        return (rs__baseline_io){baseline_reduce, d, d->vu, d->vi, d->vr, d->vw, d->vn, 1};
+    return (rs__baseline_io){baseline_reduce, d, fd->u, fd->i, fd->r, fd->wt, fd->n, 0};
 }

@@ -6,13 +6,19 @@
  *                        shares; rs_mpi_fit's model against rs_fit's on the
  *                        whole set: the saved bytes must be identical where
  *                        the scheme promises it (collaborative; any scorer on
- *                        one rank), else a test RMSE at most 1% above rs_fit's
+ *                        one rank), else a test RMSE at most 1% above
+ *                        rs_fit's; a second rs_mpi_fit with the same seed
+ *                        and rank count must save the same bytes
  *   threads              two training threads per rank (and in rs_fit)
  *   valid                the same with a validation set and early stopping
  *   halve                a learning rate that diverges: rollback and halving
  *   file PATH            rs_mpi_load_ratings (split) + rs_mpi_fit against
- *                        rs_dataset_load_file + rs_fit on the same file
+ *                        rs_dataset_load_file + rs_fit on the same file:
+ *                        the shares hold the file's ratings, the model is
+ *                        rs_fit's
  *   csv                  a CSV file with comments and a header, split
+ *   formats              CSV without a header, TSV with one, string ids
+ *   gzip                 a gzip file cannot be split: every rank says so
  *   badline              a malformed line in one rank's share: every rank
  *                        fails alike, the message names that rank and the
  *                        line of the whole file; the datasets are unchanged
@@ -185,6 +191,22 @@ static void compare_fit(const char *name, int32_t scorer, int64_t policy, int64_
     rs_status st = rs_mpi_fit(job, m, share, vshare);
     CHECK(st == RS_OK, "%s: rs_mpi_fit: %s (%s)", name, rs_status_string(st), rs_mpi_job_last_error(job));
     check_same_status(st, name);
+    /* Determinism: the same seed and rank count give the same bytes. */
+    rs_model *again = new_model(scorer, policy, epochs, lr);
+    if (again && scorer == RS_SCORER_COLLABORATIVE && lr > 1.0)
+        rs_model_set_int(again, RS_PARAM_ON_DIVERGENCE, RS_DIVERGENCE_HALVE_LR);
+    rs_status st2 = again ? rs_mpi_fit(job, again, share, vshare) : RS_ERR_NOMEM;
+    CHECK(st2 == st, "%s: the second rs_mpi_fit: %s", name, rs_status_string(st2));
+    int repeatable = 0;
+    if (rank == 0 && st == RS_OK && st2 == RS_OK) {
+        size_t n1 = 0, n2 = 0;
+        unsigned char *b1 = model_bytes(m, &n1), *b2 = model_bytes(again, &n2);
+        repeatable = b1 && b2 && n1 == n2 && memcmp(b1, b2, n1) == 0;
+        CHECK(repeatable, "%s: two runs with seed 7 on %d ranks saved different models", name, size);
+        free(b1);
+        free(b2);
+    }
+    rs_model_free(again);
     if (rank == 0 && st == RS_OK) {
         rs_model *ref = new_model(scorer, policy, epochs, lr);
         if (scorer == RS_SCORER_COLLABORATIVE && lr > 1.0)
@@ -201,9 +223,10 @@ static void compare_fit(const char *name, int32_t scorer, int64_t policy, int64_
         if (expect_identical)
             CHECK(same, "%s: the model differs from rs_fit's (%zu / %zu bytes; test RMSE %.6f vs "
                   "%.6f; epochs %zu vs %zu)", name, na, nb, ra, rb, ea, eb);
-        /* Where the model is not rs_fit's (shared feature rows merged
-         * between blocks), it must not be worse by more than 1%; it may be
-         * better (docs/guide/distributed.md has the figures). */
+        /* Where the model is not rs_fit's (content and hybrid on more than
+         * one rank: shared feature rows merged between blocks), its test
+         * RMSE must not be more than 1% above rs_fit's; it may be lower
+         * (docs/guide/distributed.md has the figures). */
         if (expect_identical)
             CHECK(fabs(ra - rb) <= 0.01 * rb, "%s: test RMSE %.6f vs rs_fit's %.6f: more than 1%% "
                   "apart", name, ra, rb);
@@ -214,9 +237,10 @@ static void compare_fit(const char *name, int32_t scorer, int64_t policy, int64_
         CHECK(dv == dr, "%s: %zu diverged epochs, rs_fit %zu", name, dv, dr);
         CHECK(lr <= 1.0 || dv > 0, "%s: the learning rate %g did not diverge", name, lr);
         printf("PASS %s on %d ranks (%lld bands): %s; test RMSE %.6f vs rs_fit %.6f (%+.3f%%), "
-               "%zu epochs (%zu diverged, rolled back)\n", name, size, (long long)bands,
+               "%zu epochs (%zu diverged, rolled back); %s\n", name, size, (long long)bands,
                same ? "model bytes identical to rs_fit's" : "model differs (as documented)", ra, rb,
-               100.0 * (ra - rb) / rb, ea, dv);
+               100.0 * (ra - rb) / rb, ea, dv,
+               repeatable ? "a second run saved the same bytes" : "second run differs");
         free(a);
         free(b);
         rs_model_free(ref);
@@ -229,20 +253,55 @@ static void compare_fit(const char *name, int32_t scorer, int64_t policy, int64_
     rs_dataset_free(test);
 }
 
-static void case_file(const char *path, int32_t format)
+/* RMSE of m on a dataset with string ids (rs_model_evaluate_ratings). */
+static double str_rmse(const rs_model *m, const rs_dataset *ds)
+{
+    double met[16];
+    size_t got = 0;
+    if (rs_model_evaluate_ratings(m, ds, met, 16, &got) != RS_OK || got <= RS_METRIC_RMSE)
+        return NAN;
+    return met[RS_METRIC_RMSE];
+}
+
+/* An order-free digest of a dataset's ratings (a sum of per-rating hashes). */
+static unsigned long long ratings_digest(const rs_dataset *ds)
+{
+    unsigned long long sum = 0;
+    for (size_t j = 0; j < rs_dataset_num_ratings(ds); j++) {
+        int64_t u = 0, i = 0;
+        float r, w;
+        rs_dataset_get_rating(ds, j, &u, &i, &r, &w); /* string ids: their 64-bit keys */
+        uint32_t rb;
+        memcpy(&rb, &r, sizeof rb);
+        unsigned long long z = (unsigned long long)u * 0x9E3779B97F4A7C15ull ^
+                               (unsigned long long)i * 0xBF58476D1CE4E5B9ull ^ rb;
+        z = (z ^ (z >> 31)) * 0x94D049BB133111EBull;
+        sum += z ^ (z >> 29);
+    }
+    return sum;
+}
+
+static void case_file_ids(const char *path, int32_t format, int strings)
 {
     rs_mpi_job *job = new_job();
     rs_dataset *ds, *full;
     rs_dataset_new(&ds, NULL, NULL);
+    if (strings)
+        rs_dataset_set_int(ds, RS_PARAM_STRING_IDS, 1);
     rs_status st = rs_mpi_load_ratings(job, ds, path, format, RS_MPI_SHARE_SPLIT);
     CHECK(st == RS_OK, "load %s: %s", path, rs_mpi_job_last_error(job));
     unsigned long long n = rs_dataset_num_ratings(ds), total = 0;
     MPI_Allreduce(&n, &total, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);
     rs_dataset_new(&full, NULL, NULL);
+    if (strings)
+        rs_dataset_set_int(full, RS_PARAM_STRING_IDS, 1);
     rs_status fst = rs_dataset_load_file(full, path, format);
     CHECK(fst == RS_OK, "rs_dataset_load_file %s: %s", path, rs_dataset_last_error(full));
     CHECK(total == rs_dataset_num_ratings(full), "shares hold %llu ratings, the file %zu", total,
           rs_dataset_num_ratings(full));
+    unsigned long long dig = ratings_digest(ds), dig_all = 0;
+    MPI_Allreduce(&dig, &dig_all, 1, MPI_UNSIGNED_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);
+    CHECK(dig_all == ratings_digest(full), "the shares do not hold the file's ratings");
     rs_model *m = new_model(RS_SCORER_COLLABORATIVE, RS_LR_AUTO, 5, 0);
     st = rs_mpi_fit(job, m, ds, NULL);
     CHECK(st == RS_OK, "rs_mpi_fit on %s: %s", path, rs_mpi_job_last_error(job));
@@ -251,10 +310,15 @@ static void case_file(const char *path, int32_t format)
         CHECK(rs_fit(ref, full, NULL) == RS_OK, "rs_fit: %s", rs_model_last_error(ref));
         size_t na = 0, nb = 0;
         unsigned char *a = model_bytes(m, &na), *b = model_bytes(ref, &nb);
-        CHECK(a && b && na == nb && memcmp(a, b, na) == 0, "the model of the split file differs "
-              "from rs_fit's on the whole file");
-        printf("PASS file %s on %d ranks: %llu ratings in the shares, model identical to rs_fit's\n",
-               path, size, total);
+        int same = a && b && na == nb && memcmp(a, b, na) == 0;
+        double ra = strings ? str_rmse(m, full) : synth_rmse(m, full);
+        double rb = strings ? str_rmse(ref, full) : synth_rmse(ref, full);
+        CHECK(rs_model_has_string_ids(m) == strings, "the model's kind of id");
+        CHECK(same, "the model of the split file differs from rs_fit's on the whole file "
+              "(training RMSE %.6f vs %.6f)", ra, rb);
+        printf("PASS file %s on %d ranks: the shares hold the file's %llu ratings, %s (training "
+               "RMSE %.6f vs %.6f)\n", path, size, total,
+               same ? "model identical to rs_fit's" : "model differs", ra, rb);
         free(a);
         free(b);
         rs_model_free(ref);
@@ -264,6 +328,8 @@ static void case_file(const char *path, int32_t format)
     rs_dataset_free(full);
     rs_mpi_job_free(job);
 }
+
+static void case_file(const char *path, int32_t format) { case_file_ids(path, format, 0); }
 
 /* A file written by rank 0 for all ranks (one machine, or a shared FS). */
 static void shared_file(char *path, const char *text)
@@ -288,6 +354,63 @@ static void case_csv(void)
     if (rank == 0)
         unlink(path);
     free(text);
+}
+
+/* A CSV file without a header (detected: its first line is a rating), a TSV
+ * file with one, and a file of string ids: the shares hold the file's
+ * ratings once each. */
+static void case_formats(void)
+{
+    char *text = malloc(1 << 20);
+    char path[64];
+    for (int kind = 0; kind < 3; kind++) {
+        size_t n = 0;
+        if (kind == 1)
+            n += (size_t)sprintf(text + n, "user\titem\trating\n");
+        for (int j = 0; j < 3000; j++) {
+            int u = j % 97 + 1, i = (j * 31) % 113 + 1, r = j % 4 + 1;
+            if (kind == 0)
+                n += (size_t)sprintf(text + n, "%d,%d,%d\n", u, i, r);
+            else if (kind == 1)
+                n += (size_t)sprintf(text + n, "%d\t%d\t%d\n", u, i, r);
+            else
+                n += (size_t)sprintf(text + n, "user-%d sku:%d %d\n", u, i, r);
+        }
+        shared_file(path, text);
+        if (kind == 0)
+            case_file(path, RS_FORMAT_CSV);
+        else if (kind == 1)
+            case_file(path, RS_FORMAT_TSV);
+        else
+            case_file_ids(path, RS_FORMAT_MOVIELENS, 1);
+        MPI_Barrier(MPI_COMM_WORLD);
+        if (rank == 0)
+            unlink(path);
+    }
+    free(text);
+}
+
+/* A gzip file cannot be split by byte ranges: every rank says so, alike. */
+static void case_gzip(void)
+{
+    char path[64];
+    shared_file(path, "\x1f\x8b\x08\x00 not really compressed\n");
+    rs_mpi_job *job = new_job();
+    rs_dataset *ds;
+    rs_dataset_new(&ds, NULL, NULL);
+    rs_status st = rs_mpi_load_ratings(job, ds, path, RS_FORMAT_MOVIELENS, RS_MPI_SHARE_SPLIT);
+    const char *msg = rs_mpi_job_last_error(job);
+    CHECK(st == RS_ERR_INVALID_ARG && strstr(msg, "gzip"), "gzip split: %s (%s)",
+          rs_status_string(st), msg);
+    check_same_status(st, "gzip split");
+    check_same_message(msg, "gzip split");
+    if (rank == 0)
+        printf("PASS gzip on %d ranks: every rank: %s\n", size, msg);
+    rs_dataset_free(ds);
+    rs_mpi_job_free(job);
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (rank == 0)
+        unlink(path);
 }
 
 static void case_badline(void)
@@ -474,18 +597,23 @@ int main(int argc, char **argv)
         char name[64];
         snprintf(name, sizeof name, "equal %s %s", argv[2], argv[3]);
         int64_t epochs = argc > 4 ? atoi(argv[4]) : 6;
-        compare_fit(name, sc, policy_of(argv[3]), epochs, 0, 0, sc == RS_SCORER_COLLABORATIVE || size == 1);
+        compare_fit(name, sc, policy_of(argv[3]), epochs, 0, 0,
+                    sc == RS_SCORER_COLLABORATIVE || size == 1);
     } else if (strcmp(c, "threads") == 0) {
         g_threads = 2;
         compare_fit("threads 2", RS_SCORER_COLLABORATIVE, RS_LR_ADAGRAD, 6, 0, 0, 1);
     } else if (strcmp(c, "valid") == 0) {
         compare_fit("valid", RS_SCORER_COLLABORATIVE, RS_LR_AUTO, 40, 0, 1, 1);
     } else if (strcmp(c, "halve") == 0) {
-        compare_fit("halve", RS_SCORER_COLLABORATIVE, RS_LR_CONSTANT, 6, 4.0, 0, 1);
+                compare_fit("halve", RS_SCORER_COLLABORATIVE, RS_LR_CONSTANT, 6, 4.0, 0, 1);
     } else if (strcmp(c, "file") == 0 && argc > 2) {
         case_file(argv[2], RS_FORMAT_MOVIELENS);
     } else if (strcmp(c, "csv") == 0) {
         case_csv();
+    } else if (strcmp(c, "formats") == 0) {
+        case_formats();
+    } else if (strcmp(c, "gzip") == 0) {
+        case_gzip();
     } else if (strcmp(c, "badline") == 0) {
         case_badline();
     } else if (strcmp(c, "nomem") == 0) {
@@ -497,7 +625,7 @@ int main(int argc, char **argv)
     } else {
         if (rank == 0)
             fprintf(stderr, "usage: check_mpi_fit equal SCORER POLICY [EPOCHS] | threads | valid | halve | file PATH | "
-                            "csv | badline | nomem | timeout | resume\n");
+                            "csv | formats | gzip | badline | nomem | timeout | resume\n");
         failures++;
     }
     int all = failures;

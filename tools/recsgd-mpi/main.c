@@ -15,17 +15,6 @@
 
 #include "cli.h"
 
-static const char usage_mpi[] =
-    "recsgd-mpi train (the options of recsgd train)\n"
-    "             [--data-per-rank] [--checkpoint FILE] [--checkpoint-every N] [--resume]\n"
-    "             [--timeout SECONDS]\n"
-    "  run as: mpirun -np N recsgd-mpi train --data FILE ... --model OUT\n"
-    "  --data-per-rank   FILE names one file per rank: '%d' in it becomes the rank\n"
-    "  --checkpoint FILE where checkpoints go (default: OUT.ckpt)\n"
-    "  --checkpoint-every N  a checkpoint after every N-th epoch (default 0: none)\n"
-    "  --resume          continue from the checkpoint (same data, options and -np)\n"
-    "  --timeout S       give up waiting for another rank after S seconds (default 600)\n";
-
 typedef struct mpi_opts {
     int64_t checkpoint_every;
     const char *checkpoint;
@@ -33,33 +22,51 @@ typedef struct mpi_opts {
     double timeout;
 } mpi_opts;
 
-static int extra_option(void *ud, cli_args *a, int *rc)
+/* The distributed options, after recsgd train's in the one option table
+ * (tools/recsgd/train.c parses both). */
+enum { O_PER_RANK = CLI_OPT_EXTRA, O_CHECKPOINT, O_CHECKPOINT_EVERY, O_RESUME, O_TIMEOUT };
+
+static const cli_opt mpi_opts_table[] = {
+    {O_PER_RANK, "data-per-rank", 0, NULL,
+     "--data (and --valid) name one file per rank: '%d' in the name becomes the rank",
+     "one file, split between the ranks by lines", 0},
+    {O_CHECKPOINT, "checkpoint", 0, "FILE", "where checkpoints go", "OUT.ckpt for --model OUT", 0},
+    {O_CHECKPOINT_EVERY, "checkpoint-every", 0, "N",
+     "write a resumable checkpoint (atomically) after every N-th epoch", "0: none", 0},
+    {O_RESUME, "resume", 0, NULL,
+     "continue from the checkpoint (same data, options and rank count)", NULL, 0},
+    {O_TIMEOUT, "timeout", 0, "SECONDS",
+     "give up waiting for another rank after this long (every rank stops)", "600", 0},
+    {0, NULL, 0, NULL, NULL, NULL, 0}};
+
+static int mpi_option(void *ud, const cli_opt *opt, const char *v)
 {
     mpi_opts *o = ud;
-    if (cli_args_value(a, "--checkpoint-every", NULL)) {
-        if (!a->bad)
-            *rc = cli_parse_int(a->opt, a->val, 0, &o->checkpoint_every);
-        return 1;
+    char name[40];
+    snprintf(name, sizeof name, "--%s", opt->name);
+    switch (opt->id) {
+    case O_PER_RANK: o->per_rank = 1; return 0;
+    case O_CHECKPOINT: o->checkpoint = v; return 0;
+    case O_CHECKPOINT_EVERY: return cli_parse_int(name, v, 0, &o->checkpoint_every);
+    case O_RESUME: o->resume = 1; return 0;
+    case O_TIMEOUT: {
+        int rc = cli_parse_real(name, v, &o->timeout);
+        if (rc == 0 && !(o->timeout >= 0.01 && o->timeout <= 1e6))
+            rc = cli_fail(CLI_USAGE, "%s: '%s' is not in [0.01, 1e6] seconds", name, v);
+        return rc;
     }
-    if (cli_args_value(a, "--checkpoint", NULL)) {
-        o->checkpoint = a->val;
-        return 1;
+    default: return 0;
     }
-    if (cli_args_value(a, "--timeout", NULL)) {
-        if (!a->bad && (*rc = cli_parse_real(a->opt, a->val, &o->timeout)) == 0 &&
-            !(o->timeout >= 0.01 && o->timeout <= 1e6))
-            *rc = cli_fail(CLI_USAGE, "--timeout: '%s' is not in [0.01, 1e6] seconds", a->val);
-        return 1;
-    }
-    if (cli_args_flag(a, "--resume")) {
-        o->resume = 1;
-        return 1;
-    }
-    if (cli_args_flag(a, "--data-per-rank")) {
-        o->per_rank = 1;
-        return 1;
-    }
-    return 0;
+}
+
+static void help(FILE *f)
+{
+    cli_train_help_with(f, "mpirun -np N recsgd-mpi train --data FILE [OPTIONS] --model OUT",
+                        "recsgd train on N processes: every rank reads its share of the ratings "
+                        "and trains its blocks, item blocks travel between the ranks, rank 0 "
+                        "shows the progress and writes the model (a single-machine model file). "
+                        "The options are recsgd train's plus the distributed ones at the end.",
+                        mpi_opts_table);
 }
 
 /* The progress display on rank 0, and a test hook on any rank: with
@@ -116,11 +123,13 @@ static int agreed_failure(rs_mpi_job *job, rs_status st, const char *what)
     int64_t broken = 0;
     rs_mpi_job_get_int(job, RS_MPI_INFO_BROKEN, &broken);
     int code = status_code(st);
+    char msg[600];
+    cli_loader_message(msg, sizeof msg, rs_mpi_job_last_error(job));
     if (broken) {
-        fprintf(stderr, "recsgd-mpi: %s%s\n", what, rs_mpi_job_last_error(job));
+        fprintf(stderr, "recsgd-mpi: %s%s\n", what, msg);
         MPI_Abort(MPI_COMM_WORLD, code);
     }
-    cli_fail(code, "%s%s", what, rs_mpi_job_last_error(job));
+    cli_fail(code, "%s%s", what, msg);
     return code;
 }
 
@@ -128,7 +137,8 @@ static int train(int argc, char **argv, int rank)
 {
     cli_train_opts o;
     mpi_opts mo = {0, NULL, 0, 0, 600.0};
-    int rc = cli_train_parse(argc, argv, &o, extra_option, &mo);
+    cli_train_extra extra = {mpi_opts_table, mpi_option, &mo};
+    int rc = cli_train_parse(argc, argv, &o, &extra);
     if (rc)
         return rc;
     char ckpt[4096] = "";
@@ -165,18 +175,21 @@ static int train(int argc, char **argv, int rank)
         rc = rank == 0 ? rc : status_code(st);
         goto out;
     }
-    if ((rc = cli_train_new_model(&m, &o)) != 0)
+    rc = cli_train_new_model(&m, &o);
+    if (!rc)
+        rc = cli_dataset_new_with(&ds, &o.data_opts);
+    if (!rc)
+        rc = cli_dataset_new_with(&valid, &o.data_opts);
+    if ((st = rs_mpi_agree(job, code_status(rc), "")) != RS_OK) {
+        rc = rc ? rc : status_code(st); /* the same options fail alike on every rank */
         goto out;
+    }
 
     /* Data: this rank's share of the ratings, every feature file whole. */
     int32_t share = mo.per_rank ? RS_MPI_SHARE_OWN_FILE : RS_MPI_SHARE_SPLIT;
     char path[4096];
     rank_path(path, sizeof path, o.data, rank, mo.per_rank);
-    if (rs_dataset_new(&ds, NULL, NULL) != RS_OK || rs_dataset_new(&valid, NULL, NULL) != RS_OK) {
-        rc = cli_fail(CLI_ERR, "out of memory");
-        goto out;
-    }
-    st = rs_mpi_load_ratings(job, ds, path, cli_resolve_format(path, o.format), share);
+    st = rs_mpi_load_ratings(job, ds, path, cli_resolve_format(path, o.data_opts.format), share);
     if (st != RS_OK) {
         rc = agreed_failure(job, st, "");
         goto out;
@@ -194,7 +207,7 @@ static int train(int argc, char **argv, int rank)
     if (o.valid) {
         char vpath[4096];
         rank_path(vpath, sizeof vpath, o.valid, rank, mo.per_rank);
-        if ((st = rs_mpi_load_ratings(job, valid, vpath, cli_resolve_format(vpath, o.format), share)) !=
+        if ((st = rs_mpi_load_ratings(job, valid, vpath, cli_resolve_format(vpath, o.data_opts.format), share)) !=
             RS_OK) {
             rc = agreed_failure(job, st, "");
             goto out;
@@ -222,8 +235,12 @@ static int train(int argc, char **argv, int rank)
     rs_mpi_job_get_int(job, RS_MPI_INFO_RESUMED_EPOCH, &resumed);
     if (resumed && rank == 0 && !o.quiet && !o.json)
         fprintf(stderr, "recsgd-mpi: resumed after epoch %lld from %s\n", (long long)resumed, ckpt);
-    int fitted = st == RS_OK || st == RS_ERR_NUMERIC || st == RS_ERR_CANCELLED;
-    rc = cli_train_outcome(m, st, fitted);
+    /* Rank 0's model holds the fit when the run kept it (always on success;
+     * after a failure only with --save-on-error or a requested stop). */
+    int fitted = rank == 0 && rs_model_num_users(m) > 0, save;
+    MPI_Bcast(&fitted, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    rc = cli_train_outcome(m, &o, st, fitted, &save);
+    int reported = st == RS_OK || st == RS_ERR_NUMERIC || st == RS_ERR_CANCELLED;
 
     /* Outputs on rank 0, the outcome agreed. */
     if (o.stats) {
@@ -233,7 +250,7 @@ static int train(int argc, char **argv, int rank)
             rc = rank == 0 ? src : status_code(sst);
     }
     int saved = 0;
-    if (o.model && fitted) {
+    if (save) {
         rs_status sst = rs_mpi_model_save_file(job, m, o.model);
         saved = sst == RS_OK;
         if (!saved) {
@@ -242,13 +259,13 @@ static int train(int argc, char **argv, int rank)
                 rc = code == CLI_DIVERGED ? CLI_ERR : code;
         }
     }
-    if (rank == 0 && fitted) {
+    if (rank == 0 && reported) {
         int64_t mine = 0;
         rs_mpi_job_get_int(job, RS_MPI_INFO_RATINGS, &mine);
         long long total = 0, part = (long long)mine;
         MPI_Reduce(&part, &total, 1, MPI_LONG_LONG, MPI_SUM, 0, MPI_COMM_WORLD);
         cli_train_report(&o, m, (size_t)total, st, saved);
-    } else if (fitted) {
+    } else if (reported) {
         int64_t mine = 0;
         rs_mpi_job_get_int(job, RS_MPI_INFO_RATINGS, &mine);
         long long part = (long long)mine;
@@ -279,11 +296,8 @@ int main(int argc, char **argv)
     } else if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
                (strcmp(argv[1], "train") == 0 && argc > 2 &&
                 (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0))) {
-        if (rank == 0) {
-            fputs("usage: ", stdout);
-            fputs(cli_train_usage, stdout);
-            fputs(usage_mpi, stdout);
-        }
+        if (rank == 0)
+            help(stdout);
         rc = CLI_OK;
     } else if (strcmp(argv[1], "--version") == 0) {
         if (rank == 0)
