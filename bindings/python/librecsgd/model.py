@@ -46,6 +46,16 @@ def _metrics_written(buf):
             for i in range(_METRIC_ROOM) if bits[i] != _UNWRITTEN}
 
 
+# A valid address for an empty but present id list: the C calls read NULL as
+# "no list" (every item), an empty list as "no item".
+_NO_IDS = (_i64 * 1)()
+
+
+def _id_list(arr):
+    """The pointer of an InArray passed as a present list."""
+    return arr.ptr if arr.n else ctypes.cast(_NO_IDS, ctypes.POINTER(_i64))
+
+
 def _pairs(ids, scores, n):
     return [(ids[k], scores[k]) for k in range(n)]
 
@@ -312,7 +322,8 @@ class Model(Handle):
                   return_status=False):
         """The k best items for user as [(item, score), ...], best first.
         filter_seen=False also ranks items the user rated in training; block
-        items are never returned; allow (if not None) are the only candidates.
+        items are never returned; allow (if not None) are the only candidates
+        (an empty allow list returns nothing).
         An unknown user gets the fallback ranking (status RS_FALLBACK, see
         return_status, which returns (list, status))."""
         b = _buffers.InArray(block, _i64, "block")
@@ -320,7 +331,8 @@ class Model(Handle):
         items, scores, n = (_i64 * max(k, 1))(), (_f32 * max(k, 1))(), _size()
         flags = 0 if filter_seen else _capi.RS_TOPK_INCLUDE_SEEN
         st = LIB.rs_topk(self._h, user, k, flags, b.ptr, b.n,
-                         a.ptr if a else None, a.n if a else 0, items, scores, ctypes.byref(n))
+                         _id_list(a) if a else None, a.n if a else 0, items, scores,
+                         ctypes.byref(n))
         check(st, "rs_topk", detail="user %d, k %d" % (user, k))
         out = _pairs(items, scores, n.value)
         return (out, st) if return_status else out
@@ -388,10 +400,10 @@ class Model(Handle):
         'users_unranked', 'auc_users'.
 
         A test rating >= threshold is relevant. The candidates are the items
-        in candidates (a sequence of item ids) or every item the model knows,
-        minus the items each user rated in training (unless include_seen)
-        and minus each user's items in exclude (a Dataset, e.g. a validation
-        set). Means over no user are NaN."""
+        in candidates (a sequence of item ids; empty: no item is a candidate)
+        or every item the model knows, minus the items each user rated in
+        training (unless include_seen) and minus each user's items in exclude
+        (a Dataset, e.g. a validation set). Means over no user are NaN."""
         t = _dataset_handle(test, "test")
         x = _dataset_handle(exclude, "exclude", allow_none=True)
         if isinstance(k, bool) or not isinstance(k, numbers.Integral):
@@ -404,7 +416,7 @@ class Model(Handle):
         h = self._h
 
         def call(buf, cap, n):
-            return LIB.rs_model_evaluate_ranking(h, t, x, c.ptr if c else None, c.n if c else 0,
+            return LIB.rs_model_evaluate_ranking(h, t, x, _id_list(c) if c else None, c.n if c else 0,
                                                  int(k), float(threshold), flags, buf, cap, n)
         with _core.pinned(self, test, exclude):
             return self._evaluate("rs_model_evaluate_ranking", call,

@@ -170,6 +170,10 @@ def test_evaluate_ranking_options_equal_recommend_filters(collab, small_test, sp
     if rs.HAVE_NUMPY:
         import numpy
         assert collab.evaluate_ranking(small_test, k=5, candidates=numpy.array(cands)) == got
+    # an empty candidate list ranks nothing (NULL in C would mean every item)
+    none = collab.evaluate_ranking(small_test, k=5, candidates=[])
+    assert none["hit_rate"] == 0 and none["auc_users"] == 0 and none["users"] == got["users"]
+    assert collab.recommend(1, k=5, allow=[]) == []
 
 
 def test_no_relevant_rating_skips_every_user(collab, small_test):
