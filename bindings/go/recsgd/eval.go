@@ -89,16 +89,26 @@ func evaluate(op string, call func(buf *C.double, room C.size_t, n *C.size_t) C.
 	return ms, nil
 }
 
+// evalHandles are the C handles of the model and the test set (ErrClosed
+// for a closed or nil one).
+func (m *Model) evalHandles(test *Dataset) (*C.rs_model, *C.rs_dataset, error) {
+	p, err := m.handle()
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := test.handle()
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, t, nil
+}
+
 // EvaluateRatings scores every rating of test as Predict would (clamped
 // when the model clamps, unknown ids by the cold-start fallback) and
 // returns MetricRMSE, MetricMAE, MetricScored, MetricFallbacks and
 // MetricUnscored (ratings of unknown ids under cold_start "error").
 func (m *Model) EvaluateRatings(test *Dataset) (Metrics, error) {
-	p, err := m.handle()
-	if err != nil {
-		return nil, err
-	}
-	t, err := test.handle()
+	p, t, err := m.evalHandles(test)
 	if err != nil {
 		return nil, err
 	}
@@ -151,11 +161,7 @@ func (m *Model) EvaluateRanking(test *Dataset, opts *RankingOptions) (Metrics, e
 	if o.K < 0 {
 		return nil, &Error{Status: ErrInvalidArg, Op: "EvaluateRanking", Message: fmt.Sprintf("K = %d < 1", o.K)}
 	}
-	p, err := m.handle()
-	if err != nil {
-		return nil, err
-	}
-	t, err := test.handle()
+	p, t, err := m.evalHandles(test)
 	if err != nil {
 		return nil, err
 	}
