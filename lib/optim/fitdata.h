@@ -52,11 +52,12 @@ RS_INTERNAL rs_status rs__fitdata_adopt(rs__fitdata *fd, rs__rating_columns *col
                                         size_t n_items, size_t bands, uint64_t seed,
                                         const rs__allocator *a);
 
-/* Turn fd's ratings into each user's distinct items, sorted ascending, in
- * place (CSR in fd->i's storage): what rs__seen_build computes, without a
- * second copy of the ratings. off (n_users + 1 entries) and next (n_users)
- * are the caller's, allocated beforehand, so this cannot fail; fd keeps only
- * the items array, which *items_out / *items_cap take over. */
+/* Turn fd's ratings into each user's distinct items, sorted ascending (CSR
+ * in the storage of fd's rating values, which the items replace): what
+ * rs__seen_build computes, without a second copy of the ratings. off
+ * (n_users + 1 entries) and next (n_users) are the caller's, allocated
+ * beforehand, so this cannot fail; fd is left empty, and *items_out /
+ * *items_cap take the items array over. */
 RS_INTERNAL void rs__fitdata_into_seen(rs__fitdata *fd, size_t n_users, size_t *off, size_t *next,
                                        int32_t **items_out, size_t *items_cap,
                                        const rs__allocator *a);
