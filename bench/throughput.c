@@ -2,7 +2,7 @@
  * throughput.c: SGD training speed, memory and default accuracy on a
  * synthetic set shaped like LIBMF's benchmarks, run as a user runs them:
  * ratings in a LIBMF text file ("user item rating" lines), loaded with
- * rs_dataset_load_file and trained by rs_fit.
+ * rs_dataset_load_file and trained by rs_fit_consume (as `recsgd train`).
  *
  * Data (bench/synth_libmf.h): users x items (default ratings/100 x
  * ratings/500: 100k x 20k for 10M), true rank 10, Zipf-skewed item
@@ -176,9 +176,10 @@ static int run_library(const char *train_path, const char *test_path, int factor
     timing tm = {0};
     rs_model_set_progress_callback(m, on_epoch, &tm);
     tm.start = now();
-    rs_status st = rs_fit(m, ds, NULL);
+    /* As `recsgd train` does: the loaded ratings are trained in place. */
+    rs_status st = rs_fit_consume(m, ds, NULL);
     if (st != RS_OK) {
-        fprintf(stderr, "throughput: rs_fit: %s\n", rs_model_last_error(m));
+        fprintf(stderr, "throughput: rs_fit_consume: %s\n", rs_model_last_error(m));
         return 1;
     }
     double ep[MAX_EPOCHS], cp[MAX_EPOCHS];

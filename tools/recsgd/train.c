@@ -423,7 +423,7 @@ static void summarize(const rs_model *m, fit_summary *f)
     }
 }
 
-static void report(const train_opts *o, const rs_model *m, const rs_dataset *train, rs_status st,
+static void report(const train_opts *o, const rs_model *m, size_t n_train, rs_status st,
                    int saved)
 {
     fit_summary f;
@@ -437,7 +437,7 @@ static void report(const train_opts *o, const rs_model *m, const rs_dataset *tra
         cli_json_str(&j, "command", "train");
         cli_json_str(&j, "status", outcome);
         cli_json_str(&j, "scorer", cli_scorer_name(o->scorer));
-        cli_json_int(&j, "ratings", (int64_t)rs_dataset_num_ratings(train));
+        cli_json_int(&j, "ratings", (int64_t)n_train);
         cli_json_int(&j, "users", (int64_t)rs_model_num_users(m));
         cli_json_int(&j, "items", (int64_t)rs_model_num_items(m));
         cli_json_int(&j, "epochs", (int64_t)f.epochs);
@@ -462,7 +462,7 @@ static void report(const train_opts *o, const rs_model *m, const rs_dataset *tra
         return;
     printf("%s: %s model, %zu users, %zu items, %zu ratings; %zu epochs", outcome,
            cli_scorer_name(o->scorer), rs_model_num_users(m), rs_model_num_items(m),
-           rs_dataset_num_ratings(train), f.epochs);
+           n_train, f.epochs);
     if (f.diverged)
         printf(" (%zu diverged)", f.diverged);
     printf(", train RMSE %.4f", s[RS_STAT_TRAIN_RMSE]);
@@ -537,7 +537,10 @@ int cli_train(int argc, char **argv)
     train_log lg = {.n = 0};
     rs_model_set_log_callback(m, train_log_fn, &lg);
     cli_progress_catch_interrupt();
-    st = rs_fit(m, train, valid);
+    /* The file's ratings are needed for nothing else: the fit trains on
+     * them in place instead of on a copy (half the peak memory). */
+    size_t n_train = rs_dataset_num_ratings(train);
+    st = rs_fit_consume(m, train, valid);
     cli_progress_finish(&prog);
     train_log_print(&lg, o.quiet);
     /* A failed fit saves no model unless --save-on-error: then the library
@@ -569,7 +572,7 @@ int cli_train(int argc, char **argv)
             rc = src;
     }
     if (st == RS_OK || st == RS_ERR_NUMERIC || st == RS_ERR_CANCELLED)
-        report(&o, m, train, st, saved);
+        report(&o, m, n_train, st, saved);
 out:
     rs_model_free(m);
     rs_dataset_free(train);
