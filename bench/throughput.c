@@ -124,23 +124,20 @@ static double rss_mb_self(void)
     return (double)ru.ru_maxrss / 1024.0;
 }
 
+/* RMSE on the test file from the library's evaluation API (rs_predict over
+ * every rating, fallbacks included). */
 static double test_rmse_of(const rs_model *m, const char *test_path)
 {
-    rs_dataset *te;
-    if (rs_dataset_new(&te, NULL, NULL) != RS_OK ||
-        rs_dataset_load_file(te, test_path, RS_FORMAT_LIBMF) != RS_OK)
-        return NAN;
-    double se = 0;
-    size_t n = rs_dataset_num_ratings(te);
-    for (size_t j = 0; j < n; j++) {
-        int64_t u, i;
-        float r, y;
-        rs_dataset_get_rating(te, j, &u, &i, &r, NULL);
-        rs_predict(m, u, i, &y);
-        se += ((double)r - y) * ((double)r - y);
-    }
+    rs_dataset *te = NULL;
+    double v[RS_METRIC_COUNT_V0_2];
+    size_t n;
+    double rmse = NAN;
+    if (rs_dataset_new(&te, NULL, NULL) == RS_OK &&
+        rs_dataset_load_file(te, test_path, RS_FORMAT_LIBMF) == RS_OK &&
+        rs_model_evaluate_ratings(m, te, v, RS_METRIC_COUNT_V0_2, &n) == RS_OK)
+        rmse = v[RS_METRIC_RMSE];
     rs_dataset_free(te);
-    return sqrt(se / (double)(n ? n : 1));
+    return rmse;
 }
 
 /* Load, fit, measure; returns 0 on success. Runs in the child. */

@@ -128,6 +128,19 @@ int cli_parse(int argc, char **argv, const cli_opt *opts, cli_opt_fn fn, void *u
     return rc;
 }
 
+int cli_parse_options(int argc, char **argv, const cli_opt *opts, cli_opt_fn fn, void *ud)
+{
+    const char **pos = malloc((size_t)argc * sizeof *pos);
+    if (!pos)
+        return cli_fail(CLI_ERR, "out of memory");
+    int n_pos = 0;
+    int rc = cli_parse(argc, argv, opts, fn, ud, pos, &n_pos);
+    if (!rc && n_pos > 0)
+        rc = cli_fail(CLI_USAGE, "%s: unexpected argument '%s'", argv[0], pos[0]);
+    free(pos);
+    return rc;
+}
+
 /* ---- help ---- */
 
 /* Model parameter ids run from 100 to 399 by type (model.h): integers,

@@ -300,14 +300,7 @@ static int parse_args(int argc, char **argv, train_opts *o)
     o->scorer = RS_SCORER_COLLABORATIVE;
     cli_data_opts d = CLI_DATA_OPTS_INIT;
     train_parse tp = {o, &d, 0};
-    const char **pos = malloc((size_t)argc * sizeof *pos);
-    if (!pos)
-        return cli_fail(CLI_ERR, "out of memory");
-    int n_pos = 0;
-    int rc = cli_parse(argc, argv, train_opts_table, train_option, &tp, pos, &n_pos);
-    if (!rc && n_pos > 0)
-        rc = cli_fail(CLI_USAGE, "train: unexpected argument '%s'", pos[0]);
-    free(pos);
+    int rc = cli_parse_options(argc, argv, train_opts_table, train_option, &tp);
     if (rc)
         return rc;
     o->data_opts = d;
