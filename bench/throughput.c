@@ -2,7 +2,7 @@
  * throughput.c: SGD training speed, memory and default accuracy on a
  * synthetic set shaped like LIBMF's benchmarks, run as a user runs them:
  * ratings in a LIBMF text file ("user item rating" lines), loaded with
- * rs_dataset_load_file and trained by rs_fit.
+ * rs_dataset_load_file and trained by rs_fit_consume (as `recsgd train`).
  *
  * Data (bench/synth_libmf.h): users x items (default ratings/100 x
  * ratings/500: 100k x 20k for 10M), true rank 10, Zipf-skewed item
@@ -107,23 +107,20 @@ static double rss_mb_self(void)
     return (double)ru.ru_maxrss / 1024.0;
 }
 
+/* RMSE on the test file from the library's evaluation API (rs_predict over
+ * every rating, fallbacks included). */
 static double test_rmse_of(const rs_model *m, const char *test_path)
 {
-    rs_dataset *te;
-    if (rs_dataset_new(&te, NULL, NULL) != RS_OK ||
-        rs_dataset_load_file(te, test_path, RS_FORMAT_LIBMF) != RS_OK)
-        return NAN;
-    double se = 0;
-    size_t n = rs_dataset_num_ratings(te);
-    for (size_t j = 0; j < n; j++) {
-        int64_t u, i;
-        float r, y;
-        rs_dataset_get_rating(te, j, &u, &i, &r, NULL);
-        rs_predict(m, u, i, &y);
-        se += ((double)r - y) * ((double)r - y);
-    }
+    rs_dataset *te = NULL;
+    double v[RS_METRIC_COUNT_V0_2];
+    size_t n;
+    double rmse = NAN;
+    if (rs_dataset_new(&te, NULL, NULL) == RS_OK &&
+        rs_dataset_load_file(te, test_path, RS_FORMAT_LIBMF) == RS_OK &&
+        rs_model_evaluate_ratings(m, te, v, RS_METRIC_COUNT_V0_2, &n) == RS_OK)
+        rmse = v[RS_METRIC_RMSE];
     rs_dataset_free(te);
-    return sqrt(se / (double)(n ? n : 1));
+    return rmse;
 }
 
 /* Load, fit, measure; returns 0 on success. Runs in the child. */
@@ -162,9 +159,10 @@ static int run_library(const char *train_path, const char *test_path, int factor
     timing tm = {0};
     rs_model_set_progress_callback(m, on_epoch, &tm);
     tm.start = now();
-    rs_status st = rs_fit(m, ds, NULL);
+    /* As `recsgd train` does: the loaded ratings are trained in place. */
+    rs_status st = rs_fit_consume(m, ds, NULL);
     if (st != RS_OK) {
-        fprintf(stderr, "throughput: rs_fit: %s\n", rs_model_last_error(m));
+        fprintf(stderr, "throughput: rs_fit_consume: %s\n", rs_model_last_error(m));
         return 1;
     }
     double ep[MAX_EPOCHS], cp[MAX_EPOCHS];

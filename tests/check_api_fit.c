@@ -622,6 +622,173 @@ START_TEST(test_fit_out_of_memory_at_every_allocation)
 }
 END_TEST
 
+/* ---- rs_fit_consume ---- */
+
+/* An order-free fingerprint of a dataset's ratings (the count and a sum). */
+static double ratings_fingerprint(const rs_dataset *ds, size_t *n_out)
+{
+    size_t n = rs_dataset_num_ratings(ds);
+    double sum = 0;
+    for (size_t j = 0; j < n; j++) {
+        int64_t u, i;
+        float r, w;
+        ck_assert_int_eq(rs_dataset_get_rating(ds, j, &u, &i, &r, &w), RS_OK);
+        sum += ((double)u * 1000003.0 + (double)i) * r * w;
+    }
+    *n_out = n;
+    return sum;
+}
+
+static unsigned char *saved_bytes(const rs_model *m, size_t *n)
+{
+    ck_assert_int_eq(rs_model_save_buffer(m, NULL, 0, n, NULL, 0), RS_ERR_RANGE); /* the size */
+    unsigned char *b = malloc(*n);
+    ck_assert_ptr_nonnull(b);
+    size_t got;
+    ck_assert_int_eq(rs_model_save_buffer(m, b, *n, &got, NULL, 0), RS_OK);
+    ck_assert_uint_eq(got, *n);
+    return b;
+}
+
+START_TEST(test_fit_consume_gives_the_same_model_and_takes_the_ratings)
+{
+    rs_model *a = new_model(_i), *b = new_model(_i);
+    if (!a)
+        return;
+    rs_dataset *d1, *d2;
+    ck_assert_int_eq(rs_dataset_new(&d1, NULL, NULL), RS_OK);
+    ck_assert_int_eq(rs_dataset_new(&d2, NULL, NULL), RS_OK);
+    size_t n = synth_make(d1, NULL, 120, 80, 3, 0.4, NOISE, 0.0, 11);
+    ck_assert_uint_eq(synth_make(d2, NULL, 120, 80, 3, 0.4, NOISE, 0.0, 11), n);
+    set_good_params(a);
+    set_good_params(b);
+    ck_assert_int_eq(rs_model_set_int(a, RS_PARAM_EPOCHS, 4), RS_OK);
+    ck_assert_int_eq(rs_model_set_int(b, RS_PARAM_EPOCHS, 4), RS_OK);
+    ck_assert_int_eq(rs_model_set_int(a, RS_PARAM_THREADS, 2), RS_OK);
+    ck_assert_int_eq(rs_model_set_int(b, RS_PARAM_THREADS, 2), RS_OK);
+    ck_assert_int_eq(rs_fit(a, d1, test_ds), RS_OK);
+    ck_assert_int_eq(rs_fit_consume(b, d2, test_ds), RS_OK);
+    ck_assert_uint_eq(rs_dataset_num_ratings(d1), n);
+    ck_assert_uint_eq(rs_dataset_num_ratings(d2), 0); /* taken */
+    size_t na, nb;
+    unsigned char *ba = saved_bytes(a, &na), *bb = saved_bytes(b, &nb);
+    ck_assert_uint_eq(na, nb);
+    ck_assert(memcmp(ba, bb, na) == 0); /* same weights, ids and seen lists */
+    /* The dataset keeps its ids and takes new ratings. */
+    int64_t u, i;
+    ck_assert_int_eq(rs_dataset_get_rating(d1, 0, &u, &i, NULL, NULL), RS_OK);
+    ck_assert_int_eq(rs_dataset_add_rating(d2, u, i, 3.0f, 1.0f), RS_OK);
+    ck_assert_uint_eq(rs_dataset_num_ratings(d2), 1);
+    free(ba);
+    free(bb);
+    rs_dataset_free(d1);
+    rs_dataset_free(d2);
+    rs_model_free(a);
+    rs_model_free(b);
+}
+END_TEST
+
+START_TEST(test_fit_consume_failure_gives_the_ratings_back)
+{
+    rs_model *m = new_model(_i);
+    if (!m)
+        return;
+    rs_dataset *d;
+    ck_assert_int_eq(rs_dataset_new(&d, NULL, NULL), RS_OK);
+    ck_assert_uint_gt(synth_make(d, NULL, 120, 80, 3, 0.4, NOISE, 0.0, 11), 1000);
+    size_t n0, n1;
+    double f0 = ratings_fingerprint(d, &n0);
+    set_good_params(m);
+    /* A step that explodes in the first epoch: RS_ERR_NUMERIC after the
+     * ratings were laid out in the grid. */
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_LEARNING_RATE, 10.0), RS_OK);
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_INIT_SCALE, 1.0), RS_OK);
+    ck_assert_int_eq(rs_fit_consume(m, d, NULL), RS_ERR_NUMERIC);
+    ck_assert_uint_eq(rs_model_num_users(m), 0); /* still unfitted */
+    double f1 = ratings_fingerprint(d, &n1);
+    ck_assert_uint_eq(n1, n0);
+    ck_assert_double_eq_tol(f1, f0, 1e-9 * fabs(f0));
+    /* The dataset a failure gave back trains as before. */
+    set_good_params(m);
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_INIT_SCALE, 0.01), RS_OK);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 3), RS_OK);
+    ck_assert_int_eq(rs_fit_consume(m, d, NULL), RS_OK);
+    ck_assert_uint_eq(rs_dataset_num_ratings(d), 0);
+    ck_assert(model_is_finite(m));
+    /* Bad arguments change nothing. */
+    ck_assert_int_eq(rs_fit_consume(m, NULL, NULL), RS_ERR_INVALID_ARG);
+    ck_assert_int_eq(rs_fit_consume(NULL, d, NULL), RS_ERR_INVALID_ARG);
+    ck_assert_int_eq(rs_fit_consume(m, d, NULL), RS_ERR_EMPTY);
+    rs_dataset_free(d);
+    rs_model_free(m);
+}
+END_TEST
+
+START_TEST(test_fit_consume_copies_when_it_must)
+{
+    rs_model *m = new_model(_i);
+    if (!m)
+        return;
+    rs_dataset *d;
+    tu_alloc other = {0};
+    /* Another allocator than the model's: copied, left as it was. */
+    ck_assert_int_eq(rs_dataset_new(&d, tu_alloc_fn, &other), RS_OK);
+    size_t n = synth_make(d, NULL, 60, 40, 2, 0.5, NOISE, 0.0, 5);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 2), RS_OK);
+    ck_assert_int_eq(rs_fit_consume(m, d, NULL), RS_OK);
+    ck_assert_uint_eq(rs_dataset_num_ratings(d), n);
+    /* Also the validation set: copied. */
+    ck_assert_int_eq(rs_fit_consume(m, d, d), RS_OK);
+    ck_assert_uint_eq(rs_dataset_num_ratings(d), n);
+    rs_dataset_free(d);
+    ck_assert_uint_eq(other.live, 0);
+    rs_model_free(m);
+}
+END_TEST
+
+START_TEST(test_fit_consume_out_of_memory_at_every_allocation)
+{
+    /* Model and dataset on one counting allocator, so the ratings are
+     * taken; every allocation of the fit fails in turn. */
+    size_t total = 0;
+    for (size_t k = 0; k == 0 || k <= total; k++) {
+        tu_alloc b = {0};
+        rs_model *m;
+        rs_dataset *d;
+        if (rs_model_new(&m, SCORERS[_i], tu_alloc_fn, &b) != RS_OK)
+            return; /* scorer not built */
+        ck_assert_int_eq(rs_dataset_new(&d, tu_alloc_fn, &b), RS_OK);
+        ck_assert_uint_gt(synth_make(d, NULL, 30, 20, 2, 0.5, NOISE, 0.0, 3), 100);
+        size_t n0, n1;
+        double f0 = ratings_fingerprint(d, &n0);
+        rs_model_set_int(m, RS_PARAM_EPOCHS, 2);
+        rs_model_set_int(m, RS_PARAM_COLD_EPOCHS, 2);
+        size_t before = b.calls;
+        b.fail_at = k ? before + k : 0;
+        rs_status st = rs_fit_consume(m, d, NULL);
+        b.fail_at = 0;
+        if (k == 0) {
+            ck_assert_int_eq(st, RS_OK);
+            total = b.calls - before;
+            ck_assert_uint_gt(total, 5);
+            ck_assert_uint_eq(rs_dataset_num_ratings(d), 0);
+        } else {
+            ck_assert_msg(st == RS_OK || st == RS_ERR_NOMEM, "fail_at %zu: status %d", k, (int)st);
+            if (st == RS_ERR_NOMEM) {
+                ck_assert_int_eq(rs_model_num_users(m), 0);
+                double f1 = ratings_fingerprint(d, &n1);
+                ck_assert_msg(n1 == n0 && fabs(f1 - f0) <= 1e-9 * fabs(f0),
+                              "fail_at %zu: the ratings did not come back", k);
+            }
+        }
+        rs_dataset_free(d);
+        rs_model_free(m);
+        ck_assert_msg(b.live == 0, "fail_at %zu: %zu blocks leaked", k, b.live);
+        ck_assert_uint_eq(b.bad_osize, 0);
+    }
+}
+END_TEST
+
 static Suite *fit_suite(void)
 {
     Suite *s = suite_create("check_api_fit");
@@ -656,6 +823,10 @@ static Suite *fit_suite(void)
     tcase_add_loop_test(tc, test_fit_failure_keeps_previous_model, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_predict_before_fit_is_state_error, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_out_of_memory_at_every_allocation, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_fit_consume_gives_the_same_model_and_takes_the_ratings, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_fit_consume_failure_gives_the_ratings_back, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_fit_consume_copies_when_it_must, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_fit_consume_out_of_memory_at_every_allocation, 0, N_SCORERS);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -515,6 +515,33 @@ RS_API int32_t rs_clip_norm(void *ud, float *grad, size_t n);
 RS_API rs_status rs_fit(rs_model *model, const rs_dataset *train, const rs_dataset *valid);
 
 /**
+ * rs_fit_consume() - rs_fit() that trains on train's ratings instead of a copy.
+ *
+ * The same fit as rs_fit() (the same model, bit for bit, for the same
+ * parameters and data), but the rating columns of train become the
+ * training data and then the model's seen lists, so no second copy of the
+ * ratings is ever made: peak memory is about half of rs_fit()'s on large
+ * data. On success train keeps its ids, features and parameters and has no
+ * ratings left (rs_dataset_num_ratings() is 0). On failure it has all its
+ * ratings again, possibly in a different order (the fit's grid order), and
+ * the model is unchanged as with rs_fit(). train is copied as rs_fit() does
+ * (and left as it was) when it is also valid, when it was made with another
+ * allocator than the model, or in implicit mode (RS_PARAM_IMPLICIT), which
+ * reads train's ratings during the run.
+ *
+ * @param model model
+ * @param train training ratings (and features, for content/hybrid); its
+ *        ratings are taken (see above)
+ * @param valid validation ratings, or NULL; only read
+ * @return as rs_fit()
+ * Errors: may fail with RS_ERR_NOMEM; message in rs_model_last_error().
+ * Ownership: the model takes train's rating arrays on success; nothing is retained from valid.
+ * Thread safety: exclusive on model and on train (train is changed)
+ * @since 0.2
+ */
+RS_API rs_status rs_fit_consume(rs_model *model, rs_dataset *train, const rs_dataset *valid);
+
+/**
  * rs_model_num_epoch_stats() - number of epochs recorded by the last rs_fit.
  *
  * @param model model (NULL gives 0)

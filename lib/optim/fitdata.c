@@ -426,13 +426,21 @@ void rs__fitdata_into_seen(rs__fitdata *fd, size_t n_users, size_t *off, size_t 
                            int32_t **items_out, size_t *items_cap, const rs__allocator *a)
 {
     size_t n = fd->n;
-    /* The ratings and weights go first: only (user, item) pairs are left. */
-    rs__free(a, fd->r, fd->cap[2], sizeof *fd->r);
+    /* The weights and timestamps go first; the ratings' array (4 bytes an
+     * entry, like an item index) becomes the seen lists' storage: the items
+     * are scattered into it by user, one independent store each. (Sorting the
+     * pairs in place by cycles instead is a chain of dependent random
+     * accesses: at 10M ratings it took longer than the training.) */
     rs__free(a, fd->wt, fd->cap[3], sizeof *fd->wt);
     rs__free(a, fd->tm, fd->cap[4], sizeof *fd->tm);
-    fd->r = fd->wt = NULL;
+    fd->wt = NULL;
     fd->tm = NULL;
-    fd->cap[2] = fd->cap[3] = fd->cap[4] = 0;
+    fd->cap[3] = fd->cap[4] = 0;
+    _Static_assert(sizeof(float) == sizeof(int32_t), "the ratings' array holds the items");
+    int32_t *items = (int32_t *)(void *)fd->r;
+    size_t cap = fd->cap[2];
+    fd->r = NULL;
+    fd->cap[2] = 0;
     memset(off, 0, (n_users + 1) * sizeof *off);
     for (size_t j = 0; j < n; j++)
         off[fd->u[j] + 1]++;
@@ -440,39 +448,24 @@ void rs__fitdata_into_seen(rs__fitdata *fd, size_t n_users, size_t *off, size_t 
         off[u + 1] += off[u];
         next[u] = off[u];
     }
-    /* Pairs into user order in place, as grid_in_place does into blocks. */
-    for (size_t u = 0; u < n_users; u++) {
-        while (next[u] < off[u + 1]) {
-            size_t j = next[u];
-            size_t t = (size_t)fd->u[j];
-            if (t == u) {
-                next[u]++;
-                continue;
-            }
-            size_t k = next[t]++;
-            int32_t ti = fd->i[j];
-            fd->u[j] = fd->u[k];
-            fd->i[j] = fd->i[k];
-            fd->u[k] = (int32_t)t;
-            fd->i[k] = ti;
-        }
-    }
+    for (size_t j = 0; j < n; j++)
+        items[next[fd->u[j]]++] = fd->i[j];
+    rs__free(a, fd->u, fd->cap[0], sizeof *fd->u);
+    rs__free(a, fd->i, fd->cap[1], sizeof *fd->i);
+    fd->u = fd->i = NULL;
+    fd->cap[0] = fd->cap[1] = 0;
+    fd->n = 0;
     /* Each user's items ascending, duplicates dropped, packed to the front. */
     size_t w = 0;
     for (size_t u = 0; u < n_users; u++) {
         size_t lo = off[u], hi = off[u + 1];
-        sort_ints(fd->i + lo, hi - lo);
+        sort_ints(items + lo, hi - lo);
         off[u] = w;
         for (size_t k = lo; k < hi; k++)
-            if (k == lo || fd->i[k] != fd->i[k - 1])
-                fd->i[w++] = fd->i[k];
+            if (k == lo || items[k] != items[k - 1])
+                items[w++] = items[k];
     }
     off[n_users] = w;
-    rs__free(a, fd->u, fd->cap[0], sizeof *fd->u);
-    fd->u = NULL;
-    fd->cap[0] = 0;
-    size_t cap = fd->cap[1];
-    int32_t *items = fd->i;
     if (w < cap) { /* give back the rest; keep the larger block if that fails */
         int32_t *shrunk = rs__realloc(a, items, cap, w ? w : 1, sizeof *items);
         if (shrunk) {
@@ -480,9 +473,6 @@ void rs__fitdata_into_seen(rs__fitdata *fd, size_t n_users, size_t *off, size_t 
             cap = w ? w : 1;
         }
     }
-    fd->i = NULL;
-    fd->cap[1] = 0;
-    fd->n = 0;
     *items_out = items;
     *items_cap = cap;
 }
@@ -498,6 +488,35 @@ rs_status rs__fitdata_build(rs__fitdata *fd, const rs_dataset *train, const rs_d
     if (st != RS_OK)
         rs__fitdata_free(fd, a);
     return st;
+}
+
+rs_status rs__fitdata_take(rs__fitdata *fd, rs_dataset *train, const rs_dataset *valid,
+                           const rs__idmap *users, const rs__idmap *items, size_t bands,
+                           uint64_t seed, const rs__allocator *a)
+{
+    rs__rating_columns cols;
+    rs__dataset_take_ratings(train, &cols);
+    rs_status st = rs__fitdata_adopt(fd, &cols, users->count, items->count, bands, seed, a);
+    if (st != RS_OK) {
+        rs__dataset_return_ratings(train, &cols); /* adopt left them as they were */
+        return st;
+    }
+    if (valid && (st = map_valid(fd, valid, users, items, a)) != RS_OK)
+        rs__fitdata_give_back(fd, train, a);
+    return st;
+}
+
+void rs__fitdata_give_back(rs__fitdata *fd, rs_dataset *train, const rs__allocator *a)
+{
+    rs__rating_columns cols = {fd->u, fd->i, fd->r, fd->wt, fd->tm, fd->n, {0}};
+    memcpy(cols.acap, fd->cap, sizeof cols.acap);
+    rs__dataset_return_ratings(train, &cols);
+    fd->u = fd->i = NULL;
+    fd->r = fd->wt = NULL;
+    fd->tm = NULL;
+    fd->n = 0;
+    memset(fd->cap, 0, sizeof fd->cap);
+    rs__fitdata_free(fd, a);
 }
 
 rs_status rs__seen_build(const rs_dataset *train, size_t n_users, size_t n_items, size_t **off_out,
@@ -567,18 +586,58 @@ fail:
     return st;
 }
 
+static void insertion_sort_ints(int32_t *v, size_t n)
+{
+    for (size_t j = 1; j < n; j++) {
+        int32_t x = v[j];
+        size_t k = j;
+        for (; k > 0 && v[k - 1] > x; k--)
+            v[k] = v[k - 1];
+        v[k] = x;
+    }
+}
+
 static void sort_ints(int32_t *v, size_t n)
 {
-    /* Shell sort: per-user lists are short and this needs no allocation. */
-    static const size_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
-    for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++)
-        for (size_t j = gaps[g]; j < n; j++) {
-            int32_t x = v[j];
-            size_t k = j;
-            for (; k >= gaps[g] && v[k - gaps[g]] > x; k -= gaps[g])
-                v[k] = v[k - gaps[g]];
-            v[k] = x;
+    /* Quicksort (median of three, the smaller side first so the explicit
+     * stack stays under 64 entries) with insertion sort for short runs:
+     * seen lists are sorted per user, and this needs no allocation. */
+    size_t lo_stack[64], hi_stack[64], top = 0;
+    size_t lo = 0, hi = n;
+    for (;;) {
+        while (hi - lo > 16) {
+            size_t mid = lo + (hi - lo) / 2;
+            int32_t a = v[lo], b = v[mid], c = v[hi - 1];
+            int32_t pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+            size_t i = lo, j = hi - 1;
+            for (;;) {
+                while (v[i] < pivot)
+                    i++;
+                while (v[j] > pivot)
+                    j--;
+                if (i >= j)
+                    break;
+                int32_t t = v[i];
+                v[i++] = v[j];
+                v[j--] = t;
+            }
+            /* [lo, j] <= pivot <= [j + 1, hi) */
+            size_t split = j + 1;
+            if (split - lo < hi - split) {
+                lo_stack[top] = split, hi_stack[top++] = hi;
+                hi = split;
+            } else {
+                lo_stack[top] = lo, hi_stack[top++] = split;
+                lo = split;
+            }
         }
+        insertion_sort_ints(v + lo, hi - lo);
+        if (top == 0)
+            return;
+        top--;
+        lo = lo_stack[top];
+        hi = hi_stack[top];
+    }
 }
 
 rs_status rs__seen_merge(const size_t *old_off, const int32_t *old_items, size_t old_users,

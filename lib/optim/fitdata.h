@@ -65,11 +65,12 @@ RS_INTERNAL rs_status rs__fitdata_adopt_share(rs__fitdata *fd, rs__rating_column
                                               uint64_t seed, const size_t *full_sizes,
                                               const rs__allocator *a);
 
-/* Turn fd's ratings into each user's distinct items, sorted ascending, in
- * place (CSR in fd->i's storage): what rs__seen_build computes, without a
- * second copy of the ratings. off (n_users + 1 entries) and next (n_users)
- * are the caller's, allocated beforehand, so this cannot fail; fd keeps only
- * the items array, which *items_out / *items_cap take over. */
+/* Turn fd's ratings into each user's distinct items, sorted ascending (CSR
+ * in the storage of fd's rating values, which the items replace): what
+ * rs__seen_build computes, without a second copy of the ratings. off
+ * (n_users + 1 entries) and next (n_users) are the caller's, allocated
+ * beforehand, so this cannot fail; fd is left empty, and *items_out /
+ * *items_cap take the items array over. */
 RS_INTERNAL void rs__fitdata_into_seen(rs__fitdata *fd, size_t n_users, size_t *off, size_t *next,
                                        int32_t **items_out, size_t *items_cap,
                                        const rs__allocator *a);
@@ -90,6 +91,18 @@ typedef struct rs__rating_summary {
 RS_INTERNAL void rs__rating_summary_add(rs__rating_summary *acc, const rs__ratings_view *rv);
 /* fd's mean, std, rmin and rmax from acc (acc->n > 0). */
 RS_INTERNAL void rs__rating_summary_finish(const rs__rating_summary *acc, rs__fitdata *fd);
+
+/* rs_fit_consume: train's rating columns become fd (laid out as
+ * rs__fitdata_build lays out a copy; train is left with no ratings), and
+ * valid's ratings are mapped as rs__fitdata_build maps them. On failure
+ * train keeps its ratings (in grid order if the layout was made). */
+RS_INTERNAL rs_status rs__fitdata_take(rs__fitdata *fd, rs_dataset *train, const rs_dataset *valid,
+                                       const rs__idmap *users, const rs__idmap *items, size_t bands,
+                                       uint64_t seed, const rs__allocator *a);
+/* Hand fd's rating columns back to the dataset they were taken from (a fit
+ * that failed) and free the rest of fd. The ratings are the same, in fd's
+ * order. */
+RS_INTERNAL void rs__fitdata_give_back(rs__fitdata *fd, rs_dataset *train, const rs__allocator *a);
 
 /* Fisher-Yates shuffle of entries [lo, hi) (all columns together). */
 RS_INTERNAL void rs__fitdata_shuffle(rs__fitdata *fd, size_t lo, size_t hi, rs__rng *rng);

@@ -236,6 +236,7 @@ void rs__run_free(rs__fit_run *fr)
     if (fr->seen_off)
         rs__free(a, fr->seen_off, fr->w.n_users + 1, sizeof *fr->seen_off);
     rs__free(a, fr->seen_item, fr->seen_nnz, sizeof *fr->seen_item);
+    rs__free(a, fr->seen_next, fr->seen_next_n, sizeof *fr->seen_next);
     rs__weights_free(&fr->w, a);
     rs__weights_free(&fr->last_good, a);
     rs__weights_free(&fr->best, a);

@@ -65,6 +65,9 @@ typedef struct rs__fit_run {
     size_t *seen_off;
     int32_t *seen_item;
     size_t seen_nnz;
+    size_t *seen_next;    /* seen_next_n cursors for rs__fitdata_into_seen (NULL in implicit mode) */
+    size_t seen_next_n;
+    rs_dataset *consumed; /* rs_fit_consume: the dataset whose rating columns fd holds */
     rs__train_ctx *ctx;
     size_t threads;
     float *scratch_all;

@@ -57,7 +57,7 @@ void rs__weights_zero_unrated(rs__weights *w, const unsigned char *user_rated,
     }
 }
 
-static rs_status zero_unrated_ids(rs__fit_run *fr, const rs_dataset *train)
+static rs_status zero_unrated_ids(rs__fit_run *fr)
 {
     const rs__allocator *a = &fr->m->alloc;
     size_t nu = fr->w.n_users, ni = fr->w.n_items;
@@ -68,17 +68,46 @@ static rs_status zero_unrated_ids(rs__fit_run *fr, const rs_dataset *train)
         rs__free(a, item_rated, ni ? ni : 1, 1);
         return RS_ERR_NOMEM;
     }
-    for (size_t u = 0; u < nu; u++)
-        user_rated[u] = fr->seen_off[u + 1] != fr->seen_off[u];
-    for (size_t j = 0; j < train->n; j++)
-        item_rated[train->item[j]] = 1;
+    for (size_t j = 0; j < fr->fd.n; j++) {
+        user_rated[fr->fd.u[j]] = 1;
+        item_rated[fr->fd.i[j]] = 1;
+    }
     rs__weights_zero_unrated(&fr->w, user_rated, item_rated);
     rs__free(a, user_rated, nu ? nu : 1, 1);
     rs__free(a, item_rated, ni ? ni : 1, 1);
     return RS_OK;
 }
 
-static rs_status stage(rs__fit_run *fr, const rs_dataset *train, const rs_dataset *valid)
+/* The seen lists. Implicit mode samples its negatives against them during
+ * the run, so it builds them first, from train. Otherwise only the room for
+ * them is taken now, and rs__fitdata_into_seen turns the training ratings
+ * into them in place once the run is kept (no second copy of the ratings at
+ * any time, and nothing left to fail). */
+static rs_status seen_prepare(rs__fit_run *fr, const rs_dataset *train)
+{
+    const rs__allocator *a = &fr->m->alloc;
+    size_t nu = fr->w.n_users;
+    if (fr->implicit)
+        return rs__seen_build(train, nu, fr->w.n_items, &fr->seen_off, &fr->seen_item,
+                              &fr->seen_nnz, a);
+    fr->seen_off = rs__alloc(a, nu + 1, sizeof *fr->seen_off);
+    fr->seen_next = rs__alloc(a, nu ? nu : 1, sizeof *fr->seen_next);
+    fr->seen_next_n = fr->seen_next ? (nu ? nu : 1) : 0;
+    return fr->seen_off && fr->seen_next ? RS_OK : RS_ERR_NOMEM;
+}
+
+static void seen_finish(rs__fit_run *fr)
+{
+    if (fr->implicit)
+        return;
+    rs__fitdata_into_seen(&fr->fd, fr->w.n_users, fr->seen_off, fr->seen_next, &fr->seen_item,
+                          &fr->seen_nnz, &fr->m->alloc);
+}
+
+/* consume: train's rating columns may become the fit's (rs_fit_consume);
+ * fr->consumed says whether they did. */
+static rs_status stage(rs__fit_run *fr, const rs_dataset *train, const rs_dataset *valid,
+                       rs_dataset *consume)
 {
     rs_model *m = fr->m;
     const rs__allocator *a = &m->alloc;
@@ -103,14 +132,20 @@ static rs_status stage(rs__fit_run *fr, const rs_dataset *train, const rs_datase
     if ((st = rs__run_init_blocks(fr, 0, 0, 0)) != RS_OK)
         return st;
     size_t bands = rs__run_choose_bands(fr->threads, &fr->w, train->n);
-    if ((st = rs__fitdata_build(&fr->fd, train, valid, &fr->users, &fr->items, bands,
-                                (uint64_t)fr->p->seed, a)) != RS_OK)
-        return st;
-    if ((st = rs__seen_build(train, fr->w.n_users, fr->w.n_items, &fr->seen_off, &fr->seen_item,
-                             &fr->seen_nnz, a)) != RS_OK ||
-        (st = zero_unrated_ids(fr, train)) != RS_OK)
-        return st;
     fr->implicit = fr->p->implicit != 0;
+    /* Implicit mode reads train's ratings for its seen lists: it copies. */
+    if (consume && !fr->implicit) {
+        st = rs__fitdata_take(&fr->fd, consume, valid, &fr->users, &fr->items, bands,
+                              (uint64_t)fr->p->seed, a);
+        fr->consumed = st == RS_OK ? consume : NULL;
+    } else {
+        st = rs__fitdata_build(&fr->fd, train, valid, &fr->users, &fr->items, bands,
+                               (uint64_t)fr->p->seed, a);
+    }
+    if (st != RS_OK)
+        return st;
+    if ((st = seen_prepare(fr, train)) != RS_OK || (st = zero_unrated_ids(fr)) != RS_OK)
+        return st;
     /* Implicit targets (1 and sampled 0) have no rating baseline. */
     if (!fr->implicit && (st = rs__baseline_prepare(fr)) != RS_OK)
         return st;
@@ -128,7 +163,16 @@ static rs_status stage(rs__fit_run *fr, const rs_dataset *train, const rs_datase
     return rs__run_prepare(fr);
 }
 
-static rs_status fit_unguarded(rs_model *m, const rs_dataset *train, const rs_dataset *valid)
+/* A fit that failed gives the ratings it took back to their dataset. */
+static void drop_run(rs__fit_run *fr)
+{
+    if (fr->consumed)
+        rs__fitdata_give_back(&fr->fd, fr->consumed, &fr->m->alloc);
+    rs__run_free(fr);
+}
+
+static rs_status fit_unguarded(rs_model *m, const rs_dataset *train, const rs_dataset *valid,
+                               rs_dataset *consume)
 {
     if (!m)
         return RS_ERR_INVALID_ARG;
@@ -159,13 +203,17 @@ static rs_status fit_unguarded(rs_model *m, const rs_dataset *train, const rs_da
         fr.threads = 1;
     }
     double t0 = rs__now_seconds();
-    rs_status st = stage(&fr, train, valid);
+    /* A dataset that also validates, or that another allocator owns, is copied. */
+    if (consume && (consume == valid || consume->alloc.fn != m->alloc.fn ||
+                    consume->alloc.ud != m->alloc.ud))
+        consume = NULL;
+    rs_status st = stage(&fr, train, valid, consume);
     if (st != RS_OK) {
         if (st == RS_ERR_NOMEM)
             rs__err(&m->err, st, "out of memory while preparing the fit");
         else if (m->err.msg[0] == '\0')
             rs__err(&m->err, st, "could not prepare the fit: %s", rs_status_string(st));
-        rs__run_free(&fr);
+        drop_run(&fr);
         return st;
     }
     st = rs__run_execute(&fr, t0);
@@ -175,11 +223,12 @@ static rs_status fit_unguarded(rs_model *m, const rs_dataset *train, const rs_da
         rs__run_take_stats(&fr);
         if (st == RS_ERR_NOMEM && m->err.msg[0] == '\0')
             rs__err(&m->err, st, "out of memory during the fit; the model is unchanged");
-        rs__run_free(&fr);
+        drop_run(&fr);
         return st;
     }
     if (st == RS_OK)
         rs__baseline_check(&fr);
+    seen_finish(&fr); /* the training ratings are spent from here on */
     rs__run_commit(&fr);
     rs__run_free(&fr);
     return st;
@@ -192,7 +241,19 @@ rs_status rs_fit(rs_model *m, const rs_dataset *train, const rs_dataset *valid)
     rs_status st = rs__exclusive_enter(m, "rs_fit");
     if (st != RS_OK)
         return st;
-    st = fit_unguarded(m, train, valid);
+    st = fit_unguarded(m, train, valid, NULL);
+    rs__exclusive_leave(m);
+    return st;
+}
+
+rs_status rs_fit_consume(rs_model *m, rs_dataset *train, const rs_dataset *valid)
+{
+    if (!m)
+        return RS_ERR_INVALID_ARG;
+    rs_status st = rs__exclusive_enter(m, "rs_fit_consume");
+    if (st != RS_OK)
+        return st;
+    st = fit_unguarded(m, train, valid, train);
     rs__exclusive_leave(m);
     return st;
 }

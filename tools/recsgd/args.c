@@ -184,3 +184,39 @@ int cli_parse_id_list(const char *opt, const char *s, int64_t **ids, size_t *n)
     *n = got;
     return 0;
 }
+
+int cli_list_append(char **list, const char *v)
+{
+    size_t old = *list ? strlen(*list) : 0, n = strlen(v);
+    char *e = realloc(*list, old + n + 2);
+    if (!e)
+        return cli_fail(CLI_ERR, "out of memory");
+    if (old)
+        e[old++] = ',';
+    memcpy(e + old, v, n + 1);
+    *list = e;
+    return 0;
+}
+
+int cli_list_split(char *list, const char ***parts, size_t *n)
+{
+    size_t cap = 1;
+    for (const char *p = list; *p; p++)
+        cap += *p == ',';
+    const char **v = malloc(cap * sizeof *v);
+    *parts = v;
+    *n = 0;
+    if (!v)
+        return cli_fail(CLI_ERR, "out of memory");
+    for (char *p = list;;) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        if (*p)
+            v[(*n)++] = p;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    return 0;
+}

@@ -60,6 +60,9 @@ typedef int (*cli_opt_fn)(void *ud, const cli_opt *o, const char *value);
  * entries) in order. Returns 0, or CLI_USAGE after a one-line message. */
 int cli_parse(int argc, char **argv, const cli_opt *opts, cli_opt_fn fn, void *ud,
               const char **pos, int *n_pos);
+/* cli_parse for a subcommand that takes no positional argument: one is a
+ * usage error ("NAME: unexpected argument 'X'", NAME being argv[0]). */
+int cli_parse_options(int argc, char **argv, const cli_opt *opts, cli_opt_fn fn, void *ud);
 /* The --help text: synopsis, a paragraph, then every option with its
  * default and range. */
 void cli_help(FILE *f, const char *synopsis, const char *about, const cli_opt *opts);
@@ -101,6 +104,11 @@ int cli_parse_real(const char *opt, const char *s, double *out);
 int cli_parse_choice(const char *opt, const char *s, const char *const *names, int *out);
 /* "--exclude 1,2,3": a malloc'd array of ids. */
 int cli_parse_id_list(const char *opt, const char *s, int64_t **ids, size_t *n);
+/* A repeatable list option: appends v to the malloc'd *list, comma-separated. */
+int cli_list_append(char **list, const char *v);
+/* Splits list at its commas in place; *parts (malloc'd, even on failure:
+ * free it) point into list; empty parts are dropped. */
+int cli_list_split(char *list, const char ***parts, size_t *n);
 
 /* ---- the option parsers alone (tests/fuzz/fuzz_cli_args.c) ----
  * Parse a subcommand's arguments as it would, and apply `train`'s parameter
@@ -190,6 +198,8 @@ void cli_json_begin(cli_json *j, FILE *f);
 void cli_json_key(cli_json *j, const char *key); /* before a value or a nested container */
 void cli_json_str(cli_json *j, const char *key, const char *v); /* NULL gives null */
 void cli_json_num(cli_json *j, const char *key, double v);      /* NaN/Inf give null */
+/* The same with 17 significant digits: the double reads back bit for bit. */
+void cli_json_exact(cli_json *j, const char *key, double v);
 void cli_json_int(cli_json *j, const char *key, int64_t v);
 void cli_json_bool(cli_json *j, const char *key, int v);
 void cli_json_open(cli_json *j, const char *key, char bracket); /* '{' or '[' */
@@ -302,8 +312,9 @@ int cli_info(int argc, char **argv);
 int cli_plot(int argc, char **argv);
 int cli_split(int argc, char **argv);
 
-/* Each subcommand's --help text (its option table; eval's is in main.c). */
+/* Each subcommand's --help text (from its option table). */
 void cli_train_help(FILE *f);
+void cli_eval_help(FILE *f);
 void cli_predict_help(FILE *f);
 void cli_topk_help(FILE *f);
 void cli_similar_help(FILE *f);

@@ -372,6 +372,8 @@ FUNCTIONS = {
         'int32_t rs_clip_norm(void *ud, float *grad, size_t n)'),
     'rs_fit': (rs_status, (_c.POINTER(rs_model), _c.POINTER(rs_dataset), _c.POINTER(rs_dataset),),
         'rs_status rs_fit(rs_model *model, const rs_dataset *train, const rs_dataset *valid)'),
+    'rs_fit_consume': (rs_status, (_c.POINTER(rs_model), _c.POINTER(rs_dataset), _c.POINTER(rs_dataset),),
+        'rs_status rs_fit_consume(rs_model *model, rs_dataset *train, const rs_dataset *valid)'),
     'rs_model_num_epoch_stats': (_c.c_size_t, (_c.POINTER(rs_model),),
         'size_t rs_model_num_epoch_stats(const rs_model *model)'),
     'rs_model_epoch_stats': (rs_status, (_c.POINTER(rs_model), _c.c_size_t, _c.POINTER(_c.c_double), _c.c_size_t, _c.POINTER(_c.c_size_t),),

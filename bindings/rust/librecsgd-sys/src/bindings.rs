@@ -93,6 +93,7 @@ extern "C" {
     pub fn rs_clip_value(ud: *mut c_void, grad: *mut f32, n: usize) -> i32;
     pub fn rs_clip_norm(ud: *mut c_void, grad: *mut f32, n: usize) -> i32;
     pub fn rs_fit(model: *mut rs_model, train: *const rs_dataset, valid: *const rs_dataset) -> rs_status;
+    pub fn rs_fit_consume(model: *mut rs_model, train: *mut rs_dataset, valid: *const rs_dataset) -> rs_status;
     pub fn rs_model_num_epoch_stats(model: *const rs_model) -> usize;
     pub fn rs_model_epoch_stats(model: *const rs_model, epoch: usize, stats_out: *mut f64, cap: usize, n_out: *mut usize) -> rs_status;
     pub fn rs_predict(model: *const rs_model, user: i64, item: i64, score_out: *mut f32) -> rs_status;
