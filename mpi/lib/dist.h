@@ -83,6 +83,10 @@ RS_INTERNAL rs_status rs__dist_share_items(rs__dist *d);
 /* ---- epoch.c ---- */
 RS_INTERNAL rs_status rs__dist_prepare_epochs(rs__dist *d);
 RS_INTERNAL const rs__run_hooks *rs__dist_hooks(void);
+/* Content and hybrid on more than one rank: every rank's shared feature rows
+ * (parameters and optimizer state) are the same bits, or RS_ERR_STATE.
+ * Collective; the merges make them so, and this checks it once a run ends. */
+RS_INTERNAL rs_status rs__dist_check_shared(rs__dist *d);
 
 /* ---- valid.c ---- */
 RS_INTERNAL double rs__dist_valid_rmse(rs__dist *d);

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "dist.h"
+#include "io/format.h"
 
 /* Item band c's holder while the placement offset is off. */
 static int holder(const rs__dist *d, size_t c, size_t off)
@@ -177,6 +178,26 @@ static void merge_shared(rs__dist *d)
         old[j] = v;
     }
     shared_walk(d->fr, old, 1, NULL);
+}
+
+rs_status rs__dist_check_shared(rs__dist *d)
+{
+    size_t S = d->shared_floats;
+    if (!S)
+        return RS_OK;
+    shared_walk(d->fr, d->shared_old, 0, NULL); /* no merge follows: scratch */
+    uint64_t h[2];
+    h[0] = h[1] = rs__crc32c(0, d->shared_old, S * sizeof(float));
+    rs_status st;
+    if ((st = rs__mpi_allreduce(d->job, &h[0], 1, MPI_UINT64_T, MPI_MIN, "the feature rows' "
+                                "checksums")) != RS_OK ||
+        (st = rs__mpi_allreduce(d->job, &h[1], 1, MPI_UINT64_T, MPI_MAX, "the feature rows' "
+                                "checksums")) != RS_OK)
+        return st;
+    if (h[0] != h[1])
+        return rs__err(&d->job->err, RS_ERR_STATE, "internal error: the shared feature rows differ "
+                       "between the ranks after training");
+    return RS_OK;
 }
 
 /* ---- the epoch ---- */

@@ -288,6 +288,8 @@ static rs_status fit_unguarded(rs_mpi_job *job, rs_model *m, const rs_dataset *t
         if (d.fail != RS_OK)
             st = d.fail;
         fr.hooks = NULL;
+        if (st == RS_OK)
+            st = rs__dist_check_shared(&d);
         if (st == RS_OK && fr.cold.enabled)
             rs__coldfit_run(&fr, pool, &plan); /* one rank: the core's own refit */
         /* The model against the baseline, as rs_fit ends (every item row
