@@ -125,6 +125,12 @@ static int agreed_failure(rs_mpi_job *job, rs_status st, const char *what)
     int code = status_code(st);
     char msg[600];
     cli_loader_message(msg, sizeof msg, rs_mpi_job_last_error(job));
+    char *h = strstr(msg, "RS_MPI_SHARE_OWN_FILE"); /* the library's name for --data-per-rank */
+    if (h) {
+        char tail[600];
+        snprintf(tail, sizeof tail, "%s", h + strlen("RS_MPI_SHARE_OWN_FILE"));
+        snprintf(h, sizeof msg - (size_t)(h - msg), "--data-per-rank%s", tail);
+    }
     if (broken) {
         fprintf(stderr, "recsgd-mpi: %s%s\n", what, msg);
         MPI_Abort(MPI_COMM_WORLD, code);
