@@ -39,6 +39,15 @@ void rs__weights_free(rs__weights *w, const rs__allocator *a)
     memset(w, 0, sizeof *w);
 }
 
+size_t rs__weights_bytes(const rs__weights *w)
+{
+    /* what rs__weights_free gives back */
+    size_t n = rs__features_bytes(&w->user_feat) + rs__features_bytes(&w->item_feat);
+    for (size_t b = 0; b < w->n_blocks; b++)
+        n += w->blocks[b].raw ? w->blocks[b].raw_bytes : 0;
+    return n;
+}
+
 rs_status rs__weights_clone(rs__weights *dst, const rs__weights *src, const rs__allocator *a)
 {
     memset(dst, 0, sizeof *dst);

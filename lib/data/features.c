@@ -38,6 +38,21 @@ void rs__features_free(rs__features *f, const rs__allocator *a)
     rs__features_init(f);
 }
 
+size_t rs__features_bytes(const rs__features *f)
+{
+    /* what rs__features_free gives back */
+    size_t n = 0;
+    for (size_t i = 0; i < f->n_features; i++)
+        n += strlen(f->names[i]) + 1;
+    n += f->names ? f->names_cap * sizeof *f->names : 0;
+    n += f->name_slots ? f->n_name_slots * sizeof *f->name_slots : 0;
+    n += f->row_off ? f->rows_cap * sizeof *f->row_off : 0;
+    n += f->row_len ? f->rows_cap * sizeof *f->row_len : 0;
+    n += f->col ? f->nnz_cap * sizeof *f->col : 0;
+    n += f->val ? f->nnz_cap * sizeof *f->val : 0;
+    return n;
+}
+
 int32_t rs__features_find(const rs__features *f, const char *name)
 {
     if (f->n_name_slots == 0)
