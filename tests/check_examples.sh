@@ -25,7 +25,9 @@ run() {
         fail "$prog was not built"
         return 1
     fi
-    if ! "$prog" "$data" > "$out" 2>&1; then
+    # RS_TEST_EXEC: an emulator for cross builds (tests/cross/run.sh), else empty
+    # shellcheck disable=SC2086
+    if ! ${RS_TEST_EXEC:-} "$prog" "$data" > "$out" 2>&1; then
         cat "$out"
         fail "$1 exited with a failure status"
         return 1
