@@ -95,7 +95,7 @@ if run progress && ! skipped progress; then
 fi
 
 # online: partial fit of newcomers, then a fold-in.
-if run online; then
+if run online && ! skipped online; then
     below online 'newcomers after rs_partial_fit: RMSE' 0.6
     expect online '^newcomers after rs_partial_fit: .*\(0 fallback predictions\), 1000 users$'
     expect online '^newcomers before rs_partial_fit: RMSE [0-9.]+ \([1-9][0-9]* fallback predictions\)$'
