@@ -7,6 +7,7 @@
 #   signature   rs_status_string(rs_status) becomes rs_status_string(int64_t)
 #   renumber    RS_PARAM_EPOCHS = 101 becomes 199
 #   remove      rs_similar_users is dropped from lib/librecsgd.map
+#   move        rs_similar_users moves from LIBRECSGD_0.1 to a newer node
 # and two changes that carry no promise to PASS:
 #   add         a new function rs_bite_added in a LIBRECSGD_0.2 node
 #   experimental  the signature of an rs_exp_* function changes
@@ -101,6 +102,14 @@ restore
 mutate lib/librecsgd.map 's/ rs_similar_users;//'
 build
 abi_check remove fail "rs_similar_users"
+restore
+
+# A symbol moved to a newer version node: old binaries ask for
+# rs_similar_users@LIBRECSGD_0.1 and would not find it.
+mutate lib/librecsgd.map 's/ rs_similar_users;//'
+append lib/librecsgd.map 'LIBRECSGD_0.9 { global: rs_similar_users; } LIBRECSGD_0.1;'
+build
+abi_check move fail "rs_similar_users"
 restore
 
 # An addition: a new function in a 0.2 node is allowed (and reported).
