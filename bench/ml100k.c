@@ -40,9 +40,9 @@ static void usage(void)
     fprintf(stderr,
             "usage: ml100k [--data-dir DIR] [--scorer collaborative|content|hybrid] [--fold N]\n"
             "              [--factors N] [--epochs N] [--lr X] [--l2 X] [--l2-bias X] [--l2-features X]\n"
-            "              [--lr-policy constant|inverse_time|adagrad|adam] [--lr-decay X]\n"
+            "              [--lr-policy constant|inverse_time|adagrad|adam|auto] [--lr-decay X]\n"
             "              [--init-scale X] [--threads N] [--seed N] [--svd-defaults]\n"
-            "  --svd-defaults: 100 factors, 20 epochs, lr 0.005, L2 0.02 (the Python toolkits' SVD)\n");
+            "  --svd-defaults: 100 factors, 20 epochs, constant lr 0.005, L2 0.02 (the Python toolkits' SVD)\n");
 }
 
 static int parse(int argc, char **argv, opts *o)
@@ -91,14 +91,15 @@ static int parse(int argc, char **argv, opts *o)
         else if (TAKE("--lr-decay"))
             o->decay = atof(v);
         else if (TAKE("--lr-policy")) {
-            static const char *names[] = {"constant", "inverse_time", "adagrad", "adam"};
-            for (int p = 0; p < 4; p++)
+            static const char *names[] = {"constant", "inverse_time", "adagrad", "adam", "auto"};
+            for (int p = 0; p < 5; p++)
                 if (strcmp(v, names[p]) == 0)
                     o->lr_policy = p;
             if (o->lr_policy < 0)
                 return -1;
         } else if (strcmp(a, "--svd-defaults") == 0) {
             o->factors = 100, o->epochs = 20, o->lr = 0.005, o->l2 = 0.02, o->l2_bias = 0.02;
+            o->lr_policy = 0; /* constant, as those toolkits */
             o->init_scale = 0.1;
         } else
             return -1;

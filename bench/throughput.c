@@ -1,19 +1,62 @@
 /* librecsgd benchmarks. SPDX-License-Identifier: BSD-2-Clause
- * throughput.c: SGD training speed on a synthetic set shaped like LIBMF's
- * benchmarks: 100k users x 20k items, true rank 10 plus noise, Zipf-skewed
- * item popularity, 10M ratings (--ratings N). Trains 10 epochs at 32 and 128
- * factors on 1 and 2 threads and prints updates per second (ratings x epochs
- * / rs_fit seconds; generating and loading the data are excluded) and peak
- * RSS. With --repeat R each configuration runs R times and the median is
- * reported. The last line holds k32_t2_updates_per_s= and k128_t2_updates_per_s=. */
+ * throughput.c: SGD training speed, memory and default accuracy on a
+ * synthetic set shaped like LIBMF's benchmarks, run as a user runs them:
+ * ratings in a LIBMF text file ("user item rating" lines), loaded with
+ * rs_dataset_load_file and trained by rs_fit.
+ *
+ * Data: users x items (default ratings/100 x ratings/500: 100k x 20k for
+ * 10M), true rank 10, Zipf-skewed item popularity, Gaussian noise 0.5,
+ * ratings clipped to [1, 5]; 1% of the lines go to a test file. The files
+ * are written once into --dir (default: a temporary directory, removed at
+ * the end).
+ *
+ * For every factor count, thread count and learning-rate policy it runs
+ * --repeat times (interleaved with LIBMF when LIBMF_TRAIN is set) in a fresh
+ * child process each time, so peak RSS is that run's own, and prints:
+ *   - train-only updates per second: ratings / the median epoch time of
+ *     epochs 2..E (wall time between progress callbacks; setup apart);
+ *   - setup seconds (rs_fit start to the end of epoch 1, minus one epoch);
+ *   - peak RSS and peak RSS per rating (loading and training included).
+ * Medians of the repeats; ratios against LIBMF in the same run.
+ *
+ * LIBMF (built outside this repository from its public source, never
+ * committed) is run through LIBMF_TRAIN=/path/to/harness: a program that
+ * takes `-k K -t E -s T [--test FILE] TRAIN`, loads the file once, times
+ * mf_train in-process for 1 and for E+1 iterations and prints
+ *   libmf_load_seconds=.. libmf_setup_seconds=.. libmf_epoch_seconds=..
+ *   [libmf_test_rmse=..]
+ * (per-epoch = (T(E+1) - T(1)) / E: its text loading, which varies by a
+ * second here, stays out). Its peak RSS comes from wait4.
+ *
+ * --defaults: instead of speed, the accuracy of the library's defaults with
+ * only `factors` and `epochs` set (what `recsgd train --factors 32
+ * --epochs 10` does): test RMSE, against LIBMF's `-k 32 -t 10` on the same
+ * files.
+ * --background-load: a CPU-bound `nice -n 19` process spins beside the runs.
+ *
+ * The last line is a key=value summary. */
+#define _XOPEN_SOURCE 700
+#define _DEFAULT_SOURCE /* wait4 */
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <librecsgd/recsgd.h>
+
+#define MAX_LIST 8
+#define MAX_REPEAT 15
+#define MAX_EPOCHS 200
 
 static uint64_t sm(uint64_t *s)
 {
@@ -42,15 +85,26 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static rs_dataset *generate(size_t n, int users, int items, int rank)
+static double median(double *x, int n)
+{
+    qsort(x, (size_t)n, sizeof *x, cmp_double);
+    return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
+}
+
+/* ---- data ---- */
+
+static int generate(const char *train_path, const char *test_path, size_t n, int users, int items,
+                    int rank)
 {
     uint64_t s = 20261128;
     float *P = malloc(sizeof(float) * (size_t)users * rank), *Q = malloc(sizeof(float) * (size_t)items * rank);
     double *cdf = malloc(sizeof(double) * (size_t)items);
-    int64_t *us = malloc(sizeof(int64_t) * n), *is = malloc(sizeof(int64_t) * n);
-    float *rs = malloc(sizeof(float) * n);
-    if (!P || !Q || !cdf || !us || !is || !rs)
-        return NULL;
+    FILE *tr = fopen(train_path, "w"), *te = fopen(test_path, "w");
+    if (!P || !Q || !cdf || !tr || !te)
+        return -1;
+    static char buf_tr[1 << 20], buf_te[1 << 16];
+    setvbuf(tr, buf_tr, _IOFBF, sizeof buf_tr);
+    setvbuf(te, buf_te, _IOFBF, sizeof buf_te);
     double scale = 1.0 / sqrt((double)rank);
     for (size_t k = 0; k < (size_t)users * rank; k++)
         P[k] = (float)(gauss(&s) * sqrt(scale));
@@ -78,93 +132,431 @@ static rs_dataset *generate(size_t n, int users, int items, int rank)
         for (int k = 0; k < rank; k++)
             r += P[(size_t)u * rank + k] * Q[(size_t)i * rank + k];
         r += 0.5 * gauss(&s);
-        us[j] = u;
-        is[j] = i;
-        rs[j] = (float)(r < 1 ? 1 : (r > 5 ? 5 : r));
+        r = r < 1 ? 1 : (r > 5 ? 5 : r);
+        fprintf(sm(&s) % 100 == 0 ? te : tr, "%d %d %.3f\n", u, i, r);
     }
-    rs_dataset *ds = NULL;
-    if (rs_dataset_new(&ds, NULL, NULL) != RS_OK || rs_dataset_add_ratings(ds, us, is, rs, NULL, n) != RS_OK)
-        ds = NULL;
-    free(P), free(Q), free(cdf), free(us), free(is), free(rs);
-    return ds;
+    int bad = ferror(tr) || ferror(te);
+    bad |= fclose(tr) != 0;
+    bad |= fclose(te) != 0;
+    free(P), free(Q), free(cdf);
+    return bad ? -1 : 0;
 }
 
-static double peak_rss_mb(void)
+/* ---- one run of the library, in a child process ---- */
+
+typedef struct run_result {
+    double epoch_s;   /* median of epochs 2..E (epoch 1 when E = 1) */
+    double epoch_cpu_s; /* the same in process CPU seconds */
+    double setup_s;
+    double load_s;
+    double test_rmse; /* NAN unless asked */
+    double rss_mb;
+    double train_rmse;
+    int epochs_run;
+    size_t n_ratings;
+} run_result;
+
+typedef struct timing {
+    double start, ends[MAX_EPOCHS];
+    double cpu_start, cpu_ends[MAX_EPOCHS]; /* process CPU time: less sensitive to a busy machine */
+    int n;
+} timing;
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int32_t on_epoch(void *ud, const double *stats, size_t n_stats)
+{
+    (void)stats;
+    (void)n_stats;
+    timing *t = ud;
+    if (t->n < MAX_EPOCHS) {
+        t->cpu_ends[t->n] = cpu_now();
+        t->ends[t->n++] = now();
+    }
+    return 0;
+}
+
+static double rss_mb_self(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return (double)ru.ru_maxrss / 1024.0;
 }
 
+static double test_rmse_of(const rs_model *m, const char *test_path)
+{
+    rs_dataset *te;
+    if (rs_dataset_new(&te, NULL, NULL) != RS_OK ||
+        rs_dataset_load_file(te, test_path, RS_FORMAT_LIBMF) != RS_OK)
+        return NAN;
+    double se = 0;
+    size_t n = rs_dataset_num_ratings(te);
+    for (size_t j = 0; j < n; j++) {
+        int64_t u, i;
+        float r, y;
+        rs_dataset_get_rating(te, j, &u, &i, &r, NULL);
+        rs_predict(m, u, i, &y);
+        se += ((double)r - y) * ((double)r - y);
+    }
+    rs_dataset_free(te);
+    return sqrt(se / (double)(n ? n : 1));
+}
+
+/* Load, fit, measure; returns 0 on success. Runs in the child. */
+static int run_library(const char *train_path, const char *test_path, int factors, int threads,
+                       int epochs, const char *policy, int defaults_only, run_result *out)
+{
+    double t0 = now();
+    rs_dataset *ds;
+    if (rs_dataset_new(&ds, NULL, NULL) != RS_OK)
+        return 1;
+    if (rs_dataset_load_file(ds, train_path, RS_FORMAT_LIBMF) != RS_OK) {
+        fprintf(stderr, "throughput: %s\n", rs_dataset_last_error(ds));
+        return 1;
+    }
+    out->load_s = now() - t0;
+    out->n_ratings = rs_dataset_num_ratings(ds);
+    rs_model *m;
+    if (rs_model_new(&m, RS_SCORER_COLLABORATIVE, NULL, NULL) != RS_OK)
+        return 1;
+    rs_model_set_int(m, RS_PARAM_FACTORS, factors);
+    rs_model_set_int(m, RS_PARAM_EPOCHS, epochs);
+    if (!defaults_only) {
+        rs_model_set_int(m, RS_PARAM_THREADS, threads);
+        rs_model_set_double(m, RS_PARAM_TOLERANCE, 0.0); /* every epoch runs */
+        if (policy) {
+            rs_param lp = rs_param_from_name("lr_policy");
+            int64_t v = strcmp(policy, "adagrad") == 0 ? RS_LR_ADAGRAD
+                        : strcmp(policy, "adam") == 0  ? RS_LR_ADAM
+                                                       : RS_LR_CONSTANT;
+            if (rs_model_set_int(m, lp, v) != RS_OK) {
+                fprintf(stderr, "throughput: %s\n", rs_model_last_error(m));
+                return 1;
+            }
+        }
+    }
+    timing tm = {0};
+    rs_model_set_progress_callback(m, on_epoch, &tm);
+    tm.start = now();
+    rs_status st = rs_fit(m, ds, NULL);
+    if (st != RS_OK) {
+        fprintf(stderr, "throughput: rs_fit: %s\n", rs_model_last_error(m));
+        return 1;
+    }
+    double ep[MAX_EPOCHS], cp[MAX_EPOCHS];
+    int ne = 0;
+    for (int e = 1; e < tm.n; e++) {
+        cp[ne] = tm.cpu_ends[e] - tm.cpu_ends[e - 1];
+        ep[ne++] = tm.ends[e] - tm.ends[e - 1];
+    }
+    out->epoch_cpu_s = ne ? median(cp, ne) : NAN;
+    if (ne == 0 && tm.n == 1)
+        ep[ne++] = tm.ends[0] - tm.start;
+    out->epochs_run = tm.n;
+    out->epoch_s = ne ? median(ep, ne) : NAN;
+    out->setup_s = tm.n ? (tm.ends[0] - tm.start) - out->epoch_s : NAN;
+    double s[RS_STAT_COUNT_V0_1];
+    size_t got;
+    rs_model_epoch_stats(m, rs_model_num_epoch_stats(m) - 1, s, RS_STAT_COUNT_V0_1, &got);
+    out->train_rmse = s[RS_STAT_TRAIN_RMSE];
+    out->test_rmse = test_path ? test_rmse_of(m, test_path) : NAN;
+    out->rss_mb = rss_mb_self();
+    rs_model_free(m);
+    rs_dataset_free(ds);
+    return 0;
+}
+
+static int in_child(const char *train_path, const char *test_path, int factors, int threads,
+                    int epochs, const char *policy, int defaults_only, run_result *out)
+{
+    int fd[2];
+    if (pipe(fd) != 0)
+        return 1;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0)
+        return 1;
+    if (pid == 0) {
+        close(fd[0]);
+        run_result r;
+        memset(&r, 0, sizeof r);
+        int rc = run_library(train_path, test_path, factors, threads, epochs, policy, defaults_only, &r);
+        if (rc == 0 && write(fd[1], &r, sizeof r) != (ssize_t)sizeof r)
+            rc = 1;
+        _exit(rc);
+    }
+    close(fd[1]);
+    ssize_t got = read(fd[0], out, sizeof *out);
+    close(fd[0]);
+    int status;
+    waitpid(pid, &status, 0);
+    return got == (ssize_t)sizeof *out && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
+/* ---- one run of LIBMF's harness ---- */
+
+typedef struct libmf_result {
+    double epoch_s, setup_s, load_s, test_rmse, rss_mb;
+} libmf_result;
+
+static int run_libmf(const char *harness, const char *train_path, const char *test_path,
+                     int factors, int threads, int epochs, libmf_result *out)
+{
+    int fd[2];
+    if (pipe(fd) != 0)
+        return 1;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0)
+        return 1;
+    if (pid == 0) {
+        close(fd[0]);
+        dup2(fd[1], 1);
+        char k[16], t[16], s[16];
+        snprintf(k, sizeof k, "%d", factors);
+        snprintf(t, sizeof t, "%d", epochs);
+        snprintf(s, sizeof s, "%d", threads);
+        if (test_path)
+            execl(harness, harness, "-k", k, "-t", t, "-s", s, "--test", test_path, train_path,
+                  (char *)NULL);
+        else
+            execl(harness, harness, "-k", k, "-t", t, "-s", s, train_path, (char *)NULL);
+        _exit(127);
+    }
+    close(fd[1]);
+    char buf[512];
+    size_t len = 0;
+    ssize_t r;
+    while (len + 1 < sizeof buf && (r = read(fd[0], buf + len, sizeof buf - 1 - len)) > 0)
+        len += (size_t)r;
+    buf[len] = '\0';
+    close(fd[0]);
+    int status;
+    struct rusage ru;
+    if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return 1;
+    out->rss_mb = (double)ru.ru_maxrss / 1024.0;
+    out->test_rmse = NAN;
+    const char *p;
+    if (!(p = strstr(buf, "libmf_epoch_seconds=")))
+        return 1;
+    out->epoch_s = atof(p + strlen("libmf_epoch_seconds="));
+    out->setup_s = (p = strstr(buf, "libmf_setup_seconds=")) ? atof(p + 20) : NAN;
+    out->load_s = (p = strstr(buf, "libmf_load_seconds=")) ? atof(p + 19) : NAN;
+    if ((p = strstr(buf, "libmf_test_rmse=")))
+        out->test_rmse = atof(p + 16);
+    return 0;
+}
+
+/* ---- a CPU-bound neighbour ---- */
+
+static pid_t start_background_load(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (nice(19) == -1 && errno != 0)
+            _exit(1);
+        volatile double x = 1.0;
+        for (;;)
+            x = x * 1.0000001 + 1e-9;
+    }
+    return pid;
+}
+
+/* ---- main ---- */
+
+static int parse_list(const char *s, int *out, int max)
+{
+    int n = 0;
+    while (*s && n < max) {
+        out[n++] = atoi(s);
+        const char *c = strchr(s, ',');
+        if (!c)
+            break;
+        s = c + 1;
+    }
+    return n;
+}
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: throughput [--ratings N] [--users U] [--items I] [--epochs E] [--repeat R]\n"
+            "                  [--factors 32,128] [--threads 1,2] [--policies constant,adagrad,adam]\n"
+            "                  [--dir DIR] [--background-load] [--defaults]\n"
+            "  LIBMF_TRAIN=/path/to/harness runs LIBMF beside the library (see the source).\n");
+}
+
 int main(int argc, char **argv)
 {
     size_t n = 10000000;
-    int repeat = 1, epochs = 10;
+    int users = 0, items = 0, repeat = 3, epochs = 10, background = 0, defaults_only = 0;
+    int factors[MAX_LIST] = {32, 128}, n_factors = 2;
+    int threads[MAX_LIST] = {1, 2}, n_threads = 2;
+    const char *policies[MAX_LIST] = {"constant", "adagrad", "adam"};
+    int n_policies = 3;
+    const char *dir = NULL;
+    char *policy_arg = NULL;
     for (int k = 1; k < argc; k++) {
-        if (strcmp(argv[k], "--ratings") == 0 && k + 1 < argc)
-            n = (size_t)atoll(argv[++k]);
-        else if (strcmp(argv[k], "--repeat") == 0 && k + 1 < argc)
-            repeat = atoi(argv[++k]);
-        else if (strcmp(argv[k], "--epochs") == 0 && k + 1 < argc)
-            epochs = atoi(argv[++k]);
+        const char *a = argv[k];
+        const char *v = k + 1 < argc ? argv[k + 1] : NULL;
+        if (strcmp(a, "--ratings") == 0 && v)
+            n = (size_t)atof(v), k++;
+        else if (strcmp(a, "--users") == 0 && v)
+            users = atoi(v), k++;
+        else if (strcmp(a, "--items") == 0 && v)
+            items = atoi(v), k++;
+        else if (strcmp(a, "--repeat") == 0 && v)
+            repeat = atoi(v), k++;
+        else if (strcmp(a, "--epochs") == 0 && v)
+            epochs = atoi(v), k++;
+        else if (strcmp(a, "--factors") == 0 && v)
+            n_factors = parse_list(v, factors, MAX_LIST), k++;
+        else if (strcmp(a, "--threads") == 0 && v)
+            n_threads = parse_list(v, threads, MAX_LIST), k++;
+        else if (strcmp(a, "--policies") == 0 && v) {
+            policy_arg = strdup(v);
+            n_policies = 0;
+            for (char *t = strtok(policy_arg, ","); t && n_policies < MAX_LIST; t = strtok(NULL, ","))
+                policies[n_policies++] = t;
+            k++;
+        } else if (strcmp(a, "--dir") == 0 && v)
+            dir = v, k++;
+        else if (strcmp(a, "--background-load") == 0)
+            background = 1;
+        else if (strcmp(a, "--defaults") == 0)
+            defaults_only = 1;
         else {
-            fprintf(stderr, "usage: throughput [--ratings N] [--repeat R] [--epochs E]\n");
+            usage();
             return 2;
         }
     }
-    if (repeat < 1 || repeat > 15 || n < 1000 || epochs < 1)
+    if (repeat < 1 || repeat > MAX_REPEAT || n < 1000 || epochs < 1 || epochs >= MAX_EPOCHS) {
+        usage();
         return 2;
-    double t0 = now();
-    rs_dataset *ds = generate(n, 100000, 20000, 10);
-    if (!ds) {
-        fprintf(stderr, "throughput: could not generate data\n");
+    }
+    if (!users)
+        users = (int)(n / 100 > 100 ? n / 100 : 100);
+    if (!items)
+        items = (int)(n / 500 > 100 ? n / 500 : 100);
+    if (!(rs_build_features() & RS_FEATURE_THREADS))
+        n_threads = 1, threads[0] = 1;
+    const char *harness = getenv("LIBMF_TRAIN");
+    if (harness && !*harness)
+        harness = NULL;
+
+    char tmpl[] = "/tmp/rs-throughput.XXXXXX";
+    int own_dir = dir == NULL;
+    if (own_dir && !(dir = mkdtemp(tmpl))) {
+        perror("throughput: mkdtemp");
         return 1;
     }
-    printf("generated ratings=%zu users=%zu items=%zu seconds=%.2f\n", rs_dataset_num_ratings(ds),
-           rs_dataset_num_users(ds), rs_dataset_num_items(ds), now() - t0);
-    int has_threads = (rs_build_features() & RS_FEATURE_THREADS) != 0;
-    static const int factors[] = {32, 128};
-    double summary[2][2] = {{0, 0}, {0, 0}};
-    for (int f = 0; f < 2; f++) {
-        for (int t = 1; t <= 2; t++) {
-            if (t == 2 && !has_threads)
-                continue;
-            double rates[15];
-            double rmse = 0;
-            for (int r = 0; r < repeat; r++) {
-                rs_model *m;
-                if (rs_model_new(&m, RS_SCORER_COLLABORATIVE, NULL, NULL) != RS_OK)
-                    return 1;
-                rs_model_set_int(m, RS_PARAM_FACTORS, factors[f]);
-                rs_model_set_int(m, RS_PARAM_EPOCHS, epochs);
-                rs_model_set_int(m, RS_PARAM_THREADS, t);
-                rs_model_set_double(m, RS_PARAM_TOLERANCE, 0.0);
-                rs_model_set_double(m, RS_PARAM_LEARNING_RATE, 0.005);
-                double s0 = now();
-                rs_status st = rs_fit(m, ds, NULL);
-                double secs = now() - s0;
-                if (st != RS_OK) {
-                    fprintf(stderr, "throughput: rs_fit: %s\n", rs_model_last_error(m));
-                    return 1;
-                }
-                rates[r] = (double)n * epochs / secs;
-                double s[RS_STAT_COUNT_V0_1];
-                size_t got;
-                rs_model_epoch_stats(m, rs_model_num_epoch_stats(m) - 1, s, RS_STAT_COUNT_V0_1, &got);
-                rmse = s[RS_STAT_TRAIN_RMSE];
-                rs_model_free(m);
-            }
-            qsort(rates, (size_t)repeat, sizeof rates[0], cmp_double);
-            double med = rates[repeat / 2];
-            summary[f][t - 1] = med;
-            printf("factors=%d threads=%d epochs=%d updates_per_s=%.3e (median of %d) train_rmse=%.4f peak_rss_mb=%.0f\n",
-                   factors[f], t, epochs, med, repeat, rmse, peak_rss_mb());
-            fflush(stdout);
+    char train_path[4096], test_path[4096];
+    snprintf(train_path, sizeof train_path, "%s/train-%zu.txt", dir, n);
+    snprintf(test_path, sizeof test_path, "%s/test-%zu.txt", dir, n);
+    struct stat sb;
+    double t0 = now();
+    if (stat(train_path, &sb) != 0 || stat(test_path, &sb) != 0) {
+        if (generate(train_path, test_path, n, users, items, 10) != 0) {
+            fprintf(stderr, "throughput: could not write %s\n", train_path);
+            return 1;
         }
+        printf("generated %s: about %zu ratings, %d users x %d items, rank 10 (%.1f s)\n",
+               train_path, n, users, items, now() - t0);
+    } else {
+        printf("reusing %s\n", train_path);
     }
-    rs_dataset_free(ds);
-    printf("throughput: ratings=%zu k32_t1_updates_per_s=%.3e k32_t2_updates_per_s=%.3e "
-           "k128_t1_updates_per_s=%.3e k128_t2_updates_per_s=%.3e peak_rss_mb=%.0f\n",
-           n, summary[0][0], summary[0][1], summary[1][0], summary[1][1], peak_rss_mb());
-    return 0;
+    pid_t bg = background ? start_background_load() : -1;
+    if (background)
+        printf("background load: a nice -n 19 CPU-bound process (pid %d)\n", (int)bg);
+    printf("library %s; LIBMF: %s\n", rs_version_string(), harness ? harness : "(LIBMF_TRAIN not set)");
+    fflush(stdout);
+
+    int status = 0;
+    if (defaults_only) {
+        /* Accuracy of the defaults: only factors and epochs set. */
+        double rm[MAX_REPEAT], lm = NAN;
+        run_result r;
+        if (in_child(train_path, test_path, factors[0], 1, epochs, NULL, 1, &r) != 0)
+            return 1;
+        rm[0] = r.test_rmse;
+        libmf_result l;
+        if (harness && run_libmf(harness, train_path, test_path, factors[0], 1, epochs, &l) == 0)
+            lm = l.test_rmse;
+        printf("defaults: ratings=%zu factors=%d epochs=%d test_rmse=%.4f libmf_test_rmse=%.4f "
+               "ratio=%.3f\n",
+               n, factors[0], epochs, rm[0], lm, rm[0] / lm);
+    } else {
+            printf("%-8s %3s %2s %-9s %12s %12s %9s %8s %9s %7s %12s %8s\n", "ratings", "k", "T",
+               "policy", "updates/s", "per_cpu_s", "setup_s", "rss_mb", "B/rating", "rmse",
+               "vs_libmf", "rss_vs");
+        for (int f = 0; f < n_factors; f++)
+            for (int t = 0; t < n_threads; t++) {
+                double l_ep[MAX_REPEAT], l_rss[MAX_REPEAT], l_setup[MAX_REPEAT];
+                int n_l = 0;
+                double n_tr = (double)n;
+                for (int p = 0; p < n_policies; p++) {
+                    double ep[MAX_REPEAT], rss[MAX_REPEAT], setup[MAX_REPEAT], cpu[MAX_REPEAT];
+                    double rmse = NAN;
+                    for (int r = 0; r < repeat; r++) {
+                        run_result rr;
+                        if (in_child(train_path, NULL, factors[f], threads[t], epochs, policies[p], 0,
+                                     &rr) != 0) {
+                            status = 1;
+                            goto done;
+                        }
+                        ep[r] = rr.epoch_s;
+                        cpu[r] = rr.epoch_cpu_s;
+                        rss[r] = rr.rss_mb;
+                        setup[r] = rr.setup_s;
+                        rmse = rr.train_rmse;
+                        n_tr = (double)rr.n_ratings;
+                        /* LIBMF interleaved, once per repeat of the first policy */
+                        libmf_result lr;
+                        if (harness && p == 0 &&
+                            run_libmf(harness, train_path, NULL, factors[f], threads[t], epochs, &lr) == 0) {
+                            l_ep[n_l] = lr.epoch_s;
+                            l_rss[n_l] = lr.rss_mb;
+                            l_setup[n_l] = lr.setup_s;
+                            n_l++;
+                        }
+                    }
+                    double e = median(ep, repeat), m_rss = median(rss, repeat);
+                    double ups = n_tr / e;
+                    double vs = n_l ? median(l_ep, n_l) / e : NAN;
+                    double rss_vs = n_l ? m_rss / median(l_rss, n_l) : NAN;
+                    printf("%-8zu %3d %2d %-9s %12.4g %12.4g %9.2f %8.0f %9.1f %7.4f %11.2fx %7.2fx\n", n,
+                           factors[f], threads[t], policies[p], ups, n_tr / median(cpu, repeat),
+                           median(setup, repeat), m_rss,
+                           m_rss * 1048576.0 / (n_tr), rmse, vs, rss_vs);
+                    fflush(stdout);
+                }
+                if (n_l) {
+                    double e = median(l_ep, n_l), m_rss = median(l_rss, n_l);
+                    printf("%-8zu %3d %2d %-9s %12.4g %12s %9.2f %8.0f %9.1f %7s %12s %8s\n", n, factors[f],
+                           threads[t], "LIBMF", n_tr / e, "-", median(l_setup, n_l), m_rss,
+                           m_rss * 1048576.0 / (n_tr), "-", "1.00x", "1.00x");
+                    fflush(stdout);
+                }
+            }
+    }
+done:
+    if (bg > 0) {
+        kill(bg, SIGKILL);
+        waitpid(bg, NULL, 0);
+    }
+    if (own_dir) {
+        unlink(train_path);
+        unlink(test_path);
+        rmdir(dir);
+    }
+    free(policy_arg);
+    printf("throughput: done ratings=%zu repeat=%d epochs=%d%s\n", n, repeat, epochs,
+           background ? " background_load=1" : "");
+    return status;
 }

@@ -1,13 +1,28 @@
 /* librecsgd. SPDX-License-Identifier: BSD-2-Clause
- * bench/topk.c: serving cost against its floor. A random collaborative model
- * (100k items x 64 factors, 2000 users, ~50 seen items each) is built by
- * hand; then
- *   - latency of one rs_topk(k = 10) next to one bare sgemv over the same
- *     item-factor matrix (the floor: top-k must read all of it once), and
- *   - items scored per second by rs_topk_batch (k = 10) next to bare sgemm
- *     over the same users and items.
- * Usage: bench/topk [n_items] [factors] [reps]
- * The last line is the key=value summary (topk_over_gemv, batch_over_gemm). */
+ * bench/topk.c: serving cost. Three parts, each ending in a key=value line
+ * (`bench=topk part=...`):
+ *
+ *   single  A random collaborative model (100k items x 64 factors by
+ *           default, 2000 users with 50 seen items each) built by hand, once
+ *           exact and once with RS_PARAM_SERVE_QUANTIZED = RS_QUANT_INT8:
+ *           p50/p99 latency of one rs_topk(k = 10) for each, next to one
+ *           bare sgemv over the same item factors (the float floor: exact
+ *           scoring must read every factor once); recall@10 of the int8 path
+ *           against the exact one and the share of identical results (items
+ *           and scores), how often its error bound needed the second pass,
+ *           the memory of the int8 copy, and the time of many calls in a row
+ *           (every user once).
+ *   ml      A MovieLens-sized random model (943 users x 1682 items, the
+ *           default factor count): top-10 for all 943 users with one
+ *           rs_topk_batch call and with one rs_topk call per user.
+ *   fitted  The same on a model fitted with default parameters on
+ *           MovieLens 100K ($RS_DATA_DIR/ml-100k/u.data; skipped when
+ *           RS_DATA_DIR is unset or the file is missing), plus recall and
+ *           second-pass share of the int8 path there.
+ *
+ * Timings from a shared or loaded machine are not results; the instruction
+ * counts of `valgrind --tool=callgrind` are stable where timings are not.
+ * Usage: bench/topk [n_items] [factors] [reps] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +30,11 @@
 
 #include "core/model.h"
 #include "common/blas.h"
+#include "common/dots.h"
 #include "scorers/scorer.h"
+#include "serve/topk_q8.h"
+
+#define K 10
 
 static double now(void)
 {
@@ -46,7 +65,16 @@ static void die(const char *what, rs_status st)
     exit(EXIT_FAILURE);
 }
 
-static rs_model *build_model(size_t nu, size_t ni, size_t f, size_t seen_per_user)
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        die("malloc", RS_ERR_NOMEM);
+    return p;
+}
+
+/* A random fitted collaborative model, built by hand (no training). */
+static rs_model *build_model(size_t nu, size_t ni, size_t f, size_t seen_per_user, int quant)
 {
     rs_model *m;
     rs_status st;
@@ -93,105 +121,302 @@ static rs_model *build_model(size_t nu, size_t ni, size_t f, size_t seen_per_use
     }
     m->seen_off[nu] = m->seen_nnz;
     m->fitted = 1;
+    if (quant && (st = rs_model_set_int(m, RS_PARAM_SERVE_QUANTIZED, RS_QUANT_INT8)) != RS_OK)
+        die("serve_quantized", st);
     return m;
+}
+
+/* External ids of the model's users, in dense order. */
+static int64_t *user_ids(const rs_model *m)
+{
+    int64_t *v = xmalloc(m->w.n_users * sizeof *v);
+    memcpy(v, m->users.ids, m->w.n_users * sizeof *v);
+    return v;
+}
+
+/* Share of the exact top-k ids found by the other result. */
+static double recall(const int64_t *exact, size_t ne, const int64_t *other, size_t no)
+{
+    size_t hit = 0;
+    for (size_t a = 0; a < ne; a++)
+        for (size_t b = 0; b < no; b++)
+            hit += exact[a] == other[b];
+    return ne ? (double)hit / (double)ne : 1.0;
+}
+
+/* Top-k of dense user u straight through the int8 path (white box: rs_topk
+ * leaves catalogues whose float factors fit in cache to the float scan,
+ * and this is how the int8 path is judged on them). Returns the count. */
+static size_t q8_topk(const rs_model *m, int32_t u, int64_t *ids, float *sc, rs__q8_stats *st)
+{
+    const rs__serving *sv = rs__model_serving_copy(m);
+    const rs__block *P = rs__weights_cblock(&m->w, RS__ROLE_USER_FACTORS);
+    const rs__block *Q = rs__weights_cblock(&m->w, RS__ROLE_ITEM_FACTORS);
+    const rs__block *UB = rs__weights_cblock(&m->w, RS__ROLE_USER_BIAS);
+    const rs__block *IB = rs__weights_cblock(&m->w, RS__ROLE_ITEM_BIAS);
+    if (!sv || !P || !Q)
+        die("int8 copy", RS_ERR_STATE);
+    rs__hentry heap[K];
+    rs__topheap h;
+    rs__topheap_init(&h, heap, K);
+    size_t a = m->seen_off[u], b = m->seen_off[u + 1];
+    int used;
+    float base = m->w.global_mean + (UB ? UB->data[u] : 0.0f);
+    rs_status r = rs__topk_q8(m, sv, rs__dots_isa(), P->data + (size_t)u * P->stride, base, Q,
+                              IB ? IB->data : NULL, NULL, m->seen_item + a, b - a, &h, &used, st);
+    if (r != RS_OK || !used)
+        die("rs__topk_q8", r != RS_OK ? r : RS_ERR_STATE);
+    return rs__topheap_finish(&h, ids, sc);
+}
+
+/* Comparison of the int8 path with the exact one over every user. */
+typedef struct agreement {
+    double recall, identical, second_pass, extra;
+} agreement;
+
+static agreement compare_all(const rs_model *exact, const rs_model *q8)
+{
+    agreement g = {0, 0, 0, 0};
+    size_t nu = exact->w.n_users;
+    for (size_t u = 0; u < nu; u++) {
+        int64_t ie[K], iq[K];
+        float se[K], sq[K];
+        size_t ne;
+        rs_status a = rs_topk(exact, exact->users.ids[u], K, 0, NULL, 0, NULL, 0, ie, se, &ne);
+        if (a != RS_OK)
+            die("rs_topk", a);
+        rs__q8_stats st;
+        size_t nq = q8_topk(q8, (int32_t)u, iq, sq, &st);
+        g.recall += recall(ie, ne, iq, nq);
+        g.identical += ne == nq && memcmp(ie, iq, ne * sizeof *ie) == 0 &&
+                       memcmp(se, sq, ne * sizeof *se) == 0;
+        g.second_pass += st.second_pass;
+        g.extra += (double)st.extra;
+    }
+    g.recall /= (double)nu;
+    g.identical /= (double)nu;
+    g.second_pass /= (double)nu;
+    g.extra /= (double)nu;
+    return g;
+}
+
+/* Seconds for top-10 of every user: one rs_topk_batch call (best of reps). */
+static double time_batch(const rs_model *m, const int64_t *users, size_t nu, size_t reps)
+{
+    int64_t *ids = xmalloc(nu * K * sizeof *ids);
+    float *sc = xmalloc(nu * K * sizeof *sc);
+    size_t *counts = xmalloc(nu * sizeof *counts);
+    double best = 1e30;
+    for (size_t r = 0; r <= reps; r++) { /* the first run warms the caches */
+        double t0 = now();
+        rs_status st = rs_topk_batch(m, users, nu, K, 0, ids, sc, counts);
+        double t = now() - t0;
+        if (st != RS_OK)
+            die("rs_topk_batch", st);
+        if (r > 0 && t < best)
+            best = t;
+    }
+    free(ids);
+    free(sc);
+    free(counts);
+    return best;
+}
+
+/* Seconds for top-10 of every user, one rs_topk call each, back to back (best of reps). */
+static double time_loop(const rs_model *m, const int64_t *users, size_t nu, size_t reps)
+{
+    double best = 1e30;
+    for (size_t r = 0; r <= reps; r++) {
+        double t0 = now();
+        for (size_t b = 0; b < nu; b++) {
+            int64_t ids[K];
+            float sc[K];
+            size_t n;
+            rs_status st = rs_topk(m, users[b], K, 0, NULL, 0, NULL, 0, ids, sc, &n);
+            if (st != RS_OK)
+                die("rs_topk", st);
+        }
+        double t = now() - t0;
+        if (r > 0 && t < best)
+            best = t;
+    }
+    return best;
+}
+
+/* ---- part 1: one user over many items ---- */
+static void part_single(size_t ni, size_t f, size_t reps)
+{
+    size_t nu = 2000;
+    rs_model *m = build_model(nu, ni, f, 50, 0), *mq = build_model(nu, ni, f, 50, 1);
+    const rs__block *P = rs__weights_cblock(&m->w, RS__ROLE_USER_FACTORS);
+    const rs__block *Q = rs__weights_cblock(&m->w, RS__ROLE_ITEM_FACTORS);
+    float *y = xmalloc(ni * sizeof *y);
+    double *te = xmalloc(reps * sizeof *te), *tq = xmalloc(reps * sizeof *tq);
+    double *tg = xmalloc(reps * sizeof *tg);
+    int64_t ie[K], iq[K];
+    float se[K], sq[K];
+    size_t ne, nq;
+    rs_status st;
+
+    for (size_t r = 0; r < 5; r++) { /* warm-up */
+        rs__blas_sgemv(ni, f, 1.0f, Q->data, Q->stride, P->data, 0.0f, y);
+        if ((st = rs_topk(m, 1, K, 0, NULL, 0, NULL, 0, ie, se, &ne)) != RS_OK ||
+            (st = rs_topk(mq, 1, K, 0, NULL, 0, NULL, 0, iq, sq, &nq)) != RS_OK)
+            die("rs_topk", st);
+    }
+    /* interleaved, so all three see the same machine state */
+    for (size_t r = 0; r < reps; r++) {
+        size_t u = (r * 7919) % nu;
+        double t0 = now();
+        rs__blas_sgemv(ni, f, 1.0f, Q->data, Q->stride, P->data + u * P->stride, 0.0f, y);
+        double t1 = now();
+        st = rs_topk(m, (int64_t)u + 1, K, 0, NULL, 0, NULL, 0, ie, se, &ne);
+        double t2 = now();
+        if (st == RS_OK)
+            st = rs_topk(mq, (int64_t)u + 1, K, 0, NULL, 0, NULL, 0, iq, sq, &nq);
+        double t3 = now();
+        if (st != RS_OK || ne != K || nq != K)
+            die("rs_topk", st);
+        tg[r] = t1 - t0;
+        te[r] = t2 - t1;
+        tq[r] = t3 - t2;
+    }
+    qsort(te, reps, sizeof *te, cmp_double);
+    qsort(tq, reps, sizeof *tq, cmp_double);
+    qsort(tg, reps, sizeof *tg, cmp_double);
+    size_t p99 = (reps * 99) / 100;
+    agreement g = compare_all(m, mq);
+    int64_t *users = user_ids(m);
+    double loop_e = time_loop(m, users, nu, 2), loop_q = time_loop(mq, users, nu, 2);
+    size_t qbytes = rs__q8mat_bytes(&mq->serving.items);
+    size_t fbytes = ni * Q->stride * sizeof(float);
+
+    printf("single user, %zu items x %zu factors, k=%d, %zu reps, kernels %s (BLAS floor: %s)\n",
+           ni, f, K, reps, rs__dots_isa_name(rs__dots_isa()),
+           rs__blas_is_cblas() ? "CBLAS" : "portable");
+    printf("  exact rs_topk  p50 %8.3f ms   p99 %8.3f ms\n", te[reps / 2] * 1e3, te[p99] * 1e3);
+    printf("  int8  rs_topk  p50 %8.3f ms   p99 %8.3f ms\n", tq[reps / 2] * 1e3, tq[p99] * 1e3);
+    printf("  sgemv floor    p50 %8.3f ms   p99 %8.3f ms\n", tg[reps / 2] * 1e3, tg[p99] * 1e3);
+    printf("  int8 vs exact over %zu users: recall@%d %.4f, identical %.4f, second pass %.4f "
+           "(%.1f extra items re-scored)\n",
+           nu, K, g.recall, g.identical, g.second_pass, g.extra);
+    printf("  memory: float item factors %.1f MB, int8 copy %.1f MB (%.1f bytes per item)\n",
+           (double)fbytes / 1e6, (double)qbytes / 1e6, (double)qbytes / (double)ni);
+    printf("  every user once, back to back: exact %.1f ms (%.3f ms/call), int8 %.1f ms "
+           "(%.3f ms/call)\n",
+           loop_e * 1e3, loop_e * 1e3 / (double)nu, loop_q * 1e3, loop_q * 1e3 / (double)nu);
+    printf("bench=topk part=single isa=%s n_items=%zu factors=%zu k=%d exact_p50_ms=%.4f "
+           "exact_p99_ms=%.4f q8_p50_ms=%.4f q8_p99_ms=%.4f gemv_p50_ms=%.4f recall_at_10=%.4f "
+           "identical=%.4f second_pass=%.4f q8_bytes=%zu float_bytes=%zu loop_exact_ms_per_call=%.4f "
+           "loop_q8_ms_per_call=%.4f\n",
+           rs__dots_isa_name(rs__dots_isa()), ni, f, K, te[reps / 2] * 1e3, te[p99] * 1e3,
+           tq[reps / 2] * 1e3, tq[p99] * 1e3, tg[reps / 2] * 1e3, g.recall, g.identical,
+           g.second_pass, qbytes, fbytes, loop_e * 1e3 / (double)nu, loop_q * 1e3 / (double)nu);
+    free(users);
+    free(y);
+    free(te);
+    free(tq);
+    free(tg);
+    rs_model_free(m);
+    rs_model_free(mq);
+}
+
+/* Batch and one-call-per-user times for all users of m and mq. */
+static void report_users(const char *part, const rs_model *m, const rs_model *mq)
+{
+    size_t nu = m->w.n_users;
+    int64_t *users = user_ids(m);
+    double batch = time_batch(m, users, nu, 5);
+    double loop_e = time_loop(m, users, nu, 3), loop_q = time_loop(mq, users, nu, 3);
+    agreement g = compare_all(m, mq);
+    int64_t f;
+    rs_model_get_int(m, RS_PARAM_FACTORS, &f);
+    printf("%s: %zu users x %zu items x %lld factors, top-%d of every user\n", part, nu,
+           m->w.n_items, (long long)f, K);
+    printf("  rs_topk_batch (one call)      %8.2f ms\n", batch * 1e3);
+    printf("  rs_topk per user, exact       %8.2f ms\n", loop_e * 1e3);
+    const rs__block *Q = rs__weights_cblock(&m->w, RS__ROLE_ITEM_FACTORS);
+    int scans_int8 = m->w.n_items * Q->stride * sizeof(float) >= RS__TOPK_Q8_MIN_BYTES;
+    printf("  rs_topk per user, int8 set    %8.2f ms   (%s)\n", loop_q * 1e3,
+           scans_int8 ? "int8 scan" : "float factors fit in cache: rs_topk scans them exactly");
+    printf("  int8 path itself vs exact: recall@%d %.4f, identical %.4f, second pass %.4f "
+           "(%.1f extra items re-scored)\n",
+           K, g.recall, g.identical, g.second_pass, g.extra);
+    printf("bench=topk part=%s n_users=%zu n_items=%zu factors=%lld batch_ms=%.3f "
+           "loop_exact_ms=%.3f loop_q8_ms=%.3f recall_at_10=%.4f identical=%.4f "
+           "second_pass=%.4f\n",
+           part, nu, m->w.n_items, (long long)f, batch * 1e3, loop_e * 1e3, loop_q * 1e3,
+           g.recall, g.identical, g.second_pass);
+    free(users);
+}
+
+/* ---- part 2: a MovieLens-sized random model ---- */
+static void part_ml(void)
+{
+    int64_t f;
+    rs_model *probe;
+    if (rs_model_new(&probe, RS_SCORER_COLLABORATIVE, NULL, NULL) != RS_OK)
+        die("rs_model_new", RS_ERR_NOMEM);
+    rs_model_get_int(probe, RS_PARAM_FACTORS, &f);
+    rs_model_free(probe);
+    rs_model *m = build_model(943, 1682, (size_t)f, 106, 0);
+    rs_model *mq = build_model(943, 1682, (size_t)f, 106, 1);
+    report_users("ml", m, mq);
+    rs_model_free(m);
+    rs_model_free(mq);
+}
+
+/* ---- part 3: fitted on MovieLens 100K ---- */
+static void part_fitted(void)
+{
+    const char *dir = getenv("RS_DATA_DIR");
+    if (!dir || !*dir) {
+        printf("fitted: SKIP: RS_DATA_DIR is not set\n");
+        return;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/ml-100k/u.data", dir);
+    rs_dataset *ds;
+    rs_status st;
+    if ((st = rs_dataset_new(&ds, NULL, NULL)) != RS_OK)
+        die("rs_dataset_new", st);
+    if (rs_dataset_load_file(ds, path, RS_FORMAT_MOVIELENS) != RS_OK) {
+        printf("fitted: SKIP: cannot read %s\n", path);
+        rs_dataset_free(ds);
+        return;
+    }
+    rs_model *m;
+    if ((st = rs_model_new(&m, RS_SCORER_COLLABORATIVE, NULL, NULL)) != RS_OK ||
+        (st = rs_fit(m, ds, NULL)) != RS_OK)
+        die("rs_fit", st);
+    /* the same weights with the int8 copy, through a save/load round trip
+     * (the copy is rebuilt from the stored floats on load) */
+    size_t size;
+    rs_model_save_buffer(m, NULL, 0, &size, NULL, 0);
+    void *buf = xmalloc(size);
+    rs_model *mq;
+    if ((st = rs_model_save_buffer(m, buf, size, &size, NULL, 0)) != RS_OK ||
+        (st = rs_model_load_buffer(&mq, buf, size, NULL, NULL, NULL, 0)) != RS_OK ||
+        (st = rs_model_set_int(mq, RS_PARAM_SERVE_QUANTIZED, RS_QUANT_INT8)) != RS_OK)
+        die("copy of the fitted model", st);
+    free(buf);
+    report_users("fitted", m, mq);
+    rs_model_free(m);
+    rs_model_free(mq);
+    rs_dataset_free(ds);
 }
 
 int main(int argc, char **argv)
 {
     size_t ni = argc > 1 ? (size_t)strtoull(argv[1], NULL, 10) : 100000;
     size_t f = argc > 2 ? (size_t)strtoull(argv[2], NULL, 10) : 64;
-    size_t reps = argc > 3 ? (size_t)strtoull(argv[3], NULL, 10) : 300;
-    size_t nu = 2000, k = 10, batch_users = 256, batch_reps = 5;
-    if (ni < 100 || f < 1 || reps < 10) {
-        fprintf(stderr, "usage: bench/topk [n_items >= 100] [factors >= 1] [reps >= 10]\n");
+    size_t reps = argc > 3 ? (size_t)strtoull(argv[3], NULL, 10) : 1000;
+    if (ni < 1000 || f < 1 || f > 4096 || reps < 10) {
+        fprintf(stderr, "usage: bench/topk [n_items >= 1000] [factors 1..4096] [reps >= 10]\n");
         return EXIT_FAILURE;
     }
-    rs_model *m = build_model(nu, ni, f, 50);
-    const rs__block *P = rs__weights_cblock(&m->w, RS__ROLE_USER_FACTORS);
-    const rs__block *Q = rs__weights_cblock(&m->w, RS__ROLE_ITEM_FACTORS);
-    float *y = malloc(ni * sizeof *y);
-    float *c = malloc(64 * ni * sizeof *c);
-    double *t_topk = malloc(reps * sizeof *t_topk), *t_gemv = malloc(reps * sizeof *t_gemv);
-    int64_t ids[10], *bids = malloc(batch_users * k * sizeof *bids), *users = malloc(batch_users * sizeof *users);
-    float sc[10], *bsc = malloc(batch_users * k * sizeof *bsc);
-    size_t n, *counts = malloc(batch_users * sizeof *counts);
-    if (!y || !c || !t_topk || !t_gemv || !bids || !users || !bsc || !counts)
-        die("malloc", RS_ERR_NOMEM);
-    rs_status st;
-
-    /* ---- single user: rs_topk vs sgemv, interleaved so both see the same machine state ---- */
-    for (size_t r = 0; r < 5; r++) { /* warm-up */
-        rs__blas_sgemv(ni, f, 1.0f, Q->data, Q->stride, P->data, 0.0f, y);
-        if ((st = rs_topk(m, 1, k, 0, NULL, 0, NULL, 0, ids, sc, &n)) != RS_OK)
-            die("rs_topk", st);
-    }
-    for (size_t r = 0; r < reps; r++) {
-        size_t u = (r * 7919) % nu;
-        double t0 = now();
-        rs__blas_sgemv(ni, f, 1.0f, Q->data, Q->stride, P->data + u * P->stride, 0.0f, y);
-        double t1 = now();
-        if ((st = rs_topk(m, (int64_t)u + 1, k, 0, NULL, 0, NULL, 0, ids, sc, &n)) != RS_OK || n != k)
-            die("rs_topk", st);
-        double t2 = now();
-        t_gemv[r] = t1 - t0;
-        t_topk[r] = t2 - t1;
-    }
-    qsort(t_topk, reps, sizeof *t_topk, cmp_double);
-    qsort(t_gemv, reps, sizeof *t_gemv, cmp_double);
-    size_t p99 = (reps * 99) / 100;
-    double topk_med = t_topk[reps / 2], gemv_med = t_gemv[reps / 2];
-    printf("single user, %zu items x %zu factors, k=%zu, %zu reps (%s)\n", ni, f, k, reps,
-           rs__blas_is_cblas() ? "CBLAS" : "portable kernels");
-    printf("  rs_topk   median %8.3f ms   p99 %8.3f ms\n", topk_med * 1e3, t_topk[p99] * 1e3);
-    printf("  sgemv     median %8.3f ms   p99 %8.3f ms\n", gemv_med * 1e3, t_gemv[p99] * 1e3);
-
-    /* ---- batch: rs_topk_batch vs sgemm over the same users (64 per call) ---- */
-    for (size_t b = 0; b < batch_users; b++)
-        users[b] = (int64_t)((b * 31) % nu) + 1;
-    if ((st = rs_topk_batch(m, users, batch_users, k, 0, bids, bsc, counts)) != RS_OK)
-        die("rs_topk_batch", st);
-    double best_batch = 1e30, best_gemm = 1e30;
-    float *pk = malloc(64 * f * sizeof *pk);
-    if (!pk)
-        die("malloc", RS_ERR_NOMEM);
-    for (size_t r = 0; r < batch_reps; r++) {
-        double t0 = now();
-        for (size_t b0 = 0; b0 < batch_users; b0 += 64) {
-            /* the floor also gathers the users' rows, as any batch must */
-            for (size_t b = 0; b < 64; b++)
-                memcpy(pk + b * f, P->data + (size_t)(users[b0 + b] - 1) * P->stride,
-                       f * sizeof(float));
-            rs__blas_sgemm_nt(64, ni, f, 1.0f, pk, f, Q->data, Q->stride, 0.0f, c, ni);
-        }
-        double t1 = now();
-        if ((st = rs_topk_batch(m, users, batch_users, k, 0, bids, bsc, counts)) != RS_OK)
-            die("rs_topk_batch", st);
-        double t2 = now();
-        if (t1 - t0 < best_gemm)
-            best_gemm = t1 - t0;
-        if (t2 - t1 < best_batch)
-            best_batch = t2 - t1;
-    }
-    double scored = (double)batch_users * (double)ni;
-    printf("batch of %zu users, k=%zu (best of %zu)\n", batch_users, k, batch_reps);
-    printf("  rs_topk_batch %8.2f ms   %8.3g items/s\n", best_batch * 1e3, scored / best_batch);
-    printf("  sgemm         %8.2f ms   %8.3g items/s\n", best_gemm * 1e3, scored / best_gemm);
-
-    printf("bench=topk blas=%s n_items=%zu factors=%zu k=%zu topk_median_ms=%.4f topk_p99_ms=%.4f "
-           "gemv_median_ms=%.4f batch_items_per_s=%.4g gemm_items_per_s=%.4g "
-           "topk_over_gemv=%.3f batch_over_gemm=%.3f\n",
-           rs__blas_is_cblas() ? "cblas" : "portable", ni, f, k, topk_med * 1e3,
-           t_topk[p99] * 1e3, gemv_med * 1e3, scored / best_batch, scored / best_gemm,
-           topk_med / gemv_med, best_batch / best_gemm);
-    free(pk);
-    free(y);
-    free(c);
-    free(t_topk);
-    free(t_gemv);
-    free(bids);
-    free(users);
-    free(bsc);
-    free(counts);
-    rs_model_free(m);
+    part_single(ni, f, reps);
+    part_ml();
+    part_fitted();
     return EXIT_SUCCESS;
 }

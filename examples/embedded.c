@@ -207,6 +207,9 @@ int main(int argc, char **argv)
         !ok(rs_model_set_int(m, RS_PARAM_EPOCHS, 30), "set epochs", rs_model_last_error(m)) ||
         !ok(rs_model_set_double(m, RS_PARAM_LEARNING_RATE, 0.02), "set learning_rate",
             rs_model_last_error(m)) ||
+        /* a constant step (the default schedule, inverse time, decays it) */
+        !ok(rs_model_set_int(m, RS_PARAM_LR_POLICY, RS_LR_CONSTANT), "set lr_policy",
+            rs_model_last_error(m)) ||
         !ok(rs_model_set_double(m, RS_PARAM_L2_FACTORS, 0.05), "set l2_factors",
             rs_model_last_error(m)))
         goto out;

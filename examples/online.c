@@ -88,6 +88,7 @@ int main(int argc, char **argv)
     rs_model_set_int(m, RS_PARAM_FACTORS, 32);
     rs_model_set_int(m, RS_PARAM_EPOCHS, 40);
     rs_model_set_double(m, RS_PARAM_LEARNING_RATE, 0.01);
+    rs_model_set_int(m, RS_PARAM_LR_POLICY, RS_LR_CONSTANT); /* the default schedule decays it */
     rs_model_set_double(m, RS_PARAM_INIT_SCALE, 0.05);
     if (!check(rs_fit(m, history, NULL), "rs_fit", rs_model_last_error(m)))
         goto out;

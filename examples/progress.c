@@ -97,6 +97,9 @@ static int run(const rs_dataset *train, int kind)
         !ok(rs_model_set_double(m, RS_PARAM_TOLERANCE, 0.0), "set tolerance", m) ||
         !ok(rs_model_set_double(m, RS_PARAM_L2_FACTORS, 0.05), "set l2_factors", m) ||
         !ok(rs_model_set_double(m, RS_PARAM_INIT_SCALE, 0.1), "set init_scale", m) ||
+        /* constant steps, so each case shows its policy alone (the default
+         * schedule, inverse time, would decay them) */
+        !ok(rs_model_set_int(m, RS_PARAM_LR_POLICY, RS_LR_CONSTANT), "set lr_policy", m) ||
         !ok(rs_model_set_progress_callback(m, on_epoch, &w), "set progress callback", m))
         goto out;
     switch (kind) {

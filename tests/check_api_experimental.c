@@ -122,6 +122,37 @@ START_TEST(test_memory_bytes_match_the_allocator)
 }
 END_TEST
 
+/* The int8 serving copy of the item vectors is counted too. */
+START_TEST(test_memory_bytes_count_the_serving_copy)
+{
+    rs_dataset *train = NULL;
+    ck_assert_int_eq(rs_dataset_new(&train, NULL, NULL), RS_OK);
+    ck_assert_uint_gt(synth_make(train, NULL, 50, 300, 3, 0.3, 0.1, 0.0, 5), 0);
+    tu_alloc t = {0};
+    rs_model *m = NULL;
+    ck_assert_int_eq(rs_model_new(&m, RS_SCORER_COLLABORATIVE, tu_alloc_fn, &t), RS_OK);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_FACTORS, 16), RS_OK);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 2), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train, NULL), RS_OK);
+    size_t plain = 0;
+    ck_assert_int_eq(rs_exp_model_memory_bytes(m, &plain), RS_OK);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_SERVE_QUANTIZED, RS_QUANT_INT8), RS_OK);
+    ck_assert_model_bytes(m, &t);
+    size_t quantized = 0;
+    ck_assert_int_eq(rs_exp_model_memory_bytes(m, &quantized), RS_OK);
+    ck_assert_uint_gt(quantized, plain + 300 * 16); /* at least a byte per item value */
+    int64_t items[10];
+    float scores[10];
+    size_t n;
+    ck_assert_int_eq(rs_topk(m, 1, 10, 0, NULL, 0, NULL, 0, items, scores, &n), RS_OK);
+    ck_assert_int_eq(rs_fold_in_item(m, 7000001, (int64_t[]){1, 2}, (float[]){4, 2}, 2), RS_OK);
+    ck_assert_model_bytes(m, &t);
+    rs_model_free(m);
+    ck_assert_uint_eq(t.live_bytes, 0);
+    rs_dataset_free(train);
+}
+END_TEST
+
 /* More factors hold more bytes: the count follows the parameters. */
 START_TEST(test_memory_bytes_grow_with_factors)
 {
@@ -153,6 +184,7 @@ int main(void)
     tcase_add_test(tc, test_memory_bytes_rejects_null);
     tcase_add_loop_test(tc, test_memory_bytes_match_the_allocator, 0, 3);
     tcase_add_test(tc, test_memory_bytes_grow_with_factors);
+    tcase_add_test(tc, test_memory_bytes_count_the_serving_copy);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

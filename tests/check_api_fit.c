@@ -65,6 +65,8 @@ static void set_good_params(rs_model *m)
     ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_L2_FEATURES, 0.01), RS_OK);
     ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_L2_BIAS, 0.001), RS_OK);
     ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_TOLERANCE, 0.0), RS_OK);
+    /* GOOD_LR are constant steps (the default schedule decays them) */
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_LR_POLICY, RS_LR_CONSTANT), RS_OK);
 }
 
 static int model_is_finite(const rs_model *m)
@@ -134,6 +136,32 @@ START_TEST(test_fit_same_seed_is_bit_identical)
         fit_and_dump(_i, t, a, N);
         fit_and_dump(_i, t, b, N);
         ck_assert_msg(memcmp(a, b, sizeof a) == 0, "threads=%d: two runs differ", (int)t);
+    }
+}
+END_TEST
+
+/* The model depends on the seed and the band count, never on which thread
+ * ran which block: 1, 2 and 3 threads (8, 8 and 12 bands: see
+ * rs__run_choose_bands) give the same model for 1 and 2, and 3 threads
+ * give the same model run after run whatever the timing. */
+START_TEST(test_fit_same_model_on_1_and_2_threads)
+{
+    rs_model *probe = new_model(_i);
+    if (!probe)
+        return;
+    rs_model_free(probe);
+    if (!(rs_build_features() & RS_FEATURE_THREADS))
+        return;
+    enum { N = 500 };
+    static float a[N], b[N];
+    fit_and_dump(_i, 1, a, N);
+    fit_and_dump(_i, 2, b, N);
+    ck_assert_msg(memcmp(a, b, sizeof a) == 0, "scorer %d: 1 and 2 threads differ", (int)SCORERS[_i]);
+    for (int rep = 0; rep < 3; rep++) {
+        fit_and_dump(_i, 3, a, N);
+        fit_and_dump(_i, 3, b, N);
+        ck_assert_msg(memcmp(a, b, sizeof a) == 0, "scorer %d: two 3-thread runs differ",
+                      (int)SCORERS[_i]);
     }
 }
 END_TEST
@@ -319,6 +347,45 @@ START_TEST(test_fit_progress_callback_can_cancel)
     ck_assert_uint_eq(rs_model_num_epoch_stats(m), 3);
     ck_assert(model_is_finite(m)); /* the last complete epoch is kept and usable */
     rs_model_free(m);
+}
+END_TEST
+
+static int32_t first_rate(void *ud, const double *stats, size_t n)
+{
+    (void)n;
+    *(double *)ud = stats[RS_STAT_LEARNING_RATE];
+    return 1; /* one epoch is enough */
+}
+
+/* The default schedule (RS_LR_AUTO): inverse time, scaled up for budgets
+ * shorter than the default 80 epochs by H(80) / H(E), at most 4 times. */
+START_TEST(test_fit_auto_schedule_scales_short_budgets)
+{
+    static const int64_t budgets[] = {1, 3, 10, 80, 200};
+    for (size_t b = 0; b < sizeof budgets / sizeof budgets[0]; b++) {
+        rs_model *m = new_model(0);
+        int64_t policy;
+        ck_assert_int_eq(rs_model_get_int(m, RS_PARAM_LR_POLICY, &policy), RS_OK);
+        ck_assert_int_eq(policy, RS_LR_AUTO);
+        ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_FACTORS, 4), RS_OK);
+        ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, budgets[b]), RS_OK);
+        double lr0, decay, first = 0.0;
+        rs_model_get_double(m, RS_PARAM_LEARNING_RATE, &lr0);
+        rs_model_get_double(m, RS_PARAM_LR_DECAY, &decay);
+        ck_assert_int_eq(rs_model_set_progress_callback(m, first_rate, &first), RS_OK);
+        ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_ERR_CANCELLED);
+        double h80 = 0.0, hE = 0.0;
+        for (int t = 1; t <= 80; t++)
+            h80 += 1.0 / (1.0 + decay * (t - 1));
+        for (int t = 1; t <= budgets[b]; t++)
+            hE += 1.0 / (1.0 + decay * (t - 1));
+        double k = budgets[b] < 80 ? h80 / hE : 1.0;
+        if (k > 4.0)
+            k = 4.0;
+        ck_assert_msg(fabs(first - lr0 * k) <= 1e-9 * lr0 * k, "budget %d: first rate %g, want %g",
+                      (int)budgets[b], first, lr0 * k);
+        rs_model_free(m);
+    }
 }
 END_TEST
 
@@ -570,12 +637,14 @@ static Suite *fit_suite(void)
     tcase_add_unchecked_fixture(tc, make_data, free_data);
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, test_fit_same_seed_is_bit_identical, 0, N_SCORERS);
+    tcase_add_loop_test(tc, test_fit_same_model_on_1_and_2_threads, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_exploding_gradients_detected_and_restored, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_exploding_run_converges_with_norm_clipping, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_halving_learning_rate_recovers, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_zero_init_shows_vanishing_factor_gradient, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_tiny_learning_rate_stalls, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_progress_callback_can_cancel, 0, N_SCORERS);
+    tcase_add_test(tc, test_fit_auto_schedule_scales_short_budgets);
     tcase_add_loop_test(tc, test_fit_callback_reentry_is_misuse, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_custom_policies_are_called, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_failure_keeps_previous_model, 0, N_SCORERS);

@@ -113,6 +113,7 @@ START_TEST(test_implicit_beats_popularity_and_is_reproducible)
         rs_model_set_int(m[k], RS_PARAM_NEGATIVES, NEGS);
         rs_model_set_int(m[k], RS_PARAM_EPOCHS, EPOCHS);
         rs_model_set_double(m[k], RS_PARAM_LEARNING_RATE, 0.02);
+        rs_model_set_int(m[k], RS_PARAM_LR_POLICY, RS_LR_CONSTANT); /* tuned as a constant step */
         rs_model_set_double(m[k], RS_PARAM_INIT_SCALE, 0.05);
         rs_model_set_double(m[k], RS_PARAM_L2_FACTORS, 0.01);
         rs_model_set_double(m[k], RS_PARAM_TOLERANCE, 0.0);

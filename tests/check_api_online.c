@@ -45,6 +45,7 @@ static rs_model *fitted_epochs(rs_alloc_fn alloc, void *ud, int64_t epochs)
     rs_model_set_int(m, RS_PARAM_FACTORS, 8);
     rs_model_set_int(m, RS_PARAM_EPOCHS, epochs);
     rs_model_set_double(m, RS_PARAM_LEARNING_RATE, 0.02);
+    rs_model_set_int(m, RS_PARAM_LR_POLICY, RS_LR_CONSTANT); /* tuned as a constant step */
     rs_model_set_double(m, RS_PARAM_INIT_SCALE, 0.1);
     rs_model_set_double(m, RS_PARAM_L2_FACTORS, 0.01);
     rs_model_set_double(m, RS_PARAM_TOLERANCE, 0.0);
@@ -96,6 +97,44 @@ START_TEST(test_partial_fit_adds_and_learns_new_users)
         for (size_t k = 0; k < n; k++)
             ck_assert(items[k] != i);
     }
+    rs_model_free(m);
+}
+END_TEST
+
+/* epochs_trained counts rs_fit's epochs, grows by each rs_partial_fit's and
+ * travels with the saved model, so the inverse-time schedule of a later
+ * partial fit continues where training ended. */
+START_TEST(test_epochs_trained_counts_and_persists)
+{
+    rs_model *m = fitted_epochs(NULL, NULL, 12);
+    int64_t v = -1;
+    ck_assert_int_eq(rs_model_get_int(m, RS_PARAM_EPOCHS_TRAINED, &v), RS_OK);
+    ck_assert_int_eq(v, 12);
+    rs_model_set_int(m, RS_PARAM_ONLINE_EPOCHS, 3);
+    ck_assert_int_eq(rs_partial_fit(m, new_ds, NULL), RS_OK);
+    ck_assert_int_eq(rs_model_get_int(m, RS_PARAM_EPOCHS_TRAINED, &v), RS_OK);
+    ck_assert_int_eq(v, 15);
+    size_t size = 0;
+    ck_assert_int_eq(rs_model_save_buffer(m, NULL, 0, &size, NULL, 0), RS_ERR_RANGE);
+    void *buf = malloc(size);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_int_eq(rs_model_save_buffer(m, buf, size, &size, NULL, 0), RS_OK);
+    rs_model *l;
+    ck_assert_int_eq(rs_model_load_buffer(&l, buf, size, NULL, NULL, NULL, 0), RS_OK);
+    ck_assert_int_eq(rs_model_get_int(l, RS_PARAM_EPOCHS_TRAINED, &v), RS_OK);
+    ck_assert_int_eq(v, 15);
+    /* Under the inverse-time schedule the partial fit's first step is the
+     * 16th epoch's: lr / (1 + decay * 15). */
+    rs_model_set_int(l, RS_PARAM_LR_POLICY, RS_LR_INVERSE_TIME);
+    ck_assert_int_eq(rs_partial_fit(l, new_ds, NULL), RS_OK);
+    double stats[RS_STAT_COUNT_V0_1], lr0, decay;
+    size_t got;
+    ck_assert_int_eq(rs_model_epoch_stats(l, 0, stats, RS_STAT_COUNT_V0_1, &got), RS_OK);
+    rs_model_get_double(l, RS_PARAM_LEARNING_RATE, &lr0);
+    rs_model_get_double(l, RS_PARAM_LR_DECAY, &decay);
+    ck_assert_double_eq_tol(stats[RS_STAT_LEARNING_RATE], lr0 / (1.0 + decay * 15.0), 1e-12);
+    free(buf);
+    rs_model_free(l);
     rs_model_free(m);
 }
 END_TEST
@@ -257,6 +296,7 @@ static Suite *online_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_partial_fit_adds_and_learns_new_users);
     tcase_add_test(tc, test_partial_fit_bad_input);
+    tcase_add_test(tc, test_epochs_trained_counts_and_persists);
     tcase_add_test(tc, test_partial_fit_divergence_keeps_model_finite);
     tcase_add_test(tc, test_online_calls_fail_cleanly_out_of_memory);
     tcase_add_test(tc, test_fold_in_user_gets_recommendations_at_once);

@@ -40,11 +40,11 @@ static const expect_param PARAMS[] = {
     {RS_PARAM_IMPLICIT, "implicit", T_INT, ON_MODEL, 0, 1, 0, 1, 0, 0},
     {RS_PARAM_NEGATIVES, "negatives", T_INT, ON_MODEL, 4, 1, 1, 100, 0, 0},
     {RS_PARAM_COLD_EPOCHS, "cold_epochs", T_INT, ON_MODEL, 10, 1, 0, 1000, 0, 0},
-    {RS_PARAM_LEARNING_RATE, "learning_rate", T_REAL, ON_MODEL, 0.005, 1, 0, 10, 1, 0},
+    {RS_PARAM_LEARNING_RATE, "learning_rate", T_REAL, ON_MODEL, 0.05, 1, 0, 10, 1, 0},
     {RS_PARAM_L2_FACTORS, "l2_factors", T_REAL, ON_MODEL, 0.06, 1, 0, 1e3, 0, 0},
     {RS_PARAM_L2_BIAS, "l2_bias", T_REAL, ON_MODEL, 0.03, 1, 0, 1e3, 0, 0},
     {RS_PARAM_L2_FEATURES, "l2_features", T_REAL, ON_MODEL, 0.05, 1, 0, 1e3, 0, 0},
-    {RS_PARAM_LR_DECAY, "lr_decay", T_REAL, ON_MODEL, 0.1, 1, 0, 1e3, 0, 0},
+    {RS_PARAM_LR_DECAY, "lr_decay", T_REAL, ON_MODEL, 0.5, 1, 0, 1e3, 0, 0},
     {RS_PARAM_TOLERANCE, "tolerance", T_REAL, ON_MODEL, 1e-4, 1, 0, 1, 0, 0},
     {RS_PARAM_INIT_SCALE, "init_scale", T_REAL, ON_MODEL, 0.005, 1, 0, 100, 0, 0},
     {RS_PARAM_CLIP_THRESHOLD, "clip_threshold", T_REAL, ON_MODEL, 1, 1, 0, 1e6, 1, 0},
@@ -55,13 +55,16 @@ static const expect_param PARAMS[] = {
     {RS_PARAM_REPLAY_RATIO, "replay_ratio", T_REAL, ON_MODEL, 1, 1, 0, 100, 0, 0},
     {RS_PARAM_ID_DROPOUT, "id_dropout", T_REAL, ON_MODEL, 0, 1, 0, 1, 0, 1},
     {RS_PARAM_CONFIDENCE, "confidence", T_REAL, ON_MODEL, 0, 1, 0, 1e3, 0, 0},
-    {RS_PARAM_LR_POLICY, "lr_policy", T_CHOICE, ON_MODEL, RS_LR_CONSTANT, 1, RS_LR_CONSTANT, RS_LR_ADAM, 0, 0},
+    {RS_PARAM_LR_POLICY, "lr_policy", T_CHOICE, ON_MODEL, RS_LR_AUTO, 1, RS_LR_CONSTANT, RS_LR_AUTO, 0, 0},
     {RS_PARAM_INIT, "init", T_CHOICE, ON_MODEL, RS_INIT_NORMAL, 1, RS_INIT_NORMAL, RS_INIT_ZERO, 0, 0},
     {RS_PARAM_CLIP, "clip", T_CHOICE, ON_MODEL, RS_CLIP_NONE, 1, RS_CLIP_NONE, RS_CLIP_NORM, 0, 0},
     {RS_PARAM_ON_DIVERGENCE, "on_divergence", T_CHOICE, ON_MODEL, RS_DIVERGENCE_STOP, 1,
      RS_DIVERGENCE_STOP, RS_DIVERGENCE_HALVE_LR, 0, 0},
     {RS_PARAM_COLD_START, "cold_start", T_CHOICE, ON_MODEL, RS_COLD_START_FALLBACK, 1,
      RS_COLD_START_FALLBACK, RS_COLD_START_ERROR, 0, 0},
+    {RS_PARAM_SERVE_OVERSAMPLE, "serve_oversample", T_INT, ON_MODEL, 8, 1, 1, 1000, 0, 0},
+    {RS_PARAM_SERVE_QUANTIZED, "serve_quantized", T_CHOICE, ON_MODEL, RS_QUANT_NONE, 1, RS_QUANT_NONE,
+     RS_QUANT_INT8, 0, 0},
     /* RS_PARAM_SCORER is read-only and tested on its own. */
     {RS_PARAM_RATING_MIN, "rating_min", T_REAL, ON_DATASET, -1e30, 0, 0, 0, 0, 0},
     {RS_PARAM_RATING_MAX, "rating_max", T_REAL, ON_DATASET, 1e30, 0, 0, 0, 0, 0},
@@ -182,6 +185,23 @@ static void expect_fail(target *t, const expect_param *e, rs_status got, rs_stat
 }
 
 /* ---- tests ---- */
+
+/* epochs_trained: 0 before a fit, readable, never settable. */
+START_TEST(test_params_epochs_trained_is_read_only)
+{
+    target t;
+    target_open(&t);
+    int64_t v = -1;
+    ck_assert_int_eq(rs_model_get_int(t.model, RS_PARAM_EPOCHS_TRAINED, &v), RS_OK);
+    ck_assert_int_eq(v, 0);
+    ck_assert_int_eq(rs_model_set_int(t.model, RS_PARAM_EPOCHS_TRAINED, 5), RS_ERR_RANGE);
+    ck_assert_ptr_nonnull(strstr(rs_model_last_error(t.model), "read-only"));
+    ck_assert_int_eq(rs_model_get_int(t.model, RS_PARAM_EPOCHS_TRAINED, &v), RS_OK);
+    ck_assert_int_eq(v, 0);
+    ck_assert_str_eq(rs_param_name(RS_PARAM_EPOCHS_TRAINED), "epochs_trained");
+    target_close(&t);
+}
+END_TEST
 
 START_TEST(test_params_defaults_readable)
 {
@@ -411,7 +431,7 @@ START_TEST(test_params_table_complete)
     size_t named = 0;
     for (rs_param p = 0; p < 2000; p++) {
         const char *name = rs_param_name(p);
-        int listed = p == RS_PARAM_SCORER;
+        int listed = p == RS_PARAM_SCORER || p == RS_PARAM_EPOCHS_TRAINED; /* read-only: own tests */
         for (size_t k = 0; k < N_PARAMS; k++)
             listed |= PARAMS[k].id == p;
         if (name) {
@@ -428,7 +448,7 @@ START_TEST(test_params_table_complete)
         ck_assert_int_eq(rs_dataset_get_int(t.ds, p, &iv), RS_ERR_UNKNOWN_PARAM);
         ck_assert_int_eq(rs_dataset_get_double(t.ds, p, &dv), RS_ERR_UNKNOWN_PARAM);
     }
-    ck_assert_uint_eq(named, N_PARAMS + 1);
+    ck_assert_uint_eq(named, N_PARAMS + 2); /* + scorer and epochs_trained */
     target_close(&t);
 }
 END_TEST
@@ -726,6 +746,7 @@ static Suite *api_params_suite(void)
     Suite *s = suite_create("api_params");
     TCase *tc = tcase_create("params");
     tcase_add_test(tc, test_params_defaults_readable);
+    tcase_add_test(tc, test_params_epochs_trained_is_read_only);
     tcase_add_test(tc, test_params_bounds_match_header);
     tcase_add_test(tc, test_params_set_at_bounds);
     tcase_add_test(tc, test_params_outside_bounds_is_range_error);

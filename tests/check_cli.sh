@@ -139,7 +139,7 @@ expect 3 'diverged' train --data "$tmp/train.tsv" --factors 8 --epochs 3 --lr 5 
 check "diverged run: stats row marked diverged" "awk -F, 'NR > 1 && \$10 == 1 { hit = 1 } END { exit !hit }' '$tmp/d.csv'"
 expect 0 '' plot "$tmp/d.csv" "$tmp/s.csv" --label diverged --label fine --out "$tmp/d.svg"
 check "plot marks the diverged epoch" "grep -q 'diverged epoch' '$tmp/d.svg'"
-expect 0 '' train --data "$tmp/train.tsv" --factors 8 --epochs 4 --lr 5 --init scaled \
+expect 0 '' train --data "$tmp/train.tsv" --factors 8 --epochs 4 --lr 5 --lr-policy constant --init scaled \
     --on-divergence halve --stats "$tmp/h.csv" --quiet
 check "--on-divergence halve halves the rate" "awk -F, 'NR == 3 { exit !(\$8 < 5) }' '$tmp/h.csv'"
 

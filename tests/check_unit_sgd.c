@@ -118,6 +118,15 @@ START_TEST(test_gradient_matches_finite_differences)
 }
 END_TEST
 
+/* A user clip policy: the exported norm clip, counted, so the test sees the
+ * fused loop call it once per row like the generic step. */
+static size_t clip_calls;
+static int32_t counting_clip(void *ud, float *g, size_t n)
+{
+    clip_calls++;
+    return rs_clip_norm(ud, g, n);
+}
+
 /* Run one chunk with a scorer's specialised loop and with the generic step
  * from the same start and compare every parameter. */
 static void compare_paths_for(const rs__scorer_ops *ops, int32_t clip_kind, int32_t isa,
@@ -157,6 +166,9 @@ static void compare_paths_for(const rs__scorer_ops *ops, int32_t clip_kind, int3
     c1.l2[RS__REG_BIAS] = 0.01f;
     c1.l2[RS__REG_FEATURES] = 0.03f;
     c1.clip = (rs__clip_policy){clip_kind, 0.3f, NULL, NULL};
+    static double custom_c = 0.3;
+    if (clip_kind == RS_CLIP_CUSTOM) /* the exported norm clip, called through the pointer */
+        c1.clip = (rs__clip_policy){RS_CLIP_CUSTOM, 0.3f, counting_clip, &custom_c};
     c1.blowup = 1e6f;
     c1.touches = touches;
     c1.max_touches = mt;
@@ -164,14 +176,22 @@ static void compare_paths_for(const rs__scorer_ops *ops, int32_t clip_kind, int3
     c1.scratch_floats = sf;
     c1.gbuf = scratch + sf;
     c1.gbuf_floats = 64;
+    void *rowbuf_raw;
+    size_t rowbuf_bytes;
+    c1.rowbuf = rs__alloc_floats_aligned(&a, 2 * 64, &rowbuf_raw, &rowbuf_bytes);
+    ck_assert_ptr_nonnull(c1.rowbuf);
     c1.isa = isa;
     c2 = c1;
     c1.w = &w1;
     c2.w = &w2;
     c1.opt = &opt1;
     c2.opt = &opt2;
+    clip_calls = 0;
     ops->train_chunk(&c1, &ch);
+    size_t fused_calls = clip_calls;
+    clip_calls = 0;
     rs__train_chunk_generic(&c2, &ch);
+    ck_assert_uint_eq(fused_calls, clip_calls);
     ck_assert_int_eq(c1.diverged, 0);
     for (size_t b = 0; b < w1.n_blocks; b++)
         for (size_t k = 0; k < w1.blocks[b].rows * w1.blocks[b].stride; k++) {
@@ -189,20 +209,22 @@ static void compare_paths_for(const rs__scorer_ops *ops, int32_t clip_kind, int3
         ck_assert_uint_gt(c1.st.n_clipped, 0);
     free(scratch);
     free(touches);
+    rs__free_aligned(&a, rowbuf_raw, rowbuf_bytes);
     rs__optstate_free(&opt1, &a);
     rs__optstate_free(&opt2, &a);
     rs__weights_free(&w1, &a);
     rs__weights_free(&w2, &a);
 }
 
+/* Every clip policy (none, value, norm, a user callback) x every learning-
+ * rate policy, on every kernel ISA this CPU runs. */
 START_TEST(test_mf_fast_loop_matches_generic_step)
 {
-    static const int32_t clips[] = {RS_CLIP_NONE, RS_CLIP_VALUE, RS_CLIP_NORM};
-    compare_paths_for(&rs__collaborative_ops, clips[_i % 3], RS__ISA_BASELINE, RS_LR_CONSTANT);
-    if (rs__isa_detect() == RS__ISA_AVX2)
-        compare_paths_for(&rs__collaborative_ops, clips[_i % 3], RS__ISA_AVX2, RS_LR_CONSTANT);
-    /* Policies with per-parameter state go through the generic step. */
-    compare_paths_for(&rs__collaborative_ops, clips[_i % 3], RS__ISA_BASELINE, RS_LR_ADAGRAD);
+    static const int32_t clips[] = {RS_CLIP_NONE, RS_CLIP_VALUE, RS_CLIP_NORM, RS_CLIP_CUSTOM};
+    static const int32_t policies[] = {RS_LR_CONSTANT, RS_LR_ADAGRAD, RS_LR_ADAM};
+    int32_t clip = clips[_i % 4], policy = policies[_i / 4];
+    for (int32_t isa = RS__ISA_BASELINE; isa <= rs__isa_detect(); isa++)
+        compare_paths_for(&rs__collaborative_ops, clip, isa, policy);
 }
 END_TEST
 
@@ -373,7 +395,7 @@ static Suite *sgd_suite(void)
     Suite *s = suite_create("check_unit_sgd");
     TCase *tc = tcase_create("core");
     tcase_add_loop_test(tc, test_gradient_matches_finite_differences, 0, N_KINDS);
-    tcase_add_loop_test(tc, test_mf_fast_loop_matches_generic_step, 0, 3);
+    tcase_add_loop_test(tc, test_mf_fast_loop_matches_generic_step, 0, 12);
     tcase_add_loop_test(tc, test_feature_model_loop_matches_generic_step, 0, 9);
     tcase_add_test(tc, test_builtin_clipping);
     tcase_add_test(tc, test_builtin_initialisers);

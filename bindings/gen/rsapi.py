@@ -20,7 +20,11 @@ so system headers never leak in. From those lines it takes:
   (``typedef struct rs_model rs_model;``);
 - constants: every member of every ``enum`` (evaluated, in groups named by
   the members' common prefix) and every object-like ``RS_*`` macro with an
-  integer or string value (``cc -dM -E``).
+  integer or string value (``cc -dM -E``);
+- param_choices: for every enumerated parameter, the constant group its
+  values come from, read from the comment beside it in the header
+  (``RS_PARAM_LR_POLICY = 300, /* RS_LR_*, ... */`` gives
+  ``"RS_PARAM_LR_POLICY": "RS_LR"``; ``cc -E -C`` keeps the comments).
 
 Python 3.7 or later, standard library only.
 """
@@ -51,13 +55,15 @@ def _cc():
     return shlex.split(os.environ.get("CC", "cc"))
 
 
-def _preprocess(include_dir, header, defines=(), macros=False):
+def _preprocess(include_dir, header, defines=(), macros=False, comments=False):
     """Preprocessed text of one header, keeping only librecsgd's own lines."""
     src = '#include "%s"\n' % header
     cmd = _cc() + ["-E", "-x", "c", "-std=c99", "-I", include_dir]
     cmd += ["-D%s" % d for d in defines]
     if macros:
         cmd += ["-dM"]
+    if comments:
+        cmd += ["-C"]
     cmd += ["-"]
     try:
         out = subprocess.run(cmd, input=src.encode(), stdout=subprocess.PIPE,
@@ -260,6 +266,20 @@ def _parse_header(include_dir, header, defines, experimental, api):
                                      "experimental": experimental})
         pending = rest
     # what is left is not a constant (attribute and function-like macros)
+    _parse_param_choices(include_dir, header, defines, api)
+
+
+def _parse_param_choices(include_dir, header, defines, api):
+    """Enumerated parameters name their value group in the comment beside
+    them: 'RS_PARAM_INIT = 301, /* RS_INIT_*, default ... */'."""
+    groups = {c["group"] for c in api["constants"]}
+    params = {c["name"] for c in api["constants"] if c["name"].startswith("RS_PARAM_")}
+    text = _preprocess(include_dir, header, defines, comments=True)
+    pat = r"\b(RS_PARAM_[A-Z0-9_]+)\s*=\s*[^,/]*,?\s*/\*\s*(RS_[A-Z0-9_]+?)_\*"
+    for m in re.finditer(pat, text):
+        name, group = m.group(1), m.group(2)
+        if name in params and group in groups:
+            api["param_choices"].setdefault(name, group)
 
 
 def read_api(include_dir=DEFAULT_INCLUDE):
@@ -267,7 +287,8 @@ def read_api(include_dir=DEFAULT_INCLUDE):
     include_dir = os.path.abspath(include_dir)
     if not os.path.isfile(os.path.join(include_dir, HEADERS[0])):
         raise ParseError("no %s under %s" % (HEADERS[0], include_dir))
-    api = {"functions": [], "callbacks": [], "handles": [], "typedefs": {}, "constants": []}
+    api = {"functions": [], "callbacks": [], "handles": [], "typedefs": {}, "constants": [],
+           "param_choices": {}}
     for h in HEADERS:
         _parse_header(include_dir, h, (), False, api)
     for h, define in OPTIONAL_HEADERS:
@@ -308,6 +329,8 @@ def main(argv=None):
             print("typedef %s %s" % (v, k))
         for c in api["constants"]:
             print("constant %s %s = %r" % (c["group"], c["name"], c["value"]))
+        for p, g in sorted(api["param_choices"].items()):
+            print("choices %s %s_*" % (p, g))
     return 0
 
 

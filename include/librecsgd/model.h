@@ -53,12 +53,23 @@ enum {
                                       after rs_fit (feature parts retrained to score brand-new ids;
                                       the count is chosen on held-out ids, predictions of trained ids
                                       do not change); 0 = off; default 10, [0, 1000] */
+    RS_PARAM_EPOCHS_TRAINED = 110, /* read-only, since 0.2: epochs of training behind the current
+                                      weights (rs_fit sets it, rs_partial_fit adds its epochs; saved
+                                      with the model). RS_LR_INVERSE_TIME and RS_LR_AUTO continue their decay from
+                                      it, so online updates take the small steps training ended
+                                      with; 0 before a fit */
+    RS_PARAM_SERVE_OVERSAMPLE = 111, /* since 0.2, with RS_PARAM_SERVE_QUANTIZED: candidates the
+                                      compact scan keeps per requested item (k * this, at least 32)
+                                      before re-scoring them exactly; changes speed, never results;
+                                      default 8, [1, 1000] */
 
-    RS_PARAM_LEARNING_RATE  = 200, /* initial step size, default 0.005, (0, 10] */
+    RS_PARAM_LEARNING_RATE  = 200, /* initial step size, default 0.05 (0.005 before 0.2), (0, 10] */
     RS_PARAM_L2_FACTORS     = 201, /* L2 on user and item factors, default 0.06, [0, 1e3] */
     RS_PARAM_L2_BIAS        = 202, /* L2 on biases, default 0.03, [0, 1e3] */
     RS_PARAM_L2_FEATURES    = 203, /* L2 on feature weights (content, hybrid), default 0.05, [0, 1e3] */
-    RS_PARAM_LR_DECAY       = 204, /* RS_LR_INVERSE_TIME: lr / (1 + decay * epoch), default 0.1, [0, 1e3] */
+    RS_PARAM_LR_DECAY       = 204, /* RS_LR_INVERSE_TIME, RS_LR_AUTO: lr / (1 + decay * (t - 1)) at the t-th epoch
+                                      of training (counting RS_PARAM_EPOCHS_TRAINED), default 0.5
+                                      (0.1 before 0.2), [0, 1e3] */
     RS_PARAM_TOLERANCE      = 205, /* stop when training loss improves by less than this share, default 1e-4, [0, 1] */
     RS_PARAM_INIT_SCALE     = 206, /* std (normal) or half width (uniform) of the built-in init, default 0.005, [0, 100] */
     RS_PARAM_CLIP_THRESHOLD = 207, /* c of the built-in clipping policies, default 1, (0, 1e6] */
@@ -72,17 +83,26 @@ enum {
                                       independently, the item's) id part, so features learn to stand
                                       alone for cold start; default 0, [0, 1) */
 
-    RS_PARAM_LR_POLICY      = 300, /* RS_LR_*, default RS_LR_CONSTANT */
+    RS_PARAM_LR_POLICY      = 300, /* RS_LR_*, default RS_LR_AUTO (RS_LR_CONSTANT before 0.2) */
     RS_PARAM_INIT           = 301, /* RS_INIT_*, default RS_INIT_NORMAL */
     RS_PARAM_CLIP           = 302, /* RS_CLIP_*, default RS_CLIP_NONE */
     RS_PARAM_ON_DIVERGENCE  = 303, /* RS_DIVERGENCE_*, default RS_DIVERGENCE_STOP */
     RS_PARAM_COLD_START     = 304, /* RS_COLD_START_*, default RS_COLD_START_FALLBACK */
-    RS_PARAM_SCORER         = 305  /* RS_SCORER_*, read-only (fixed by rs_model_new) */
+    RS_PARAM_SCORER         = 305, /* RS_SCORER_*, read-only (fixed by rs_model_new) */
+    RS_PARAM_SERVE_QUANTIZED = 306 /* RS_QUANT_*, since 0.2: a compact copy of the item vectors that
+                                      rs_topk scans first, re-scoring the best exactly; the items and
+                                      scores returned are those of the exact scan (see rs_topk);
+                                      default RS_QUANT_NONE */
     /* 1000-1999: reserved for experimental parameters (values not stable) */
 };
 
 /* Learning-rate policies (RS_PARAM_LR_POLICY). */
-enum { RS_LR_CONSTANT = 0, RS_LR_INVERSE_TIME = 1, RS_LR_ADAGRAD = 2, RS_LR_ADAM = 3 };
+/* RS_LR_AUTO (since 0.2, the default): the inverse-time schedule, its
+ * steps scaled up for epoch budgets shorter than the default 80 so that a
+ * short run covers the same total step (docs/guide/tuning.md):
+ * lr * k / (1 + decay * (t - 1)), k = min(4, max(1, H(80) / H(epochs))),
+ * H(E) the sum of 1 / (1 + decay * (t - 1)) over t = 1..E. */
+enum { RS_LR_CONSTANT = 0, RS_LR_INVERSE_TIME = 1, RS_LR_ADAGRAD = 2, RS_LR_ADAM = 3, RS_LR_AUTO = 4 };
 /* Built-in initialisers (RS_PARAM_INIT); RS_INIT_CUSTOM is reported after rs_model_set_init_callback. */
 enum { RS_INIT_NORMAL = 0, RS_INIT_UNIFORM = 1, RS_INIT_SCALED_NORMAL = 2, RS_INIT_ZERO = 3, RS_INIT_CUSTOM = 4 };
 /* Built-in clipping (RS_PARAM_CLIP); RS_CLIP_CUSTOM is reported after rs_model_set_clip_callback. */
@@ -91,6 +111,9 @@ enum { RS_CLIP_NONE = 0, RS_CLIP_VALUE = 1, RS_CLIP_NORM = 2, RS_CLIP_CUSTOM = 3
 enum { RS_DIVERGENCE_STOP = 0, RS_DIVERGENCE_HALVE_LR = 1 };
 /* Unknown ids at scoring time (RS_PARAM_COLD_START). */
 enum { RS_COLD_START_FALLBACK = 0, RS_COLD_START_ERROR = 1 };
+/* Compact item copy for rs_topk (RS_PARAM_SERVE_QUANTIZED), since 0.2: none, or int8 with one
+ * scale per item (about f + 4 bytes per item for f factors, against 4 f for the floats). */
+enum { RS_QUANT_NONE = 0, RS_QUANT_INT8 = 1 };
 
 /* Parameter blocks, as passed to an rs_init_fn. */
 enum {
@@ -531,6 +554,13 @@ RS_API rs_status rs_predict_batch(const rs_model *model, const int64_t *users, c
  * model's raw scores: unlike rs_predict, they are not clamped to the rating
  * range (clamping would turn the head of the ranking into ties).
  *
+ * With RS_PARAM_SERVE_QUANTIZED (collaborative models), the model keeps an
+ * int8 copy of the item factors: the call scans it first, re-scores the best
+ * candidates exactly, and re-scores further items only while the known bound
+ * on the int8 error leaves them a chance, so the items and scores returned
+ * are always those of the exact scan; only the time changes. Allow lists are
+ * scored exactly either way. The call never starts threads.
+ *
  * @param model      fitted model
  * @param user       external user id
  * @param k          number of items wanted; 0 is valid
@@ -554,9 +584,11 @@ RS_API rs_status rs_topk(const rs_model *model, int64_t user, size_t k, int32_t 
                          size_t n_allow, int64_t *items_out, float *scores_out, size_t *n_out);
 
 /**
- * rs_topk_batch() - rs_topk for many users at once (scores items in blocks with sgemm).
+ * rs_topk_batch() - rs_topk for many users at once (scores 64 users per tile of items).
  *
  * Row u of the outputs starts at u * k. Unknown users get the fallback ranking.
+ * Each row equals what rs_topk returns for that user, bit for bit. The call
+ * never starts threads.
  *
  * @param model      fitted model
  * @param users      n_users external user ids

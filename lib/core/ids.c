@@ -115,6 +115,8 @@ rs_status rs_model_set_features(rs_model *m, int32_t side, int64_t id, const int
                        rs_status_string(st));
     if (index < 0)
         rs__model_push_id(m, side, id);
+    if (side == RS_SIDE_ITEM)
+        rs__model_serving_refresh(m, row, 1);
     return RS_OK;
 }
 

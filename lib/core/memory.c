@@ -21,6 +21,11 @@ rs_status rs_exp_model_memory_bytes(const rs_model *m, size_t *bytes_out)
     n += m->seen_item ? m->seen_nnz * sizeof *m->seen_item : 0;
     n += rs__idmap_bytes(&m->users) + rs__idmap_bytes(&m->items);
     n += rs__weights_bytes(&m->w);
+    /* the int8 serving copy (RS_PARAM_SERVE_QUANTIZED): what rs__q8mat_free
+     * gives back, alignment slack included */
+    const rs__q8mat *q = &m->serving.items;
+    n += q->raw ? q->raw_bytes : 0;
+    n += q->scale ? q->cap_blocks * RS__Q8_BLOCK * sizeof *q->scale : 0;
     *bytes_out = n;
     return RS_OK;
 }

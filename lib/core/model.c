@@ -42,6 +42,7 @@ void rs__model_clear_fitted(rs_model *m)
     if (m->seen_off)
         rs__free(&m->alloc, m->seen_off, m->seen_users_cap + 1, sizeof *m->seen_off);
     rs__free(&m->alloc, m->seen_item, m->seen_nnz, sizeof *m->seen_item);
+    rs__model_serving_free(m);
     rs__weights_free(&m->w, &m->alloc);
     rs__idmap_free(&m->users, &m->alloc);
     rs__idmap_free(&m->items, &m->alloc);
@@ -90,7 +91,13 @@ rs_status rs_model_set_int(rs_model *m, rs_param param, int64_t value)
         return rs__err(&m->err, RS_ERR_NOT_BUILT, "threads = %lld: built without thread support",
                        (long long)value);
 #endif
+    int64_t old = *(int64_t *)((char *)&m->params + r->offset);
     *(int64_t *)((char *)&m->params + r->offset) = value;
+    if (param == RS_PARAM_SERVE_QUANTIZED && (st = rs__model_serving_build(m)) != RS_OK) {
+        *(int64_t *)((char *)&m->params + r->offset) = old;
+        return rs__err(&m->err, st, "no memory for the int8 copy of %zu item vectors",
+                       m->w.n_items);
+    }
     if (param == RS_PARAM_INIT)
         m->init_fn = NULL, m->init_ud = NULL;
     if (param == RS_PARAM_CLIP)

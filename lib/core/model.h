@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "data/idmap.h"
 #include "data/features.h"
+#include "common/q8mat.h"
 #include "params.h"
 
 /* What a block is: scorers look their blocks up by role. */
@@ -57,6 +58,16 @@ typedef struct rs__weights {
     size_t n_user_features, n_item_features;
 } rs__weights;
 
+/* The int8 copy of the item vectors that RS_PARAM_SERVE_QUANTIZED asks for:
+ * a cache the exclusive calls that change item parameters keep current
+ * (rs__model_serving_refresh); rs_topk only reads it, and scores exactly
+ * without it. */
+typedef struct rs__serving {
+    rs__q8mat items;     /* items.n == 0: no copy */
+    float bias_absmax;   /* >= |item bias| of every row of the copy */
+    const float *src;    /* the item-factor rows it was built from */
+} rs__serving;
+
 struct rs_model {
     rs__allocator alloc;
     rs__errbuf err;
@@ -80,6 +91,8 @@ struct rs_model {
     /* statistics of the last fit: n_epoch_stats rows of RS__NSTATS doubles */
     double *epoch_stats;
     size_t n_epoch_stats, epoch_stats_cap;
+    /* serving: the optional int8 copy of the item vectors (lib/core/serving.c) */
+    rs__serving serving;
 };
 
 #define RS__NSTATS ((size_t)RS_STAT_COUNT_V0_1)
@@ -141,6 +154,18 @@ RS_INTERNAL int32_t rs__model_push_id(rs_model *m, int32_t side, int64_t id);
 
 /* Undo rs__model_push_id back to `count` ids on one side. */
 RS_INTERNAL void rs__model_pop_ids(rs_model *m, int32_t side, size_t count);
+
+/* The serving copy (lib/core/serving.c). refresh: item rows [first,
+ * first + count) changed, or rows were added (count = SIZE_MAX: all rows,
+ * as after a fit); builds, updates or drops the copy as the parameters say.
+ * On failure the copy is dropped (serving stays exact, only slower) and a
+ * warning is logged. build: the same for all rows, reporting failure
+ * (RS_ERR_NOMEM) instead, for callers that can still fail cleanly. */
+RS_INTERNAL void rs__model_serving_refresh(rs_model *m, size_t first, size_t count);
+RS_INTERNAL rs_status rs__model_serving_build(rs_model *m);
+RS_INTERNAL void rs__model_serving_free(rs_model *m);
+/* The copy when it matches the model's current item factors Q, else NULL. */
+RS_INTERNAL const rs__serving *rs__model_serving_copy(const rs_model *m);
 
 /* Log through the model's hook (no-op without one). */
 RS_INTERNAL void rs__log(rs_model *m, int32_t level, const char *fmt, ...) RS_PRINTF(3, 4);

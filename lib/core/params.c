@@ -21,12 +21,15 @@ static const rs__param_info TABLE[] = {
     {RS_PARAM_NEGATIVES, "negatives", RS__PT_INT, RS__OWNER_MODEL, 1, 100, 0, 0, 0, 4, OFF(negatives)},
     {RS_PARAM_ONLINE_EPOCHS, "online_epochs", RS__PT_INT, RS__OWNER_MODEL, 1, 1000, 0, 0, 0, 5, OFF(online_epochs)},
     {RS_PARAM_COLD_EPOCHS, "cold_epochs", RS__PT_INT, RS__OWNER_MODEL, 0, 1000, 0, 0, 0, 10, OFF(cold_epochs)},
+    /* read_only 2: state of the model, not settable, but saved and loaded */
+    {RS_PARAM_EPOCHS_TRAINED, "epochs_trained", RS__PT_INT, RS__OWNER_MODEL, 0, 4611686018427387904.0, 0, 0, 2, 0, OFF(epochs_trained)},
+    {RS_PARAM_SERVE_OVERSAMPLE, "serve_oversample", RS__PT_INT, RS__OWNER_MODEL, 1, 1000, 0, 0, 0, 8, OFF(serve_oversample)},
 
-    {RS_PARAM_LEARNING_RATE, "learning_rate", RS__PT_REAL, RS__OWNER_MODEL, 0, 10, 1, 0, 0, 0.005, OFF(learning_rate)},
+    {RS_PARAM_LEARNING_RATE, "learning_rate", RS__PT_REAL, RS__OWNER_MODEL, 0, 10, 1, 0, 0, 0.05, OFF(learning_rate)},
     {RS_PARAM_L2_FACTORS, "l2_factors", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.06, OFF(l2_factors)},
     {RS_PARAM_L2_BIAS, "l2_bias", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.03, OFF(l2_bias)},
     {RS_PARAM_L2_FEATURES, "l2_features", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.05, OFF(l2_features)},
-    {RS_PARAM_LR_DECAY, "lr_decay", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.1, OFF(lr_decay)},
+    {RS_PARAM_LR_DECAY, "lr_decay", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.5, OFF(lr_decay)},
     {RS_PARAM_TOLERANCE, "tolerance", RS__PT_REAL, RS__OWNER_MODEL, 0, 1, 0, 0, 0, 1e-4, OFF(tolerance)},
     {RS_PARAM_INIT_SCALE, "init_scale", RS__PT_REAL, RS__OWNER_MODEL, 0, 100, 0, 0, 0, 0.005, OFF(init_scale)},
     {RS_PARAM_CLIP_THRESHOLD, "clip_threshold", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e6, 1, 0, 0, 1.0, OFF(clip_threshold)},
@@ -38,12 +41,13 @@ static const rs__param_info TABLE[] = {
     {RS_PARAM_ID_DROPOUT, "id_dropout", RS__PT_REAL, RS__OWNER_MODEL, 0, 1, 0, 1, 0, 0.0, OFF(id_dropout)},
     {RS_PARAM_DIVERGENCE, "divergence", RS__PT_REAL, RS__OWNER_MODEL, 1, 1e6, 1, 0, 0, 4.0, OFF(divergence)},
 
-    {RS_PARAM_LR_POLICY, "lr_policy", RS__PT_CHOICE, RS__OWNER_MODEL, 0, 3, 0, 0, 0, RS_LR_CONSTANT, OFF(lr_policy)},
+    {RS_PARAM_LR_POLICY, "lr_policy", RS__PT_CHOICE, RS__OWNER_MODEL, 0, 4, 0, 0, 0, RS_LR_AUTO, OFF(lr_policy)},
     {RS_PARAM_INIT, "init", RS__PT_CHOICE, RS__OWNER_MODEL, 0, 3, 0, 0, 0, RS_INIT_NORMAL, OFF(init)},
     {RS_PARAM_CLIP, "clip", RS__PT_CHOICE, RS__OWNER_MODEL, 0, 2, 0, 0, 0, RS_CLIP_NONE, OFF(clip)},
     {RS_PARAM_ON_DIVERGENCE, "on_divergence", RS__PT_CHOICE, RS__OWNER_MODEL, 0, 1, 0, 0, 0, RS_DIVERGENCE_STOP, OFF(on_divergence)},
     {RS_PARAM_COLD_START, "cold_start", RS__PT_CHOICE, RS__OWNER_MODEL, 0, 1, 0, 0, 0, RS_COLD_START_FALLBACK, OFF(cold_start)},
     {RS_PARAM_SCORER, "scorer", RS__PT_CHOICE, RS__OWNER_MODEL, 1, 3, 0, 0, 1, RS_SCORER_COLLABORATIVE, OFF(scorer)},
+    {RS_PARAM_SERVE_QUANTIZED, "serve_quantized", RS__PT_CHOICE, RS__OWNER_MODEL, 0, 1, 0, 0, 0, RS_QUANT_NONE, OFF(serve_quantized)},
 
     {RS_PARAM_RATING_MIN, "rating_min", RS__PT_REAL, RS__OWNER_DATASET, -1e30, 1e30, 0, 0, 0, -1e30, NONE},
     {RS_PARAM_RATING_MAX, "rating_max", RS__PT_REAL, RS__OWNER_DATASET, -1e30, 1e30, 0, 0, 0, 1e30, NONE},

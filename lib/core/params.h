@@ -12,11 +12,12 @@
 
 typedef struct rs__params {
     int64_t factors, epochs, threads, seed, patience, clamp, online_epochs, implicit, negatives;
-    int64_t cold_epochs;
+    int64_t cold_epochs, epochs_trained;
     double learning_rate, l2_factors, l2_bias, l2_features, lr_decay, tolerance;
     double init_scale, clip_threshold, adam_beta1, adam_beta2, epsilon, divergence, replay_ratio;
     double id_dropout, confidence;
     int64_t lr_policy, init, clip, on_divergence, cold_start, scorer;
+    int64_t serve_quantized, serve_oversample; /* serving: RS_QUANT_*, candidates per item */
 } rs__params;
 
 enum { RS__PT_INT = 0, RS__PT_REAL = 1, RS__PT_CHOICE = 2 };

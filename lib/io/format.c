@@ -475,9 +475,14 @@ static rs_status read_params(rs_model *m, source *s)
             int64_t v = u64_to_i64(bits), cur;
             memcpy(&cur, slot, sizeof cur);
             /* Read-only rows (the scorer) are fixed by rs_model_new: they must agree. */
-            if (r->read_only)
+            if (r->read_only == 1)
                 st = v == cur ? RS_OK : rs__err(&why, RS_ERR_RANGE, "%s = %lld does not match "
                                                 "the blob's header", r->name, (long long)v);
+            else if (r->read_only == 2) /* model state (epochs_trained): only the range */
+                st = (double)v >= r->lo && (double)v <= r->hi
+                         ? RS_OK
+                         : rs__err(&why, RS_ERR_RANGE, "%s = %lld is out of range", r->name,
+                                   (long long)v);
             else
                 st = rs__param_check_int(r, v, &why);
             memcpy(slot, &v, sizeof v);
@@ -973,6 +978,12 @@ rs_status rs__model_decode(rs_model **out, const rs__blob_source *src, rs_alloc_
         return st;
     }
     m->fitted = 1;
+    /* the int8 serving copy is not stored: it is rebuilt from the floats */
+    if ((st = rs__model_serving_build(m)) != RS_OK) {
+        rs__err(err, st, "out of memory while building the int8 item copy");
+        rs_model_free(m);
+        return st;
+    }
     *out = m;
     return RS_OK;
 }

@@ -153,13 +153,15 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
     /* 4. The run: the model's weights are trained in place. */
     fr.m = m;
     fr.p = &params;
+    fr.epoch_base = m->params.epochs_trained; /* the schedule goes on where training left it */
+    fr.budget_epochs = m->params.epochs;       /* params.epochs is the online count here */
     fr.threads = m->ops->shares_rows ? 1 : (size_t)params.threads;
 #if !RS_ENABLE_THREADS
     fr.threads = 1;
 #endif
     if (st == RS_OK) {
         rs__ratings_view rv = {batch.u, batch.i, batch.r, batch.w, batch.n};
-        size_t bands = fr.threads > 1 ? 2 * fr.threads : 1;
+        size_t bands = rs__run_choose_bands(fr.threads, &m->w, rv.n);
         st = rs__fitdata_from_arrays(&fr.fd, &rv, n_users, n_items, bands,
                                      rs__seed_mix((uint64_t)params.seed, m->n_epoch_stats), a);
     }
@@ -183,6 +185,7 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
     if (trained) {
         /* The new seen lists and statistics; the rating range grows with the data. */
         install_seen(m, &seen_off, &seen_item, seen_nnz, n_users);
+        rs__model_serving_refresh(m, 0, SIZE_MAX);
         if (fr.fd.rmin < m->w.rating_min)
             m->w.rating_min = fr.fd.rmin;
         if (fr.fd.rmax > m->w.rating_max)
@@ -191,6 +194,7 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
         m->epoch_stats = fr.stats;
         m->epoch_stats_cap = fr.stats_cap;
         m->n_epoch_stats = fr.n_stats;
+        m->params.epochs_trained += (int64_t)fr.n_stats;
         fr.stats = NULL;
         fr.stats_cap = 0;
     } else {
@@ -334,6 +338,7 @@ static rs_status fold_in(rs_model *m, int32_t side, int64_t id, const int64_t *o
             for (size_t f = 0; f < k; f++)
                 frow[f] = (float)b[f + 1];
             install_seen(m, &seen_off, &seen_item, seen_nnz, n_users);
+            rs__model_serving_refresh(m, side == RS_SIDE_ITEM ? (size_t)self : 0, side == RS_SIDE_ITEM);
         } else {
             brow[0] = keep[0];
             memcpy(frow, keep + 1, k * sizeof(float));

@@ -72,12 +72,45 @@ rs_status rs__run_init_blocks(rs__fit_run *fr, size_t first_user, size_t first_i
     return RS_OK;
 }
 
-/* Bands per side: enough for every thread to have a disjoint block per
- * round (2 per thread for balance), and, on large data, enough that one
- * band of item rows stays in a core's cache. */
+/* Sum of the inverse-time factors 1 / (1 + decay * (t - 1)) over t = 1..E. */
+static double schedule_sum(double decay, int64_t epochs)
+{
+    double h = 0.0;
+    for (int64_t t = 1; t <= epochs; t++)
+        h += 1.0 / (1.0 + decay * (double)(t - 1));
+    return h;
+}
+
+double rs__schedule_lr(const rs__params *p, int64_t t, int64_t budget)
+{
+    double lr = p->learning_rate;
+    if (p->lr_policy != RS_LR_INVERSE_TIME && p->lr_policy != RS_LR_AUTO)
+        return lr; /* constant, or adaptive per row (AdaGrad, Adam) */
+    if (p->lr_policy == RS_LR_AUTO) {
+        /* A budget shorter than the default takes larger steps so that it
+         * covers the default run's total step (at most 4 times larger):
+         * with the defaults a 10-epoch fit starts at 0.098, not 0.05. */
+        int64_t ref = (int64_t)rs__param_find(RS_PARAM_EPOCHS)->def;
+        if (budget < ref && budget > 0) {
+            double k = schedule_sum(p->lr_decay, ref) / schedule_sum(p->lr_decay, budget);
+            lr *= k > 4.0 ? 4.0 : k;
+        }
+    }
+    return lr / (1.0 + p->lr_decay * (double)(t - 1));
+}
+
+/* Bands per side. The model depends on the seed and the band count, not
+ * on the thread count (schedule.h), so the count depends on threads only
+ * where it must: at least 8, so runs on 1 and 2 threads give the same model
+ * and 2 threads have blocks to spare; at least 4 per thread, so a thread
+ * that falls behind never holds back the others for long; and, on large
+ * data, enough that one band of item rows stays in a core's cache (at most
+ * 64, which also covers up to 16 threads with the same model). */
 size_t rs__run_choose_bands(size_t threads, const rs__weights *w, size_t n_ratings)
 {
-    size_t bands = threads > 1 ? 2 * threads : 1;
+    size_t bands = 8;
+    if (threads > 2 && 4 * threads > bands)
+        bands = 4 * threads;
     size_t row_bytes = rs__stride_for(w->factors ? w->factors : 1) * sizeof(float);
     size_t item_bytes = w->n_items * row_bytes;
     const size_t cache_target = (size_t)512 * 1024;
@@ -86,7 +119,7 @@ size_t rs__run_choose_bands(size_t threads, const rs__weights *w, size_t n_ratin
         if (want > 64)
             want = 64;
         if (want > bands)
-            bands = (want + threads - 1) / threads * threads;
+            bands = want;
     }
     return bands;
 }
@@ -145,7 +178,11 @@ static rs_status setup_contexts(rs__fit_run *fr)
     fr->scratch_all_floats = T * (sf + gb);
     fr->touch_all = rs__calloc(a, fr->touch_all_n ? fr->touch_all_n : 1, sizeof *fr->touch_all);
     fr->scratch_all = rs__calloc(a, fr->scratch_all_floats, sizeof(float));
-    if (!fr->ctx || !fr->touch_all || !fr->scratch_all)
+    /* gb is a row stride (a multiple of 16 floats, or 1): round up so every
+     * thread's two rows start 64-byte aligned. */
+    size_t rb = (gb + 15) & ~(size_t)15;
+    fr->rowbuf_all = rs__alloc_floats_aligned(a, T * 2 * rb, &fr->rowbuf_raw, &fr->rowbuf_bytes);
+    if (!fr->ctx || !fr->touch_all || !fr->scratch_all || !fr->rowbuf_all)
         return RS_ERR_NOMEM;
     float range = fr->fd.rmax - fr->fd.rmin;
     int32_t isa = rs__isa_detect();
@@ -166,7 +203,6 @@ static rs_status setup_contexts(rs__fit_run *fr)
         c->clip = clip;
         c->isa = isa;
         c->id_dropout = (float)p->id_dropout;
-        rs__rng_seed(&c->rng, rs__seed_mix((uint64_t)p->seed, 0x64726f70ull + t));
         /* An error a hundred times the rating spread cannot come from a sane model. */
         c->blowup = 100.0f * (range + (float)fr->fd.std + 1.0f);
         c->touches = fr->touch_all + t * mt;
@@ -175,6 +211,7 @@ static rs_status setup_contexts(rs__fit_run *fr)
         c->scratch_floats = sf;
         c->gbuf = c->scratch + sf;
         c->gbuf_floats = gb;
+        c->rowbuf = fr->rowbuf_all + t * 2 * rb;
         for (size_t b = 0; b < fr->w.n_blocks; b++) {
             int32_t role = fr->w.blocks[b].role;
             if (role == RS__ROLE_USER_FEATURE_FACTORS || role == RS__ROLE_USER_FEATURE_BIAS)
@@ -219,28 +256,13 @@ void rs__run_free(rs__fit_run *fr)
     rs__free(a, fr->ctx, fr->threads, sizeof *fr->ctx);
     rs__free(a, fr->touch_all, fr->touch_all_n ? fr->touch_all_n : 1, sizeof *fr->touch_all);
     rs__free(a, fr->scratch_all, fr->scratch_all_floats, sizeof(float));
+    if (fr->rowbuf_raw)
+        rs__free_aligned(a, fr->rowbuf_raw, fr->rowbuf_bytes);
     rs__free(a, fr->stats, fr->stats_cap * RS__NSTATS, sizeof(double));
     rs__free(a, fr->ufeat_scale, fr->n_ufeat_scale, sizeof(float));
     rs__implicit_free(fr);
     rs__free(a, fr->ifeat_scale, fr->n_ifeat_scale, sizeof(float));
     rs__coldfit_free(fr);
-}
-
-static void merge_stats(const rs__fit_run *fr, rs__train_stats *out)
-{
-    memset(out, 0, sizeof *out);
-    for (size_t t = 0; t < fr->threads; t++) {
-        const rs__train_stats *s = &fr->ctx[t].st;
-        out->sq_err += s->sq_err;
-        out->sum_w += s->sum_w;
-        out->gnorm_sum += s->gnorm_sum;
-        out->fnorm_sum += s->fnorm_sum;
-        if (s->gnorm_max > out->gnorm_max)
-            out->gnorm_max = s->gnorm_max;
-        out->n_updates += s->n_updates;
-        out->n_rows += s->n_rows;
-        out->n_clipped += s->n_clipped;
-    }
 }
 
 static rs_status train_epochs(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *plan, double t0)
@@ -258,30 +280,17 @@ static rs_status train_epochs(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *p
     rs_status result = RS_OK;
 
     for (int64_t epoch = 1; epoch <= p->epochs; epoch++) {
-        double lr = p->learning_rate * lr_scale;
-        if (p->lr_policy == RS_LR_INVERSE_TIME)
-            lr /= 1.0 + p->lr_decay * (double)(epoch - 1);
-        /* A fresh permutation of the diagonals every epoch. */
-        size_t B = fr->fd.bands;
-        for (size_t r = 0; r < B; r++)
-            plan->round_offset[r] = r;
-        for (size_t r = B; r > 1; r--) {
-            size_t k = (size_t)rs__rng_below(&order_rng, r);
-            size_t tmp = plan->round_offset[r - 1];
-            plan->round_offset[r - 1] = plan->round_offset[k];
-            plan->round_offset[k] = tmp;
-        }
+        double lr = rs__schedule_lr(p, fr->epoch_base + epoch, fr->budget_epochs) * lr_scale;
+        /* A fresh order of the diagonals every epoch. */
+        rs__plan_shuffle(plan, &order_rng);
         if (fr->implicit)
             rs__implicit_resample(fr, epoch);
-        for (size_t t = 0; t < fr->threads; t++) {
-            memset(&fr->ctx[t].st, 0, sizeof fr->ctx[t].st);
-            fr->ctx[t].diverged = 0;
+        for (size_t t = 0; t < fr->threads; t++)
             fr->ctx[t].lr = (float)lr;
-        }
         rs__pool_run_epoch(pool, plan);
 
         rs__train_stats s;
-        merge_stats(fr, &s);
+        rs__plan_merge_stats(plan, &s);
         double train_rmse = s.sum_w > 0 ? sqrt(s.sq_err / s.sum_w) : NAN;
         int diverged = rs__plan_diverged(plan);
         double ref = fmin(best_train, fr->fd.std);
@@ -389,17 +398,18 @@ rs_status rs__run_prepare(rs__fit_run *fr)
 rs_status rs__run_execute(rs__fit_run *fr, double t0)
 {
     rs_model *m = fr->m;
-    size_t *offsets = rs__calloc(&m->alloc, fr->fd.bands, sizeof *offsets);
-    rs__epoch_plan plan = {&fr->fd, fr->ctx, fr->threads, offsets};
+    rs__epoch_plan plan;
     rs__pool *pool = NULL;
-    if (!offsets || rs__pool_start(&pool, &plan, &m->alloc) != RS_OK) {
-        rs__free(&m->alloc, offsets, fr->fd.bands, sizeof *offsets);
+    if (rs__plan_init(&plan, &fr->fd, fr->ctx, fr->threads, (uint64_t)fr->p->seed, &m->alloc) != RS_OK)
+        return rs__err(&m->err, RS_ERR_NOMEM, "out of memory while planning the epochs");
+    if (rs__pool_start(&pool, &plan, &m->alloc) != RS_OK) {
+        rs__plan_free(&plan, &m->alloc);
         return rs__err(&m->err, RS_ERR_NOMEM, "out of memory while starting training threads");
     }
     rs_status st = train_epochs(fr, pool, &plan, t0);
     if (st == RS_OK)
         rs__coldfit_run(fr, pool, &plan);
     rs__pool_stop(pool, &m->alloc);
-    rs__free(&m->alloc, offsets, fr->fd.bands, sizeof *offsets);
+    rs__plan_free(&plan, &m->alloc);
     return st;
 }

@@ -21,6 +21,8 @@ typedef struct rs__fit_run {
     rs__idmap users, items;
     rs__weights w, last_good, best;
     int have_best;   /* set by the caller when fd holds validation ratings */
+    int64_t epoch_base; /* epochs already behind w (rs_partial_fit): the schedule continues */
+    int64_t budget_epochs; /* the fit's epoch budget (RS_PARAM_EPOCHS), for RS_LR_AUTO */
     rs__fitdata fd;
     rs__optstate opt;
     size_t *seen_off;
@@ -32,6 +34,9 @@ typedef struct rs__fit_run {
     size_t scratch_all_floats;
     rs__touch *touch_all;
     size_t touch_all_n;
+    float *rowbuf_all; /* the contexts' aligned row buffers, one allocation */
+    void *rowbuf_raw;
+    size_t rowbuf_bytes;
     double *stats;
     size_t stats_cap, n_stats;
     float *ufeat_scale, *ifeat_scale; /* learning-rate multipliers of feature rows */
@@ -50,6 +55,9 @@ RS_INTERNAL double rs__now_seconds(void);
  * item-side rows from first_item; feature blocks only when !partial. */
 RS_INTERNAL rs_status rs__run_init_blocks(rs__fit_run *fr, size_t first_user, size_t first_item,
                                           int partial);
+/* The base learning rate of the t-th epoch of training (1-based, counting
+ * the epochs already behind the weights) for a fit of `budget` epochs. */
+RS_INTERNAL double rs__schedule_lr(const rs__params *p, int64_t t, int64_t budget);
 RS_INTERNAL size_t rs__run_choose_bands(size_t threads, const rs__weights *w, size_t n_ratings);
 /* Allocate the per-run state for fr->w and fr->fd: snapshots, optimizer
  * state, statistics, learning-rate scales and thread contexts. */

@@ -1,7 +1,8 @@
 /* librecsgd. SPDX-License-Identifier: BSD-2-Clause
- * schedule.c: running the block schedule, on the calling thread or on a
- * small pool of pthreads that lives for one rs_fit (no global pool). */
-/* clock_gettime, mkstemp, fsync, pthread barriers: POSIX, also under strict -std=c11. */
+ * schedule.c: the epoch's block order with its dependencies, run on the
+ * calling thread or on a small pool of pthreads that lives for one rs_fit
+ * (no global pool). */
+/* pthreads: POSIX, also under strict -std=c11. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -13,50 +14,141 @@
 #include <pthread.h>
 #endif
 
-void rs__plan_run_round(const rs__epoch_plan *plan, size_t tid, size_t r)
+/* The block at position k of the order: its ratings as one chunk, its own
+ * statistics and random stream, then the scorer's loop. */
+static void train_block(rs__epoch_plan *plan, size_t tid, size_t k)
 {
     const rs__fitdata *fd = plan->fd;
-    size_t B = fd->bands;
     rs__train_ctx *c = &plan->ctx[tid];
-    for (size_t b = tid; b < B; b += plan->threads) {
-        size_t blk = b * B + (b + plan->round_offset[r]) % B;
-        size_t lo = fd->block_off[blk], hi = fd->block_off[blk + 1];
-        if (hi == lo)
-            continue;
+    size_t blk = plan->order[k];
+    size_t lo = fd->block_off[blk], hi = fd->block_off[blk + 1];
+    memset(&c->st, 0, sizeof c->st);
+    c->diverged = 0;
+    if (hi > lo) {
+        rs__rng_seed(&c->rng, rs__seed_mix(rs__seed_mix(plan->seed, plan->serial), (uint64_t)blk));
         rs__chunk ch = {fd->u + lo, fd->i + lo, fd->r + lo, fd->wt ? fd->wt + lo : NULL, hi - lo};
         if (c->ops->train_chunk)
             c->ops->train_chunk(c, &ch);
         else
             rs__train_chunk_generic(c, &ch);
-        if (c->diverged)
-            return;
+    }
+    plan->block_stats[k] = c->st;
+}
+
+rs_status rs__plan_init(rs__epoch_plan *plan, const rs__fitdata *fd, rs__train_ctx *ctx,
+                        size_t threads, uint64_t seed, const rs__allocator *a)
+{
+    memset(plan, 0, sizeof *plan);
+    plan->fd = fd;
+    plan->ctx = ctx;
+    plan->threads = threads;
+    plan->seed = rs__seed_mix(seed, 0x626c6f636bull); /* "block" streams */
+    size_t B = fd->bands ? fd->bands : 1;
+    plan->n_blocks = B * B;
+    plan->order = rs__alloc(a, 3 * plan->n_blocks + 2 * B, sizeof *plan->order);
+    plan->block_stats = rs__calloc(a, plan->n_blocks, sizeof *plan->block_stats);
+    plan->state = rs__calloc(a, plan->n_blocks, 1);
+    if (!plan->order || !plan->block_stats || !plan->state) {
+        rs__plan_free(plan, a);
+        return RS_ERR_NOMEM;
+    }
+    plan->after_row = plan->order + plan->n_blocks;
+    plan->after_col = plan->after_row + plan->n_blocks;
+    rs__plan_shuffle(plan, NULL);
+    return RS_OK;
+}
+
+void rs__plan_free(rs__epoch_plan *plan, const rs__allocator *a)
+{
+    size_t B = plan->fd && plan->fd->bands ? plan->fd->bands : 1;
+    rs__free(a, plan->order, 3 * plan->n_blocks + 2 * B, sizeof *plan->order);
+    rs__free(a, plan->block_stats, plan->n_blocks, sizeof *plan->block_stats);
+    rs__free(a, plan->state, plan->n_blocks, 1);
+    plan->order = plan->after_row = plan->after_col = NULL;
+    plan->block_stats = NULL;
+    plan->state = NULL;
+}
+
+void rs__plan_shuffle(rs__epoch_plan *plan, rs__rng *rng)
+{
+    size_t B = plan->fd->bands ? plan->fd->bands : 1;
+    /* The diagonal offsets in a random order, in the scratch after the
+     * three arrays (2B entries: later the last position per band). */
+    size_t *offset = plan->after_col + plan->n_blocks;
+    for (size_t r = 0; r < B; r++)
+        offset[r] = r;
+    for (size_t r = B; rng && r > 1; r--) {
+        size_t k = (size_t)rs__rng_below(rng, r);
+        size_t tmp = offset[r - 1];
+        offset[r - 1] = offset[k];
+        offset[k] = tmp;
+    }
+    size_t k = 0;
+    for (size_t r = 0; r < B; r++)
+        for (size_t b = 0; b < B; b++)
+            plan->order[k++] = b * B + (b + offset[r]) % B;
+    /* Predecessors: the last earlier position of the same user band and of
+     * the same item band (one forward pass, any order works). */
+    size_t *last_row = offset, *last_col = offset + B;
+    for (size_t b = 0; b < B; b++)
+        last_row[b] = last_col[b] = SIZE_MAX;
+    for (size_t p = 0; p < plan->n_blocks; p++) {
+        size_t bu = plan->order[p] / B, bi = plan->order[p] % B;
+        plan->after_row[p] = last_row[bu];
+        plan->after_col[p] = last_col[bi];
+        last_row[bu] = last_col[bi] = p;
     }
 }
 
-static void run_epoch_on(rs__epoch_plan *plan, size_t tid, void (*sync)(void *), void *sync_ud)
+void rs__plan_merge_stats(const rs__epoch_plan *plan, rs__train_stats *out)
 {
-    size_t B = plan->fd->bands;
-    for (size_t r = 0; r < B; r++) {
-        rs__plan_run_round(plan, tid, r);
-        if (sync)
-            sync(sync_ud); /* every thread sees the same flags after the barrier */
-        if (rs__plan_diverged(plan))
-            return;
+    memset(out, 0, sizeof *out);
+    for (size_t k = 0; k < plan->n_blocks; k++) {
+        const rs__train_stats *s = &plan->block_stats[k];
+        out->sq_err += s->sq_err;
+        out->sum_w += s->sum_w;
+        out->gnorm_sum += s->gnorm_sum;
+        out->fnorm_sum += s->fnorm_sum;
+        if (s->gnorm_max > out->gnorm_max)
+            out->gnorm_max = s->gnorm_max;
+        out->n_updates += s->n_updates;
+        out->n_rows += s->n_rows;
+        out->n_clipped += s->n_clipped;
     }
+}
+
+/* The epoch on the calling thread alone: the order itself. */
+static void run_epoch_serial(rs__epoch_plan *plan)
+{
+    memset(plan->block_stats, 0, plan->n_blocks * sizeof *plan->block_stats);
+    plan->diverged = 0;
+    for (size_t k = 0; k < plan->n_blocks; k++) {
+        train_block(plan, 0, k);
+        if (plan->ctx[0].diverged) {
+            plan->diverged = 1;
+            break;
+        }
+    }
+    plan->serial++;
 }
 
 #if RS_ENABLE_THREADS
+/* The pool: one mutex guards the plan's block states; a free thread takes
+ * the earliest waiting block whose predecessors are done, and a finished
+ * block wakes the threads waiting for one. Claims are a few per block of
+ * tens of thousands of ratings, so one lock costs nothing measurable. */
 struct rs__pool {
     pthread_t *tids;
     size_t n_workers;
     size_t started;
-    pthread_barrier_t barrier;
-    /* Start gate: workers touch the barrier only after every thread exists,
-     * so a failed pthread_create can release the ones already started. */
-    pthread_mutex_t gate_mu;
-    pthread_cond_t gate_cv;
-    int gate_open;
+    pthread_mutex_t mu;
+    pthread_cond_t wake;     /* a block finished, an epoch started, or quit */
+    pthread_cond_t finished; /* a worker left the epoch */
     rs__epoch_plan *plan;
+    uint64_t generation;     /* epochs started */
+    size_t in_epoch;         /* workers (not the caller) still in the epoch */
+    size_t next;             /* positions before this one are all taken */
+    size_t taken;
     int quit;
 };
 
@@ -65,44 +157,79 @@ typedef struct worker_arg {
     size_t tid;
 } worker_arg;
 
-static void barrier_sync(void *ud) { pthread_barrier_wait(&((rs__pool *)ud)->barrier); }
+static int block_ready(const rs__epoch_plan *plan, size_t k)
+{
+    size_t r = plan->after_row[k], c = plan->after_col[k];
+    return plan->state[k] == 0 && (r == SIZE_MAX || plan->state[r] == 2) &&
+           (c == SIZE_MAX || plan->state[c] == 2);
+}
+
+/* Take and train blocks until none is left to take (or a block diverged).
+ * Called and returns with pool->mu held. */
+static void take_blocks(rs__pool *pool, size_t tid)
+{
+    rs__epoch_plan *plan = pool->plan;
+    for (;;) {
+        if (plan->diverged || pool->taken == plan->n_blocks)
+            return;
+        size_t k = pool->next;
+        while (k < plan->n_blocks && !block_ready(plan, k))
+            k++;
+        if (k == plan->n_blocks) {
+            pthread_cond_wait(&pool->wake, &pool->mu);
+            continue;
+        }
+        plan->state[k] = 1;
+        pool->taken++;
+        while (pool->next < plan->n_blocks && plan->state[pool->next] != 0)
+            pool->next++;
+        pthread_mutex_unlock(&pool->mu);
+        train_block(plan, tid, k);
+        pthread_mutex_lock(&pool->mu);
+        plan->state[k] = 2;
+        if (plan->ctx[tid].diverged)
+            plan->diverged = 1;
+        pthread_cond_broadcast(&pool->wake);
+    }
+}
 
 static void *worker_main(void *p)
 {
     worker_arg *wa = p;
     rs__pool *pool = wa->pool;
-    size_t tid = wa->tid;
-    pthread_mutex_lock(&pool->gate_mu);
-    while (!pool->gate_open)
-        pthread_cond_wait(&pool->gate_cv, &pool->gate_mu);
-    int quit = pool->quit;
-    pthread_mutex_unlock(&pool->gate_mu);
-    if (quit)
-        return NULL;
+    uint64_t seen = 0;
+    pthread_mutex_lock(&pool->mu);
     for (;;) {
-        pthread_barrier_wait(&pool->barrier); /* epoch start (or quit) */
+        while (!pool->quit && pool->generation == seen)
+            pthread_cond_wait(&pool->wake, &pool->mu);
         if (pool->quit)
-            return NULL;
-        run_epoch_on(pool->plan, tid, barrier_sync, pool);
+            break;
+        seen = pool->generation;
+        take_blocks(pool, wa->tid);
+        if (--pool->in_epoch == 0)
+            pthread_cond_signal(&pool->finished);
     }
+    pthread_mutex_unlock(&pool->mu);
+    return NULL;
 }
 
 static void pool_free(rs__pool *pool, const rs__allocator *a)
 {
-    pthread_barrier_destroy(&pool->barrier);
-    pthread_mutex_destroy(&pool->gate_mu);
-    pthread_cond_destroy(&pool->gate_cv);
+    pthread_mutex_destroy(&pool->mu);
+    pthread_cond_destroy(&pool->wake);
+    pthread_cond_destroy(&pool->finished);
     rs__free(a, pool->tids, pool->n_workers, sizeof *pool->tids + sizeof(worker_arg));
     rs__free(a, pool, 1, sizeof *pool);
 }
 
-static void open_gate(rs__pool *pool, int quit)
+static void stop_workers(rs__pool *pool)
 {
-    pthread_mutex_lock(&pool->gate_mu);
-    pool->quit = quit;
-    pool->gate_open = 1;
-    pthread_cond_broadcast(&pool->gate_cv);
-    pthread_mutex_unlock(&pool->gate_mu);
+    pthread_mutex_lock(&pool->mu);
+    pool->quit = 1;
+    pthread_cond_broadcast(&pool->wake);
+    pthread_mutex_unlock(&pool->mu);
+    for (size_t w = 0; w < pool->started; w++)
+        pthread_join(pool->tids[w], NULL);
 }
 
 /* worker_arg storage lives right after the thread ids, in one allocation. */
@@ -121,13 +248,24 @@ rs_status rs__pool_start(rs__pool **out, rs__epoch_plan *plan, const rs__allocat
         rs__free(a, pool, 1, sizeof *pool);
         return RS_ERR_NOMEM;
     }
-    if (pthread_barrier_init(&pool->barrier, NULL, (unsigned)plan->threads) != 0) {
+    if (pthread_mutex_init(&pool->mu, NULL) != 0) {
         rs__free(a, pool->tids, pool->n_workers, sizeof *pool->tids + sizeof(worker_arg));
         rs__free(a, pool, 1, sizeof *pool);
         return RS_ERR_NOMEM;
     }
-    pthread_mutex_init(&pool->gate_mu, NULL);
-    pthread_cond_init(&pool->gate_cv, NULL);
+    if (pthread_cond_init(&pool->wake, NULL) != 0) {
+        pthread_mutex_destroy(&pool->mu);
+        rs__free(a, pool->tids, pool->n_workers, sizeof *pool->tids + sizeof(worker_arg));
+        rs__free(a, pool, 1, sizeof *pool);
+        return RS_ERR_NOMEM;
+    }
+    if (pthread_cond_init(&pool->finished, NULL) != 0) {
+        pthread_cond_destroy(&pool->wake);
+        pthread_mutex_destroy(&pool->mu);
+        rs__free(a, pool->tids, pool->n_workers, sizeof *pool->tids + sizeof(worker_arg));
+        rs__free(a, pool, 1, sizeof *pool);
+        return RS_ERR_NOMEM;
+    }
     worker_arg *args = (worker_arg *)(pool->tids + pool->n_workers);
     for (size_t w = 0; w < pool->n_workers; w++) {
         args[w].pool = pool;
@@ -137,13 +275,10 @@ rs_status rs__pool_start(rs__pool **out, rs__epoch_plan *plan, const rs__allocat
         pool->started++;
     }
     if (pool->started != pool->n_workers) {
-        open_gate(pool, 1);
-        for (size_t w = 0; w < pool->started; w++)
-            pthread_join(pool->tids[w], NULL);
+        stop_workers(pool);
         pool_free(pool, a);
         return RS_ERR_NOMEM;
     }
-    open_gate(pool, 0);
     *out = pool;
     return RS_OK;
 }
@@ -151,21 +286,31 @@ rs_status rs__pool_start(rs__pool **out, rs__epoch_plan *plan, const rs__allocat
 void rs__pool_run_epoch(rs__pool *pool, rs__epoch_plan *plan)
 {
     if (!pool) {
-        run_epoch_on(plan, 0, NULL, NULL);
+        run_epoch_serial(plan);
         return;
     }
-    pthread_barrier_wait(&pool->barrier);
-    run_epoch_on(plan, 0, barrier_sync, pool);
+    pthread_mutex_lock(&pool->mu);
+    memset(plan->block_stats, 0, plan->n_blocks * sizeof *plan->block_stats);
+    memset(plan->state, 0, plan->n_blocks);
+    plan->diverged = 0;
+    pool->plan = plan;
+    pool->next = 0;
+    pool->taken = 0;
+    pool->in_epoch = pool->n_workers;
+    pool->generation++;
+    pthread_cond_broadcast(&pool->wake);
+    take_blocks(pool, 0);
+    while (pool->in_epoch > 0)
+        pthread_cond_wait(&pool->finished, &pool->mu);
+    plan->serial++;
+    pthread_mutex_unlock(&pool->mu);
 }
 
 void rs__pool_stop(rs__pool *pool, const rs__allocator *a)
 {
     if (!pool)
         return;
-    pool->quit = 1;
-    pthread_barrier_wait(&pool->barrier);
-    for (size_t w = 0; w < pool->n_workers; w++)
-        pthread_join(pool->tids[w], NULL);
+    stop_workers(pool);
     pool_free(pool, a);
 }
 #else
@@ -180,7 +325,7 @@ rs_status rs__pool_start(rs__pool **out, rs__epoch_plan *plan, const rs__allocat
 void rs__pool_run_epoch(rs__pool *pool, rs__epoch_plan *plan)
 {
     (void)pool;
-    run_epoch_on(plan, 0, NULL, NULL);
+    run_epoch_serial(plan);
 }
 
 void rs__pool_stop(rs__pool *pool, const rs__allocator *a)

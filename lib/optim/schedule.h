@@ -1,14 +1,29 @@
 /* librecsgd. SPDX-License-Identifier: BSD-2-Clause
- * schedule.h: the block schedule of one epoch. With B bands there are B
- * rounds; round r trains the B blocks (b, (b + offset_r) mod B), which share
- * no user and no item. Thread t takes blocks b = t, t + T, ... of every
- * round, so the assignment, and hence the result, never depends on timing. */
+ * schedule.h: the block schedule of one epoch.
+ *
+ * The ratings sit in a bands x bands grid of blocks (fitdata.h); blocks that
+ * share no user band and no item band touch disjoint parameter rows. Every
+ * epoch fixes one order of all the blocks (the diagonals, in a random order
+ * drawn from the seed). That order is the result: the epoch computes exactly
+ * what running the blocks one after another in that order computes.
+ *
+ * Threads do not run it round by round. Each block waits only for the two
+ * blocks before it in the order that share its user band or its item band;
+ * a free thread takes the earliest block whose two predecessors are done.
+ * So a thread that is slow (a busy core, a larger block) holds back only
+ * the blocks that really depend on its block, not a whole round, and every
+ * parameter row still sees its updates in the fixed order: the model is
+ * bit-identical for a seed and a band count whatever the timing and however
+ * blocks land on threads. Statistics are kept per block and merged in the
+ * order, and random streams (dropout) are seeded per block, for the same
+ * reason. */
 #ifndef RS_OPTIM_SCHEDULE_H
 #define RS_OPTIM_SCHEDULE_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include "common/config.h"
+#include "common/rng.h"
 #include "train.h"
 #include "fitdata.h"
 
@@ -16,26 +31,38 @@ typedef struct rs__epoch_plan {
     const rs__fitdata *fd;
     rs__train_ctx *ctx;      /* one per thread */
     size_t threads;
-    size_t *round_offset;    /* bands entries, a permutation chosen per epoch */
+    size_t n_blocks;         /* bands * bands */
+    /* The epoch's order: block ids, and for each position the positions
+     * of the previous block of the same user band and of the same item band
+     * (SIZE_MAX: none). */
+    size_t *order, *after_row, *after_col;
+    rs__train_stats *block_stats; /* per position, merged in order */
+    unsigned char *state;         /* per position: 0 waiting, 1 running, 2 done */
+    uint64_t seed;                /* per-block random streams */
+    uint64_t serial;              /* epochs run with this plan, for the streams */
+    int32_t diverged;             /* a block saw divergence: the epoch stopped early */
 } rs__epoch_plan;
 
-/* Train every block thread tid owns in round r. */
-RS_INTERNAL void rs__plan_run_round(const rs__epoch_plan *plan, size_t tid, size_t r);
+/* Allocate the plan's arrays for fd's grid; the order starts as the
+ * diagonals in turn (rs__plan_shuffle draws a new one). */
+RS_INTERNAL rs_status rs__plan_init(rs__epoch_plan *plan, const rs__fitdata *fd, rs__train_ctx *ctx,
+                                    size_t threads, uint64_t seed, const rs__allocator *a);
+RS_INTERNAL void rs__plan_free(rs__epoch_plan *plan, const rs__allocator *a);
+/* A fresh order of the diagonals for the next epoch. */
+RS_INTERNAL void rs__plan_shuffle(rs__epoch_plan *plan, rs__rng *rng);
+/* The epoch's statistics, summed over the blocks in order. */
+RS_INTERNAL void rs__plan_merge_stats(const rs__epoch_plan *plan, rs__train_stats *out);
 
-/* 1 if any worker flagged divergence. */
-static inline int rs__plan_diverged(const rs__epoch_plan *plan)
-{
-    for (size_t t = 0; t < plan->threads; t++)
-        if (plan->ctx[t].diverged)
-            return 1;
-    return 0;
-}
+/* 1 if a block of the last epoch flagged divergence. */
+static inline int rs__plan_diverged(const rs__epoch_plan *plan) { return plan->diverged != 0; }
 
 /* Worker pool: threads - 1 helpers plus the calling thread. Without thread
  * support (or with one thread) epochs run on the caller only. */
 typedef struct rs__pool rs__pool;
 RS_INTERNAL rs_status rs__pool_start(rs__pool **out, rs__epoch_plan *plan, const rs__allocator *a);
-/* Run one epoch (all rounds, stopping after a round in which a worker diverged). */
+/* Run one epoch: every block of the plan's order, stopping early once a
+ * block diverged. The contexts' settings (lr, refit, ...) are read by every
+ * block; their statistics end up in plan->block_stats. */
 RS_INTERNAL void rs__pool_run_epoch(rs__pool *pool, rs__epoch_plan *plan);
 RS_INTERNAL void rs__pool_stop(rs__pool *pool, const rs__allocator *a);
 

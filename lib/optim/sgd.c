@@ -27,6 +27,7 @@ static void commit(rs__fit_run *fr)
     m->epoch_stats = fr->stats;
     m->epoch_stats_cap = fr->stats_cap;
     m->n_epoch_stats = fr->n_stats;
+    m->params.epochs_trained = (int64_t)fr->n_stats;
     rs__idmap_init(&fr->users);
     rs__idmap_init(&fr->items);
     memset(&fr->w, 0, sizeof fr->w);
@@ -35,6 +36,7 @@ static void commit(rs__fit_run *fr)
     fr->seen_nnz = 0;
     fr->stats = NULL;
     fr->stats_cap = 0;
+    rs__model_serving_refresh(m, 0, SIZE_MAX);
 }
 
 /* Ids that have features but no training rating get zero id parameters, so
@@ -129,6 +131,7 @@ rs_status rs_fit(rs_model *m, const rs_dataset *train, const rs_dataset *valid)
     rs__params params = m->params;
     fr.p = &params;
     fr.threads = (size_t)params.threads;
+    fr.budget_epochs = params.epochs;
 #if !RS_ENABLE_THREADS
     fr.threads = 1;
 #endif

@@ -4,6 +4,7 @@
  * gradient of each touched row is -w * e * dyhat/dtheta + l2 * theta (the
  * constant 2 is folded into the learning rate, as in Funk's SVD). */
 #include "train.h"
+#include "common/alloc.h"
 
 #include <string.h>
 
@@ -42,6 +43,20 @@ void rs__train_chunk_generic(rs__train_ctx *c, const rs__chunk *ch)
     }
 }
 
+/* One optimizer-state array of n floats, 64-byte aligned (the fused loops
+ * read moments as whole vectors) and zeroed. */
+static float *state_array(rs__optstate *o, size_t b, int which, size_t n, const rs__allocator *a)
+{
+    o->n[b][which] = n;
+    return rs__alloc_floats_aligned(a, n, &o->raw[b][which], &o->raw_bytes[b][which]);
+}
+
+static void fill(float *x, size_t n, float v)
+{
+    for (size_t j = 0; j < n; j++)
+        x[j] = v;
+}
+
 rs_status rs__optstate_init(rs__optstate *o, const rs__weights *w, int32_t lr_policy,
                             const rs__allocator *a)
 {
@@ -52,18 +67,19 @@ rs_status rs__optstate_init(rs__optstate *o, const rs__weights *w, int32_t lr_po
     for (size_t b = 0; b < w->n_blocks; b++) {
         size_t rows = w->blocks[b].rows ? w->blocks[b].rows : 1;
         size_t cells = rows * w->blocks[b].stride;
-        o->n_acc[b] = lr_policy == RS_LR_ADAGRAD ? rows : cells;
-        o->acc[b] = rs__calloc(a, o->n_acc[b], sizeof(float));
-        if (!o->acc[b])
-            goto nomem;
-        if (lr_policy == RS_LR_ADAM) {
-            o->n_acc2[b] = cells;
-            o->n_steps[b] = rows;
-            o->acc2[b] = rs__calloc(a, cells, sizeof(float));
-            o->steps[b] = rs__calloc(a, rows, sizeof(float));
-            if (!o->acc2[b] || !o->steps[b])
+        if (lr_policy == RS_LR_ADAGRAD) {
+            if (!(o->acc[b] = state_array(o, b, 0, rows, a)))
                 goto nomem;
+            continue;
         }
+        o->acc[b] = state_array(o, b, 0, cells, a);
+        o->acc2[b] = state_array(o, b, 1, cells, a);
+        o->pow1[b] = state_array(o, b, 2, rows, a);
+        o->pow2[b] = state_array(o, b, 3, rows, a);
+        if (!o->acc[b] || !o->acc2[b] || !o->pow1[b] || !o->pow2[b])
+            goto nomem;
+        fill(o->pow1[b], rows, 1.0f);
+        fill(o->pow2[b], rows, 1.0f);
     }
     return RS_OK;
 nomem:
@@ -75,21 +91,22 @@ void rs__optstate_reset(rs__optstate *o)
 {
     for (size_t b = 0; b < o->n_blocks; b++) {
         if (o->acc[b])
-            memset(o->acc[b], 0, o->n_acc[b] * sizeof(float));
+            memset(o->acc[b], 0, o->n[b][0] * sizeof(float));
         if (o->acc2[b])
-            memset(o->acc2[b], 0, o->n_acc2[b] * sizeof(float));
-        if (o->steps[b])
-            memset(o->steps[b], 0, o->n_steps[b] * sizeof(float));
+            memset(o->acc2[b], 0, o->n[b][1] * sizeof(float));
+        if (o->pow1[b])
+            fill(o->pow1[b], o->n[b][2], 1.0f);
+        if (o->pow2[b])
+            fill(o->pow2[b], o->n[b][3], 1.0f);
     }
 }
 
 void rs__optstate_free(rs__optstate *o, const rs__allocator *a)
 {
-    for (size_t b = 0; b < RS__MAX_BLOCKS; b++) {
-        rs__free(a, o->acc[b], o->n_acc[b], sizeof(float));
-        rs__free(a, o->acc2[b], o->n_acc2[b], sizeof(float));
-        rs__free(a, o->steps[b], o->n_steps[b], sizeof(float));
-    }
+    for (size_t b = 0; b < RS__MAX_BLOCKS; b++)
+        for (int k = 0; k < 4; k++)
+            if (o->raw[b][k])
+                rs__free_aligned(a, o->raw[b][k], o->raw_bytes[b][k]);
     memset(o, 0, sizeof *o);
 }
 
@@ -97,6 +114,9 @@ int32_t rs__isa_detect(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
     __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512dq"))
+        return RS__ISA_AVX512;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
         return RS__ISA_AVX2;
 #endif

@@ -17,13 +17,17 @@
 #include "common/vec.h"
 
 /* Per-parameter optimizer state for AdaGrad (one accumulator per row) and
- * Adam (first and second moments per parameter, a step count per row). */
+ * Adam (first and second moments per parameter; per row beta1^t and
+ * beta2^t, t being the row's update count, kept as powers so no step needs
+ * powf). Arrays are 64-byte aligned. */
 typedef struct rs__optstate {
     size_t n_blocks;
     float *acc[RS__MAX_BLOCKS];   /* AdaGrad: rows; Adam: rows * stride (first moment) */
     float *acc2[RS__MAX_BLOCKS];  /* Adam: rows * stride (second moment) */
-    float *steps[RS__MAX_BLOCKS]; /* Adam: rows */
-    size_t n_acc[RS__MAX_BLOCKS], n_acc2[RS__MAX_BLOCKS], n_steps[RS__MAX_BLOCKS];
+    float *pow1[RS__MAX_BLOCKS];  /* Adam: rows, beta1^t (starts at 1) */
+    float *pow2[RS__MAX_BLOCKS];  /* Adam: rows, beta2^t (starts at 1) */
+    void *raw[RS__MAX_BLOCKS][4]; /* allocations of acc, acc2, pow1, pow2 */
+    size_t raw_bytes[RS__MAX_BLOCKS][4], n[RS__MAX_BLOCKS][4];
 } rs__optstate;
 
 typedef struct rs__chunk {
@@ -44,7 +48,7 @@ typedef struct rs__train_stats {
     uint64_t n_clipped;   /* rows the clip policy changed */
 } rs__train_stats;
 
-enum { RS__ISA_BASELINE = 0, RS__ISA_AVX2 = 1 };
+enum { RS__ISA_BASELINE = 0, RS__ISA_AVX2 = 1, RS__ISA_AVX512 = 2 };
 /* The best kernel ISA this CPU supports (checked per fit, never cached globally). */
 RS_INTERNAL int32_t rs__isa_detect(void);
 
@@ -67,6 +71,9 @@ typedef struct rs__train_ctx {
     size_t scratch_floats;
     float *gbuf;       /* largest block row, for the loss gradient */
     size_t gbuf_floats;
+    /* Two rows of the widest block, 64-byte aligned: the fused loops'
+     * gradient rows (NULL: a fused loop falls back to the generic step). */
+    float *rowbuf;
     int32_t isa;       /* RS__ISA_*: which compiled kernel the CPU can run */
     /* Per-row learning-rate multipliers by block (NULL: 1 for every row).
      * Rows shared by many ratings (feature weights) get a smaller step, so
@@ -114,6 +121,17 @@ static RS_ALWAYS_INLINE void rs__row_grad(float *restrict gb, const float *restr
         gb[f] = scale * src[f] + l2 * theta[f];
 }
 
+/* Adam's beta^t for one row, advanced by one step. Once it is below 2^-25,
+ * 1 - beta^t is exactly 1 in float, so it becomes 0 there instead of
+ * running on into subnormal numbers (0.9^t is subnormal from t = 870 on,
+ * and subnormal arithmetic is about a hundred times slower). */
+static RS_ALWAYS_INLINE float rs__adam_power(float *pw, float beta)
+{
+    float x = *pw * beta;
+    *pw = x < 0x1p-25f ? 0.0f : x;
+    return *pw;
+}
+
 /* Apply one row update theta -= step(g) under the context's learning-rate policy. */
 static RS_ALWAYS_INLINE void rs__update_row(rs__train_ctx *c, int32_t blk, size_t row, size_t stride,
                                   float *theta, const float *g, size_t n)
@@ -135,9 +153,9 @@ static RS_ALWAYS_INLINE void rs__update_row(rs__train_ctx *c, int32_t blk, size_
     case RS_LR_ADAM: {
         float *m = c->opt->acc[blk] + row * stride;
         float *v = c->opt->acc2[blk] + row * stride;
-        float t = (c->opt->steps[blk][row] += 1.0f);
         float b1 = c->beta1, b2 = c->beta2;
-        float c1 = 1.0f - powf(b1, t), c2 = 1.0f - powf(b2, t);
+        float c1 = 1.0f - rs__adam_power(&c->opt->pow1[blk][row], b1);
+        float c2 = 1.0f - rs__adam_power(&c->opt->pow2[blk][row], b2);
         float eta = lr / c1;
         float inv_c2 = 1.0f / c2;
         for (size_t j = 0; j < n; j++) {

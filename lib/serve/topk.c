@@ -1,10 +1,14 @@
 /* librecsgd. SPDX-License-Identifier: BSD-2-Clause
  * topk.c: rs_topk and rs_topk_batch.
  *
- * The collaborative scorer scores every item at once, item_bias + Q p_u
- * (+ global mean + user bias), with sgemv; a batch scores 64 users per sgemm
- * over tiles of items. Other scorers call their predict() per item. The k
- * best are then picked with a bounded min-heap (heap.h) and sorted once.
+ * The collaborative scorer scores tiles of items at once, item_bias + Q p_u
+ * (+ global mean + user bias), with the library's own kernels (dots.h: run-
+ * time ISA dispatch, one thread, no BLAS); a batch scores 64 users per tile
+ * of items. With RS_PARAM_SERVE_QUANTIZED a single user is served through
+ * the int8 item copy with the same result (topk_q8.c). Other scorers call
+ * their predict() per item. The k best are picked with a bounded min-heap
+ * (heap.h) and sorted once. All paths compute a score with the same float
+ * operations, so single, batch and quantised calls agree bit for bit.
  * Items are ranked by the raw score, which is also what scores_out reports:
  * clamping to the rating range would turn the head of the ranking into ties
  * and hide the order the model learned (rs_predict clamps; top-k does not). */
@@ -12,12 +16,12 @@
 
 #include "serve.h"
 #include "heap.h"
-#include "common/blas.h"
-#include "common/vec.h"
+#include "topk_q8.h"
+#include "common/dots.h"
 #include "scorers/scorer.h"
 
-/* Users scored per sgemm, and items per sgemm tile: 64 x 2048 floats (512 KiB)
- * stay in L2 while the heaps read them back. */
+/* Users scored per batch kernel call, and items per tile: 64 x 2048 floats
+ * (512 KiB) stay in L2 while the heaps read them back. */
 #define BATCH_USERS 64
 #define BATCH_TILE 2048
 /* Above this k the 64 heaps of a batch would need more memory than the
@@ -30,6 +34,7 @@ enum { MODE_FALLBACK = 0, MODE_FAST = 1, MODE_GENERIC = 2 };
 typedef struct user_scorer {
     const rs_model *m;
     int mode;
+    int32_t isa;        /* RS__DOTS_* variant for this call */
     int32_t u;          /* dense user index; -1 in MODE_FALLBACK */
     const float *ib;    /* item biases, or NULL */
     const float *p;     /* MODE_FAST: the user's factor row */
@@ -54,6 +59,7 @@ static void scorer_init(user_scorer *sc, const rs_model *m, int32_t u)
     const float *ub = rs__serve_bias(m, RS__ROLE_USER_BIAS, m->w.n_users);
     memset(sc, 0, sizeof *sc);
     sc->m = m;
+    sc->isa = rs__dots_isa();
     sc->u = u;
     sc->ib = rs__serve_bias(m, RS__ROLE_ITEM_BIAS, m->w.n_items);
     if (u < 0) {
@@ -74,42 +80,39 @@ static float score_one(const user_scorer *sc, size_t j)
     case MODE_FALLBACK:
         return rs__serve_fallback(sc->m, -1, (int32_t)j);
     case MODE_FAST:
-        return (sc->ib ? sc->base + sc->ib[j] : sc->base) +
-               rs__vec_dot(sc->p, sc->q->data + j * sc->q->stride, sc->q->cols);
+        return rs__topk_exact_one(sc->isa, sc->p, sc->base, sc->q, sc->ib, j);
     default:
         return sc->m->ops->predict(&sc->m->w, sc->u, (int32_t)j);
     }
 }
 
-/* out[j] = (base + ib[j]) + dot: the association order of the scorer's own
- * predict(), so ties and values agree with rs_predict before clamping. */
-static void add_bias(float *out, size_t n, float base, const float *ib)
-{
-    if (ib) {
-        for (size_t j = 0; j < n; j++)
-            out[j] = (base + ib[j]) + out[j];
-    } else {
-        for (size_t j = 0; j < n; j++)
-            out[j] = base + out[j];
-    }
-}
-
-static void score_all(const user_scorer *sc, float *out, size_t n)
+/* Scores of items t0 .. t0 + nt - 1 into out. */
+static void score_tile(const user_scorer *sc, size_t t0, size_t nt, float *out)
 {
     switch (sc->mode) {
     case MODE_FALLBACK: /* the chain rs_predict uses: mean + the item's whole bias */
-        for (size_t j = 0; j < n; j++)
-            out[j] = rs__serve_fallback(sc->m, -1, (int32_t)j);
+        for (size_t j = 0; j < nt; j++)
+            out[j] = rs__serve_fallback(sc->m, -1, (int32_t)(t0 + j));
         break;
     case MODE_FAST:
-        rs__blas_sgemv(n, sc->q->cols, 1.0f, sc->q->data, sc->q->stride, sc->p, 0.0f, out);
-        add_bias(out, n, sc->base, sc->ib);
+        rs__dots_rows(sc->isa, sc->p, sc->q->data + t0 * sc->q->stride, sc->q->stride, nt,
+                      sc->q->cols, sc->base, sc->ib ? sc->ib + t0 : NULL, out);
         break;
     default:
-        for (size_t j = 0; j < n; j++)
-            out[j] = sc->m->ops->predict(&sc->m->w, sc->u, (int32_t)j);
+        for (size_t j = 0; j < nt; j++)
+            out[j] = sc->m->ops->predict(&sc->m->w, sc->u, (int32_t)(t0 + j));
         break;
     }
+}
+
+/* The int8 item copy when it applies to this user's scan: collaborative
+ * scoring and float factors too large to stay in cache. */
+static const rs__serving *int8_copy(const user_scorer *sc)
+{
+    if (sc->mode != MODE_FAST ||
+        sc->m->w.n_items * sc->q->stride * sizeof(float) < RS__TOPK_Q8_MIN_BYTES)
+        return NULL;
+    return rs__model_serving_copy(sc->m);
 }
 
 /* The user's training items (sorted dense indices), or none. */
@@ -123,24 +126,6 @@ static size_t seen_of(const rs_model *m, int32_t u, int32_t flags, const int32_t
         return 0;
     *seen = m->seen_item + a;
     return b - a;
-}
-
-/* Scan s[0, n) skipping the sorted indices in seen: the excluded items cut
- * the range into segments, so the hot loop needs no per-item test. */
-static void scan_skipping(rs__topheap *h, const float *s, const int64_t *ids, size_t n,
-                          const int32_t *seen, size_t n_seen)
-{
-    size_t pos = 0;
-    for (size_t t = 0; t < n_seen; t++) {
-        if (seen[t] < 0 || (size_t)seen[t] >= n)
-            continue;
-        size_t x = (size_t)seen[t];
-        if (x >= pos) {
-            rs__topheap_scan(h, s, ids, NULL, pos, x);
-            pos = x + 1;
-        }
-    }
-    rs__topheap_scan(h, s, ids, NULL, pos, n);
 }
 
 /* One user's top-k into items_out/scores_out; u is dense or -1. */
@@ -163,16 +148,19 @@ static rs_status topk_one(const rs_model *m, int32_t u, size_t k, int32_t flags,
 
     rs__hentry *heap = rs__alloc(a, cap, sizeof *heap);
     uint8_t *mark = use_mark ? rs__calloc(a, n, 1) : NULL;
-    float *scores = allow ? NULL : rs__alloc(a, n, sizeof *scores);
-    if (!heap || (use_mark && !mark) || (!allow && !scores)) {
+    float *scores = allow ? NULL : rs__alloc(a, RS__TOPK_TILE, sizeof *scores);
+    uint8_t *tmark = allow ? NULL : rs__calloc(a, RS__TOPK_TILE, 1);
+    if (!heap || (use_mark && !mark) || (!allow && (!scores || !tmark))) {
         rs__free(a, heap, cap, sizeof *heap);
         rs__free(a, mark, n, 1);
-        rs__free(a, scores, n, sizeof *scores);
+        rs__free(a, scores, RS__TOPK_TILE, sizeof *scores);
+        rs__free(a, tmark, RS__TOPK_TILE, 1);
         return RS_ERR_NOMEM;
     }
 
     rs__topheap h;
     rs__topheap_init(&h, heap, cap);
+    rs_status st = RS_OK;
     if (use_mark) {
         for (size_t t = 0; t < n_seen; t++)
             if (seen[t] >= 0 && (size_t)seen[t] < n)
@@ -185,9 +173,8 @@ static rs_status topk_one(const rs_model *m, int32_t u, size_t k, int32_t flags,
     }
     if (allow) {
         /* Only the allowed items are scored (one dot product each, so a short
-         * allow list costs far less than a full sgemv; the scores may differ
-         * from the sgemv path in the last bit). Marking each item as it is
-         * taken also drops duplicates in the list. */
+         * allow list costs far less than a full scan). Marking each item as
+         * it is taken also drops duplicates in the list. */
         for (size_t t = 0; t < n_allow; t++) {
             int32_t j = rs__serve_item(m, allow[t]);
             if (j < 0 || mark[j])
@@ -196,18 +183,28 @@ static rs_status topk_one(const rs_model *m, int32_t u, size_t k, int32_t flags,
             rs__topheap_push(&h, score_one(&sc, (size_t)j), ids[j]);
         }
     } else {
-        score_all(&sc, scores, n);
-        if (use_mark)
-            rs__topheap_scan(&h, scores, ids, mark, 0, n);
-        else
-            scan_skipping(&h, scores, ids, n, seen, n_seen);
+        /* The int8 copy when there is one (same result, fewer bytes read),
+         * else the float scan, one tile of scores at a time. */
+        const rs__serving *sv = int8_copy(&sc);
+        int used = 0;
+        if (sv)
+            st = rs__topk_q8(m, sv, sc.isa, sc.p, sc.base, sc.q, sc.ib, mark, seen, n_seen, &h,
+                             &used, NULL);
+        rs__skiplist sk;
+        rs__skiplist_init(&sk, use_mark ? NULL : seen, n_seen);
+        for (size_t t0 = 0; st == RS_OK && !used && t0 < n; t0 += RS__TOPK_TILE) {
+            size_t nt = n - t0 < RS__TOPK_TILE ? n - t0 : RS__TOPK_TILE;
+            score_tile(&sc, t0, nt, scores);
+            rs__topheap_offer_tile(&h, scores, ids, mark, t0, nt, &sk, tmark);
+        }
     }
-    *n_out = rs__topheap_finish(&h, items_out, scores_out);
+    *n_out = st == RS_OK ? rs__topheap_finish(&h, items_out, scores_out) : 0;
 
     rs__free(a, heap, cap, sizeof *heap);
     rs__free(a, mark, n, 1);
-    rs__free(a, scores, n, sizeof *scores);
-    return RS_OK;
+    rs__free(a, scores, RS__TOPK_TILE, sizeof *scores);
+    rs__free(a, tmark, RS__TOPK_TILE, 1);
+    return st;
 }
 
 rs_status rs_topk(const rs_model *m, int64_t user, size_t k, int32_t flags, const int64_t *block,
@@ -233,12 +230,14 @@ rs_status rs_topk(const rs_model *m, int64_t user, size_t k, int32_t flags, cons
     return st == RS_OK ? ok : st;
 }
 
-/* Scratch of the sgemm batch path. */
+/* Scratch of the batch path. */
 typedef struct batch_scratch {
     float *c;          /* BATCH_USERS x tile scores */
-    float *pk;         /* BATCH_USERS x f packed user rows */
+    float *pk;         /* BATCH_USERS user rows packed for rs__dots_batch */
     rs__hentry *heaps; /* BATCH_USERS x cap */
-    size_t c_n, pk_n, heaps_n;
+    uint8_t *tmark;    /* tile flags of seen items (zero between uses) */
+    size_t c_n, pk_n, heaps_n, tmark_n;
+    int32_t isa;       /* the kernel variant pk is packed for */
 } batch_scratch;
 
 static void batch_scratch_free(const rs__allocator *a, batch_scratch *s)
@@ -246,51 +245,41 @@ static void batch_scratch_free(const rs__allocator *a, batch_scratch *s)
     rs__free(a, s->c, s->c_n, sizeof *s->c);
     rs__free(a, s->pk, s->pk_n, sizeof *s->pk);
     rs__free(a, s->heaps, s->heaps_n, sizeof *s->heaps);
+    rs__free(a, s->tmark, s->tmark_n, 1);
 }
 
-/* Top-k of nb known users (dense indices uidx, output rows slot) with sgemm. */
+/* Top-k of nb known users (dense indices uidx, output rows slot), scored
+ * tile by tile with the batch kernel. */
 static void batch_block(const rs_model *m, const rs__block *P, const rs__block *Q,
                         const batch_scratch *s, size_t tile, const int32_t *uidx,
                         const size_t *slot, size_t nb, size_t k, size_t cap, int32_t flags,
                         int64_t *items_out, float *scores_out, size_t *counts_out)
 {
     size_t n = m->w.n_items, f = P->cols;
+    int32_t isa = s->isa;
     const float *ub = rs__serve_bias(m, RS__ROLE_USER_BIAS, m->w.n_users);
     const float *ib = rs__serve_bias(m, RS__ROLE_ITEM_BIAS, n);
     const int64_t *ids = m->items.ids;
     rs__topheap h[BATCH_USERS];
     float base[BATCH_USERS];
-    const int32_t *seen[BATCH_USERS];
-    size_t n_seen[BATCH_USERS], cur[BATCH_USERS];
+    const float *rows[BATCH_USERS] = {0};
+    rs__skiplist sk[BATCH_USERS];
 
     for (size_t b = 0; b < nb; b++) {
-        memcpy(s->pk + b * f, P->data + (size_t)uidx[b] * P->stride, f * sizeof(float));
+        const int32_t *seen;
+        size_t n_seen = seen_of(m, uidx[b], flags, &seen);
+        rows[b] = P->data + (size_t)uidx[b] * P->stride;
         base[b] = m->w.global_mean + (ub ? ub[uidx[b]] : 0.0f);
-        n_seen[b] = seen_of(m, uidx[b], flags, &seen[b]);
-        cur[b] = 0;
+        rs__skiplist_init(&sk[b], seen, n_seen);
         rs__topheap_init(&h[b], s->heaps + b * cap, cap);
     }
+    rs__dots_pack(isa, rows, nb, f, s->pk);
     for (size_t t0 = 0; t0 < n; t0 += tile) {
         size_t nt = n - t0 < tile ? n - t0 : tile;
-        rs__blas_sgemm_nt(nb, nt, f, 1.0f, s->pk, f, Q->data + t0 * Q->stride, Q->stride, 0.0f,
-                          s->c, nt);
-        for (size_t b = 0; b < nb; b++) {
-            float *row = s->c + b * nt;
-            add_bias(row, nt, base[b], ib ? ib + t0 : NULL);
-            /* The seen list is sorted, so one cursor per user walks it
-             * across the tiles; excluded items split the tile into segments. */
-            size_t pos = 0;
-            while (cur[b] < n_seen[b] && seen[b][cur[b]] < 0)
-                cur[b]++;
-            while (cur[b] < n_seen[b] && (size_t)seen[b][cur[b]] < t0 + nt) {
-                size_t x = (size_t)seen[b][cur[b]++];
-                if (x >= t0 + pos) {
-                    rs__topheap_scan(&h[b], row, ids + t0, NULL, pos, x - t0);
-                    pos = x - t0 + 1;
-                }
-            }
-            rs__topheap_scan(&h[b], row, ids + t0, NULL, pos, nt);
-        }
+        rs__dots_batch(isa, s->pk, nb, base, Q->data + t0 * Q->stride, Q->stride, nt, f,
+                       ib ? ib + t0 : NULL, s->c, nt);
+        for (size_t b = 0; b < nb; b++)
+            rs__topheap_offer_tile(&h[b], s->c + b * nt, ids, NULL, t0, nt, &sk[b], s->tmark);
     }
     for (size_t b = 0; b < nb; b++)
         counts_out[slot[b]] = rs__topheap_finish(&h[b], items_out + slot[b] * k,
@@ -333,12 +322,15 @@ rs_status rs_topk_batch(const rs_model *m, const int64_t *users, size_t n_users,
     size_t tile = n < BATCH_TILE ? n : BATCH_TILE;
     if (fast) {
         s.c_n = BATCH_USERS * tile;
-        s.pk_n = BATCH_USERS * P->cols;
+        s.isa = rs__dots_isa();
+        s.pk_n = rs__dots_pack_floats(s.isa, BATCH_USERS, P->cols);
         s.heaps_n = BATCH_USERS * cap;
         s.c = rs__alloc(a, s.c_n, sizeof *s.c);
         s.pk = rs__alloc(a, s.pk_n, sizeof *s.pk);
         s.heaps = rs__alloc(a, s.heaps_n, sizeof *s.heaps);
-        if (!s.c || !s.pk || !s.heaps) {
+        s.tmark_n = tile;
+        s.tmark = rs__calloc(a, s.tmark_n, 1);
+        if (!s.c || !s.pk || !s.heaps || !s.tmark) {
             batch_scratch_free(a, &s);
             return RS_ERR_NOMEM;
         }

@@ -91,13 +91,13 @@ const char *cli_scorer_name(int64_t scorer)
 
 const char *cli_choice_name(rs_param p, int64_t v)
 {
-    static const char *const lr[] = {"constant", "inverse_time", "adagrad", "adam"};
+    static const char *const lr[] = {"constant", "inverse_time", "adagrad", "adam", "auto"};
     static const char *const init[] = {"normal", "uniform", "scaled", "zero", "custom"};
     static const char *const clip[] = {"none", "value", "norm", "custom"};
     static const char *const div[] = {"stop", "halve"};
     static const char *const cold[] = {"fallback", "error"};
     switch (p) {
-    case RS_PARAM_LR_POLICY: return v >= 0 && v < 4 ? lr[v] : NULL;
+    case RS_PARAM_LR_POLICY: return v >= 0 && v < 5 ? lr[v] : NULL;
     case RS_PARAM_INIT: return v >= 0 && v < 5 ? init[v] : NULL;
     case RS_PARAM_CLIP: return v >= 0 && v < 4 ? clip[v] : NULL;
     case RS_PARAM_ON_DIVERGENCE: return v >= 0 && v < 2 ? div[v] : NULL;

@@ -16,7 +16,7 @@ static const command commands[] = {
      "recsgd train --data FILE [--format auto|movielens|csv|libmf]\n"
      "             [--scorer collaborative|content|hybrid] [--user-features F] [--item-features F]\n"
      "             [--features-format sparse|movielens] [--factors N] [--epochs N] [--lr X]\n"
-     "             [--lr-policy constant|inverse_time|adagrad|adam] [--lr-decay X] [--l2 X]\n"
+     "             [--lr-policy auto|constant|inverse_time|adagrad|adam] [--lr-decay X] [--l2 X]\n"
      "             [--l2-bias X] [--l2-features X] [--clip none|value:C|norm:C]\n"
      "             [--init normal[:S]|uniform[:A]|scaled[:S]|zero] [--on-divergence stop|halve]\n"
      "             [--threads N] [--seed N] [--tolerance X] [--patience N] [--valid FILE]\n"

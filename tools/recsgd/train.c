@@ -155,7 +155,7 @@ static const numeric_opt numeric_opts[] = {
 static int parse_args(int argc, char **argv, train_opts *o)
 {
     static const char *const scorers[] = {"collaborative", "content", "hybrid", NULL};
-    static const char *const lr_policies[] = {"constant", "inverse_time", "adagrad", "adam", NULL};
+    static const char *const lr_policies[] = {"constant", "inverse_time", "adagrad", "adam", "auto", NULL};
     static const char *const on_div[] = {"stop", "halve", NULL};
     static const char *const ffmt[] = {"sparse", "movielens", NULL};
     memset(o, 0, sizeof *o);

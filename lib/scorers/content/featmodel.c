@@ -286,7 +286,7 @@ __attribute__((target("avx2,fma"))) static void fm_chunk_avx2(rs__train_ctx *c,
 void rs__fm_train_chunk(rs__train_ctx *c, const rs__chunk *ch)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (c->isa == RS__ISA_AVX2) {
+    if (c->isa >= RS__ISA_AVX2) {
         fm_chunk_avx2(c, ch);
         return;
     }

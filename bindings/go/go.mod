@@ -1,0 +1,3 @@
+module librecsgd
+
+go 1.19
