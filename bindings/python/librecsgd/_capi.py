@@ -162,7 +162,7 @@ PARAM_CHOICES = {
 }
 
 # items of experimental.h (values and signatures not stable)
-EXPERIMENTAL = frozenset()
+EXPERIMENTAL = frozenset(['rs_exp_model_memory_bytes'])
 
 # ---- integer typedefs ----
 rs_param = _c.c_int32
@@ -365,6 +365,8 @@ FUNCTIONS = {
         'rs_status rs_model_copy_user_factors(const rs_model *model, int64_t user, float *dst, size_t cap, size_t *n_out)'),
     'rs_model_copy_item_factors': (rs_status, (_c.POINTER(rs_model), _c.c_int64, _c.POINTER(_c.c_float), _c.c_size_t, _c.POINTER(_c.c_size_t),),
         'rs_status rs_model_copy_item_factors(const rs_model *model, int64_t item, float *dst, size_t cap, size_t *n_out)'),
+    'rs_exp_model_memory_bytes': (rs_status, (_c.POINTER(rs_model), _c.POINTER(_c.c_size_t),),
+        'rs_status rs_exp_model_memory_bytes(const rs_model *model, size_t *bytes_out)'),
 }
 
 

@@ -108,6 +108,8 @@ extern "C" {
     pub fn rs_model_num_items(model: *const rs_model) -> usize;
     pub fn rs_model_copy_user_factors(model: *const rs_model, user: i64, dst: *mut f32, cap: usize, n_out: *mut usize) -> rs_status;
     pub fn rs_model_copy_item_factors(model: *const rs_model, item: i64, dst: *mut f32, cap: usize, n_out: *mut usize) -> rs_status;
+    #[cfg(feature = "experimental")]
+    pub fn rs_exp_model_memory_bytes(model: *const rs_model, bytes_out: *mut usize) -> rs_status;
 }
 
 // ---- constants, by group ----
