@@ -8,14 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_DIM = 64 };
+enum { MAX_DIM = 256 };
 
 /* Solve (A + lambda I) x = b for a symmetric positive semi-definite d x d A.
  * Returns -1 when the matrix is not positive definite (lambda 0 and A
  * singular). */
 static int ridge_solve(const double *A, const double *b, int d, double lambda, double *x)
 {
-    double L[MAX_DIM * MAX_DIM];
+    static double L[MAX_DIM * MAX_DIM]; /* benchmark code: one thread */
     for (int r = 0; r < d; r++)
         for (int c = 0; c <= r; c++) {
             double s = A[r * d + c] + (r == c ? lambda : 0.0);

@@ -5,10 +5,12 @@
  * line holds mean_rmse= and mean_mae=. Exits 77 (skip) when the data is absent.
  * With --scorer content|hybrid the item features (19 genre flags and release
  * decade, u.item) and user features (gender, age bucket, occupation, u.user)
- * are loaded into the training set. Also prints ranking metrics on the same
- * folds (precision@10, recall@10, NDCG@10; relevant = test rating >= 4,
- * training items excluded) and, for reference, the RMSE of the baseline
- * "global mean + damped user bias".
+ * are loaded into the training set (--year and --title-words N add the
+ * loader's standardised release year and title words). Every metric comes from the library's
+ * evaluation API (rs_model_evaluate_ratings / _ranking): RMSE, MAE and the
+ * ranking metrics at 10 (relevant = test rating >= 4, training items
+ * excluded; docs/guide/evaluation.md), and, for reference, the RMSE of the
+ * baseline "global mean + damped user bias".
  * The data set's license forbids redistribution: it is read in place only. */
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #include <time.h>
 
 #include <librecsgd/recsgd.h>
+#include "set_param.h"
 
 typedef struct opts {
     const char *data_dir;
@@ -26,6 +29,9 @@ typedef struct opts {
     /* overrides; < 0 means "library default" */
     int64_t factors, epochs, threads, seed, lr_policy;
     double lr, l2, l2_bias, l2_features, init_scale, decay;
+    const char *params[32]; /* --param name=value */
+    int n_params;
+    int64_t title_words, year; /* MovieLens item-feature options */
 } opts;
 
 static double now(void)
@@ -42,6 +48,7 @@ static void usage(void)
             "              [--factors N] [--epochs N] [--lr X] [--l2 X] [--l2-bias X] [--l2-features X]\n"
             "              [--lr-policy constant|inverse_time|adagrad|adam|auto] [--lr-decay X]\n"
             "              [--init-scale X] [--threads N] [--seed N] [--svd-defaults]\n"
+            "              [--param name=value ...] [--year] [--title-words MIN_DF]\n"
             "  --svd-defaults: 100 factors, 20 epochs, constant lr 0.005, L2 0.02 (the Python toolkits' SVD)\n");
 }
 
@@ -52,6 +59,8 @@ static int parse(int argc, char **argv, opts *o)
     o->scorer = RS_SCORER_COLLABORATIVE;
     o->folds_from = 1;
     o->folds_to = 5;
+    o->n_params = 0;
+    o->title_words = o->year = 0;
     o->factors = o->epochs = o->threads = o->seed = o->lr_policy = -1;
     o->lr = o->l2 = o->l2_bias = o->l2_features = o->init_scale = o->decay = -1;
     for (int k = 1; k < argc; k++) {
@@ -97,6 +106,12 @@ static int parse(int argc, char **argv, opts *o)
                     o->lr_policy = p;
             if (o->lr_policy < 0)
                 return -1;
+        } else if (TAKE("--title-words")) {
+            o->title_words = atoll(v);
+        } else if (strcmp(a, "--year") == 0) {
+            o->year = 1;
+        } else if (TAKE("--param") && o->n_params < 32) {
+            o->params[o->n_params++] = v;
         } else if (strcmp(a, "--svd-defaults") == 0) {
             o->factors = 100, o->epochs = 20, o->lr = 0.005, o->l2 = 0.02, o->l2_bias = 0.02;
             o->lr_policy = 0; /* constant, as those toolkits */
@@ -124,12 +139,14 @@ static int configure(rs_model *m, const opts *o)
     if (o->l2_bias >= 0) bad |= rs_model_set_double(m, RS_PARAM_L2_BIAS, o->l2_bias) != RS_OK;
     if (o->init_scale >= 0) bad |= rs_model_set_double(m, RS_PARAM_INIT_SCALE, o->init_scale) != RS_OK;
     if (o->decay >= 0) bad |= rs_model_set_double(m, RS_PARAM_LR_DECAY, o->decay) != RS_OK;
+    for (int k = 0; k < o->n_params && !bad; k++)
+        bad |= set_param(m, o->params[k]) != RS_OK;
     if (bad)
         fprintf(stderr, "ml100k: bad hyper-parameter: %s\n", rs_model_last_error(m));
     return bad ? -1 : 0;
 }
 
-static rs_dataset *load(const char *dir, const char *file, int with_features)
+static rs_dataset *load(const char *dir, const char *file, int with_features, const opts *o)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/ml-100k/%s", dir, file);
@@ -137,6 +154,10 @@ static rs_dataset *load(const char *dir, const char *file, int with_features)
     if (rs_dataset_new(&ds, NULL, NULL) != RS_OK)
         return NULL;
     rs_status st = rs_dataset_load_file(ds, path, RS_FORMAT_MOVIELENS);
+    if (st == RS_OK)
+        st = rs_dataset_set_int(ds, RS_PARAM_MOVIELENS_TITLE_WORDS, o->title_words);
+    if (st == RS_OK)
+        st = rs_dataset_set_int(ds, RS_PARAM_MOVIELENS_YEAR, o->year);
     if (st == RS_OK && with_features) {
         snprintf(path, sizeof path, "%s/ml-100k/u.item", dir);
         st = rs_dataset_load_features_file(ds, RS_SIDE_ITEM, path, RS_FEATURES_MOVIELENS_ITEM);
@@ -192,68 +213,6 @@ static double baseline_rmse(const rs_dataset *tr, const rs_dataset *te)
     return sqrt(se / (double)m);
 }
 
-typedef struct ranking {
-    double precision, recall, ndcg;
-    size_t users;
-} ranking;
-
-/* Top-10 ranking quality over the test users that have a relevant item. */
-static ranking rank_metrics(const rs_model *m, const rs_dataset *te)
-{
-    ranking out = {0, 0, 0, 0};
-    size_t n = rs_dataset_num_ratings(te), nu = rs_dataset_num_users(te);
-    /* relevant test items per test user (dense test-set user index) */
-    size_t *cnt = calloc(nu + 1, sizeof *cnt);
-    int64_t *items = malloc(sizeof(int64_t) * (n ? n : 1));
-    int32_t *owner = malloc(sizeof(int32_t) * (n ? n : 1));
-    size_t nrel = 0;
-    for (size_t j = 0; j < n; j++) {
-        int64_t u, i;
-        int32_t ui;
-        float r;
-        rs_dataset_get_rating(te, j, &u, &i, &r, NULL);
-        if (r < 4.0f)
-            continue;
-        rs_dataset_id_to_index(te, RS_SIDE_USER, u, &ui);
-        owner[nrel] = ui;
-        items[nrel++] = i;
-        cnt[ui]++;
-    }
-    for (size_t ui = 0; ui < nu; ui++) {
-        if (cnt[ui] == 0)
-            continue;
-        int64_t uid, top[10];
-        rs_dataset_index_to_id(te, RS_SIDE_USER, (int32_t)ui, &uid);
-        size_t got = 0;
-        rs_status st = rs_topk(m, uid, 10, 0, NULL, 0, NULL, 0, top, NULL, &got);
-        if (st != RS_OK && st != RS_FALLBACK)
-            continue;
-        double hits = 0, dcg = 0, idcg = 0;
-        for (size_t r = 0; r < got; r++)
-            for (size_t j = 0; j < nrel; j++)
-                if ((size_t)owner[j] == ui && items[j] == top[r]) {
-                    hits += 1;
-                    dcg += 1.0 / log2((double)r + 2.0);
-                    break;
-                }
-        for (size_t r = 0; r < 10 && r < cnt[ui]; r++)
-            idcg += 1.0 / log2((double)r + 2.0);
-        out.precision += hits / 10.0;
-        out.recall += hits / (double)cnt[ui];
-        out.ndcg += dcg / idcg;
-        out.users++;
-    }
-    if (out.users) {
-        out.precision /= (double)out.users;
-        out.recall /= (double)out.users;
-        out.ndcg /= (double)out.users;
-    }
-    free(cnt);
-    free(items);
-    free(owner);
-    return out;
-}
-
 int main(int argc, char **argv)
 {
     opts o;
@@ -269,14 +228,15 @@ int main(int argc, char **argv)
         return 77;
     }
     fclose(f);
-    double sum_rmse = 0, sum_mae = 0, sum_secs = 0, sum_base = 0, sum_p = 0, sum_r = 0, sum_ndcg = 0;
+    double sum_rmse = 0, sum_mae = 0, sum_secs = 0, sum_base = 0, sum_p = 0, sum_r = 0, sum_ndcg = 0,
+           sum_map = 0, sum_auc = 0;
     int folds = 0;
     int with_features = o.scorer != RS_SCORER_COLLABORATIVE;
     for (int fold = o.folds_from; fold <= o.folds_to; fold++) {
         char base[32], test[32];
         snprintf(base, sizeof base, "u%d.base", fold);
         snprintf(test, sizeof test, "u%d.test", fold);
-        rs_dataset *tr = load(o.data_dir, base, with_features), *te = load(o.data_dir, test, 0);
+        rs_dataset *tr = load(o.data_dir, base, with_features, &o), *te = load(o.data_dir, test, 0, &o);
         rs_model *m = NULL;
         if (!tr || !te || rs_model_new(&m, o.scorer, NULL, NULL) != RS_OK || configure(m, &o) != 0)
             return 1;
@@ -288,31 +248,30 @@ int main(int argc, char **argv)
                     rs_model_last_error(m));
             return 1;
         }
-        double se = 0, ae = 0;
-        size_t n = rs_dataset_num_ratings(te), fallbacks = 0;
-        for (size_t j = 0; j < n; j++) {
-            int64_t u, i;
-            float r, y;
-            rs_dataset_get_rating(te, j, &u, &i, &r, NULL);
-            rs_status ps = rs_predict(m, u, i, &y);
-            if (ps == RS_FALLBACK)
-                fallbacks++;
-            else if (ps != RS_OK)
-                return 1;
-            se += ((double)r - y) * ((double)r - y);
-            ae += fabs((double)r - y);
-        }
-        double rmse = sqrt(se / (double)n), mae = ae / (double)n;
+        /* The library's evaluation API: RMSE/MAE of rs_predict, and the
+         * ranking metrics at 10 (relevant = rating >= 4, training items
+         * excluded through the model's seen lists). */
+        double v[RS_METRIC_COUNT_V0_2];
+        size_t nv;
+        if (rs_model_evaluate_ratings(m, te, v, RS_METRIC_COUNT_V0_2, &nv) != RS_OK ||
+            rs_model_evaluate_ranking(m, te, NULL, NULL, 0, 10, 4.0, 0, v, RS_METRIC_COUNT_V0_2,
+                                      &nv) != RS_OK || v[RS_METRIC_UNSCORED] > 0)
+            return 1;
+        double rmse = v[RS_METRIC_RMSE], mae = v[RS_METRIC_MAE];
         double base_rmse = baseline_rmse(tr, te);
-        ranking rk = rank_metrics(m, te);
         printf("fold=%d rmse=%.4f mae=%.4f precision@10=%.4f recall@10=%.4f ndcg@10=%.4f "
-               "baseline_rmse=%.4f fit_seconds=%.2f test_ratings=%zu fallbacks=%zu\n",
-               fold, rmse, mae, rk.precision, rk.recall, rk.ndcg, base_rmse, secs, n, fallbacks);
+               "map@10=%.4f auc=%.4f baseline_rmse=%.4f fit_seconds=%.2f test_ratings=%.0f "
+               "fallbacks=%.0f\n",
+               fold, rmse, mae, v[RS_METRIC_PRECISION], v[RS_METRIC_RECALL], v[RS_METRIC_NDCG],
+               v[RS_METRIC_MAP], v[RS_METRIC_AUC], base_rmse, secs, v[RS_METRIC_SCORED],
+               v[RS_METRIC_FALLBACKS]);
         fflush(stdout);
         sum_base += base_rmse;
-        sum_p += rk.precision;
-        sum_r += rk.recall;
-        sum_ndcg += rk.ndcg;
+        sum_p += v[RS_METRIC_PRECISION];
+        sum_r += v[RS_METRIC_RECALL];
+        sum_ndcg += v[RS_METRIC_NDCG];
+        sum_map += v[RS_METRIC_MAP];
+        sum_auc += v[RS_METRIC_AUC];
         sum_rmse += rmse;
         sum_mae += mae;
         sum_secs += secs;
@@ -323,8 +282,9 @@ int main(int argc, char **argv)
     }
     static const char *names[] = {"", "collaborative", "content", "hybrid"};
     printf("ml100k: scorer=%s folds=%d mean_rmse=%.4f mean_mae=%.4f mean_precision@10=%.4f "
-           "mean_recall@10=%.4f mean_ndcg@10=%.4f mean_baseline_rmse=%.4f mean_fit_seconds=%.2f\n",
+           "mean_recall@10=%.4f mean_ndcg@10=%.4f mean_map@10=%.4f mean_auc=%.4f mean_baseline_rmse=%.4f "
+           "mean_fit_seconds=%.2f\n",
            names[o.scorer], folds, sum_rmse / folds, sum_mae / folds, sum_p / folds, sum_r / folds,
-           sum_ndcg / folds, sum_base / folds, sum_secs / folds);
+           sum_ndcg / folds, sum_map / folds, sum_auc / folds, sum_base / folds, sum_secs / folds);
     return 0;
 }

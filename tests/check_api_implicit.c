@@ -152,6 +152,52 @@ START_TEST(test_implicit_parameters)
 }
 END_TEST
 
+/* Implicit mode has its own defaults for the parameters the user did not
+ * set (docs/guide/tuning.md), in whatever order the calls come. */
+START_TEST(test_implicit_mode_defaults_respect_the_users_settings)
+{
+    rs_model *m;
+    ck_assert_int_eq(rs_model_new(&m, RS_SCORER_COLLABORATIVE, NULL, NULL), RS_OK);
+    int64_t epochs, factors;
+    double lr, l2, tol, l2b;
+    ck_assert_int_eq(rs_model_set_double(m, RS_PARAM_LEARNING_RATE, 0.011), RS_OK); /* before */
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_IMPLICIT, 1), RS_OK);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_FACTORS, 7), RS_OK); /* after */
+    rs_model_get_int(m, RS_PARAM_EPOCHS, &epochs);
+    rs_model_get_int(m, RS_PARAM_FACTORS, &factors);
+    rs_model_get_double(m, RS_PARAM_LEARNING_RATE, &lr);
+    rs_model_get_double(m, RS_PARAM_L2_FACTORS, &l2);
+    rs_model_get_double(m, RS_PARAM_TOLERANCE, &tol);
+    rs_model_get_double(m, RS_PARAM_L2_BIAS, &l2b);
+    ck_assert_int_eq(epochs, 50);
+    ck_assert_int_eq(factors, 7);
+    ck_assert_double_eq(lr, 0.011);
+    ck_assert_double_eq(l2, 0.02);
+    ck_assert_double_eq(tol, 0.0);
+    ck_assert_double_eq(l2b, 0.03); /* same default in both modes */
+    /* Back to explicit: the library's choices revert, the user's stay. */
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_IMPLICIT, 0), RS_OK);
+    rs_model_get_int(m, RS_PARAM_EPOCHS, &epochs);
+    rs_model_get_int(m, RS_PARAM_FACTORS, &factors);
+    rs_model_get_double(m, RS_PARAM_LEARNING_RATE, &lr);
+    rs_model_get_double(m, RS_PARAM_TOLERANCE, &tol);
+    ck_assert_int_eq(epochs, 80);
+    ck_assert_int_eq(factors, 7);
+    ck_assert_double_eq(lr, 0.011);
+    ck_assert_double_eq(tol, 1e-4);
+    /* Setting a parameter to its own default still counts as the user's. */
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 80), RS_OK);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_IMPLICIT, 1), RS_OK);
+    rs_model_get_int(m, RS_PARAM_EPOCHS, &epochs);
+    ck_assert_int_eq(epochs, 80);
+    /* A failed set changes nothing. */
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_IMPLICIT, 5), RS_ERR_RANGE);
+    rs_model_get_double(m, RS_PARAM_L2_FACTORS, &l2);
+    ck_assert_double_eq(l2, 0.02);
+    rs_model_free(m);
+}
+END_TEST
+
 static Suite *implicit_suite(void)
 {
     Suite *s = suite_create("check_api_implicit");
@@ -159,6 +205,7 @@ static Suite *implicit_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_implicit_beats_popularity_and_is_reproducible);
     tcase_add_test(tc, test_implicit_parameters);
+    tcase_add_test(tc, test_implicit_mode_defaults_respect_the_users_settings);
     suite_add_tcase(s, tc);
     return s;
 }

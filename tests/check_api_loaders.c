@@ -582,6 +582,99 @@ START_TEST(test_load_features_movielens_item)
 }
 END_TEST
 
+/* The MovieLens item options (RS_PARAM_MOVIELENS_TITLE_WORDS, _YEAR): title
+ * words found in at least that many titles, and the standardised year. */
+static float feature_value(rs_dataset *ds, int64_t id, const char *name)
+{
+    int32_t cols[64];
+    float vals[64];
+    size_t n;
+    ck_assert_int_eq(rs_dataset_get_features(ds, RS_SIDE_ITEM, id, cols, vals, 64, &n), RS_OK);
+    for (size_t k = 0; k < n && k < 64; k++)
+        if (strcmp(rs_dataset_feature_name(ds, RS_SIDE_ITEM, cols[k]), name) == 0)
+            return vals[k];
+    return NAN;
+}
+
+static int feature_declared(rs_dataset *ds, const char *name)
+{
+    for (size_t f = 0; f < rs_dataset_num_features(ds, RS_SIDE_ITEM); f++)
+        if (strcmp(rs_dataset_feature_name(ds, RS_SIDE_ITEM, (int32_t)f), name) == 0)
+            return 1;
+    return 0;
+}
+
+START_TEST(test_load_features_movielens_item_titles_and_year)
+{
+    const char *text =
+        "1|Toy Story (1995)|01-Jan-1995||u|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+        "2|Toy Story 2: The Story (1999)|01-Jan-1999||u|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+        "3|Story of Us, The (\xe9t\xe9) (1993)|01-Jan-1993||u|0|0|0|0|0|0|0|0|1|0|0|0|0|0|0|0|0|0|0\n"
+        "4|unknown||||1|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n";
+    rs_dataset *ds = new_ds();
+    int64_t v;
+    ck_assert_int_eq(rs_dataset_get_int(ds, RS_PARAM_MOVIELENS_TITLE_WORDS, &v), RS_OK);
+    ck_assert_int_eq(v, 0);
+    ck_assert_int_eq(rs_dataset_set_int(ds, RS_PARAM_MOVIELENS_TITLE_WORDS, 2), RS_OK);
+    ck_assert_int_eq(rs_dataset_set_int(ds, RS_PARAM_MOVIELENS_YEAR, 1), RS_OK);
+    ck_assert_int_eq(rs_dataset_set_int(ds, RS_PARAM_MOVIELENS_YEAR, 2), RS_ERR_RANGE);
+    ck_assert_int_eq(rs_dataset_set_int(ds, RS_PARAM_MOVIELENS_TITLE_WORDS, -1), RS_ERR_RANGE);
+    ck_assert_int_eq(load_feat_str(ds, RS_SIDE_ITEM, text, RS_FEATURES_MOVIELENS_ITEM), RS_OK);
+    /* "story" is in three titles (twice in one: counted once), "toy" and "the"
+     * in two; "2", "of", "us" and "unknown" in one. The "(1995)" is no word. */
+    ck_assert(has_feature(ds, RS_SIDE_ITEM, 1, "title=story"));
+    ck_assert(has_feature(ds, RS_SIDE_ITEM, 1, "title=toy"));
+    ck_assert(has_feature(ds, RS_SIDE_ITEM, 2, "title=the"));
+    ck_assert(has_feature(ds, RS_SIDE_ITEM, 3, "title=story"));
+    ck_assert(has_feature(ds, RS_SIDE_ITEM, 3, "title=the"));
+    ck_assert(!feature_declared(ds, "title=of"));
+    ck_assert(!feature_declared(ds, "title=1995"));
+    ck_assert(!feature_declared(ds, "title=unknown"));
+    ck_assert(!feature_declared(ds, "title=2"));
+    ck_assert(isnan(feature_value(ds, 4, "year"))); /* no date, no year */
+    /* Years 1995, 1999, 1993: mean 1995.67, population sd 2.494. */
+    ck_assert_float_eq_tol(feature_value(ds, 1, "year"), (1995 - 5987.0 / 3) / 2.4944, 1e-3);
+    ck_assert_float_eq_tol(feature_value(ds, 2, "year"), (1999 - 5987.0 / 3) / 2.4944, 1e-3);
+    ck_assert(has_feature(ds, RS_SIDE_ITEM, 2, "decade=1990"));
+    ck_assert(has_feature(ds, RS_SIDE_ITEM, 3, "genre=Drama"));
+    size_t n_features = rs_dataset_num_features(ds, RS_SIDE_ITEM);
+    /* A bad line anywhere leaves the dataset as it was: rows are stored only
+     * once the whole file is read. */
+    const char *bad = "9|New Story (1990)|01-Jan-1990||u|0|0|0|0|0|0|0|0|1|0|0|0|0|0|0|0|0|0|0\n"
+                      "10|Bad|01-Jan-1990||u|0|0\n";
+    ck_assert_int_eq(load_feat_str(ds, RS_SIDE_ITEM, bad, RS_FEATURES_MOVIELENS_ITEM), RS_ERR_FORMAT);
+    ck_assert_uint_eq(rs_dataset_num_items(ds), 4);
+    ck_assert_uint_eq(rs_dataset_num_features(ds, RS_SIDE_ITEM), n_features);
+    rs_dataset_free(ds);
+}
+END_TEST
+
+START_TEST(test_load_features_movielens_item_options_out_of_memory)
+{
+    const char *text =
+        "1|Toy Story (1995)|01-Jan-1995||u|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+        "2|Toy Story 2 (1999)|01-Jan-1999||u|0|0|0|1|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0\n";
+    for (size_t k = 1; k < 200; k++) {
+        tu_alloc t = {0};
+        rs_dataset *ds;
+        ck_assert_int_eq(rs_dataset_new(&ds, tu_alloc_fn, &t), RS_OK);
+        ck_assert_int_eq(rs_dataset_set_int(ds, RS_PARAM_MOVIELENS_TITLE_WORDS, 1), RS_OK);
+        ck_assert_int_eq(rs_dataset_set_int(ds, RS_PARAM_MOVIELENS_YEAR, 1), RS_OK);
+        t.fail_at = t.calls + k;
+        rs_status st = load_feat_str(ds, RS_SIDE_ITEM, text, RS_FEATURES_MOVIELENS_ITEM);
+        t.fail_at = 0;
+        ck_assert_msg(st == RS_OK || st == RS_ERR_NOMEM, "fail at %zu: %d", k, (int)st);
+        if (st == RS_ERR_NOMEM)
+            ck_assert_uint_eq(rs_dataset_num_items(ds), 0);
+        rs_dataset_free(ds);
+        ck_assert_uint_eq(t.live, 0);
+        ck_assert_uint_eq(t.bad_osize, 0);
+        if (st == RS_OK)
+            break;
+    }
+}
+END_TEST
+
 START_TEST(test_load_features_movielens_user)
 {
     rs_dataset *ds = new_ds();
@@ -755,6 +848,8 @@ static Suite *loaders_suite(void)
     tcase_add_test(tc, test_load_random_garbage_never_crashes);
     tcase_add_test(tc, test_load_features_sparse);
     tcase_add_test(tc, test_load_features_movielens_item);
+    tcase_add_test(tc, test_load_features_movielens_item_titles_and_year);
+    tcase_add_test(tc, test_load_features_movielens_item_options_out_of_memory);
     tcase_add_test(tc, test_load_features_movielens_user);
     tcase_add_test(tc, test_load_real_movielens_if_present);
     tcase_add_test(tc, test_alloc_counting_no_leaks);

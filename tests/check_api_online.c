@@ -257,6 +257,33 @@ START_TEST(test_fold_in_user_gets_recommendations_at_once)
 }
 END_TEST
 
+/* The prior: one rating moves the new user's prediction of that very item
+ * only part of the way from the fallback (bias damped by 5 pseudo-ratings,
+ * factors by far more), and the further ratings then move it more. */
+START_TEST(test_fold_in_one_rating_is_shrunk_toward_the_fallback)
+{
+    rs_model *m = fitted(NULL, NULL);
+    int64_t item = 1000007;
+    float fb, y, r = 5.0f;
+    ck_assert_int_eq(rs_predict(m, 901, item, &fb), RS_FALLBACK);
+    ck_assert_int_eq(rs_fold_in_user(m, 901, &item, &r, 1), RS_OK);
+    ck_assert_int_eq(rs_predict(m, 901, item, &y), RS_OK);
+    ck_assert_double_gt(y, fb); /* moved toward the rating */
+    ck_assert_double_lt(y - fb, (r - fb) / 5.0);
+    /* Ten ratings of 5 on different items move it much further. */
+    int64_t items[10];
+    float rs[10];
+    for (int k = 0; k < 10; k++)
+        items[k] = 1000000 + 3 * k, rs[k] = 5.0f;
+    float fb2, y2;
+    ck_assert_int_eq(rs_predict(m, 902, items[0], &fb2), RS_FALLBACK);
+    ck_assert_int_eq(rs_fold_in_user(m, 902, items, rs, 10), RS_OK);
+    ck_assert_int_eq(rs_predict(m, 902, items[0], &y2), RS_OK);
+    ck_assert_double_gt(y2 - fb2, 2.0 * (y - fb));
+    rs_model_free(m);
+}
+END_TEST
+
 START_TEST(test_fold_in_bad_input)
 {
     rs_model *m = fitted(NULL, NULL);
@@ -301,6 +328,7 @@ static Suite *online_suite(void)
     tcase_add_test(tc, test_online_calls_fail_cleanly_out_of_memory);
     tcase_add_test(tc, test_fold_in_user_gets_recommendations_at_once);
     tcase_add_test(tc, test_fold_in_bad_input);
+    tcase_add_test(tc, test_fold_in_one_rating_is_shrunk_toward_the_fallback);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -40,6 +40,7 @@ static const expect_param PARAMS[] = {
     {RS_PARAM_IMPLICIT, "implicit", T_INT, ON_MODEL, 0, 1, 0, 1, 0, 0},
     {RS_PARAM_NEGATIVES, "negatives", T_INT, ON_MODEL, 4, 1, 1, 100, 0, 0},
     {RS_PARAM_COLD_EPOCHS, "cold_epochs", T_INT, ON_MODEL, 10, 1, 0, 1000, 0, 0},
+    {RS_PARAM_KEEP_PARTIAL, "keep_partial", T_INT, ON_MODEL, 0, 1, 0, 1, 0, 0},
     {RS_PARAM_LEARNING_RATE, "learning_rate", T_REAL, ON_MODEL, 0.05, 1, 0, 10, 1, 0},
     {RS_PARAM_L2_FACTORS, "l2_factors", T_REAL, ON_MODEL, 0.06, 1, 0, 1e3, 0, 0},
     {RS_PARAM_L2_BIAS, "l2_bias", T_REAL, ON_MODEL, 0.03, 1, 0, 1e3, 0, 0},
@@ -66,12 +67,18 @@ static const expect_param PARAMS[] = {
     {RS_PARAM_SERVE_QUANTIZED, "serve_quantized", T_CHOICE, ON_MODEL, RS_QUANT_NONE, 1, RS_QUANT_NONE,
      RS_QUANT_INT8, 0, 0},
     /* RS_PARAM_SCORER is read-only and tested on its own. */
-    {RS_PARAM_RATING_MIN, "rating_min", T_REAL, ON_DATASET, -1e30, 0, 0, 0, 0, 0},
-    {RS_PARAM_RATING_MAX, "rating_max", T_REAL, ON_DATASET, 1e30, 0, 0, 0, 0, 0},
+    {RS_PARAM_RATING_MIN, "rating_min", T_REAL, ON_DATASET, -1e6, 0, 0, 0, 0, 0},
+    {RS_PARAM_RATING_MAX, "rating_max", T_REAL, ON_DATASET, 1e6, 0, 0, 0, 0, 0},
     {RS_PARAM_CSV_DELIMITER, "csv_delimiter", T_INT, ON_DATASET, ',', 0, 0, 0, 0, 0},
     {RS_PARAM_CSV_USER_COL, "csv_user_col", T_INT, ON_DATASET, -1, 0, 0, 0, 0, 0},
     {RS_PARAM_CSV_ITEM_COL, "csv_item_col", T_INT, ON_DATASET, -1, 0, 0, 0, 0, 0},
     {RS_PARAM_CSV_RATING_COL, "csv_rating_col", T_INT, ON_DATASET, -1, 0, 0, 0, 0, 0},
+    {RS_PARAM_CSV_TIME_COL, "csv_time_col", T_INT, ON_DATASET, -1, 0, 0, 0, 0, 0},
+    {RS_PARAM_HAS_HEADER, "has_header", T_INT, ON_DATASET, -1, 1, -1, 1, 0, 0},
+    {RS_PARAM_STRING_IDS, "string_ids", T_INT, ON_DATASET, 0, 1, 0, 1, 0, 0},
+    {RS_PARAM_TIMESTAMPS, "timestamps", T_INT, ON_DATASET, 1, 1, 0, 1, 0, 0},
+    {RS_PARAM_MOVIELENS_TITLE_WORDS, "movielens_title_words", T_INT, ON_DATASET, 0, 1, 0, 1000000, 0, 0},
+    {RS_PARAM_MOVIELENS_YEAR, "movielens_year", T_INT, ON_DATASET, 0, 1, 0, 1, 0, 0},
 };
 #define N_PARAMS (sizeof PARAMS / sizeof PARAMS[0])
 
@@ -246,9 +253,13 @@ START_TEST(test_params_set_at_bounds)
         const expect_param *e = &PARAMS[k];
         double lo, hi;
         bounds_of(e, &lo, &hi);
-        /* The dataset's rating range must stay ordered, so rating_min and
-         * rating_max each start from their defaults (the widest range). */
+        /* The dataset's rating range must stay ordered: while one end is
+         * moved to its bounds, the other is opened to its own bound. */
         double def = current(&t, e);
+        if (e->id == RS_PARAM_RATING_MIN)
+            ck_assert_int_eq(rs_dataset_set_double(t.ds, RS_PARAM_RATING_MAX, hi), RS_OK);
+        if (e->id == RS_PARAM_RATING_MAX)
+            ck_assert_int_eq(rs_dataset_set_double(t.ds, RS_PARAM_RATING_MIN, lo), RS_OK);
 
         if (e->lo_open) {
             rs_status st = set_value(&t, e, lo);

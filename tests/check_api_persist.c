@@ -542,12 +542,13 @@ START_TEST(test_persist_newer_version_is_version_error)
     blob b = save_blob(m);
     char msg[256];
     rs_model *l = (rs_model *)1;
-    put32(b.p + OFF_VERSION, 2);
+    /* This library reads versions 1 and 2 (docs/format.md). */
+    put32(b.p + OFF_VERSION, 3);
     reseal(&b);
     ck_assert_int_eq(rs_model_load_buffer(&l, b.p, b.len, NULL, NULL, msg, sizeof msg),
                      RS_ERR_VERSION);
     ck_assert_ptr_null(l);
-    ck_assert_ptr_nonnull(strstr(msg, "version 2"));
+    ck_assert_ptr_nonnull(strstr(msg, "version 3"));
     breader r = {b.p, b.len, 0, 0, 0, 0};
     ck_assert_int_eq(rs_model_load(&l, breader_read, &r, NULL, NULL, msg, sizeof msg),
                      RS_ERR_VERSION);
@@ -556,11 +557,28 @@ START_TEST(test_persist_newer_version_is_version_error)
     reseal(&b);
     ck_assert_int_eq(rs_model_load_buffer(&l, b.p, b.len, NULL, NULL, msg, sizeof msg),
                      RS_ERR_FORMAT);
-    /* Version 1 with a correct checksum loads again. */
+    /* Version 1 with a correct checksum loads again, and so does version 2
+     * with no flags (version 1 plus optional sections). */
     put32(b.p + OFF_VERSION, 1);
     reseal(&b);
     ck_assert_int_eq(rs_model_load_buffer(&l, b.p, b.len, NULL, NULL, msg, sizeof msg), RS_OK);
     rs_model_free(l);
+    put32(b.p + OFF_VERSION, 2);
+    reseal(&b);
+    ck_assert_int_eq(rs_model_load_buffer(&l, b.p, b.len, NULL, NULL, msg, sizeof msg), RS_OK);
+    rs_model_free(l);
+    /* Version 1 defines no flags; version 2 only the string-id flag. */
+    put32(b.p + 12, 1);
+    put32(b.p + OFF_VERSION, 1);
+    reseal(&b);
+    ck_assert_int_eq(rs_model_load_buffer(&l, b.p, b.len, NULL, NULL, msg, sizeof msg),
+                     RS_ERR_FORMAT);
+    put32(b.p + 12, 2);
+    put32(b.p + OFF_VERSION, 2);
+    reseal(&b);
+    ck_assert_int_eq(rs_model_load_buffer(&l, b.p, b.len, NULL, NULL, msg, sizeof msg),
+                     RS_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(msg, "unknown flags"));
     free(b.p);
     rs_model_free(m);
 }

@@ -133,15 +133,34 @@ expect 0 '' train --data "$tmp/train.tsv" --scorer hybrid --user-features "$samp
 expect 0 '' info --model "$tmp/h.rsm"
 check "info: hybrid scorer with features" "grep -Eq '^scorer +hybrid$' '$tmp/out' && grep -Eq '^item features +[1-9]' '$tmp/out'"
 
-# Divergence: exit 3, the stats still written (with the diverged epoch) and the model saved.
+# Divergence: exit 3, the stats still written (with the diverged epoch), and no
+# model saved: a failed fit never replaces a model file (issue 11, defect 1).
 expect 3 'diverged' train --data "$tmp/train.tsv" --factors 8 --epochs 3 --lr 5 --init scaled \
     --stats "$tmp/d.csv" --model "$tmp/d.rsm" --quiet
 check "diverged run: stats row marked diverged" "awk -F, 'NR > 1 && \$10 == 1 { hit = 1 } END { exit !hit }' '$tmp/d.csv'"
+check "diverged run: no model saved" "test ! -e '$tmp/d.rsm'"
+cp "$tmp/m.rsm" "$tmp/keep.rsm"
+expect 3 'no model saved' train --data "$tmp/train.tsv" --factors 8 --epochs 3 --lr 5 --init scaled \
+    --model "$tmp/keep.rsm" --save-on-error --quiet
+check "diverged run: an existing model file is left alone" "cmp -s '$tmp/m.rsm' '$tmp/keep.rsm'"
+# Epoch 1 is good, epoch 2 diverges (Adam at 0.5, divergence factor 3): only
+# --save-on-error saves the model of epoch 1.
+expect 3 'diverged' train --data "$tmp/train.tsv" --factors 8 --epochs 10 --lr-policy adam --lr 0.5 \
+    --set divergence=3 --init scaled --model "$tmp/e.rsm" --quiet
+check "diverged after a good epoch: no model without --save-on-error" "test ! -e '$tmp/e.rsm'"
+expect 3 'last good epoch is saved' train --data "$tmp/train.tsv" --factors 8 --epochs 10 \
+    --lr-policy adam --lr 0.5 --set divergence=3 --init scaled --model "$tmp/e.rsm" --save-on-error --quiet
+expect 0 '' info --model "$tmp/e.rsm"
+check "--save-on-error saved the last good epoch" "grep -Eq '^  keep_partial +1$' '$tmp/out'"
 expect 0 '' plot "$tmp/d.csv" "$tmp/s.csv" --label diverged --label fine --out "$tmp/d.svg"
 check "plot marks the diverged epoch" "grep -q 'diverged epoch' '$tmp/d.svg'"
 expect 0 '' train --data "$tmp/train.tsv" --factors 8 --epochs 4 --lr 5 --lr-policy constant --init scaled \
     --on-divergence halve --stats "$tmp/h.csv" --quiet
 check "--on-divergence halve halves the rate" "awk -F, 'NR == 3 { exit !(\$8 < 5) }' '$tmp/h.csv'"
+
+# A whole number beyond int64 goes to the real setter (converting it to int64
+# was undefined behaviour: found by tests/fuzz/fuzz_cli_args.c).
+expect 2 'takes an integer' train --data "$tmp/train.tsv" --set seed=99999999999999999999 --quiet
 
 # --set reaches any model parameter by its library name.
 expect 0 '' train --data "$tmp/train.tsv" $fast --set clamp=0 --set l2_bias=0.5 --model "$tmp/p.rsm" --quiet
@@ -208,6 +227,105 @@ expect 4 "foreign.csv:1: no 'epoch' column" plot "$tmp/foreign.csv" --out "$tmp/
 head -3 "$tmp/s.csv" >"$tmp/trunc.csv"; printf '3,0.5\n' >>"$tmp/trunc.csv"
 expect 4 'trunc.csv:4: expected 10 fields, found 2' plot "$tmp/trunc.csv" --out "$tmp/x.svg"
 expect 4 'cannot write' plot "$tmp/s.csv" --out "$tmp/no/dir/x.svg"
+
+# ---- 0.2: help texts, option conventions, progress width, string ids, split ----
+# Every subcommand's --help lists its options with their defaults.
+for c in train eval predict topk similar split info plot; do
+    expect 0 '' $c --help
+    check "$c --help lists options" "grep -q '^options:' '$tmp/out' && grep -q -- '--' '$tmp/out'"
+    check "$c --help lines fit 79 columns" "! awk 'length > 79 { bad = 1 } END { exit !bad }' '$tmp/out'"
+done
+expect 0 '' help topk
+check "recsgd help topk = topk --help" "grep -q '^usage: recsgd topk' '$tmp/out'"
+# train --help names every model parameter of the library (RS_PARAM_* 100-399 of
+# model.h, by their library names), with its default and range.
+"$RECSGD" train --help >"$tmp/help.txt"
+params=$(sed -n 's/^ *RS_PARAM_\([A-Z0-9_]*\) *= *\([1-3][0-9][0-9]\),.*/\1/p; s/^ *RS_PARAM_\([A-Z0-9_]*\) *= *\([1-3][0-9][0-9]\) .*/\1/p' \
+    "$srcdir/include/librecsgd/model.h" | tr 'A-Z' 'a-z' | sort -u)
+check "model.h has model parameters to look for" "test \"\$(echo '$params' | wc -w)\" -ge 30"
+for p in $params; do
+    check "train --help lists parameter $p with a default" "grep -Eq '^  $p +[a-z]+, default ' '$tmp/help.txt'"
+done
+check "train --help: --factors shows the library's default and range" \
+    "grep -A1 -- '--factors N' '$tmp/help.txt' | tr -s ' ' | grep -q 'default 128, range 1 to 4096'"
+# getopt_long conventions: -k2, -k 2, --k=2, --k 2, abbreviations, --.
+for form in "-k2" "-k 2" "--k=2" "--k 2"; do
+    expect 0 '' topk --model "$tmp/m.rsm" --user 1 $form
+    check "topk $form gives 2 lines" "test \"\$(wc -l <'$tmp/out')\" -eq 2"
+done
+expect 0 '' topk -m "$tmp/m.rsm" -u1 --incl -k3
+check "abbreviated --include-seen" "test \"\$(wc -l <'$tmp/out')\" -eq 3"
+expect 2 "unexpected argument '--json'" topk --model "$tmp/m.rsm" --user 1 -- --json
+expect 2 "ambiguous option '--l'" train --data "$tmp/train.tsv" --l2 0.1 --l2-b 0.1 --l 3
+expect 0 '' eval --model "$tmp/m.rsm" --data "$tmp/test.tsv" -k5 --json
+check "eval -k5" "grep -q 'precision@5' '$tmp/out'"
+
+# The progress line fits the terminal: 80 and 120 columns under a pseudo-terminal.
+if script -qc true /dev/null >/dev/null 2>&1; then
+    for w in 80 120; do
+        script -qc "stty cols $w rows 24; '$RECSGD' train --data '$tmp/train.tsv' --valid '$tmp/test.tsv' $fast" \
+            "$tmp/tty$w.log" >/dev/null 2>&1
+        # every redraw of the line, escape sequences removed
+        tr '\r' '\n' <"$tmp/tty$w.log" | sed 's/\x1b\[K//g' | grep '^epoch [0-9]*/4 \[' >"$tmp/lines$w"
+        check "progress at $w columns: 4 redraws" "test \"\$(wc -l <'$tmp/lines$w')\" -eq 4"
+        check "progress at $w columns never reaches the last column" \
+            "awk -v w=$w 'length >= w { bad = 1 } END { exit bad }' '$tmp/lines$w'"
+    done
+    check "progress at 120 columns has room for everything" "grep -q 'valid 0.*|grad|.*clip' '$tmp/lines120'"
+    check "progress at 80 columns drops parts instead of wrapping" "! grep -q 'clip' '$tmp/lines80'"
+fi
+
+# String ids: a CSV export with UUID-like users, SKUs, a header and ISO dates.
+awk 'NR > 1 || !/^#/' "$tmp/train.tsv" | head -3000 | awk -F'\t' '
+    BEGIN { print "user_id,item_id,rating,timestamp" }
+    { printf "%08x-aaaa-4bbb-8ccc-%012d,\"SKU, %d\",%s,2024-%02d-%02dT12:00:00Z\n", $1 * 2654435761 % 4294967296, $1, $2, $3, NR % 12 + 1, NR % 28 + 1 }' >"$tmp/export.csv"
+expect 4 "use --ids string" train --data "$tmp/export.csv" $fast
+expect 0 '' train --data "$tmp/export.csv" --ids string $fast --model "$tmp/s.rsm" --quiet
+expect 0 '' info --model "$tmp/s.rsm"
+check "info: string ids" "grep -Eq '^ids +string$' '$tmp/out'"
+u1=$(sed -n '2s/,.*//p' "$tmp/export.csv")
+expect 0 '' topk --model "$tmp/s.rsm" --user "$u1" -k 3
+check "topk by string id: 3 SKUs" "test \"\$(grep -c '	SKU, [0-9]*	' '$tmp/out')\" -eq 3"
+first=$(awk -F'\t' 'NR == 1 { print $2 }' "$tmp/out")
+expect 0 '' topk --model "$tmp/s.rsm" --user "$u1" -k 3 --json
+check "topk --json with string ids" "grep -q '\"user\":\"$u1\".*\"item\":\"SKU, ' '$tmp/out'"
+expect 0 '' predict --model "$tmp/s.rsm" --user "$u1" --item "$first"
+check "predict by string ids" "grep -Eq '^[0-9]\.[0-9]{4}$' '$tmp/out'"
+expect 0 '' similar --model "$tmp/s.rsm" --item "$first" -k 2
+check "similar by string id" "test \"\$(wc -l <'$tmp/out')\" -eq 2"
+expect 1 "is not in the model" similar --model "$tmp/s.rsm" --item "no such sku"
+expect 0 '' eval --model "$tmp/s.rsm" --data "$tmp/export.csv"
+check "eval reads the data with the model's string ids" "grep -Eq '^rmse +0\.[0-9]{4}$' '$tmp/out'"
+
+# split: random, per user, by time (cut-off and last n); the parts read back.
+expect 0 '' split --data "$tmp/export.csv" --ids string --train "$tmp/a.csv" --test "$tmp/b.csv" --json
+check "split random: 20% test" "grep -q '\"ratings\":3000,\"train_ratings\":2400,\"test_ratings\":600' '$tmp/out'"
+expect 0 '' train --data "$tmp/a.csv" --ids string $fast --model "$tmp/a.rsm" --quiet
+expect 0 '' split --data "$tmp/train.tsv" --method user --holdout 2 --train "$tmp/u.tsv" --test "$tmp/v.tsv"
+check "split user: 2 per user" "test \"\$(awk 'NR > 1' '$tmp/v.tsv' | wc -l)\" -eq 2000"
+expect 0 '' split --data "$tmp/export.csv" --ids string --method time --cutoff 2024-11-01 --train "$tmp/p.csv" --test "$tmp/f.csv"
+check "split time: test part at or after the cut-off" \
+    "awk -F, 'NR > 1 && \$NF < 1730419200 { bad = 1 } END { exit bad }' '$tmp/f.csv' && test \"\$(awk 'NR > 1' '$tmp/f.csv' | wc -l)\" -gt 0"
+expect 0 '' split --data "$tmp/export.csv" --ids string --method time --last 1 --train "$tmp/p.tsv" --test "$tmp/f.tsv"
+expect 0 '' train --data "$tmp/p.tsv" --ids string $fast --quiet
+expect 2 'needs exactly one of --cutoff T and --last N' split --data "$tmp/train.tsv" --method time --train "$tmp/x" --test "$tmp/y"
+expect 2 "--cutoff: 'soon' is not Unix seconds" split --data "$tmp/train.tsv" --method time --cutoff soon --train "$tmp/x" --test "$tmp/y"
+cut -f1-3 "$tmp/train.tsv" >"$tmp/untimed.tsv"
+expect 4 'needs a timestamp on every rating' split --data "$tmp/untimed.tsv" --method time --last 1 --train "$tmp/x" --test "$tmp/y"
+expect 0 '' split --data "$tmp/train.tsv" --method time --last 1 --train "$tmp/x.tsv" --test "$tmp/y.tsv"
+check "split time --last 1: one rating per user (the sample's users have more)" \
+    "test \"\$(awk 'NR > 1' '$tmp/y.tsv' | wc -l)\" -eq 1000"
+expect 2 "--delimiter: 'ab' is not one character" train --data "$tmp/train.tsv" --delimiter ab
+
+# gzip input, when the library has zlib.
+if command -v gzip >/dev/null 2>&1; then
+    gzip -c "$tmp/train.tsv" >"$tmp/train.tsv.gz"
+    if "$RECSGD" train --data "$tmp/train.tsv.gz" $fast --quiet 2>"$tmp/err"; then
+        pass
+    else
+        check "gzip input without zlib: RS_ERR_NOT_BUILT" "grep -q 'built without zlib' '$tmp/err'"
+    fi
+fi
 
 echo "check_cli.sh: $passes passed, $fails failed"
 test "$fails" -eq 0

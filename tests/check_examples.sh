@@ -102,5 +102,55 @@ if run online && ! skipped online; then
     expect online '^folded-in user 77777: 10 recommendations:( [0-9]+){10}$'
 fi
 
+# from_your_data: a CSV export with string ids, a header and ISO times,
+# split by time, fitted, evaluated, served in strings, saved and loaded.
+if run from_your_data; then
+    expect from_your_data '^loaded 5828 ratings: 100 customers, [0-9]+ products, timestamps yes$'
+    expect from_your_data '^split by time: 5628 ratings to train on, the 200 latest to test on$'
+    below from_your_data 'test RMSE' 1.2
+    base=$(sed -n 's/.*(the training mean scores \([0-9.]*\)).*/\1/p' "$out")
+    model=$(sed -n 's/^test RMSE \([0-9.]*\) .*/\1/p' "$out")
+    awk -v a="$model" -v b="$base" 'BEGIN { exit !(a < b) }' ||
+        fail "from_your_data: test RMSE $model is not below the training mean's $base"
+    expect from_your_data '^top 5 for customer [0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}:$'
+    n=$(grep -c -E '^  [1-5]\. SKU-[0-9]{5}  [0-9.]+$' "$out")
+    test "$n" -eq 5 || fail "from_your_data: $n recommendation lines, expected 5"
+    expect from_your_data '^products most like SKU-[0-9]{5}:( SKU-[0-9]{5}){3}$'
+    expect from_your_data '^saved \([0-9]+ bytes\) and loaded: string ids kept, top 5 identical$'
+fi
+
+# The shell session of docs/guide/from-your-data.md, as written there: the
+# block after the "run by tests/check_examples.sh" marker, with recsgd and
+# data/sample pointing into this build.
+guide="$srcdir/docs/guide/from-your-data.md"
+RECSGD="$top_builddir/tools/recsgd/recsgd"
+if test -x "$RECSGD" && test -r "$guide"; then
+    work="${TMPDIR:-/tmp}/rs_guide.$$"
+    mkdir -p "$work"
+    awk '/run by tests\/check_examples.sh/ { armed = 1; next }
+         armed && /^```sh/ { inside = 1; next }
+         inside && /^```/ { exit }
+         inside' "$guide" >"$work/session.sh"
+    abs_recsgd="$(cd "$(dirname "$RECSGD")" && pwd)/$(basename "$RECSGD")"
+    abs_src="$(cd "$srcdir" && pwd)"
+    { echo "recsgd() { \"$abs_recsgd\" \"\$@\"; }"
+      sed "s|data/sample/|$abs_src/data/sample/|g" "$work/session.sh"; } >"$work/run.sh"
+    if test "$(grep -c '^recsgd ' "$work/session.sh")" -lt 4; then
+        fail "from-your-data.md: no recsgd session found after the marker"
+    elif ! (cd "$work" && sh -e ./run.sh >log 2>&1); then
+        sed 's/^/  /' "$work/log" | tail -n 20
+        fail "from-your-data.md: the recsgd session failed"
+    else
+        grep -E -q '^test_ratings|"test_ratings":200' "$work/log" ||
+            grep -q 'split (time): 5828 ratings -> 5628' "$work/log" ||
+            fail "from-your-data.md: the split did not hold out 200 ratings"
+        grep -E -q '^rmse +[0-9.]+$' "$work/log" || fail "from-your-data.md: eval printed no RMSE"
+        test "$(grep -c -E '^[1-5]	SKU-[0-9]{5}	' "$work/log")" -eq 8 ||
+            fail "from-your-data.md: topk and similar did not print 5 and 3 SKUs"
+        echo "ok: docs/guide/from-your-data.md: the recsgd session runs"
+    fi
+    rm -rf "$work"
+fi
+
 test "$status" -eq 0 && echo "PASS: examples run and print sane results"
 exit "$status"

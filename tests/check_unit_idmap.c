@@ -3,9 +3,11 @@
  * the feature-table rollback the loaders rely on. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/dataset.h"
 #include "data/features.h"
 #include "data/idmap.h"
 #include "data/parse.h"
@@ -210,12 +212,93 @@ START_TEST(test_lines_long_line_and_unterminated_tail)
 }
 END_TEST
 
+START_TEST(test_idmap_strings)
+{
+    rs__allocator a = libc_alloc();
+    rs__idmap m, c;
+    rs__idmap_init(&m);
+    rs__idmap_use_strings(&m);
+    char id[32];
+    for (int k = 0; k < 5000; k++) {
+        snprintf(id, sizeof id, "user-%d", k * 7);
+        int32_t idx;
+        ck_assert_int_eq(rs__idmap_insert_str(&m, &a, id, strlen(id), &idx), RS_OK);
+        ck_assert_int_eq(idx, k);
+        ck_assert(m.ids[k] == rs__str_key(id, strlen(id)));
+    }
+    ck_assert_int_eq(rs__idmap_find_str(&m, "user-7", 6), 1);
+    ck_assert_int_eq(rs__idmap_find_str(&m, "user-8", 6), -1);
+    ck_assert_int_eq(rs__idmap_find_str(&m, "user-7x", 7), -1);
+    size_t n;
+    const char *s1 = rs__idmap_str(&m, 4999, &n);
+    ck_assert_uint_eq(n, strlen("user-34993"));
+    ck_assert(memcmp(s1, "user-34993", n) == 0);
+    int32_t idx;
+    ck_assert_int_eq(rs__idmap_insert(&m, &a, 5, &idx), RS_ERR_STATE); /* no bare keys */
+    /* Truncation forgets strings and bytes; a copy is deep. */
+    rs__idmap_truncate(&m, 10);
+    ck_assert_uint_eq(m.count, 10);
+    ck_assert_int_eq(rs__idmap_find_str(&m, "user-70", 7), -1);
+    ck_assert_uint_eq(m.nbytes, (size_t)m.off[10]);
+    ck_assert_int_eq(rs__idmap_copy(&c, &m, &a), RS_OK);
+    ck_assert_int_eq(c.strings, 1);
+    ck_assert_int_eq(rs__idmap_find_str(&c, "user-63", 7), 9);
+    ck_assert_int_eq(rs__idmap_insert_str(&c, &a, "new", 3, &idx), RS_OK);
+    ck_assert_int_eq(idx, 10);
+    ck_assert_int_eq(rs__idmap_find_str(&m, "new", 3), -1);
+    /* Keys are the same on every host: pinned values (docs/format.md). */
+    ck_assert(rs__str_key("", 0) == (int64_t)0xEF46DB3751D8E999ull); /* XXH64("") */
+    ck_assert(rs__str_key("alice", 5) == (int64_t)0x73A3EA485F2E6049ull);
+    ck_assert(rs__str_key("00000000-4b1d-4c0f-9e3a-000000000000", 36) ==
+              (int64_t)0x499EBDE1ABEE8FCFull);
+    rs__idmap_free(&c, &a);
+    rs__idmap_free(&m, &a);
+}
+END_TEST
+
+/* Two strings with one 64-bit key cannot be found by search, so the key of
+ * an interned string is overwritten to make one. */
+START_TEST(test_idmap_string_key_clash)
+{
+    rs__allocator a = libc_alloc();
+    rs__idmap m;
+    rs__idmap_init(&m);
+    rs__idmap_use_strings(&m);
+    int32_t idx;
+    ck_assert_int_eq(rs__idmap_insert_str(&m, &a, "a", 1, &idx), RS_OK);
+    ck_assert_int_eq(rs__idmap_insert_str(&m, &a, "x", 1, &idx), RS_OK);
+    m.ids[0] = rs__str_key("b", 1);
+    rs__idmap_truncate(&m, 1); /* rebuilds the table from the keys */
+    ck_assert_int_eq(rs__idmap_insert_str(&m, &a, "b", 1, &idx), RS_ERR_FORMAT);
+    ck_assert_int_eq(idx, 0);
+    ck_assert_uint_eq(m.count, 1);
+    ck_assert_int_eq(rs__idmap_find_str(&m, "b", 1), -1);
+    rs__idmap_free(&m, &a);
+    /* Through the dataset: RS_ERR_RANGE naming both ids, nothing added. */
+    rs_dataset *ds;
+    ck_assert_int_eq(rs_dataset_new(&ds, NULL, NULL), RS_OK);
+    ck_assert_int_eq(rs_dataset_set_int(ds, RS_PARAM_STRING_IDS, 1), RS_OK);
+    ck_assert_int_eq(rs_dataset_add_rating_str(ds, "a", "i", 1, 1), RS_OK);
+    ck_assert_int_eq(rs_dataset_add_rating_str(ds, "x", "i", 1, 1), RS_OK);
+    ds->users.ids[0] = rs__str_key("b", 1);
+    rs__idmap_truncate(&ds->users, 1);
+    ds->n = 1;
+    ck_assert_int_eq(rs_dataset_add_rating_str(ds, "b", "j", 1, 1), RS_ERR_RANGE);
+    ck_assert_ptr_nonnull(strstr(rs_dataset_last_error(ds), "user ids 'b' and 'a' have the same"));
+    ck_assert_uint_eq(rs_dataset_num_ratings(ds), 1);
+    ck_assert_uint_eq(rs_dataset_num_items(ds), 1);
+    rs_dataset_free(ds);
+}
+END_TEST
+
 static Suite *idmap_suite(void)
 {
     Suite *s = suite_create("idmap");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_idmap_insert_find_roundtrip);
     tcase_add_test(tc, test_idmap_truncate_and_copy);
+    tcase_add_test(tc, test_idmap_strings);
+    tcase_add_test(tc, test_idmap_string_key_clash);
     tcase_add_test(tc, test_parse_num_exact);
     tcase_add_test(tc, test_parse_i64_bounds);
     tcase_add_test(tc, test_features_rollback_restores_sizes);

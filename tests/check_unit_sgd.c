@@ -390,6 +390,61 @@ START_TEST(test_seen_lists_are_sorted_and_unique)
 }
 END_TEST
 
+/* The in-place layout (rs_fit_consume) gives exactly the copying layout's
+ * grid, and turning it into seen lists in place gives rs__seen_build's. */
+START_TEST(test_adopted_columns_give_the_same_grid_and_seen_lists)
+{
+    rs_dataset *ds = random_dataset(4000, 53, 37, 11);
+    rs__allocator a;
+    rs__allocator_init(&a, NULL, NULL);
+    rs__fitdata ref, fd;
+    ck_assert_int_eq(rs__fitdata_build(&ref, ds, NULL, &ds->users, &ds->items, 8, 5, &a), RS_OK);
+    size_t n = ds->n, nu = ds->users.count, ni = ds->items.count;
+    rs__rating_columns cols;
+    rs__dataset_take_ratings(ds, &cols);
+    ck_assert_uint_eq(rs_dataset_num_ratings(ds), 0);
+    ck_assert_int_eq(rs__fitdata_adopt(&fd, &cols, nu, ni, 8, 5, &a), RS_OK);
+    ck_assert_ptr_null(cols.user); /* fd owns them now */
+    ck_assert_uint_eq(fd.n, n);
+    ck_assert_int_eq(memcmp(fd.block_off, ref.block_off, (8 * 8 + 1) * sizeof *fd.block_off), 0);
+    ck_assert_int_eq(memcmp(fd.u, ref.u, n * sizeof *fd.u), 0);
+    ck_assert_int_eq(memcmp(fd.i, ref.i, n * sizeof *fd.i), 0);
+    ck_assert_int_eq(memcmp(fd.r, ref.r, n * sizeof *fd.r), 0);
+    ck_assert(fd.mean == ref.mean && fd.std == ref.std);
+    /* Seen lists in place against the reference build (from the dataset
+     * the reference copied: give the ratings back in the grid's order). */
+    rs__rating_columns back = {0};
+    back.n = n;
+    back.user = malloc(n * sizeof(int32_t));
+    back.item = malloc(n * sizeof(int32_t));
+    back.rating = malloc(n * sizeof(float));
+    back.acap[0] = back.acap[1] = back.acap[2] = n;
+    memcpy(back.user, ref.u, n * sizeof(int32_t));
+    memcpy(back.item, ref.i, n * sizeof(int32_t));
+    memcpy(back.rating, ref.r, n * sizeof(float));
+    rs__dataset_return_ratings(ds, &back);
+    size_t *off_ref, nnz_ref;
+    int32_t *items_ref;
+    ck_assert_int_eq(rs__seen_build(ds, nu, ni, &off_ref, &items_ref, &nnz_ref, &a), RS_OK);
+    size_t *off = malloc((nu + 1) * sizeof *off), *next = malloc(nu * sizeof *next);
+    int32_t *items;
+    size_t cap;
+    rs__fitdata_into_seen(&fd, nu, off, next, &items, &cap, &a);
+    ck_assert_int_eq(memcmp(off, off_ref, (nu + 1) * sizeof *off), 0);
+    ck_assert_int_eq(memcmp(items, items_ref, off[nu] * sizeof *items), 0);
+    ck_assert_uint_ge(cap, off[nu]);
+    ck_assert_ptr_null(fd.u);
+    free(off);
+    free(next);
+    rs__free(&a, items, cap, sizeof *items);
+    rs__free(&a, off_ref, nu + 1, sizeof *off_ref);
+    rs__free(&a, items_ref, nnz_ref, sizeof *items_ref);
+    rs__fitdata_free(&fd, &a);
+    rs__fitdata_free(&ref, &a);
+    rs_dataset_free(ds);
+}
+END_TEST
+
 static Suite *sgd_suite(void)
 {
     Suite *s = suite_create("check_unit_sgd");
@@ -398,6 +453,7 @@ static Suite *sgd_suite(void)
     tcase_add_loop_test(tc, test_mf_fast_loop_matches_generic_step, 0, 12);
     tcase_add_loop_test(tc, test_feature_model_loop_matches_generic_step, 0, 9);
     tcase_add_test(tc, test_builtin_clipping);
+    tcase_add_test(tc, test_adopted_columns_give_the_same_grid_and_seen_lists);
     tcase_add_test(tc, test_builtin_initialisers);
     tcase_add_test(tc, test_block_grid_partitions_ratings_into_disjoint_diagonals);
     tcase_add_test(tc, test_seen_lists_are_sorted_and_unique);

@@ -432,6 +432,122 @@ START_TEST(test_topk_batch_equals_single)
 }
 END_TEST
 
+/* rs_topk_batch_ex: each row equals rs_topk with that user's exclusions as
+ * its block list (known and unknown ids, duplicates, seen items), on the
+ * sgemm path and for unknown users; NULL offsets are rs_topk_batch. */
+START_TEST(test_topk_batch_ex_equals_single)
+{
+    size_t nu = 150, ni = 4000, f = 12, nq = 150, k = 25;
+    rs_model *m = fx_model(nu, ni, f, 23, 1, 3);
+    int64_t *users = malloc(nq * sizeof *users), *bids = malloc(nq * k * sizeof *bids);
+    float *bsc = malloc(nq * k * sizeof *bsc);
+    size_t *counts = malloc(nq * sizeof *counts), *off = malloc((nq + 1) * sizeof *off);
+    int64_t *ex = malloc(nq * 40 * sizeof *ex);
+    ck_assert(users && bids && bsc && counts && off && ex);
+    uint64_t x = 99;
+    off[0] = 0;
+    for (size_t q = 0; q < nq; q++) {
+        users[q] = q % 13 == 4 ? FX_UNKNOWN_ID - (int64_t)q : FX_USER_ID((q * 11) % nu);
+        /* the user's own current top items, random items, unknown ids, a duplicate */
+        int64_t top[10];
+        float ts[10];
+        size_t nt = 0, e = off[q];
+        rs_topk(m, users[q], 10, 0, NULL, 0, NULL, 0, top, ts, &nt);
+        size_t want = q % 5 == 0 ? 0 : (size_t)(q % 30);
+        for (size_t j = 0; j < want; j++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            int64_t id = j < nt && j % 2 == 0 ? top[j]
+                       : j % 7 == 3          ? FX_UNKNOWN_ID - 1000 - (int64_t)j
+                                             : FX_ITEM_ID((x >> 33) % ni);
+            ex[e++] = id;
+        }
+        if (want > 2)
+            ex[e++] = ex[off[q]]; /* a duplicate */
+        off[q + 1] = e;
+    }
+    for (int32_t flags = 0; flags <= RS_TOPK_INCLUDE_SEEN; flags++) {
+        ck_assert_int_eq(rs_topk_batch_ex(m, users, nq, k, flags, off, ex, bids, bsc, counts),
+                         RS_FALLBACK);
+        for (size_t q = 0; q < nq; q++) {
+            int64_t ids[25];
+            float sc[25];
+            size_t n;
+            rs_status st = rs_topk(m, users[q], k, flags, ex + off[q], off[q + 1] - off[q], NULL,
+                                   0, ids, sc, &n);
+            ck_assert(st == RS_OK || st == RS_FALLBACK);
+            ck_assert_uint_eq(counts[q], n);
+            for (size_t r = 0; r < n; r++) {
+                ck_assert_int_eq(bids[q * k + r], ids[r]);
+                ck_assert_float_eq(bsc[q * k + r], sc[r]);
+                for (size_t e = off[q]; e < off[q + 1]; e++)
+                    ck_assert(bids[q * k + r] != ex[e]);
+            }
+        }
+        /* No offsets: exactly rs_topk_batch. */
+        int64_t *b2 = malloc(nq * k * sizeof *b2);
+        size_t *c2 = malloc(nq * sizeof *c2);
+        ck_assert(b2 && c2);
+        ck_assert_int_eq(rs_topk_batch_ex(m, users, nq, k, flags, NULL, NULL, bids, NULL, counts),
+                         RS_FALLBACK);
+        ck_assert_int_eq(rs_topk_batch(m, users, nq, k, flags, b2, NULL, c2), RS_FALLBACK);
+        for (size_t q = 0; q < nq; q++) {
+            ck_assert_uint_eq(counts[q], c2[q]);
+            for (size_t r = 0; r < c2[q]; r++)
+                ck_assert_int_eq(bids[q * k + r], b2[q * k + r]);
+        }
+        free(b2);
+        free(c2);
+    }
+    /* Bad CSR: decreasing offsets, items missing; counts are zeroed. */
+    size_t bad[3] = {0, 2, 1};
+    ck_assert_int_eq(rs_topk_batch_ex(m, users, 2, k, 0, bad, ex, bids, NULL, counts),
+                     RS_ERR_INVALID_ARG);
+    ck_assert_uint_eq(counts[0], 0);
+    size_t some[3] = {0, 1, 1};
+    ck_assert_int_eq(rs_topk_batch_ex(m, users, 2, k, 0, some, NULL, bids, NULL, counts),
+                     RS_ERR_INVALID_ARG);
+    size_t none[3] = {5, 5, 5}; /* no exclusions at all: items may be NULL */
+    ck_assert_int_eq(rs_topk_batch_ex(m, users + 1, 2, k, 0, none, NULL, bids, NULL, counts),
+                     RS_OK);
+    /* Allocation failures: RS_ERR_NOMEM, no output, nothing leaked. */
+    fx_alloc_state fs = {0, 0, -1};
+    rs_model *ma = fx_model_alloc(70, 3000, 8, 6, 1, 5, fx_alloc, &fs);
+    long long live = fs.live;
+    for (long budget = 0; budget < 5; budget++) {
+        fs.calls = 0;
+        fs.fail_after = budget;
+        int64_t u70[70];
+        for (size_t u = 0; u < 70; u++)
+            u70[u] = FX_USER_ID(u);
+        size_t o70[71];
+        for (size_t u = 0; u <= 70; u++)
+            o70[u] = u < 40 ? u : 40;
+        int64_t e70[40];
+        for (size_t j = 0; j < 40; j++)
+            e70[j] = FX_ITEM_ID(j * 3);
+        static int64_t out70[70 * 20];
+        size_t c70[70];
+        rs_status r = rs_topk_batch_ex(ma, u70, 70, 20, 0, o70, e70, out70, NULL, c70);
+        ck_assert(r == RS_OK || r == RS_ERR_NOMEM);
+        if (budget == 0)
+            ck_assert_int_eq(r, RS_ERR_NOMEM);
+        if (r == RS_ERR_NOMEM)
+            for (size_t u = 0; u < 70; u++)
+                ck_assert_uint_eq(c70[u], 0);
+        ck_assert_int_eq(fs.live, live);
+    }
+    fs.fail_after = -1;
+    rs_model_free(ma);
+    free(users);
+    free(bids);
+    free(bsc);
+    free(counts);
+    free(off);
+    free(ex);
+    rs_model_free(m);
+}
+END_TEST
+
 /* The same model with non-collaborative ops exercises the per-item predict()
  * path, which must rank exactly like the sgemv path. */
 START_TEST(test_topk_generic_scorer_path)
@@ -961,6 +1077,7 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, test_topk_unfitted_is_state_error);
     tcase_add_test(tc, test_topk_invalid_args);
     tcase_add_test(tc, test_topk_batch_equals_single);
+    tcase_add_test(tc, test_topk_batch_ex_equals_single);
     tcase_add_test(tc, test_topk_generic_scorer_path);
     tcase_add_test(tc, test_topk_scratch_from_model_allocator);
     tcase_add_test(tc, test_topk_does_not_modify_model);
@@ -977,6 +1094,7 @@ static Suite *topk_suite(void)
     tcase_add_test(ts, test_similar_unknown_and_single);
     suite_add_tcase(s, ts);
     TCase *tb = tcase_create("blas");
+    tcase_set_timeout(tb, 60); /* 2.4 s of CPU under ASan; a loaded machine needs more than Check's 4 s */
     tcase_add_test(tb, test_blas_kernels_match_naive);
     suite_add_tcase(s, tb);
     return s;

@@ -13,6 +13,10 @@
  * demographics and item genres/decades carry information) plus an individual
  * residual that only the ids can explain.
  *
+ * export.csv holds the ratings of the first users again, written as a shop's
+ * export would have them (string ids, a header line, ISO 8601 times) for
+ * docs/guide/from-your-data.md.
+ *
  * Build: cc -std=c11 -O2 tools/gen_sample.c -lm -o gen_sample
  * Usage: gen_sample [OUTDIR]   (default data/sample)
  */
@@ -249,9 +253,59 @@ static void put_decimal(FILE *f, double v)
     fprintf(f, "%ld.%ld", t / 10, t % 10);
 }
 
+/* ---- export.csv: the first users' ratings as a shop's export has them ---- */
+
+#define EXPORT_USERS 100
+
+/* A version-4 style UUID of a user number (36 bytes). */
+static void put_uuid(FILE *f, int user)
+{
+    uint64_t s = 0x5EED0000u + (uint64_t)user, a, b;
+    a = (s += 0x9E3779B97F4A7C15ull);
+    a = (a ^ (a >> 30)) * 0xBF58476D1CE4E5B9ull;
+    a = (a ^ (a >> 27)) * 0x94D049BB133111EBull;
+    a ^= a >> 31;
+    b = (s += 0x9E3779B97F4A7C15ull);
+    b = (b ^ (b >> 30)) * 0xBF58476D1CE4E5B9ull;
+    b = (b ^ (b >> 27)) * 0x94D049BB133111EBull;
+    b ^= b >> 31;
+    fprintf(f, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32), (unsigned)(a >> 16 & 0xffff),
+            (unsigned)(a & 0xfff), (unsigned)(0x8000 | (b >> 48 & 0x3fff)),
+            (unsigned long long)(b & 0xffffffffffffull));
+}
+
+/* Unix seconds as an ISO 8601 UTC date-time (H. Hinnant's civil_from_days). */
+static void put_iso(FILE *f, uint32_t t)
+{
+    long z = (long)(t / 86400u) + 719468;
+    long era = z / 146097, doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    long d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+    long y = yoe + era * 400 + (m <= 2);
+    uint32_t sec = t % 86400u;
+    fprintf(f, "%04ld-%02ld-%02ldT%02u:%02u:%02uZ", y, m, d, sec / 3600, sec / 60 % 60, sec % 60);
+}
+
+static void export_line(FILE *f, int user, int item, double r, uint32_t ts)
+{
+    put_uuid(f, user);
+    fprintf(f, ",SKU-%05d,", item);
+    put_decimal(f, r);
+    fputc(',', f);
+    put_iso(f, ts);
+    fputc('\n', f);
+}
+
 static size_t write_ratings(const char *dir, double *sse_noise)
 {
     FILE *f = open_out(dir, "ratings.tsv");
+    FILE *ex = open_out(dir, "export.csv");
+    fprintf(ex, "# librecsgd sample export (tools/gen_sample.c): the ratings of users 1-%d of\n"
+                "# ratings.tsv as a shop's CSV export has them: customer UUIDs, product SKUs,\n"
+                "# star ratings and ISO 8601 purchase times; see docs/guide/from-your-data.md\n"
+                "customer_id,sku,stars,purchased_at\n",
+            EXPORT_USERS);
     static unsigned char seen[N_ITEMS];
     size_t total = 0;
     uint32_t ts = 978300000u;
@@ -282,10 +336,13 @@ static size_t write_ratings(const char *dir, double *sse_noise)
             fprintf(f, "%d\t%d\t", u + 1, i + 1);
             put_decimal(f, r);
             fprintf(f, "\t%u\n", ts);
+            if (u < EXPORT_USERS)
+                export_line(ex, u + 1, i + 1, r, ts);
             total++;
         }
     }
     close_out(f, "ratings.tsv");
+    close_out(ex, "export.csv");
     return total;
 }
 

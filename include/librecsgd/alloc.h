@@ -31,7 +31,8 @@ enum { RS_LOG_ERROR = 0, RS_LOG_WARN = 1, RS_LOG_INFO = 2, RS_LOG_DEBUG = 3 };
 /* Progress hook, called by rs_fit after every epoch on the calling thread.
  * stats is indexed by RS_STAT_* (see model.h); n_stats tells how many entries
  * this library version fills. Return non-zero to stop: rs_fit then returns
- * RS_ERR_CANCELLED and the model keeps its last complete epoch. */
+ * RS_ERR_CANCELLED and the model keeps its last complete epoch (it is left
+ * as it was when no epoch completed). */
 typedef int32_t (*rs_progress_fn)(void *user_data, const double *stats, size_t n_stats);
 
 /* Streaming I/O hooks (lua_Writer / lua_Reader shape).

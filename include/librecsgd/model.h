@@ -6,7 +6,12 @@
  * caller guarantees that no other call on that model is in flight. `shared`
  * calls (scoring, getters) may run concurrently with each other on one model.
  * Different models are fully independent. The library takes no locks and
- * keeps no global mutable state. */
+ * keeps no global mutable state. In builds with threads (RS_FEATURE_THREADS)
+ * an overlap is detected (since 0.2): a shared call that finds an exclusive
+ * call running returns RS_ERR_MISUSE (code only), and an exclusive call that
+ * finds any other call running returns RS_ERR_MISUSE with a message; either
+ * way the model is unchanged (docs/guide/threads.md). Every status-returning
+ * model function below may therefore also return RS_ERR_MISUSE. */
 #ifndef LIBRECSGD_MODEL_H
 #define LIBRECSGD_MODEL_H
 
@@ -47,7 +52,11 @@ enum {
     RS_PARAM_IMPLICIT       = 107, /* 1: implicit feedback - every training pair is a positive (target 1,
                                       weight w * (1 + confidence * value)) and each epoch draws
                                       RS_PARAM_NEGATIVES unobserved items per positive (target 0);
-                                      scores are then in [0, 1]; default 0, [0, 1] */
+                                      scores are then in [0, 1]; setting it moves every parameter
+                                      the user has not set to the mode's defaults (factors 64,
+                                      epochs 50, learning_rate 0.02, init_scale 0.05,
+                                      l2_factors 0.02, tolerance 0; docs/guide/tuning.md;
+                                      since 0.2); default 0, [0, 1] */
     RS_PARAM_NEGATIVES      = 108, /* implicit: negatives drawn per positive per epoch, default 4, [1, 100] */
     RS_PARAM_COLD_EPOCHS    = 109, /* content/hybrid: at most this many epochs of the cold-start refit
                                       after rs_fit (feature parts retrained to score brand-new ids;
@@ -62,6 +71,13 @@ enum {
                                       compact scan keeps per requested item (k * this, at least 32)
                                       before re-scoring them exactly; changes speed, never results;
                                       default 8, [1, 1000] */
+    RS_PARAM_KEEP_PARTIAL   = 112, /* what a diverged rs_fit / rs_partial_fit leaves behind. 0 (default):
+                                      the model exactly as it was before the call (unfitted before a
+                                      first fit), as after every other failure. 1: a run that
+                                      diverges (RS_ERR_NUMERIC) after at least one good epoch keeps
+                                      its last good epoch instead, as 0.1 did. (A stop requested by
+                                      the progress callback always keeps the last complete epoch.)
+                                      [0, 1]; since 0.2 */
 
     RS_PARAM_LEARNING_RATE  = 200, /* initial step size, default 0.05 (0.005 before 0.2), (0, 10] */
     RS_PARAM_L2_FACTORS     = 201, /* L2 on user and item factors, default 0.06, [0, 1e3] */
@@ -137,7 +153,17 @@ enum {
     RS_STAT_DIVERGED       = 8, /* 1 if this epoch diverged and was rolled back, else 0 */
     RS_STAT_FACTOR_GRAD_NORM_MEAN = 9, /* mean L2 norm of the factor rows' part of the gradient
                                           (biases left out): 0 means the factors cannot learn */
-    RS_STAT_COUNT_V0_1     = 10 /* number of entries filled by version 0.1 */
+    RS_STAT_COUNT_V0_1     = 10, /* number of entries filled by version 0.1 */
+    RS_STAT_BASELINE_RMSE  = 10, /* since 0.2: RMSE of the bias-only baseline (global mean plus damped
+                                    user and item biases, solved on the training ratings) on the
+                                    validation set, else on the training ratings; the same in every
+                                    row; NaN for implicit feedback and rs_partial_fit */
+    RS_STAT_WORSE_THAN_BASELINE = 11, /* since 0.2: in the last row of a successful rs_fit, 1 if the
+                                    model it kept scores a higher RMSE than RS_STAT_BASELINE_RMSE on
+                                    the same ratings (it learned nothing useful; also logged at
+                                    RS_LOG_WARN), else 0; 0 in every other row and while the
+                                    progress callback runs */
+    RS_STAT_COUNT_V0_2     = 12  /* number of entries filled by version 0.2 */
 };
 
 /* rs_topk flags. */
@@ -458,17 +484,29 @@ RS_API int32_t rs_clip_norm(void *ud, float *grad, size_t n);
  * RS_PARAM_TOLERANCE test or early stopping on valid ends it. With valid, the
  * parameters of the best validation epoch are kept. Ratings in valid whose
  * user or item is not in train are skipped. The progress callback runs after
- * every epoch on the calling thread. If training diverges, the model is
- * restored to its last good epoch and, per RS_PARAM_ON_DIVERGENCE, rs_fit
+ * every epoch on the calling thread. If an epoch diverges, training goes
+ * back to its last good epoch and, per RS_PARAM_ON_DIVERGENCE, rs_fit
  * returns RS_ERR_NUMERIC or halves the learning rate and continues.
- * A model never holds NaN or Inf.
+ * A model never holds NaN or Inf. Whatever makes rs_fit fail (divergence in
+ * any epoch, out of memory, a failing init policy, bad input), the model is
+ * left exactly as it was before the call (it saves the same bytes; a model
+ * never fitted stays unfitted); only the epoch statistics describe the
+ * failed run. With RS_PARAM_KEEP_PARTIAL = 1, a run that diverges after at
+ * least one good epoch keeps its last good epoch instead. A stop requested by
+ * the progress callback is an early end, not a failure of the training: it
+ * returns RS_ERR_CANCELLED and keeps the last complete epoch (the previous
+ * state if no epoch completed).
+ * When the fit ends worse than the bias-only baseline (RS_STAT_BASELINE_RMSE)
+ * rs_fit still returns RS_OK but says so at RS_LOG_WARN and in
+ * RS_STAT_WORSE_THAN_BASELINE of the last epoch's statistics.
  *
  * @param model model
  * @param train training ratings (and features, for content/hybrid); not retained
  * @param valid validation ratings, or NULL
  * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_EMPTY (no ratings), RS_ERR_NUMERIC,
- *         RS_ERR_CANCELLED (a callback asked to stop; last complete epoch kept),
- *         RS_ERR_MISUSE, RS_ERR_NOMEM (the previous fitted state is kept)
+ *         RS_ERR_CANCELLED (the progress callback asked to stop: last complete epoch kept;
+ *         the init policy failed: unchanged), RS_ERR_MISUSE, RS_ERR_NOMEM; on every
+ *         failure the model is unchanged (see RS_PARAM_KEEP_PARTIAL)
  * Errors: may fail with RS_ERR_NOMEM; message in rs_model_last_error().
  * Ownership: nothing retained from train or valid.
  * Thread safety: exclusive (train and valid are only read)
@@ -610,6 +648,37 @@ RS_API rs_status rs_topk_batch(const rs_model *model, const int64_t *users, size
                                size_t *counts_out);
 
 /**
+ * rs_topk_batch_ex() - rs_topk_batch() with a list of items to leave out for each user.
+ *
+ * The exclusions are in CSR form: user b's are exclude_items[exclude_offsets[b]]
+ * to exclude_items[exclude_offsets[b + 1] - 1] (ids the model does not know
+ * are ignored), on top of the seen items unless flags has
+ * RS_TOPK_INCLUDE_SEEN. exclude_offsets NULL means no exclusions: the call
+ * is then rs_topk_batch(). Row b of the outputs starts at b * k.
+ *
+ * @param model           fitted model
+ * @param users           n_users external user ids
+ * @param n_users         number of users
+ * @param k               items per user
+ * @param flags           0 or RS_TOPK_INCLUDE_SEEN
+ * @param exclude_offsets n_users + 1 non-decreasing offsets into exclude_items, or NULL
+ * @param exclude_items   the excluded item ids of all users, back to back (may be NULL
+ *                        when no user has any)
+ * @param items_out       caller buffer of >= n_users * k item ids
+ * @param scores_out      caller buffer of >= n_users * k scores, or NULL
+ * @param counts_out      caller buffer of n_users counts (items written per user)
+ * @return as rs_topk_batch(), plus RS_ERR_INVALID_ARG for decreasing offsets
+ * Errors: may fail with RS_ERR_NOMEM; writes no error message.
+ * Ownership: no pointer is retained after return.
+ * Thread safety: shared
+ * @since 0.2
+ */
+RS_API rs_status rs_topk_batch_ex(const rs_model *model, const int64_t *users, size_t n_users,
+                                  size_t k, int32_t flags, const size_t *exclude_offsets,
+                                  const int64_t *exclude_items, int64_t *items_out,
+                                  float *scores_out, size_t *counts_out);
+
+/**
  * rs_similar_items() - the k items whose learned factors are closest by cosine.
  *
  * @param model      fitted model
@@ -643,6 +712,149 @@ RS_API rs_status rs_similar_items(const rs_model *model, int64_t item, size_t k,
 RS_API rs_status rs_similar_users(const rs_model *model, int64_t user, size_t k, int64_t *users_out,
                                   float *scores_out, size_t *n_out);
 
+/* ---- string ids ----
+ * A model fitted on a dataset with RS_PARAM_STRING_IDS keeps the strings of
+ * its ids (and saves them with the model). Every int64 call takes the id's
+ * int64 key (rs_model_id_from_str, or rs_dataset_index_to_id on the
+ * training data); the _str calls below take and return the strings
+ * themselves. On a model with int64 ids they return RS_ERR_STATE. Top-k and
+ * similarity results are written into one caller buffer as NUL-terminated
+ * strings back to back: result j starts at ids_out + offsets_out[j], and
+ * k * (RS_STR_ID_MAX + 1) bytes always suffice (RS_ERR_RANGE and *n_out = 0
+ * when ids_cap is too small for the result). */
+
+/**
+ * rs_model_has_string_ids() - whether the model's ids are byte strings.
+ *
+ * @param model model (NULL or unfitted gives 0)
+ * @return 1 when fitted (or loaded) with string ids, else 0
+ * Errors: never fails.
+ * Thread safety: shared
+ * @since 0.2
+ */
+RS_API int32_t rs_model_has_string_ids(const rs_model *model);
+
+/**
+ * rs_model_id_from_str() - the int64 key of a string id, for the int64 calls.
+ *
+ * The key is a fixed 64-bit hash of the string (the same in every dataset
+ * and model), so it is written even for a string the model does not know:
+ * rs_predict and rs_topk then score it by the cold-start fallback chain.
+ *
+ * @param model  fitted model with string ids
+ * @param side   RS_SIDE_USER or RS_SIDE_ITEM
+ * @param id     NUL-terminated string id (1 to RS_STR_ID_MAX bytes)
+ * @param id_out receives the key
+ * @return RS_OK, RS_ERR_UNKNOWN_ID (not an id of the model; *id_out is still
+ *         written), RS_ERR_INVALID_ARG, RS_ERR_STATE (int64 ids, or not fitted)
+ * Errors: never allocates.
+ * Thread safety: shared
+ * @since 0.2
+ */
+RS_API rs_status rs_model_id_from_str(const rs_model *model, int32_t side, const char *id,
+                                      int64_t *id_out);
+
+/**
+ * rs_model_id_to_str() - the string id of an int64 key (for example an item of rs_topk).
+ *
+ * @param model   fitted model with string ids
+ * @param side    RS_SIDE_USER or RS_SIDE_ITEM
+ * @param id      int64 key of an id of the model
+ * @param buf     caller buffer; receives the string and a NUL when cap > length
+ * @param cap     capacity of buf (RS_STR_ID_MAX + 1 always suffices)
+ * @param len_out receives the length without the NUL (0 on error)
+ * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_STATE, RS_ERR_UNKNOWN_ID, RS_ERR_RANGE
+ *         (cap <= length: nothing written, *len_out tells the length)
+ * Errors: never allocates.
+ * Thread safety: shared
+ * @since 0.2
+ */
+RS_API rs_status rs_model_id_to_str(const rs_model *model, int32_t side, int64_t id, char *buf,
+                                    size_t cap, size_t *len_out);
+
+/**
+ * rs_predict_str() - rs_predict() with string ids.
+ *
+ * @param model     fitted model with string ids
+ * @param user      NUL-terminated user id (unknown ids use the fallback chain)
+ * @param item      NUL-terminated item id
+ * @param score_out receives the score
+ * @return as rs_predict(), plus RS_ERR_STATE for a model with int64 ids
+ * Errors: never allocates; writes no error message.
+ * Thread safety: shared
+ * @since 0.2
+ */
+RS_API rs_status rs_predict_str(const rs_model *model, const char *user, const char *item,
+                                float *score_out);
+
+/**
+ * rs_topk_str() - rs_topk() with string ids in and out.
+ *
+ * @param model       fitted model with string ids
+ * @param user        NUL-terminated user id (unknown: the fallback ranking, RS_FALLBACK)
+ * @param k           number of items wanted
+ * @param flags       0 or RS_TOPK_INCLUDE_SEEN
+ * @param block       n_block item ids never to return, or NULL
+ * @param n_block     length of block
+ * @param allow       n_allow candidate item ids, or NULL for all items
+ * @param n_allow     length of allow
+ * @param ids_out     caller buffer of ids_cap bytes: the item ids as NUL-terminated
+ *                    strings back to back (k * (RS_STR_ID_MAX + 1) bytes always suffice)
+ * @param ids_cap     its capacity
+ * @param offsets_out caller buffer of >= k offsets: result j is ids_out + offsets_out[j]
+ * @param scores_out  caller buffer of >= k scores, or NULL
+ * @param n_out       receives the number of items (0 on error)
+ * @return as rs_topk(), plus RS_ERR_STATE (int64 ids) and RS_ERR_RANGE (ids_cap too small)
+ * Errors: may fail with RS_ERR_NOMEM; writes no error message.
+ * Ownership: no pointer is retained after return.
+ * Thread safety: shared
+ * @since 0.2
+ */
+RS_API rs_status rs_topk_str(const rs_model *model, const char *user, size_t k, int32_t flags,
+                             const char *const *block, size_t n_block, const char *const *allow,
+                             size_t n_allow, char *ids_out, size_t ids_cap, size_t *offsets_out,
+                             float *scores_out, size_t *n_out);
+
+/**
+ * rs_similar_items_str() - rs_similar_items() with string ids in and out.
+ *
+ * @param model       fitted model with string ids
+ * @param item        NUL-terminated item id
+ * @param k           number wanted
+ * @param ids_out     caller buffer: the item ids as NUL-terminated strings back to back
+ * @param ids_cap     its capacity in bytes
+ * @param offsets_out caller buffer of >= k offsets: result j is ids_out + offsets_out[j]
+ * @param scores_out  caller buffer of >= k similarities, or NULL
+ * @param n_out       receives the number written (0 on error)
+ * @return as rs_similar_items(), plus RS_ERR_STATE and RS_ERR_RANGE (ids_cap)
+ * Errors: may fail with RS_ERR_NOMEM; writes no error message.
+ * Thread safety: shared
+ * @since 0.2
+ */
+RS_API rs_status rs_similar_items_str(const rs_model *model, const char *item, size_t k,
+                                      char *ids_out, size_t ids_cap, size_t *offsets_out,
+                                      float *scores_out, size_t *n_out);
+
+/**
+ * rs_similar_users_str() - rs_similar_users() with string ids in and out.
+ *
+ * @param model       fitted model with string ids
+ * @param user        NUL-terminated user id
+ * @param k           number wanted
+ * @param ids_out     caller buffer: the user ids as NUL-terminated strings back to back
+ * @param ids_cap     its capacity in bytes
+ * @param offsets_out caller buffer of >= k offsets: result j is ids_out + offsets_out[j]
+ * @param scores_out  caller buffer of >= k similarities, or NULL
+ * @param n_out       receives the number written (0 on error)
+ * @return as rs_similar_users(), plus RS_ERR_STATE and RS_ERR_RANGE (ids_cap)
+ * Errors: may fail with RS_ERR_NOMEM; writes no error message.
+ * Thread safety: shared
+ * @since 0.2
+ */
+RS_API rs_status rs_similar_users_str(const rs_model *model, const char *user, size_t k,
+                                      char *ids_out, size_t ids_cap, size_t *offsets_out,
+                                      float *scores_out, size_t *n_out);
+
 /* ---- online updates ---- */
 
 /**
@@ -661,11 +873,15 @@ RS_API rs_status rs_similar_users(const rs_model *model, int64_t user, size_t k,
  *
  * @param model   fitted model
  * @param ratings the new ratings (features in it are ignored: register them
- *                with rs_model_set_features)
+ *                with rs_model_set_features); with the model's kind of id
+ *                (RS_ERR_STATE otherwise), so the strings of new string ids
+ *                come along
  * @param replay  older ratings to sample from, or NULL
  * @return RS_OK, RS_ERR_INVALID_ARG, RS_ERR_STATE (not fitted), RS_ERR_EMPTY, RS_ERR_NUMERIC
- *         (diverged: the model holds its last good epoch), RS_ERR_CANCELLED, RS_ERR_MISUSE,
- *         RS_ERR_RANGE (too many ids), RS_ERR_NOMEM (the model is unchanged)
+ *         (diverged), RS_ERR_CANCELLED, RS_ERR_MISUSE, RS_ERR_RANGE (too many ids),
+ *         RS_ERR_NOMEM; on every failure the model is unchanged, bit for bit (with
+ *         RS_PARAM_KEEP_PARTIAL = 1 a divergence after a good epoch keeps that
+ *         epoch; a stop the progress callback requests keeps the last complete one)
  * Errors: may fail with RS_ERR_NOMEM.
  * Ownership: nothing retained from ratings or replay.
  * Thread safety: exclusive
@@ -678,10 +894,16 @@ RS_API rs_status rs_partial_fit(rs_model *model, const rs_dataset *ratings, cons
  * with every item frozen, so a new user gets recommendations at once.
  *
  * The prediction is linear in the user's own bias and factors, so the
- * library solves the ridge regression exactly (L2 as in SGD: RS_PARAM_L2_BIAS
- * and RS_PARAM_L2_FACTORS times the number of ratings). A new user id is added;
- * a known user's parameters are replaced. The rated items join the user's
- * seen list. Items the model does not know are skipped.
+ * library solves the ridge regression exactly, shrunk toward the fallback
+ * chain's prediction by a prior worth 5 ratings for the bias and 300
+ * ratings along every factor dimension, plus the per-rating L2 of SGD
+ * (RS_PARAM_L2_BIAS and RS_PARAM_L2_FACTORS times the number of ratings):
+ * with one rating the user moves a little away from the fallback, with
+ * hundreds the solve is what training does (docs/guide/online.md; since 0.2,
+ * 0.1 had no prior). A new user id is added; a known user's parameters are
+ * replaced. The rated items join the user's seen list. Items the model does
+ * not know are skipped. A model with string ids folds in only ids it knows
+ * (a new id needs its string: RS_ERR_STATE).
  *
  * @param model   fitted model (collaborative, content or hybrid)
  * @param user    external user id, new or known
@@ -730,7 +952,8 @@ RS_API rs_status rs_fold_in_item(rs_model *model, int64_t item, const int64_t *u
  * chain's numbers, reported as RS_OK because the id is now known). After the
  * call rs_predict, rs_topk and the similarity calls accept the id. Feature
  * indices are the model's (see rs_model_feature_index); the collaborative
- * scorer has none, so it accepts only n == 0.
+ * scorer has none, so it accepts only n == 0. A model with string ids takes
+ * new ids only through rs_model_set_features_str (RS_ERR_STATE here).
  *
  * @param model    fitted model
  * @param side     RS_SIDE_USER or RS_SIDE_ITEM
@@ -747,6 +970,26 @@ RS_API rs_status rs_fold_in_item(rs_model *model, int64_t item, const int64_t *u
  */
 RS_API rs_status rs_model_set_features(rs_model *model, int32_t side, int64_t id,
                                        const int32_t *features, const float *values, size_t n);
+
+/**
+ * rs_model_set_features_str() - rs_model_set_features() for a string id.
+ *
+ * @param model    fitted model with string ids
+ * @param side     RS_SIDE_USER or RS_SIDE_ITEM
+ * @param id       NUL-terminated string id, new or known (1 to RS_STR_ID_MAX bytes)
+ * @param features n feature indices
+ * @param values   n finite values, or NULL for all 1
+ * @param n        number of features
+ * @return as rs_model_set_features(), plus RS_ERR_STATE (int64 ids) and RS_ERR_RANGE
+ *         (a new id whose key another id of the model already has)
+ * Errors: may fail with RS_ERR_NOMEM; the model is unchanged on failure.
+ * Ownership: the id is copied.
+ * Thread safety: exclusive
+ * @since 0.2
+ */
+RS_API rs_status rs_model_set_features_str(rs_model *model, int32_t side, const char *id,
+                                           const int32_t *features, const float *values,
+                                           size_t n);
 
 /**
  * rs_model_feature_index() - the model's index of a named feature.
@@ -779,6 +1022,8 @@ RS_API size_t rs_model_num_features(const rs_model *model, int32_t side);
  * One versioned, little-endian, checksummed binary format for every scorer
  * (docs/format.md). A blob written by a newer format version is refused with
  * RS_ERR_VERSION; a truncated, corrupt or foreign blob with RS_ERR_FORMAT.
+ * Integrity is verified before content is believed: a damaged blob is always
+ * RS_ERR_FORMAT, never RS_ERR_VERSION or RS_ERR_NOT_BUILT.
  * Loading never returns a half-built model. Saving is a read-only call: it
  * does not touch the model's last-error message, so its failures are
  * described in the optional errmsg buffer instead (as are load failures,

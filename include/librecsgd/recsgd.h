@@ -9,5 +9,6 @@
 #include "alloc.h"
 #include "dataset.h"
 #include "model.h"
+#include "eval.h"
 
 #endif /* LIBRECSGD_RECSGD_H */

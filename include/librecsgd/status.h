@@ -22,7 +22,8 @@ enum {
     RS_ERR_PARAM_TYPE    = 4,  /* integer setter used for a real parameter or vice versa */
     RS_ERR_RANGE         = 5,  /* value outside the parameter's bounds */
     RS_ERR_STATE         = 6,  /* e.g. rs_predict before rs_fit */
-    RS_ERR_MISUSE        = 7,  /* a callback called back into the handle it came from */
+    RS_ERR_MISUSE        = 7,  /* a callback called back into the handle it came from, or (builds
+                                  with threads) an exclusive and a shared call overlapped on one model */
     RS_ERR_IO            = 8,  /* a file could not be opened, read or written */
     RS_ERR_FORMAT        = 9,  /* malformed input data or a corrupt/foreign model blob */
     RS_ERR_VERSION       = 10, /* model blob written by a newer format version */

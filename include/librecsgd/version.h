@@ -24,6 +24,7 @@ extern "C" {
 #define RS_FEATURE_CONTENT 0x04u /* the content scorer is compiled in */
 #define RS_FEATURE_HYBRID  0x08u /* the hybrid scorer is compiled in */
 #define RS_FEATURE_STDIO   0x10u /* file-path conveniences (loaders, save/load to a path) */
+#define RS_FEATURE_ZLIB    0x20u /* the loaders read gzip-compressed input (zlib; since 0.2) */
 
 /**
  * rs_version_number() - version of the library actually linked.

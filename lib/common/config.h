@@ -26,6 +26,9 @@
 #ifndef RS_ENABLE_MALLOC
 #define RS_ENABLE_MALLOC 1
 #endif
+#ifndef RS_ENABLE_ZLIB
+#define RS_ENABLE_ZLIB 0    /* vendored default: no zlib dependency (gzip input is RS_ERR_NOT_BUILT) */
+#endif
 
 /* Functions shared between files of the library but not exported. */
 #if defined(__GNUC__) && __GNUC__ >= 4

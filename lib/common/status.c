@@ -50,5 +50,8 @@ uint32_t rs_build_features(void)
 #if RS_ENABLE_STDIO
     f |= RS_FEATURE_STDIO;
 #endif
+#if RS_ENABLE_ZLIB
+    f |= RS_FEATURE_ZLIB;
+#endif
     return f;
 }

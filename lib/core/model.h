@@ -1,10 +1,6 @@
 /* librecsgd. SPDX-License-Identifier: BSD-2-Clause
- * model.h (internal): the layout of rs_model.
- *
- * Learned state is a list of parameter blocks (rows x cols float matrices,
- * rows padded to 64 bytes). Every scorer declares its blocks through the
- * scorer interface; the optimizer core, snapshots, the divergence guard and
- * persistence treat all blocks alike and never need to know the scorer. */
+ * model.h (internal): the layout of rs_model: parameters, callbacks, id
+ * maps, the learned blocks (weights.h), seen lists and epoch statistics. */
 #ifndef RS_CORE_MODEL_H
 #define RS_CORE_MODEL_H
 
@@ -14,49 +10,17 @@
 #include "common/alloc.h"
 #include "common/error.h"
 #include "data/idmap.h"
-#include "data/features.h"
+#include "common/params.h"
 #include "common/q8mat.h"
-#include "params.h"
+/* The in-flight counter of lib/core/inflight.h exists when threads do. */
+#if RS_ENABLE_THREADS && !defined(__STDC_NO_ATOMICS__)
+#define RS__MISUSE_CHECK 1
+#include <stdatomic.h>
+#else
+#define RS__MISUSE_CHECK 0
+#endif
 
-/* What a block is: scorers look their blocks up by role. */
-enum {
-    RS__ROLE_USER_BIAS = 0,
-    RS__ROLE_ITEM_BIAS,
-    RS__ROLE_USER_FACTORS,
-    RS__ROLE_ITEM_FACTORS,
-    RS__ROLE_USER_FEATURE_FACTORS,
-    RS__ROLE_ITEM_FEATURE_FACTORS,
-    RS__ROLE_USER_FEATURE_BIAS,
-    RS__ROLE_ITEM_FEATURE_BIAS,
-    RS__ROLE_COUNT
-};
-/* Which L2 coefficient applies to a block. */
-enum { RS__REG_FACTORS = 0, RS__REG_BIAS = 1, RS__REG_FEATURES = 2 };
-
-#define RS__MAX_BLOCKS 8
-
-typedef struct rs__block {
-    int32_t role;       /* RS__ROLE_* */
-    int32_t init_block; /* RS_BLOCK_* handed to the init policy, or -1: starts at zero */
-    int32_t reg;        /* RS__REG_* */
-    size_t rows, cols;  /* logical shape */
-    size_t stride;      /* floats between rows: cols rounded up to 16 (1 for cols == 1) */
-    size_t cap_rows;    /* rows allocated (>= rows; extra rows are zero) */
-    float *data;        /* rows * stride floats, 64-byte aligned, padding kept at 0 */
-    void *raw;
-    size_t raw_bytes;
-} rs__block;
-
-typedef struct rs__weights {
-    size_t n_blocks;
-    rs__block blocks[RS__MAX_BLOCKS];
-    size_t n_users, n_items, factors;
-    float global_mean;
-    float rating_min, rating_max; /* observed in training, for clamping */
-    /* feature rows of known users/items (content, hybrid), by dense index */
-    rs__features user_feat, item_feat;
-    size_t n_user_features, n_item_features;
-} rs__weights;
+#include "weights.h"
 
 /* The int8 copy of the item vectors that RS_PARAM_SERVE_QUANTIZED asks for:
  * a cache the exclusive calls that change item parameters keep current
@@ -74,12 +38,16 @@ struct rs_model {
     int32_t scorer_kind;
     const struct rs__scorer_ops *ops;
     rs__params params;
+    uint64_t params_set[RS__PARAM_SET_WORDS]; /* rows the user set (implicit-mode defaults skip them) */
     /* callbacks */
     rs_log_fn log_fn;           void *log_ud;
     rs_progress_fn progress_fn; void *progress_ud;
     rs_init_fn init_fn;         void *init_ud; /* NULL: built-in from params.init */
     rs_clip_fn clip_fn;         void *clip_ud; /* NULL: built-in from params.clip */
     int32_t in_callback;        /* set while a callback runs: re-entry is RS_ERR_MISUSE */
+#if RS__MISUSE_CHECK
+    atomic_int inflight;        /* shared calls in flight, or an exclusive one (inflight.h) */
+#endif
     /* fitted state */
     int32_t fitted;
     rs__idmap users, items;
@@ -95,51 +63,13 @@ struct rs_model {
     rs__serving serving;
 };
 
-#define RS__NSTATS ((size_t)RS_STAT_COUNT_V0_1)
+#define RS__NSTATS ((size_t)RS_STAT_COUNT_V0_2)
 
-/* Block of a role, or NULL. */
-static inline rs__block *rs__weights_block(rs__weights *w, int32_t role)
-{
-    for (size_t b = 0; b < w->n_blocks; b++)
-        if (w->blocks[b].role == role)
-            return &w->blocks[b];
-    return NULL;
-}
-static inline const rs__block *rs__weights_cblock(const rs__weights *w, int32_t role)
-{
-    for (size_t b = 0; b < w->n_blocks; b++)
-        if (w->blocks[b].role == role)
-            return &w->blocks[b];
-    return NULL;
-}
-/* RS_SIDE_USER or RS_SIDE_ITEM for a block indexed by user or item id
- * (id biases and id factors), -1 for feature blocks. */
-static inline int32_t rs__block_side(const rs__block *b)
-{
-    if (b->role == RS__ROLE_USER_BIAS || b->role == RS__ROLE_USER_FACTORS)
-        return RS_SIDE_USER;
-    if (b->role == RS__ROLE_ITEM_BIAS || b->role == RS__ROLE_ITEM_FACTORS)
-        return RS_SIDE_ITEM;
-    return -1;
-}
-static inline size_t rs__stride_for(size_t cols) { return cols <= 1 ? 1 : (cols + 15) & ~(size_t)15; }
-
-/* Declare a block (data allocated zeroed). */
-RS_INTERNAL rs_status rs__weights_add_block(rs__weights *w, const rs__allocator *a, int32_t role,
-                                            int32_t init_block, int32_t reg, size_t rows,
-                                            size_t cols);
-RS_INTERNAL void rs__weights_free(rs__weights *w, const rs__allocator *a);
-/* Bytes the weights hold through their allocator (what rs__weights_free releases). */
-RS_INTERNAL size_t rs__weights_bytes(const rs__weights *w);
-/* Make room for `rows` rows (the new rows are zero); rows itself is unchanged. */
-RS_INTERNAL rs_status rs__block_reserve_rows(rs__block *b, const rs__allocator *a, size_t rows);
-/* Same shapes as src, contents copied (dst must be empty). */
-RS_INTERNAL rs_status rs__weights_clone(rs__weights *dst, const rs__weights *src,
-                                        const rs__allocator *a);
-/* Copy contents between two weights of the same shapes. */
-RS_INTERNAL void rs__weights_copy_data(rs__weights *dst, const rs__weights *src);
-/* 1 if every parameter is finite. */
-RS_INTERNAL int rs__weights_all_finite(const rs__weights *w);
+/* A new, unfitted model with every parameter at its default, using the given
+ * scorer ops (rs_model_new looks them up). *out is NULL on failure. */
+RS_INTERNAL rs_status rs__model_create(rs_model **out, int32_t scorer,
+                                       const struct rs__scorer_ops *ops, rs_alloc_fn alloc,
+                                       void *alloc_ud);
 
 /* Drop the fitted state (weights, id maps, seen lists). */
 RS_INTERNAL void rs__model_clear_fitted(rs_model *m);
@@ -151,6 +81,17 @@ RS_INTERNAL rs_status rs__model_reserve_ids(rs_model *m, int32_t side, size_t ex
 /* Add a new id after rs__model_reserve_ids: zero parameters, no seen items.
  * Cannot fail. Returns the dense index. */
 RS_INTERNAL int32_t rs__model_push_id(rs_model *m, int32_t side, int64_t id);
+
+/* The string-aware pair for ids that arrive with a dataset (rs_partial_fit):
+ * room for every id of `fresh` (ids new to the model), with their strings
+ * looked up by key in `src` when the model has string ids; then the push.
+ * The kinds of id must agree (RS_ERR_STATE with a message otherwise). A
+ * string model refuses rs__model_reserve_ids (RS_ERR_STATE): its new ids
+ * need their bytes. */
+RS_INTERNAL rs_status rs__model_reserve_new_ids(rs_model *m, int32_t side, const rs__idmap *fresh,
+                                                const rs__idmap *src);
+RS_INTERNAL void rs__model_push_new_ids(rs_model *m, int32_t side, const rs__idmap *fresh,
+                                        const rs__idmap *src);
 
 /* Undo rs__model_push_id back to `count` ids on one side. */
 RS_INTERNAL void rs__model_pop_ids(rs_model *m, int32_t side, size_t count);

@@ -1,6 +1,6 @@
 /* librecsgd. SPDX-License-Identifier: BSD-2-Clause
  * weights.c: parameter blocks - allocation, cloning (snapshots), finiteness. */
-#include "model.h"
+#include "weights.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -49,14 +49,19 @@ const char *rs_dataset_feature_name(const rs_dataset *ds, int32_t side, int32_t 
     return f->names[index];
 }
 
-rs_status rs_dataset_set_features(rs_dataset *ds, int32_t side, int64_t id,
-                                  const int32_t *features, const float *values, size_t n)
+/* The row of one id, int64 (sid NULL) or string (sid, sn bytes). */
+static rs_status set_features(rs_dataset *ds, int32_t side, int64_t id, const char *sid,
+                              size_t sn, const int32_t *features, const float *values, size_t n)
 {
-    if (!ds)
-        return RS_ERR_INVALID_ARG;
-    rs__err_clear(&ds->err);
     if (!valid_side(side))
         return rs__err(&ds->err, RS_ERR_INVALID_ARG, "side must be RS_SIDE_USER or RS_SIDE_ITEM");
+    if ((sid != NULL) != rs__dataset_string_ids(ds))
+        return rs__err(&ds->err, RS_ERR_STATE,
+                       sid ? "the dataset uses int64 ids (RS_PARAM_STRING_IDS is 0)"
+                           : "the dataset uses string ids: use rs_dataset_set_features_str");
+    if (sid && (sn == 0 || sn > RS__STR_ID_MAX))
+        return rs__err(&ds->err, RS_ERR_INVALID_ARG, "the id must be 1 to %zu bytes long",
+                       RS__STR_ID_MAX);
     if (n > 0 && !features)
         return rs__err(&ds->err, RS_ERR_INVALID_ARG, "features must not be NULL when n > 0");
     rs__features *f = rs__dataset_features(ds, side);
@@ -75,15 +80,39 @@ rs_status rs_dataset_set_features(rs_dataset *ds, int32_t side, int64_t id,
         return rs__err(&ds->err, RS_ERR_FORMAT, "duplicate feature index in the row");
     rs__dataset_mark mark = rs__dataset_mark_now(ds);
     int32_t row;
-    rs_status st = rs__idmap_insert(rs__dataset_idmap(ds, side), &ds->alloc, id, &row);
+    rs_status st = sid ? rs__dataset_intern_str(ds, side, sid, sn, &row)
+                       : rs__idmap_insert(rs__dataset_idmap(ds, side), &ds->alloc, id, &row);
     if (st == RS_OK)
         st = rs__features_set_row(f, &ds->alloc, (size_t)row, features, values, n);
     if (st != RS_OK) {
         rs__dataset_rollback(ds, mark);
+        if (ds->err.msg[0]) /* a key clash, already described */
+            return st;
         return rs__err(&ds->err, st, st == RS_ERR_NOMEM ? "out of memory" : "too many ids");
     }
     rs__features_compact(f, &ds->alloc);
     return RS_OK;
+}
+
+rs_status rs_dataset_set_features(rs_dataset *ds, int32_t side, int64_t id,
+                                  const int32_t *features, const float *values, size_t n)
+{
+    if (!ds)
+        return RS_ERR_INVALID_ARG;
+    rs__err_clear(&ds->err);
+    return set_features(ds, side, id, NULL, 0, features, values, n);
+}
+
+rs_status rs_dataset_set_features_str(rs_dataset *ds, int32_t side, const char *id,
+                                      const int32_t *features, const float *values, size_t n)
+{
+    if (!ds)
+        return RS_ERR_INVALID_ARG;
+    rs__err_clear(&ds->err);
+    if (!id)
+        return rs__err(&ds->err, RS_ERR_INVALID_ARG, "id must not be NULL");
+    size_t sn = rs__str_id_len(id);
+    return set_features(ds, side, 0, id, sn, features, values, n);
 }
 
 rs_status rs_dataset_get_features(const rs_dataset *ds, int32_t side, int64_t id,

@@ -12,8 +12,16 @@
  *                               for the standard MovieLens genres (all 19 are
  *                               declared first, in the u.genre order) and a
  *                               one-hot "decade=1990" from the release year
- *                               (none when the date is empty). The title is
- *                               never decoded (u.item is ISO-8859-1).
+ *                               (none when the date is empty). Options (dataset
+ *                               parameters): RS_PARAM_MOVIELENS_TITLE_WORDS = m
+ *                               adds "title=<word>" (value 1) for every word
+ *                               found in at least m titles - words are runs of
+ *                               ASCII letters and digits, lower-cased; the
+ *                               trailing "(year)" and other bytes (u.item is
+ *                               ISO-8859-1) separate words; RS_PARAM_MOVIELENS_YEAR
+ *                               adds "year" = (year - mean) / sd over the file's
+ *                               dated titles. Both need the whole file, so the
+ *                               rows are kept and stored at the end.
  *   RS_FEATURES_MOVIELENS_USER  u.user: `id|age|gender|occupation|zip`. Features:
  *                               "age=<18", "age=18-24", "age=25-34", "age=35-44",
  *                               "age=45-49", "age=50-55", "age=56+"; "gender=M"
@@ -50,7 +58,24 @@ typedef struct floader {
     float *val;
     size_t n, cap;
     size_t loaded;
+    /* MovieLens item options: rows held back until the file is read */
+    int32_t title_min_df, with_year;
+    struct pending *pend;
+    size_t n_pend, pend_cap;
+    int32_t *pcol;      /* the held rows' genre/decade entries (all of value 1) */
+    size_t n_pe, pe_cap;
+    char *words;        /* the held rows' title words, each NUL-terminated */
+    size_t n_words_bytes, words_cap;
 } floader;
+
+/* A u.item row held back: its entries and words, and its release year. */
+typedef struct pending {
+    int64_t id;
+    size_t s_off, s_n;  /* string ids: the id's bytes, into words (s_n 0: an int64 id) */
+    size_t e_off, n_e;  /* into pcol */
+    size_t w_off, n_w;  /* into words (n_w words, one after the other) */
+    int32_t year;       /* -1: no date */
+} pending;
 
 static rs_status nomem(floader *fl)
 {
@@ -92,8 +117,15 @@ static rs_status push_entry(floader *fl, const char *name, float value)
     return RS_OK;
 }
 
+/* The id of a line: an int64, or (string ids) the bytes of its field. */
+typedef struct line_id {
+    int64_t id;
+    const char *s;
+    size_t n;
+} line_id;
+
 /* Store the collected entries as the row of id, logging what they replace. */
-static rs_status commit_row(floader *fl, int64_t id)
+static rs_status commit_row(floader *fl, line_id id)
 {
     rs_dataset *ds = fl->ds;
     int dup = rs__features_has_duplicate(fl->col, fl->n, &ds->alloc);
@@ -102,7 +134,14 @@ static rs_status commit_row(floader *fl, int64_t id)
     if (dup)
         return bad(fl, "a feature appears twice");
     int32_t row;
-    rs_status st = rs__idmap_insert(fl->ids, &ds->alloc, id, &row);
+    rs_status st = rs__dataset_string_ids(ds)
+                       ? rs__dataset_intern_str(ds, fl->side, id.s, id.n, &row)
+                       : rs__idmap_insert(fl->ids, &ds->alloc, id.id, &row);
+    if (st != RS_OK && ds->err.msg[0]) { /* a key clash: add the place */
+        char why[sizeof ds->err.msg];
+        memcpy(why, ds->err.msg, sizeof why);
+        return rs__err(&ds->err, st, RS__AT "%s", fl->L.name, fl->L.line, why);
+    }
     if (st != RS_OK)
         return st == RS_ERR_NOMEM ? nomem(fl) : bad(fl, "too many ids");
     if ((size_t)row < fl->rows_at_start) {
@@ -127,8 +166,19 @@ static rs_status commit_row(floader *fl, int64_t id)
     return RS_OK;
 }
 
-static rs_status parse_id(floader *fl, const char *s, size_t n, int64_t *id)
+static rs_status parse_id(floader *fl, const char *s, size_t n, line_id *lid)
 {
+    lid->s = s;
+    lid->n = n;
+    lid->id = 0;
+    if (rs__dataset_string_ids(fl->ds)) {
+        if (n == 0 || n > RS__STR_ID_MAX || memchr(s, '\0', n))
+            return rs__err(&fl->ds->err, RS_ERR_FORMAT,
+                           RS__AT "id '%.*s' is not 1 to %zu bytes without NUL", fl->L.name,
+                           fl->L.line, (int)(n > 40 ? 40 : n), s, RS__STR_ID_MAX);
+        return RS_OK;
+    }
+    int64_t *id = &lid->id;
     int ovf = 0;
     const char *e = n ? rs__parse_i64(s, id, &ovf) : NULL;
     if (!e || e != s + n)
@@ -150,7 +200,7 @@ static rs_status line_sparse(floader *fl, char *line, size_t len)
     char *tok = p;
     while (p < end && !rs__is_blank(*p))
         p++;
-    int64_t id;
+    line_id id;
     rs_status st = parse_id(fl, tok, (size_t)(p - tok), &id);
     if (st != RS_OK)
         return st;
@@ -219,6 +269,164 @@ static rs_status field_count_error(floader *fl, int found, int want)
                    fl->L.name, fl->L.line, want, found);
 }
 
+/* ---- MovieLens item options: title words and the release year ---- */
+
+/* Grow *p (elements of size sz, capacity *cap) to hold need elements. */
+static int grow(const rs__allocator *a, void **p, size_t *cap, size_t need, size_t sz)
+{
+    if (need <= *cap)
+        return 0;
+    size_t ncap = *cap ? *cap : 64;
+    while (ncap < need)
+        ncap *= 2;
+    void *q = rs__realloc(a, *p, *cap, ncap, sz);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = ncap;
+    return 0;
+}
+
+static int is_word_byte(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || rs__is_digit(c);
+}
+
+/* Keep the row's entries, title words and year for the end of the file. */
+static rs_status hold_row(floader *fl, line_id id, const char *title, size_t tn, int32_t year)
+{
+    const rs__allocator *a = &fl->ds->alloc;
+    if (grow(a, (void **)&fl->pend, &fl->pend_cap, fl->n_pend + 1, sizeof *fl->pend) ||
+        grow(a, (void **)&fl->pcol, &fl->pe_cap, fl->n_pe + fl->n, sizeof *fl->pcol))
+        return nomem(fl);
+    pending *p = &fl->pend[fl->n_pend];
+    p->id = id.id;
+    p->s_off = fl->n_words_bytes;
+    p->s_n = id.s && rs__dataset_string_ids(fl->ds) ? id.n : 0;
+    /* A string id lives in the line, which the next line overwrites: its
+     * bytes are kept with the title words (offsets: the buffer may move). */
+    if (p->s_n) {
+        if (grow(a, (void **)&fl->words, &fl->words_cap, fl->n_words_bytes + p->s_n, 1))
+            return nomem(fl);
+        memcpy(fl->words + fl->n_words_bytes, id.s, p->s_n);
+        fl->n_words_bytes += p->s_n;
+    }
+    p->e_off = fl->n_pe;
+    p->n_e = fl->n;
+    p->w_off = fl->n_words_bytes;
+    p->n_w = 0;
+    p->year = year;
+    memcpy(fl->pcol + fl->n_pe, fl->col, fl->n * sizeof *fl->col);
+    /* The trailing "(1995)" is the year, not a word of the title. */
+    size_t end = tn;
+    if (end >= 6 && title[end - 1] == ')' && title[end - 6] == '(')
+        end -= 6;
+    for (size_t k = 0; k < end;) {
+        while (k < end && !is_word_byte(title[k]))
+            k++;
+        size_t s0 = k;
+        while (k < end && is_word_byte(title[k]))
+            k++;
+        if (k == s0 || k - s0 > 40)
+            continue;
+        if (grow(a, (void **)&fl->words, &fl->words_cap, fl->n_words_bytes + (k - s0) + 1, 1))
+            return nomem(fl);
+        for (size_t c = s0; c < k; c++) {
+            char ch = title[c];
+            fl->words[fl->n_words_bytes++] = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+        }
+        fl->words[fl->n_words_bytes++] = '\0';
+        p->n_w++;
+    }
+    fl->n_pe += fl->n;
+    fl->n_pend++;
+    return RS_OK;
+}
+
+/* Open-addressing counts of the distinct words of each title. */
+typedef struct word_count {
+    size_t off;      /* into fl->words; (size_t)-1 = empty slot */
+    size_t titles;   /* titles containing the word */
+    size_t last;     /* last row that counted it (dedups a word within a title) */
+} word_count;
+
+static uint64_t word_hash(const char *w)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *w; w++)
+        h = (h ^ (unsigned char)*w) * 1099511628211ull;
+    return h;
+}
+
+static word_count *word_slot(word_count *t, size_t mask, const char *words, const char *w)
+{
+    for (size_t k = (size_t)word_hash(w) & mask;; k = (k + 1) & mask)
+        if (t[k].off == (size_t)-1 || strcmp(words + t[k].off, w) == 0)
+            return &t[k];
+}
+
+/* Store every held row with its title words (those in at least
+ * title_min_df titles) and standardised year. */
+static rs_status commit_held(floader *fl)
+{
+    const rs__allocator *a = &fl->ds->alloc;
+    size_t n_words = 0;
+    for (size_t r = 0; r < fl->n_pend; r++)
+        n_words += fl->pend[r].n_w;
+    size_t slots = 64;
+    while (slots < 2 * n_words + 2)
+        slots *= 2;
+    word_count *t = n_words ? rs__alloc(a, slots, sizeof *t) : NULL;
+    if (n_words && !t)
+        return nomem(fl);
+    for (size_t k = 0; t && k < slots; k++)
+        t[k].off = (size_t)-1;
+    double ysum = 0, ysq = 0, ny = 0;
+    for (size_t r = 0; r < fl->n_pend; r++) {
+        const pending *p = &fl->pend[r];
+        const char *w = fl->words + p->w_off;
+        for (size_t k = 0; k < p->n_w; k++, w += strlen(w) + 1) {
+            word_count *c = word_slot(t, slots - 1, fl->words, w);
+            if (c->off == (size_t)-1)
+                *c = (word_count){(size_t)(w - fl->words), 0, (size_t)-1};
+            if (c->last != r)
+                c->titles++, c->last = r;
+        }
+        if (p->year >= 0)
+            ysum += p->year, ysq += (double)p->year * p->year, ny++;
+    }
+    double ymean = ny > 0 ? ysum / ny : 0.0;
+    double ysd = ny > 1 ? sqrt(fmax(ysq / ny - ymean * ymean, 0.0)) : 0.0;
+    rs_status st = RS_OK;
+    char name[64];
+    for (size_t r = 0; r < fl->n_pend && st == RS_OK; r++) {
+        const pending *p = &fl->pend[r];
+        fl->n = 0;
+        for (size_t e = 0; e < p->n_e && st == RS_OK; e++) {
+            /* the held genre/decade entry (value 1), by its declared name */
+            st = push_entry(fl, fl->f->names[fl->pcol[p->e_off + e]], 1.0f);
+        }
+        const char *w = fl->words + p->w_off;
+        for (size_t k = 0; k < p->n_w && st == RS_OK && fl->title_min_df > 0;
+             k++, w += strlen(w) + 1) {
+            word_count *c = word_slot(t, slots - 1, fl->words, w);
+            if (c->titles < (size_t)fl->title_min_df || c->last == (size_t)-2 - r)
+                continue;
+            c->last = (size_t)-2 - r; /* once per title */
+            snprintf(name, sizeof name, "title=%s", w);
+            st = push_entry(fl, name, 1.0f);
+        }
+        if (st == RS_OK && fl->with_year && p->year >= 0 && ysd > 0)
+            st = push_entry(fl, "year", (float)(((double)p->year - ymean) / ysd));
+        if (st == RS_OK) {
+            line_id id = {p->id, p->s_n ? fl->words + p->s_off : NULL, p->s_n};
+            st = commit_row(fl, id);
+        }
+    }
+    rs__free(a, t, n_words ? slots : 0, sizeof *t);
+    return st;
+}
+
 static rs_status line_ml_item(floader *fl, char *line, size_t len)
 {
     char *fs[24];
@@ -226,7 +434,7 @@ static rs_status line_ml_item(floader *fl, char *line, size_t len)
     int count = split_bar(line, len, fs, fn, 24);
     if (count != 24)
         return field_count_error(fl, count, 24);
-    int64_t id;
+    line_id id;
     rs_status st = parse_id(fl, fs[0], fn[0], &id);
     if (st != RS_OK)
         return st;
@@ -243,6 +451,7 @@ static rs_status line_ml_item(floader *fl, char *line, size_t len)
         }
     }
     /* Release date "01-Jan-1995": the year is the last four characters. */
+    int32_t year = -1;
     const char *d = fs[2];
     size_t dn = fn[2];
     if (dn > 0) {
@@ -252,12 +461,14 @@ static rs_status line_ml_item(floader *fl, char *line, size_t len)
             return rs__err(&fl->ds->err, RS_ERR_FORMAT,
                            RS__AT "release date '%.*s' does not end in a 4-digit year",
                            fl->L.name, fl->L.line, (int)(dn > 40 ? 40 : dn), d);
-        int year = (d[dn - 4] - '0') * 1000 + (d[dn - 3] - '0') * 100 + (d[dn - 2] - '0') * 10 +
-                   (d[dn - 1] - '0');
+        year = (d[dn - 4] - '0') * 1000 + (d[dn - 3] - '0') * 100 + (d[dn - 2] - '0') * 10 +
+               (d[dn - 1] - '0');
         snprintf(name, sizeof name, "decade=%d", year / 10 * 10);
         if ((st = push_entry(fl, name, 1.0f)) != RS_OK)
             return st;
     }
+    if (fl->title_min_df > 0 || fl->with_year)
+        return hold_row(fl, id, fs[1], fn[1], year);
     return commit_row(fl, id);
 }
 
@@ -285,7 +496,8 @@ static rs_status line_ml_user(floader *fl, char *line, size_t len)
     int count = split_bar(line, len, fs, fn, 5);
     if (count != 5)
         return field_count_error(fl, count, 5);
-    int64_t id, age;
+    line_id id;
+    int64_t age;
     rs_status st = parse_id(fl, fs[0], fn[0], &id);
     if (st != RS_OK)
         return st;
@@ -333,12 +545,16 @@ static rs_status load_lines(floader *fl, int32_t format)
                 return rs__err(&ds->err, RS_ERR_NOMEM, "%s: out of memory", fl->L.name);
         }
     }
+    if (format == RS_FEATURES_MOVIELENS_ITEM) {
+        fl->title_min_df = ds->ml_title_words;
+        fl->with_year = ds->ml_year;
+    }
     for (;;) {
         size_t len;
         rs_status st;
         char *line = rs__lines_next(&fl->L, &len, &st, &ds->err);
         if (!line)
-            return st;
+            return st == RS_OK && fl->n_pend > 0 ? commit_held(fl) : st;
         if (skippable(line, len))
             continue;
         fl->n = 0;
@@ -383,6 +599,9 @@ static rs_status load_features_any(rs_dataset *ds, int32_t side, rs_reader_fn re
     rs__free(&ds->alloc, fl.undo, fl.undo_cap, sizeof *fl.undo);
     rs__free(&ds->alloc, fl.col, fl.cap, sizeof *fl.col);
     rs__free(&ds->alloc, fl.val, fl.cap, sizeof *fl.val);
+    rs__free(&ds->alloc, fl.pend, fl.pend_cap, sizeof *fl.pend);
+    rs__free(&ds->alloc, fl.pcol, fl.pe_cap, sizeof *fl.pcol);
+    rs__free(&ds->alloc, fl.words, fl.words_cap, 1);
     if (st == RS_OK)
         rs__features_compact(fl.f, &ds->alloc);
     return st;

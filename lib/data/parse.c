@@ -40,9 +40,38 @@ rs_status rs__lines_init(rs__lines *L, const rs__allocator *a, rs_reader_fn read
 
 void rs__lines_free(rs__lines *L)
 {
+    if (L->gz)
+        rs__gz_close(L->gz);
+    L->gz = NULL;
     rs__free(L->a, L->buf, L->cap + 1, 1);
     L->buf = NULL;
     L->cap = 0;
+}
+
+/* The first bytes decide: gzip's magic (1f 8b) means the rest is inflated
+ * through rs__gz_read; anything else is text, kept in the buffer. */
+static rs_status detect_gzip(rs__lines *L, rs__errbuf *err)
+{
+    while (L->len < 2 && !L->eof) {
+        size_t got = 0;
+        if (L->reader(L->ud, L->buf + L->len, L->cap - L->len, &got) != 0)
+            return rs__err(err, RS_ERR_IO, "%s: read error", L->name);
+        if (got > L->cap - L->len)
+            return rs__err(err, RS_ERR_IO, "%s: reader returned more bytes than asked", L->name);
+        if (got == 0)
+            L->eof = 1;
+        L->len += got;
+    }
+    if (L->len < 2 || (unsigned char)L->buf[0] != 0x1f || (unsigned char)L->buf[1] != 0x8b)
+        return RS_OK;
+    rs_status st = rs__gz_open(&L->gz, L->a, L->reader, L->ud, L->buf, L->len, err, L->name);
+    if (st != RS_OK)
+        return st;
+    L->reader = rs__gz_read;
+    L->ud = L->gz;
+    L->len = 0;
+    L->eof = 0;
+    return RS_OK;
 }
 
 static size_t last_newline(const char *buf, size_t from, size_t len)
@@ -70,11 +99,19 @@ rs_status rs__lines_fill(rs__lines *L, rs__errbuf *err)
     }
     L->len = keep;
     L->pos = L->end = 0;
+    if (!L->started) {
+        rs_status st = detect_gzip(L, err);
+        if (st != RS_OK)
+            return st;
+    }
     for (;;) {
         while (L->len < L->cap) {
             size_t got = 0;
-            if (L->reader(L->ud, L->buf + L->len, L->cap - L->len, &got) != 0)
+            if (L->reader(L->ud, L->buf + L->len, L->cap - L->len, &got) != 0) {
+                if (L->gz)
+                    return rs__gz_error(L->gz, err, L->name);
                 return rs__err(err, RS_ERR_IO, "%s: read error", L->name);
+            }
             if (got == 0) {
                 L->eof = 1;
                 break;
@@ -162,6 +199,123 @@ double rs__scale10(uint64_t m, int32_t exp10)
         exp10 += s;
     }
     return v;
+}
+
+/* ---- timestamps ---- */
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
+ * (H. Hinnant's days_from_civil). */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* n digits at p as a number, or -1. */
+static int64_t digits(const char *p, const char *e, int n)
+{
+    if (e - p < n)
+        return -1;
+    int64_t v = 0;
+    for (int k = 0; k < n; k++) {
+        if (!rs__is_digit(p[k]))
+            return -1;
+        v = v * 10 + (p[k] - '0');
+    }
+    return v;
+}
+
+static int parse_iso(const char *p, const char *e, int64_t *out)
+{
+    int64_t y = digits(p, e, 4), mo, d, h = 0, mi = 0, sec = 0, off = 0;
+    if (y < 0 || e - p < 10 || p[4] != '-' || p[7] != '-')
+        return -1;
+    mo = digits(p + 5, e, 2);
+    d = digits(p + 8, e, 2);
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1])
+        return -1;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (mo == 2 && d == 29 && !leap)
+        return -1;
+    p += 10;
+    if (p < e && (*p == 'T' || *p == 't' || *p == ' ')) {
+        h = digits(p + 1, e, 2);
+        if (h < 0 || h > 23 || e - p < 6 || p[3] != ':')
+            return -1;
+        mi = digits(p + 4, e, 2);
+        if (mi < 0 || mi > 59)
+            return -1;
+        p += 6;
+        if (p < e && *p == ':') {
+            sec = digits(p + 1, e, 2);
+            if (sec < 0 || sec > 60) /* 60: a leap second */
+                return -1;
+            p += 3;
+            if (p < e && (*p == '.' || *p == ',')) { /* fractions of a second: rounded down */
+                const char *q = ++p;
+                while (p < e && rs__is_digit(*p))
+                    p++;
+                if (p == q)
+                    return -1;
+            }
+        }
+        if (p < e && (*p == 'Z' || *p == 'z')) {
+            p++;
+        } else if (p < e && (*p == '+' || *p == '-')) {
+            int neg = *p == '-';
+            int64_t oh = digits(p + 1, e, 2), om = 0;
+            if (oh < 0 || oh > 23)
+                return -1;
+            p += 3;
+            if (p < e && *p == ':')
+                p++;
+            if (p < e) {
+                om = digits(p, e, 2);
+                if (om < 0 || om > 59)
+                    return -1;
+                p += 2;
+            }
+            off = (oh * 3600 + om * 60) * (neg ? -1 : 1);
+        }
+    }
+    if (p != e)
+        return -1;
+    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
+    return 0;
+}
+
+int rs__parse_time(const char *s, size_t n, int64_t *out)
+{
+    if (n == 0)
+        return -1;
+    const char *e = s + n;
+    if (n >= 10 && rs__is_digit(s[0]) && s[4] == '-')
+        return parse_iso(s, e, out);
+    /* The field is followed by a separator, never by more digits, so the
+     * number parsers stop at its end. */
+    int ovf = 0;
+    int64_t v;
+    const char *q = rs__parse_i64(s, &v, &ovf);
+    if (q == e) {
+        if (ovf)
+            return -1;
+        *out = v;
+        return 0;
+    }
+    double d;
+    q = rs__parse_num(s, &d);
+    if (q != e || !(d > -9.2e18 && d < 9.2e18))
+        return -1;
+    int64_t t = (int64_t)d;
+    if ((double)t > d)
+        t--; /* round down, also below zero */
+    *out = t;
+    return 0;
 }
 
 #if RS_ENABLE_STDIO

@@ -13,7 +13,9 @@
 #include "common/error.h"
 
 /* Bytes asked of the reader per call; also the initial buffer size. */
+#ifndef RS__BLOCK_SIZE /* the fuzz build (tests/fuzz/run.sh) makes it tiny to cross block edges */
 #define RS__BLOCK_SIZE ((size_t)4 << 20)
+#endif
 /* Longest line accepted (the buffer grows up to this for one line). */
 #define RS__LINE_MAX ((size_t)64 << 20)
 
@@ -35,6 +37,7 @@ typedef struct rs__lines {
     int started;         /* the byte order mark check has been done */
     int unterminated;
     const char *name;    /* for messages; never NULL */
+    struct rs__gz *gz;   /* set when the input turned out to be gzip-compressed */
 } rs__lines;
 
 /* size_hint: total input bytes when known (a small input then gets a small
@@ -44,8 +47,10 @@ RS_INTERNAL rs_status rs__lines_init(rs__lines *L, const rs__allocator *a, rs_re
 RS_INTERNAL void rs__lines_free(rs__lines *L);
 /* Make more complete lines available. RS_OK with pos < end when there are
  * lines; RS_OK with pos == end when the input is exhausted; RS_ERR_IO when
- * the reader failed; RS_ERR_FORMAT for an over-long line; RS_ERR_NOMEM.
- * Writes a message into err on failure. */
+ * the reader failed; RS_ERR_FORMAT for an over-long line or corrupt gzip
+ * data; RS_ERR_NOT_BUILT for gzip input without zlib; RS_ERR_NOMEM.
+ * Writes a message into err on failure. Input that starts with the gzip
+ * magic bytes is inflated on the fly (lib/data/gzip.c). */
 RS_INTERNAL rs_status rs__lines_fill(rs__lines *L, rs__errbuf *err);
 /* Next line (without '\n' and a trailing '\r'), or NULL at end / on error
  * (*st tells which). Increments L->line. */
@@ -121,6 +126,13 @@ static inline const char *rs__parse_i64(const char *p, int64_t *out, int *overfl
 
 RS_INTERNAL double rs__scale10(uint64_t mantissa, int32_t exp10);
 
+/* A timestamp field of n bytes: an integer (any int64), a decimal number
+ * (rounded down to whole units), or an ISO 8601 date or date-time in UTC
+ * or with an offset (2024-05-01, 2024-05-01T12:30, 2024-05-01 12:30:05.25Z,
+ * 2024-05-01T12:30:05+02:00), which becomes Unix seconds. Returns 0, or -1
+ * when the field is none of these (or out of range). */
+RS_INTERNAL int rs__parse_time(const char *s, size_t n, int64_t *out);
+
 /* Decimal number: [+-]digits[.digits][(e|E)[+-]digits] (also ".5" and "5.").
  * Exact for mantissas below 2^53 with a power of ten up to 22 (every
  * rating file in practice); other forms are scaled in rs__scale10. Returns
@@ -186,6 +198,20 @@ static inline const char *rs__parse_num(const char *p, double *out)
     *out = neg ? -v : v;
     return p;
 }
+
+/* ---- gzip input (gzip.c) ---- */
+
+typedef struct rs__gz rs__gz;
+/* Inflate what reader yields; head holds the n bytes already read from it.
+ * RS_ERR_NOT_BUILT (with a message) when zlib is not built in. */
+RS_INTERNAL rs_status rs__gz_open(rs__gz **out, const rs__allocator *a, rs_reader_fn reader,
+                                  void *ud, const void *head, size_t n, rs__errbuf *err,
+                                  const char *name);
+/* An rs_reader_fn over the inflated bytes. */
+RS_INTERNAL int32_t rs__gz_read(void *gz, void *buf, size_t cap, size_t *len_out);
+/* After rs__gz_read failed: the status of the failure, with its message in err. */
+RS_INTERNAL rs_status rs__gz_error(const rs__gz *gz, rs__errbuf *err, const char *name);
+RS_INTERNAL void rs__gz_close(rs__gz *gz);
 
 /* Message prefix helpers: "<name>:<line>: ". */
 #define RS__AT "%s:%zu: "

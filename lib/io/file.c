@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "core/model.h"
+#include "core/inflight.h"
 
 #if RS_ENABLE_STDIO
 #include <errno.h>
@@ -111,8 +112,8 @@ static rs_status save_to(const rs_model *m, const char *path, char *tmp, size_t 
     return st;
 }
 
-rs_status rs_model_save_file(const rs_model *model, const char *path, char *errmsg,
-                             size_t errmsg_cap)
+static rs_status save_file_unguarded(const rs_model *model, const char *path, char *errmsg,
+                                     size_t errmsg_cap)
 {
     rs__errbuf e;
     rs__err_clear(&e);
@@ -134,6 +135,18 @@ rs_status rs_model_save_file(const rs_model *model, const char *path, char *errm
         }
     }
     rs__errmsg_copy(errmsg, errmsg_cap, e.msg);
+    return st;
+}
+
+rs_status rs_model_save_file(const rs_model *model, const char *path, char *errmsg,
+                             size_t errmsg_cap)
+{
+    if (!model)
+        return save_file_unguarded(model, path, errmsg, errmsg_cap);
+    if (!rs__shared_enter(model)) /* misuse detection, core/inflight.h */
+        return rs__save_misuse(errmsg, errmsg_cap);
+    rs_status st = save_file_unguarded(model, path, errmsg, errmsg_cap);
+    rs__shared_leave(model);
     return st;
 }
 

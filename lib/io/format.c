@@ -10,10 +10,12 @@
 #include "format.h"
 
 #include <math.h>
+#include <stdio.h> /* snprintf only */
 #include <string.h>
 
 #include "core/model.h"
-#include "core/params.h"
+#include "core/inflight.h"
+#include "common/params.h"
 #include "scorers/scorer.h"
 
 #define TAG(a, b, c, d) \
@@ -25,6 +27,8 @@
 #define TAG_ITEM_FEATURES TAG('I', 'F', 'E', 'A')
 #define TAG_BLOCKS TAG('B', 'L', 'K', 'S')
 #define TAG_SEEN TAG('S', 'E', 'E', 'N')
+#define TAG_USER_STRINGS TAG('U', 'S', 'T', 'R')
+#define TAG_ITEM_STRINGS TAG('I', 'S', 'T', 'R')
 
 /* Parameter ids live in 100-1999 (model.h); scanning the whole range saves a
  * parameter added later without touching this file. */
@@ -265,6 +269,18 @@ static void put_seen(sink *s, const rs_model *m)
         put_i32s(s, m->seen_item, m->seen_off[nu]);
 }
 
+/* String ids (format version 2): the bytes of every id, in dense-index order. */
+static void put_strings(sink *s, uint32_t tag, const rs__idmap *map)
+{
+    put_u32(s, tag);
+    for (size_t k = 0; k < map->count; k++) {
+        size_t n;
+        const char *str = rs__idmap_str(map, (int32_t)k, &n);
+        put_u32(s, (uint32_t)n);
+        put(s, str, n);
+    }
+}
+
 /* Refuse to write what the decoder would refuse to read. */
 static rs_status check_saveable(const rs_model *m, rs__errbuf *err)
 {
@@ -299,9 +315,10 @@ rs_status rs__model_encode(const rs_model *m, rs_writer_fn writer, void *ud, rs_
     s.st = RS_OK;
     s.err = err;
     s.len = 0;
+    uint32_t flags = m->users.strings ? RS__FLAG_STRING_IDS : 0;
     put(&s, RS__FORMAT_MAGIC, 8);
-    put_u32(&s, RS__FORMAT_VERSION);
-    put_u32(&s, 0); /* flags: none defined in version 1 */
+    put_u32(&s, flags ? 2u : 1u); /* the oldest version that holds the model */
+    put_u32(&s, flags);
     put_u32(&s, (uint32_t)m->scorer_kind);
     put_u32(&s, (uint32_t)w->n_blocks);
     put_u64(&s, w->n_users);
@@ -319,6 +336,10 @@ rs_status rs__model_encode(const rs_model *m, rs_writer_fn writer, void *ud, rs_
     put_features(&s, TAG_ITEM_FEATURES, &w->item_feat);
     put_blocks(&s, w);
     put_seen(&s, m);
+    if (flags & RS__FLAG_STRING_IDS) {
+        put_strings(&s, TAG_USER_STRINGS, &m->users);
+        put_strings(&s, TAG_ITEM_STRINGS, &m->items);
+    }
     sink_flush(&s);
     if (s.st != RS_OK)
         return s.st;
@@ -332,15 +353,61 @@ rs_status rs__model_encode(const rs_model *m, rs_writer_fn writer, void *ud, rs_
 
 /* ---- decoder ---- */
 
+/* Integrity comes before interpretation: a verdict that only a genuine blob
+ * may earn (RS_ERR_VERSION: written by a newer library; RS_ERR_NOT_BUILT: a
+ * scorer compiled out of this build) is only *pending* until the checksum
+ * has been verified, and a blob whose checksum fails is RS_ERR_FORMAT
+ * whatever its bytes seem to say. Memory input is checksummed before
+ * anything else is read. Streamed input can only be checked at its end: the
+ * decoder remembers the pending verdict and, when it cannot parse on (a
+ * newer format version, a scorer it lacks, a structure that no longer
+ * fits), reads the rest of the input and accepts the verdict only when the
+ * input ends in the CRC-32C of everything before it. */
 typedef struct source {
     const unsigned char *buf; /* memory input, or NULL for the reader */
     rs_reader_fn reader;
     void *ud;
     size_t limit; /* bytes the input holds; SIZE_MAX when unknown */
     size_t pos;   /* bytes consumed so far */
-    uint32_t crc; /* of the bytes consumed so far */
+    uint32_t lag; /* CRC-32C of the bytes consumed, except the last win_len */
+    unsigned char win[4]; /* the last bytes consumed: the trailer, once it is read */
+    size_t win_len;
     rs__errbuf *err;
+    rs_status pending; /* RS_ERR_VERSION / RS_ERR_NOT_BUILT awaiting a valid checksum, or RS_OK */
+    rs__errbuf pending_msg;
 } source;
+
+/* Account for n consumed bytes: the checksum runs 4 bytes behind, so that
+ * wherever the input ends, `lag` covers all but its last 4 bytes. */
+static void consume(source *s, const unsigned char *p, size_t n)
+{
+    s->pos += n;
+    if (n >= 4) {
+        s->lag = rs__crc32c(s->lag, s->win, s->win_len);
+        s->lag = rs__crc32c(s->lag, p, n - 4);
+        memcpy(s->win, p + n - 4, 4);
+        s->win_len = 4;
+        return;
+    }
+    unsigned char t[8];
+    memcpy(t, s->win, s->win_len);
+    memcpy(t + s->win_len, p, n);
+    size_t len = s->win_len + n, drop = len > 4 ? len - 4 : 0;
+    s->lag = rs__crc32c(s->lag, t, drop);
+    memcpy(s->win, t + drop, len - drop);
+    s->win_len = len - drop;
+}
+
+/* 1 when the bytes consumed so far end in the checksum of all before them. */
+static int ends_in_checksum(const source *s) { return s->win_len == 4 && s->lag == rd32(s->win); }
+
+static void defer(source *s, rs_status verdict, const char *msg)
+{
+    if (s->pending != RS_OK)
+        return; /* the first reason stands */
+    s->pending = verdict;
+    rs__errmsg_copy(s->pending_msg.msg, sizeof s->pending_msg.msg, msg);
+}
 
 static rs_status truncated(source *s, size_t at)
 {
@@ -353,24 +420,49 @@ static rs_status get(source *s, void *dst, size_t n)
         return truncated(s, s->limit);
     if (s->buf) {
         memcpy(dst, s->buf + s->pos, n);
-    } else {
-        unsigned char *d = dst;
-        size_t got = 0;
-        while (got < n) {
-            size_t len = 0;
-            if (s->reader(s->ud, d + got, n - got, &len) != 0)
-                return rs__err(s->err, RS_ERR_IO, "reader callback failed at byte %zu",
-                               s->pos + got);
-            if (len == 0)
-                return truncated(s, s->pos + got);
-            if (len > n - got)
-                return rs__err(s->err, RS_ERR_IO, "reader callback returned more bytes than asked");
-            got += len;
-        }
+        consume(s, dst, n);
+        return RS_OK;
     }
-    s->crc = rs__crc32c(s->crc, dst, n);
-    s->pos += n;
+    unsigned char *d = dst;
+    size_t got = 0;
+    while (got < n) {
+        size_t len = 0;
+        if (s->reader(s->ud, d + got, n - got, &len) != 0)
+            return rs__err(s->err, RS_ERR_IO, "reader callback failed at byte %zu", s->pos);
+        if (len == 0)
+            return truncated(s, s->pos);
+        if (len > n - got)
+            return rs__err(s->err, RS_ERR_IO, "reader callback returned more bytes than asked");
+        consume(s, d + got, len); /* pieces count as they arrive, for settle() */
+        got += len;
+    }
     return RS_OK;
+}
+
+/* Decide a pending verdict: read the rest of the input, then give the
+ * verdict if the whole input carries a valid checksum, else call it corrupt.
+ * (So a real newer blob embedded in a longer stream reads as corrupt.) */
+static rs_status settle(source *s)
+{
+    unsigned char buf[CHUNK];
+    for (;;) {
+        size_t len = 0;
+        if (s->buf) {
+            len = s->limit - s->pos < sizeof buf ? s->limit - s->pos : sizeof buf;
+            memcpy(buf, s->buf + s->pos, len);
+        } else if (s->reader(s->ud, buf, sizeof buf, &len) != 0) {
+            return rs__err(s->err, RS_ERR_IO, "reader callback failed at byte %zu", s->pos);
+        } else if (len > sizeof buf) {
+            return rs__err(s->err, RS_ERR_IO, "reader callback returned more bytes than asked");
+        }
+        if (len == 0)
+            break;
+        consume(s, buf, len);
+    }
+    if (!ends_in_checksum(s))
+        return rs__err(s->err, RS_ERR_FORMAT,
+                       "corrupt model blob: checksum mismatch over the %zu bytes of input", s->pos);
+    return rs__err(s->err, s->pending, "%s", s->pending_msg.msg);
 }
 
 static rs_status get_u32(source *s, uint32_t *v)
@@ -455,10 +547,15 @@ static rs_status read_params(rs_model *m, source *s)
             return st;
         const rs__param_info *r = id >= PARAM_ID_LO && id < PARAM_ID_HI
                                       ? rs__param_find((rs_param)id) : NULL;
-        if (!r || r->owner != RS__OWNER_MODEL)
-            return rs__err(s->err, RS_ERR_VERSION,
-                           "the model has parameter %u, unknown to this library "
-                           "(written by a newer version?)", (unsigned)id);
+        if (!r || r->owner != RS__OWNER_MODEL) {
+            /* Parameters have a fixed size, so the rest still parses; the
+             * verdict waits for the checksum. */
+            char why[RS__ERRMSG_CAP];
+            snprintf(why, sizeof why, "the model has parameter %u, unknown to this library "
+                     "(written by a newer version)", (unsigned)id);
+            defer(s, RS_ERR_VERSION, why);
+            continue;
+        }
         if (present[id - PARAM_ID_LO])
             return rs__err(s->err, RS_ERR_FORMAT, "corrupt model blob: parameter %s appears twice",
                            r->name);
@@ -850,6 +947,55 @@ static rs_status read_seen(rs_model *m, source *s)
     return RS_OK;
 }
 
+/* The strings of the ids already read into map (as keys): each must be 1 to
+ * RS__STR_ID_MAX bytes, unique, and hash to its key. The map becomes a
+ * string map. The arena grows with the bytes that actually arrive. */
+static rs_status read_strings(rs_model *m, source *s, uint32_t tag, rs__idmap *map,
+                              const char *what)
+{
+    rs_status st = get_tag(s, tag, what);
+    rs__idmap sm;
+    rs__idmap_init(&sm);
+    rs__idmap_use_strings(&sm);
+    if (st == RS_OK)
+        st = rs__idmap_reserve(&sm, &m->alloc, map->count);
+    char buf[RS__STR_ID_MAX];
+    for (size_t k = 0; st == RS_OK && k < map->count; k++) {
+        uint32_t n;
+        if ((st = get_u32(s, &n)) != RS_OK)
+            break;
+        if (n == 0 || n > RS__STR_ID_MAX) {
+            st = rs__err(s->err, RS_ERR_FORMAT, "corrupt model blob: %s string id %zu has length %u",
+                         what, k, (unsigned)n);
+            break;
+        }
+        if ((st = get(s, buf, n)) != RS_OK)
+            break;
+        if (memchr(buf, '\0', n)) {
+            st = rs__err(s->err, RS_ERR_FORMAT, "corrupt model blob: %s string id %zu holds a NUL",
+                         what, k);
+            break;
+        }
+        int32_t index = -1;
+        st = rs__idmap_insert_str(&sm, &m->alloc, buf, n, &index);
+        if (st == RS_OK && (size_t)index != k)
+            st = RS_ERR_FORMAT; /* the same string twice */
+        if (st == RS_OK && sm.ids[k] != map->ids[k])
+            st = rs__err(s->err, RS_ERR_FORMAT,
+                         "corrupt model blob: %s string id %zu does not match its key", what, k);
+        else if (st == RS_ERR_FORMAT && !s->err->msg[0])
+            st = rs__err(s->err, RS_ERR_FORMAT, "corrupt model blob: %s string id %zu repeats",
+                         what, k);
+    }
+    if (st != RS_OK) {
+        rs__idmap_free(&sm, &m->alloc);
+        return st;
+    }
+    rs__idmap_free(map, &m->alloc);
+    *map = sm;
+    return RS_OK;
+}
+
 static rs_status read_header_counts(rs_model *m, source *s, size_t *n_blocks)
 {
     rs__weights *w = &m->w;
@@ -879,7 +1025,7 @@ static rs_status read_header_counts(rs_model *m, source *s, size_t *n_blocks)
     return RS_OK;
 }
 
-static rs_status read_body(rs_model *m, source *s)
+static rs_status read_body(rs_model *m, source *s, uint32_t flags)
 {
     rs__weights *w = &m->w;
     size_t n_blocks = 0;
@@ -893,14 +1039,18 @@ static rs_status read_body(rs_model *m, source *s)
                             w->n_items, "item")) != RS_OK ||
         (st = read_blocks(m, s, n_blocks)) != RS_OK || (st = read_seen(m, s)) != RS_OK)
         return st;
+    if ((flags & RS__FLAG_STRING_IDS) &&
+        ((st = read_strings(m, s, TAG_USER_STRINGS, &m->users, "user")) != RS_OK ||
+         (st = read_strings(m, s, TAG_ITEM_STRINGS, &m->items, "item")) != RS_OK))
+        return st;
     /* The checksum itself is not part of what it covers. */
-    uint32_t computed = s->crc, stored;
+    uint32_t stored;
     if ((st = get_u32(s, &stored)) != RS_OK)
         return st;
-    if (stored != computed)
+    if (stored != s->lag)
         return rs__err(s->err, RS_ERR_FORMAT,
                        "corrupt model blob: checksum mismatch (stored %08x, computed %08x)",
-                       (unsigned)stored, (unsigned)computed);
+                       (unsigned)stored, (unsigned)s->lag);
     return RS_OK;
 }
 
@@ -939,21 +1089,37 @@ rs_status rs__model_decode(rs_model **out, const rs__blob_source *src, rs_alloc_
     unsigned char magic[8];
     uint32_t version, flags, kind;
     rs_status st;
+    /* Memory: the checksum first, before a single field is believed. */
+    if (s.buf && s.limit >= sizeof magic + 8 &&
+        memcmp(s.buf, RS__FORMAT_MAGIC, sizeof magic) == 0) {
+        uint32_t stored = rd32(s.buf + s.limit - 4);
+        uint32_t computed = rs__crc32c(0, s.buf, s.limit - 4);
+        if (stored != computed)
+            return rs__err(err, RS_ERR_FORMAT,
+                           "corrupt model blob: checksum mismatch over its %zu bytes (stored %08x, "
+                           "computed %08x): truncated, damaged or followed by other bytes",
+                           s.limit, (unsigned)stored, (unsigned)computed);
+    }
     if ((st = get(&s, magic, sizeof magic)) != RS_OK)
         return st;
     if (memcmp(magic, RS__FORMAT_MAGIC, sizeof magic) != 0)
         return rs__err(err, RS_ERR_FORMAT, "not a librecsgd model (unknown magic number)");
     if ((st = get_u32(&s, &version)) != RS_OK)
         return st;
-    if (version > RS__FORMAT_VERSION)
-        return rs__err(err, RS_ERR_VERSION,
-                       "the model has format version %u; this library reads up to version %u",
-                       (unsigned)version, RS__FORMAT_VERSION);
+    if (version > RS__FORMAT_VERSION) {
+        char why[RS__ERRMSG_CAP];
+        snprintf(why, sizeof why,
+                 "the model has format version %u; this library reads up to version %u",
+                 (unsigned)version, RS__FORMAT_VERSION);
+        defer(&s, RS_ERR_VERSION, why);
+        return settle(&s);
+    }
     if (version == 0)
         return rs__err(err, RS_ERR_FORMAT, "corrupt model blob: format version 0");
     if ((st = get_u32(&s, &flags)) != RS_OK || (st = get_u32(&s, &kind)) != RS_OK)
         return st;
-    if (flags != 0)
+    /* Version 1 defines no flags; version 2 the RS__FLAG_* bits. */
+    if ((version < 2 && flags != 0) || (flags & ~(uint32_t)RS__FLAGS_KNOWN))
         return rs__err(err, RS_ERR_FORMAT, "corrupt model blob: unknown flags 0x%x",
                        (unsigned)flags);
     if (kind < RS_SCORER_COLLABORATIVE || kind > RS_SCORER_HYBRID)
@@ -961,14 +1127,23 @@ rs_status rs__model_decode(rs_model **out, const rs__blob_source *src, rs_alloc_
                        (unsigned)kind);
     rs_model *m = NULL;
     st = rs_model_new(&m, (int32_t)kind, alloc, alloc_ud);
-    if (st == RS_ERR_NOT_BUILT)
-        return rs__err(err, st, "the model's scorer (%s) is not built into this library",
-                       kind == RS_SCORER_CONTENT ? "content" : "hybrid");
+    if (st == RS_ERR_NOT_BUILT) {
+        char why[RS__ERRMSG_CAP];
+        snprintf(why, sizeof why, "the model's scorer (%s) is not built into this library",
+                 kind == RS_SCORER_CONTENT ? "content" : "hybrid");
+        defer(&s, RS_ERR_NOT_BUILT, why);
+        return settle(&s);
+    }
     if (st != RS_OK)
         return rs__err(err, st, "%s", rs_status_string(st));
-    st = read_body(m, &s);
+    st = read_body(m, &s, flags);
     if (st == RS_OK && src->require_end)
         st = check_end(&s);
+    if (s.pending != RS_OK && (st == RS_OK || st == RS_ERR_FORMAT)) {
+        /* Parsed to a valid checksum: the verdict stands. A structure that
+         * stopped fitting may be a newer layout: the whole input decides. */
+        st = st == RS_OK ? rs__err(err, s.pending, "%s", s.pending_msg.msg) : settle(&s);
+    }
     if (st != RS_OK) {
         if (st == RS_ERR_NOMEM)
             rs__err(err, st, "out of memory while loading the model");
@@ -990,7 +1165,7 @@ rs_status rs__model_decode(rs_model **out, const rs__blob_source *src, rs_alloc_
 
 /* ---- public entry points: callbacks and memory ---- */
 
-rs_status rs_model_save(const rs_model *model, rs_writer_fn writer, void *ud, char *errmsg,
+static rs_status model_save_unguarded(const rs_model *model, rs_writer_fn writer, void *ud, char *errmsg,
                         size_t errmsg_cap)
 {
     rs__errbuf e;
@@ -1037,7 +1212,7 @@ static int32_t mem_writer(void *ud, const void *buf, size_t len)
     return 0;
 }
 
-rs_status rs_model_save_buffer(const rs_model *model, void *buf, size_t cap, size_t *size_out,
+static rs_status model_save_buffer_unguarded(const rs_model *model, void *buf, size_t cap, size_t *size_out,
                                char *errmsg, size_t errmsg_cap)
 {
     rs__errbuf e;
@@ -1081,5 +1256,39 @@ rs_status rs_model_load_buffer(rs_model **out, const void *buf, size_t size, rs_
         st = rs__model_decode(out, &src, alloc, alloc_ud, &e);
     }
     rs__errmsg_copy(errmsg, errmsg_cap, e.msg);
+    return st;
+}
+
+/* ---- guarded entry points (misuse detection, core/inflight.h) ---- */
+
+rs_status rs__save_misuse(char *errmsg, size_t errmsg_cap)
+{
+    rs__errmsg_copy(errmsg, errmsg_cap,
+                    "the model is being changed by an exclusive call (fit, setter, fold-in) "
+                    "running at the same time: saving is a shared call");
+    return RS_ERR_MISUSE;
+}
+
+rs_status rs_model_save(const rs_model *model, rs_writer_fn writer, void *ud, char *errmsg,
+                        size_t errmsg_cap)
+{
+    if (!model)
+        return model_save_unguarded(model, writer, ud, errmsg, errmsg_cap);
+    if (!rs__shared_enter(model))
+        return rs__save_misuse(errmsg, errmsg_cap);
+    rs_status st = model_save_unguarded(model, writer, ud, errmsg, errmsg_cap);
+    rs__shared_leave(model);
+    return st;
+}
+
+rs_status rs_model_save_buffer(const rs_model *model, void *buf, size_t cap, size_t *size_out,
+                               char *errmsg, size_t errmsg_cap)
+{
+    if (!model)
+        return model_save_buffer_unguarded(model, buf, cap, size_out, errmsg, errmsg_cap);
+    if (!rs__shared_enter(model))
+        return rs__save_misuse(errmsg, errmsg_cap);
+    rs_status st = model_save_buffer_unguarded(model, buf, cap, size_out, errmsg, errmsg_cap);
+    rs__shared_leave(model);
     return st;
 }

@@ -12,7 +12,13 @@
 #include "common/config.h"
 #include "common/error.h"
 
-#define RS__FORMAT_VERSION 1u
+/* The newest version this library reads. Version 2 is version 1 plus the
+ * flags below; the writer uses the oldest version that holds the model, so
+ * a model without string ids is still written (and read) as version 1. */
+#define RS__FORMAT_VERSION 2u
+/* Flags word bits (version 2 and later). */
+#define RS__FLAG_STRING_IDS 0x1u /* USTR and ISTR sections follow SEEN */
+#define RS__FLAGS_KNOWN RS__FLAG_STRING_IDS
 #define RS__FORMAT_MAGIC "RSGDMDL\0" /* 8 bytes, the NUL included */
 
 /* CRC-32C of data, continuing from crc (0 to start). */
@@ -42,5 +48,9 @@ RS_INTERNAL rs_status rs__model_decode(rs_model **out, const rs__blob_source *sr
 /* Copy msg into a caller's errmsg buffer: truncated, always NUL-terminated
  * when cap > 0, nothing written when dst is NULL or cap is 0. */
 RS_INTERNAL void rs__errmsg_copy(char *dst, size_t cap, const char *msg);
+
+/* RS_ERR_MISUSE of a save that overlapped an exclusive call, with its
+ * message in the caller's errmsg (the model's own message is not touched). */
+RS_INTERNAL rs_status rs__save_misuse(char *errmsg, size_t errmsg_cap);
 
 #endif

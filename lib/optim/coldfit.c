@@ -21,7 +21,10 @@
  * with ratings absorbs the change of its features into its id parameters
  * (b_id += x . (c_old - c_new), and the same for the factor rows), so the
  * prediction of every trained id is what it was: the refit only changes
- * how new ids are scored. */
+ * how new ids are scored. With implicit feedback the refit trains on the
+ * positives and freshly drawn negatives, exactly like the training epochs:
+ * the features then learn to rank a new item among those a user passes
+ * over (bench/coldstart's within-cold AUC). */
 #include "coldfit.h"
 
 #include <math.h>
@@ -114,6 +117,11 @@ static double refit_lr(const rs__fit_run *fr)
 static int refit_epoch(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *plan, int32_t side,
                        const unsigned char *skip)
 {
+    /* Implicit feedback: fresh negatives for every refit epoch, as in
+     * training (their stream continues after the training epochs), so the
+     * features learn to rank a new item among the ones a user skips. */
+    if (fr->implicit)
+        rs__implicit_resample(fr, fr->p->epochs + 1 + fr->cold.refit_epochs++);
     for (size_t t = 0; t < fr->threads; t++) {
         rs__train_ctx *c = &fr->ctx[t];
         c->lr = (float)refit_lr(fr);

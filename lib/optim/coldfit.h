@@ -16,7 +16,8 @@ struct rs__epoch_plan;
 /* Buffers of one refit, allocated before training starts so that running
  * out of memory is reported while the fit is being prepared. */
 typedef struct rs__coldfit {
-    int enabled;            /* set by rs_fit: fresh explicit fit, scorer with features, cold_epochs > 0 */
+    int enabled;            /* set by rs_fit: fresh fit, scorer with features, cold_epochs > 0 */
+    int64_t refit_epochs;   /* refit epochs run so far (implicit: seeds their negatives) */
     size_t n_ids;           /* capacity of skip and count (the larger side) */
     size_t n_bias, n_fact;  /* capacity of the snapshot, in floats */
     unsigned char *skip;    /* ids held out to choose the epoch count */

@@ -24,10 +24,11 @@ static int32_t *deal_bands(size_t n, size_t bands, rs__rng *rng, const rs__alloc
 
 void rs__fitdata_free(rs__fitdata *fd, const rs__allocator *a)
 {
-    rs__free(a, fd->u, fd->n, sizeof *fd->u);
-    rs__free(a, fd->i, fd->n, sizeof *fd->i);
-    rs__free(a, fd->r, fd->n, sizeof *fd->r);
-    rs__free(a, fd->wt, fd->n, sizeof *fd->wt);
+    rs__free(a, fd->u, fd->cap[0], sizeof *fd->u);
+    rs__free(a, fd->i, fd->cap[1], sizeof *fd->i);
+    rs__free(a, fd->r, fd->cap[2], sizeof *fd->r);
+    rs__free(a, fd->wt, fd->cap[3], sizeof *fd->wt);
+    rs__free(a, fd->tm, fd->cap[4], sizeof *fd->tm);
     rs__free(a, fd->block_off, fd->bands * fd->bands + 1, sizeof *fd->block_off);
     rs__free(a, fd->item_band, fd->n_items ? fd->n_items : 1, sizeof *fd->item_band);
     rs__free(a, fd->vu, fd->vn, sizeof *fd->vu);
@@ -82,7 +83,116 @@ void rs__fitdata_shuffle(rs__fitdata *fd, size_t lo, size_t hi, rs__rng *rng)
             fd->wt[x] = fd->wt[y];
             fd->wt[y] = tw;
         }
+        if (fd->tm) {
+            int64_t tt = fd->tm[x];
+            fd->tm[x] = fd->tm[y];
+            fd->tm[y] = tt;
+        }
     }
+}
+
+/* Swap entries x and y (all columns together). */
+static inline void swap_entries(rs__fitdata *fd, size_t x, size_t y)
+{
+    int32_t tu = fd->u[x], ti = fd->i[x];
+    float tr = fd->r[x];
+    fd->u[x] = fd->u[y];
+    fd->i[x] = fd->i[y];
+    fd->r[x] = fd->r[y];
+    fd->u[y] = tu;
+    fd->i[y] = ti;
+    fd->r[y] = tr;
+    if (fd->wt) {
+        float tw = fd->wt[x];
+        fd->wt[x] = fd->wt[y];
+        fd->wt[y] = tw;
+    }
+    if (fd->tm) {
+        int64_t tt = fd->tm[x];
+        fd->tm[x] = fd->tm[y];
+        fd->tm[y] = tt;
+    }
+}
+
+/* Summary statistics (weighted mean and std, observed range) of fd's ratings. */
+static void summarise(rs__fitdata *fd)
+{
+    double sw = 0, s1 = 0, s2 = 0;
+    float rmin = fd->r[0], rmax = fd->r[0];
+    for (size_t j = 0; j < fd->n; j++) {
+        double w = fd->wt ? fd->wt[j] : 1.0;
+        double r = fd->r[j];
+        sw += w;
+        s1 += w * r;
+        s2 += w * r * r;
+        if (fd->r[j] < rmin)
+            rmin = fd->r[j];
+        if (fd->r[j] > rmax)
+            rmax = fd->r[j];
+    }
+    fd->mean = s1 / sw;
+    double var = s2 / sw - fd->mean * fd->mean;
+    fd->std = var > 0 ? sqrt(var) : 0.0;
+    fd->rmin = rmin;
+    fd->rmax = rmax;
+}
+
+/* Deal users and items into bands, move every rating into its block in
+ * place (one pass of swaps: each swap puts one rating in its final block)
+ * and shuffle each block. fd's columns hold the ratings in their original
+ * order; block_off and cursor (bands^2 entries) are allocated. */
+static rs_status grid_in_place(rs__fitdata *fd, size_t n_users, size_t n_items, size_t *cursor,
+                               uint64_t seed, const rs__allocator *a)
+{
+    size_t bands = fd->bands, nblocks = bands * bands, n = fd->n;
+    rs__rng rng;
+    rs__rng_seed(&rng, rs__seed_mix(seed, 0x6772696400ull)); /* "grid" stream */
+    int32_t *ub = deal_bands(n_users, bands, &rng, a);
+    int32_t *ib = deal_bands(n_items, bands, &rng, a);
+    if (!ub || !ib) {
+        rs__free(a, ub, n_users ? n_users : 1, sizeof *ub);
+        rs__free(a, ib, n_items ? n_items : 1, sizeof *ib);
+        return RS_ERR_NOMEM;
+    }
+    summarise(fd);
+    for (size_t j = 0; j < n; j++)
+        fd->block_off[(size_t)ub[fd->u[j]] * bands + (size_t)ib[fd->i[j]] + 1]++;
+    for (size_t b = 0; b < nblocks; b++) {
+        fd->block_off[b + 1] += fd->block_off[b];
+        cursor[b] = fd->block_off[b];
+    }
+    for (size_t b = 0; b < nblocks; b++) {
+        size_t end = fd->block_off[b + 1];
+        while (cursor[b] < end) {
+            size_t j = cursor[b];
+            size_t t = (size_t)ub[fd->u[j]] * bands + (size_t)ib[fd->i[j]];
+            if (t == b)
+                cursor[b]++;
+            else
+                swap_entries(fd, j, cursor[t]++);
+        }
+    }
+    /* Shuffle inside each block once: SGD wants a random order, and a fixed
+     * one keeps runs reproducible. */
+    for (size_t b = 0; b < nblocks; b++)
+        rs__fitdata_shuffle(fd, fd->block_off[b], fd->block_off[b + 1], &rng);
+    rs__free(a, ub, n_users ? n_users : 1, sizeof *ub);
+    fd->item_band = ib; /* kept: implicit mode samples negatives by band */
+    fd->n_items = n_items;
+    return RS_OK;
+}
+
+/* The grid's bookkeeping (offsets, cursors) for fd->bands bands. */
+static rs_status grid_alloc(rs__fitdata *fd, size_t **cursor, const rs__allocator *a)
+{
+    size_t nblocks = fd->bands * fd->bands;
+    fd->block_off = rs__calloc(a, nblocks + 1, sizeof *fd->block_off);
+    *cursor = rs__calloc(a, nblocks, sizeof **cursor);
+    if (fd->block_off && *cursor)
+        return RS_OK;
+    rs__free(a, *cursor, nblocks, sizeof **cursor);
+    *cursor = NULL;
+    return RS_ERR_NOMEM;
 }
 
 rs_status rs__fitdata_from_arrays(rs__fitdata *fd, const rs__ratings_view *rv, size_t n_users,
@@ -90,81 +200,130 @@ rs_status rs__fitdata_from_arrays(rs__fitdata *fd, const rs__ratings_view *rv, s
                                   const rs__allocator *a)
 {
     memset(fd, 0, sizeof *fd);
-    size_t n = rv->n;
-    if (bands < 1)
-        bands = 1;
-    rs__rng rng;
-    rs__rng_seed(&rng, rs__seed_mix(seed, 0x6772696400ull)); /* "grid" stream */
-    int32_t *ub = deal_bands(n_users, bands, &rng, a);
-    int32_t *ib = deal_bands(n_items, bands, &rng, a);
-    size_t nblocks = bands * bands;
-    size_t *cursor = rs__calloc(a, nblocks, sizeof *cursor);
+    size_t n = rv->n, *cursor = NULL;
     fd->n = n;
-    fd->bands = bands;
+    fd->bands = bands < 1 ? 1 : bands;
     fd->u = rs__alloc(a, n, sizeof *fd->u);
     fd->i = rs__alloc(a, n, sizeof *fd->i);
     fd->r = rs__alloc(a, n, sizeof *fd->r);
     fd->wt = rv->w ? rs__alloc(a, n, sizeof *fd->wt) : NULL;
-    fd->block_off = rs__calloc(a, nblocks + 1, sizeof *fd->block_off);
+    fd->cap[0] = fd->cap[1] = fd->cap[2] = n;
+    fd->cap[3] = rv->w ? n : 0;
     rs_status st = RS_ERR_NOMEM;
-    if (!ub || !ib || !cursor || !fd->u || !fd->i || !fd->r || (rv->w && !fd->wt) ||
-        !fd->block_off)
-        goto out;
-
-    /* Summary statistics (weighted mean and std, observed range). */
-    double sw = 0, s1 = 0, s2 = 0;
-    float rmin = rv->r[0], rmax = rv->r[0];
-    for (size_t j = 0; j < n; j++) {
-        double w = rv->w ? rv->w[j] : 1.0;
-        double r = rv->r[j];
-        sw += w;
-        s1 += w * r;
-        s2 += w * r * r;
-        if (rv->r[j] < rmin)
-            rmin = rv->r[j];
-        if (rv->r[j] > rmax)
-            rmax = rv->r[j];
-    }
-    fd->mean = s1 / sw;
-    double var = s2 / sw - fd->mean * fd->mean;
-    fd->std = var > 0 ? sqrt(var) : 0.0;
-    fd->rmin = rmin;
-    fd->rmax = rmax;
-
-    /* Counting sort into blocks. */
-    for (size_t j = 0; j < n; j++)
-        fd->block_off[(size_t)ub[rv->u[j]] * bands + (size_t)ib[rv->i[j]] + 1]++;
-    for (size_t b = 0; b < nblocks; b++) {
-        fd->block_off[b + 1] += fd->block_off[b];
-        cursor[b] = fd->block_off[b];
-    }
-    for (size_t j = 0; j < n; j++) {
-        size_t b = (size_t)ub[rv->u[j]] * bands + (size_t)ib[rv->i[j]];
-        size_t k = cursor[b]++;
-        fd->u[k] = rv->u[j];
-        fd->i[k] = rv->i[j];
-        fd->r[k] = rv->r[j];
+    if (fd->u && fd->i && fd->r && (!rv->w || fd->wt) && grid_alloc(fd, &cursor, a) == RS_OK) {
+        memcpy(fd->u, rv->u, n * sizeof *fd->u);
+        memcpy(fd->i, rv->i, n * sizeof *fd->i);
+        memcpy(fd->r, rv->r, n * sizeof *fd->r);
         if (fd->wt)
-            fd->wt[k] = rv->w[j];
+            memcpy(fd->wt, rv->w, n * sizeof *fd->wt);
+        st = grid_in_place(fd, n_users, n_items, cursor, seed, a);
     }
-    /* Shuffle inside each block once: SGD wants a random order, and a fixed
-     * one keeps runs reproducible. */
-    for (size_t b = 0; b < nblocks; b++) {
-        rs__fitdata_shuffle(fd, fd->block_off[b], fd->block_off[b + 1], &rng);
-    }
-    st = RS_OK;
-out:
-    rs__free(a, ub, n_users ? n_users : 1, sizeof *ub);
-    if (st == RS_OK) {
-        fd->item_band = ib; /* kept: implicit mode samples negatives by band */
-        fd->n_items = n_items;
-    } else {
-        rs__free(a, ib, n_items ? n_items : 1, sizeof *ib);
-    }
-    rs__free(a, cursor, nblocks, sizeof *cursor);
+    rs__free(a, cursor, fd->bands * fd->bands, sizeof *cursor);
     if (st != RS_OK)
         rs__fitdata_free(fd, a);
     return st;
+}
+
+rs_status rs__fitdata_adopt(rs__fitdata *fd, rs__rating_columns *cols, size_t n_users,
+                            size_t n_items, size_t bands, uint64_t seed, const rs__allocator *a)
+{
+    memset(fd, 0, sizeof *fd);
+    size_t *cursor = NULL;
+    fd->bands = bands < 1 ? 1 : bands;
+    rs_status st = grid_alloc(fd, &cursor, a);
+    if (st != RS_OK) {
+        rs__free(a, fd->block_off, fd->bands * fd->bands + 1, sizeof *fd->block_off);
+        memset(fd, 0, sizeof *fd);
+        return st;
+    }
+    fd->n = cols->n;
+    fd->u = cols->user;
+    fd->i = cols->item;
+    fd->r = cols->rating;
+    fd->wt = cols->weight;
+    fd->tm = cols->time;
+    memcpy(fd->cap, cols->acap, sizeof fd->cap);
+    /* grid_in_place allocates (the band maps) before it moves a rating, so
+     * a failure leaves the columns in their order, and back with the caller. */
+    st = grid_in_place(fd, n_users, n_items, cursor, seed, a);
+    rs__free(a, cursor, fd->bands * fd->bands, sizeof *cursor);
+    if (st != RS_OK) {
+        fd->u = fd->i = NULL;
+        fd->r = fd->wt = NULL;
+        fd->tm = NULL;
+        memset(fd->cap, 0, sizeof fd->cap);
+        rs__fitdata_free(fd, a);
+        return st;
+    }
+    memset(cols, 0, sizeof *cols);
+    return RS_OK;
+}
+
+static void sort_ints(int32_t *v, size_t n);
+
+void rs__fitdata_into_seen(rs__fitdata *fd, size_t n_users, size_t *off, size_t *next,
+                           int32_t **items_out, size_t *items_cap, const rs__allocator *a)
+{
+    size_t n = fd->n;
+    /* The ratings and weights go first: only (user, item) pairs are left. */
+    rs__free(a, fd->r, fd->cap[2], sizeof *fd->r);
+    rs__free(a, fd->wt, fd->cap[3], sizeof *fd->wt);
+    rs__free(a, fd->tm, fd->cap[4], sizeof *fd->tm);
+    fd->r = fd->wt = NULL;
+    fd->tm = NULL;
+    fd->cap[2] = fd->cap[3] = fd->cap[4] = 0;
+    memset(off, 0, (n_users + 1) * sizeof *off);
+    for (size_t j = 0; j < n; j++)
+        off[fd->u[j] + 1]++;
+    for (size_t u = 0; u < n_users; u++) {
+        off[u + 1] += off[u];
+        next[u] = off[u];
+    }
+    /* Pairs into user order in place, as grid_in_place does into blocks. */
+    for (size_t u = 0; u < n_users; u++) {
+        while (next[u] < off[u + 1]) {
+            size_t j = next[u];
+            size_t t = (size_t)fd->u[j];
+            if (t == u) {
+                next[u]++;
+                continue;
+            }
+            size_t k = next[t]++;
+            int32_t ti = fd->i[j];
+            fd->u[j] = fd->u[k];
+            fd->i[j] = fd->i[k];
+            fd->u[k] = (int32_t)t;
+            fd->i[k] = ti;
+        }
+    }
+    /* Each user's items ascending, duplicates dropped, packed to the front. */
+    size_t w = 0;
+    for (size_t u = 0; u < n_users; u++) {
+        size_t lo = off[u], hi = off[u + 1];
+        sort_ints(fd->i + lo, hi - lo);
+        off[u] = w;
+        for (size_t k = lo; k < hi; k++)
+            if (k == lo || fd->i[k] != fd->i[k - 1])
+                fd->i[w++] = fd->i[k];
+    }
+    off[n_users] = w;
+    rs__free(a, fd->u, fd->cap[0], sizeof *fd->u);
+    fd->u = NULL;
+    fd->cap[0] = 0;
+    size_t cap = fd->cap[1];
+    int32_t *items = fd->i;
+    if (w < cap) { /* give back the rest; keep the larger block if that fails */
+        int32_t *shrunk = rs__realloc(a, items, cap, w ? w : 1, sizeof *items);
+        if (shrunk) {
+            items = shrunk;
+            cap = w ? w : 1;
+        }
+    }
+    fd->i = NULL;
+    fd->cap[1] = 0;
+    fd->n = 0;
+    *items_out = items;
+    *items_cap = cap;
 }
 
 rs_status rs__fitdata_build(rs__fitdata *fd, const rs_dataset *train, const rs_dataset *valid,

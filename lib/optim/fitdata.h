@@ -17,6 +17,8 @@ typedef struct rs__fitdata {
     size_t n;
     int32_t *u, *i;
     float *r, *wt;       /* wt NULL when unweighted */
+    int64_t *tm;         /* timestamps carried along (rs_fit_consume of a dataset that has them), else NULL */
+    size_t cap[5];       /* exact capacities of u, i, r, wt, tm (n, or a dataset's columns' capacities) */
     size_t bands;
     size_t *block_off;   /* bands * bands + 1 offsets; block (bu, bi) = bu * bands + bi */
     int32_t *item_band;  /* band of every item (n_items entries) */
@@ -41,6 +43,23 @@ typedef struct rs__ratings_view {
 RS_INTERNAL rs_status rs__fitdata_from_arrays(rs__fitdata *fd, const rs__ratings_view *rv,
                                               size_t n_users, size_t n_items, size_t bands,
                                               uint64_t seed, const rs__allocator *a);
+
+/* The same layout on rating columns the fit owns (rs_fit_consume): they are
+ * sorted into the grid in place, not copied, and fd frees them. Both paths
+ * give the same order for the same ratings in the same order. On failure
+ * the columns are left as they were (still owned by the caller). */
+RS_INTERNAL rs_status rs__fitdata_adopt(rs__fitdata *fd, rs__rating_columns *cols, size_t n_users,
+                                        size_t n_items, size_t bands, uint64_t seed,
+                                        const rs__allocator *a);
+
+/* Turn fd's ratings into each user's distinct items, sorted ascending, in
+ * place (CSR in fd->i's storage): what rs__seen_build computes, without a
+ * second copy of the ratings. off (n_users + 1 entries) and next (n_users)
+ * are the caller's, allocated beforehand, so this cannot fail; fd keeps only
+ * the items array, which *items_out / *items_cap take over. */
+RS_INTERNAL void rs__fitdata_into_seen(rs__fitdata *fd, size_t n_users, size_t *off, size_t *next,
+                                       int32_t **items_out, size_t *items_cap,
+                                       const rs__allocator *a);
 
 /* Fisher-Yates shuffle of entries [lo, hi) (all columns together). */
 RS_INTERNAL void rs__fitdata_shuffle(rs__fitdata *fd, size_t lo, size_t hi, rs__rng *rng);

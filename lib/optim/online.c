@@ -13,6 +13,7 @@
 #include "common/linalg.h"
 #include "common/rng.h"
 #include "run.h"
+#include "core/inflight.h"
 
 /* Replace the model's seen lists by freshly merged ones for n_users users
  * (ownership moves to the model; the pointers are cleared). */
@@ -78,7 +79,8 @@ static rs_status index_of(const rs__idmap *known, rs__idmap *fresh, const rs__al
     return st;
 }
 
-rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_dataset *replay)
+static rs_status partial_fit_unguarded(rs_model *m, const rs_dataset *ratings,
+                                       const rs_dataset *replay)
 {
     if (!m)
         return RS_ERR_INVALID_ARG;
@@ -112,6 +114,9 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
     rs__fit_run fr;
     memset(&fr, 0, sizeof fr);
     int pushed = 0;
+    rs__weights before;
+    memset(&before, 0, sizeof before);
+    int have_before = 0;
 
     /* 1. New ratings in model indices; new ids numbered after the known ones. */
     for (size_t j = 0; st == RS_OK && j < ratings->n; j++) {
@@ -144,9 +149,9 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
     size_t n_users = old_users + fresh_users.count, n_items = old_items + fresh_items.count;
     /* 3. Room for the new ids and their seen items, before anything changes. */
     if (st == RS_OK)
-        st = rs__model_reserve_ids(m, RS_SIDE_USER, fresh_users.count);
+        st = rs__model_reserve_new_ids(m, RS_SIDE_USER, &fresh_users, &ratings->users);
     if (st == RS_OK)
-        st = rs__model_reserve_ids(m, RS_SIDE_ITEM, fresh_items.count);
+        st = rs__model_reserve_new_ids(m, RS_SIDE_ITEM, &fresh_items, &ratings->items);
     if (st == RS_OK)
         st = rs__seen_merge(m->seen_off, m->seen_item, old_users, batch.u, batch.i, n_new, n_users,
                             &seen_off, &seen_item, &seen_nnz, a);
@@ -166,14 +171,19 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
                                      rs__seed_mix((uint64_t)params.seed, m->n_epoch_stats), a);
     }
     if (st == RS_OK) {
-        for (size_t k = 0; k < fresh_users.count; k++)
-            rs__model_push_id(m, RS_SIDE_USER, fresh_users.ids[k]);
-        for (size_t k = 0; k < fresh_items.count; k++)
-            rs__model_push_id(m, RS_SIDE_ITEM, fresh_items.ids[k]);
+        rs__model_push_new_ids(m, RS_SIDE_USER, &fresh_users, &ratings->users);
+        rs__model_push_new_ids(m, RS_SIDE_ITEM, &fresh_items, &ratings->items);
         pushed = 1;
         fr.w = m->w; /* moved back below, whatever happens */
         memset(&m->w, 0, sizeof m->w);
         st = rs__run_init_blocks(&fr, old_users, old_items, 1);
+        /* The weights train in place: without RS_PARAM_KEEP_PARTIAL a failure
+         * after good epochs goes back to this copy. (With it, a failure with
+         * no good epoch leaves fr.w at the run's start, the same values.) */
+        if (st == RS_OK && !params.keep_partial) {
+            st = rs__weights_clone(&before, &fr.w, a);
+            have_before = st == RS_OK;
+        }
         if (st == RS_OK)
             st = rs__run_prepare(&fr);
         if (st == RS_OK)
@@ -181,7 +191,7 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
         m->w = fr.w;
         memset(&fr.w, 0, sizeof fr.w);
     }
-    int trained = st == RS_OK || ((st == RS_ERR_NUMERIC || st == RS_ERR_CANCELLED) && fr.n_stats > 0);
+    int trained = pushed && rs__run_keeps(&fr, st);
     if (trained) {
         /* The new seen lists and statistics; the rating range grows with the data. */
         install_seen(m, &seen_off, &seen_item, seen_nnz, n_users);
@@ -190,15 +200,13 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
             m->w.rating_min = fr.fd.rmin;
         if (fr.fd.rmax > m->w.rating_max)
             m->w.rating_max = fr.fd.rmax;
-        rs__free(a, m->epoch_stats, m->epoch_stats_cap * RS__NSTATS, sizeof(double));
-        m->epoch_stats = fr.stats;
-        m->epoch_stats_cap = fr.stats_cap;
-        m->n_epoch_stats = fr.n_stats;
         m->params.epochs_trained += (int64_t)fr.n_stats;
-        fr.stats = NULL;
-        fr.stats_cap = 0;
+        rs__run_take_stats(&fr);
     } else {
-        if (pushed) { /* nothing trained: the model goes back to what it was */
+        rs__run_take_stats(&fr);
+        if (pushed) { /* the model goes back to what it was */
+            if (have_before)
+                rs__weights_copy_data(&m->w, &before);
             rs__model_pop_ids(m, RS_SIDE_USER, old_users);
             rs__model_pop_ids(m, RS_SIDE_ITEM, old_items);
         }
@@ -208,6 +216,7 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
             rs__err(&m->err, st, "rs_partial_fit failed: %s", rs_status_string(st));
     }
     rs__run_free(&fr);
+    rs__weights_free(&before, a);
     rs__free(a, seen_off, n_users + 1, sizeof *seen_off);
     rs__free(a, seen_item, seen_nnz, sizeof *seen_item);
     batch_free(&batch, a);
@@ -217,6 +226,43 @@ rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_datase
 }
 
 /* ---- fold-in: a ridge solve for one id with the other side frozen ---- */
+
+/* Fold-in shrinks an id towards the fallback chain's prediction (bias and
+ * factors 0) with a prior worth this many ratings: a damped bias,
+ * b = sum(r - c) / (n + 5) when the factors are left out, and a factor prior
+ * that outweighs the id's own ratings until it has a few hundred. Measured
+ * by bench/online on MovieLens 100K (seeds 1-5): with these values fold-in
+ * is better than the fallback from the first rating, for users and items,
+ * on every seed, and within 0.1% of the unshrunk solve for long histories. */
+#define FOLD_IN_BIAS_PRIOR 5.0
+#define FOLD_IN_FACTOR_PRIOR 300.0
+
+/* The prior's scale per factor dimension: the mean of z_f^2 over a fixed
+ * sample of the other side's ids, where z is what the id's factor row
+ * multiplies in predict() (the other side's factors, for scorers with
+ * features plus their feature part). With it the factor prior weighs
+ * "FOLD_IN_FACTOR_PRIOR ratings with no deviation" whatever the scale of
+ * the factors. */
+static void prior_scale(const rs_model *m, int32_t side, int32_t self, int32_t fac_block,
+                        rs__touch *touches, size_t mt, float *scratch, size_t sf, double *d,
+                        size_t k)
+{
+    size_t n_other = side == RS_SIDE_USER ? m->w.n_items : m->w.n_users;
+    size_t samples = n_other < 1024 ? n_other : 1024;
+    for (size_t f = 0; f < k; f++)
+        d[f] = 0.0;
+    for (size_t t = 0; t < samples; t++) {
+        int32_t o = (int32_t)(t * n_other / samples);
+        int32_t u = side == RS_SIDE_USER ? self : o, i = side == RS_SIDE_USER ? o : self;
+        size_t nt = m->ops->pred_grad(&m->w, u, i, touches, mt, scratch, sf);
+        for (size_t x = 0; x < nt; x++)
+            if (touches[x].block == fac_block && touches[x].row == (size_t)self)
+                for (size_t f = 0; f < k; f++)
+                    d[f] += (double)touches[x].grad[f] * touches[x].grad[f];
+    }
+    for (size_t f = 0; f < k; f++)
+        d[f] = samples ? d[f] / (double)samples : 0.0;
+}
 
 static rs_status fold_in(rs_model *m, int32_t side, int64_t id, const int64_t *others,
                          const float *ratings, size_t n)
@@ -259,6 +305,7 @@ static rs_status fold_in(rs_model *m, int32_t side, int64_t id, const int64_t *o
     rs__touch *touches = rs__alloc(a, mt, sizeof *touches);
     float *scratch = rs__alloc(a, sf, sizeof *scratch);
     float *keep = rs__alloc(a, k + 1, sizeof *keep);
+    double *scale = rs__alloc(a, k + 1, sizeof *scale);
     int32_t *pair_u = rs__alloc(a, known, sizeof *pair_u), *pair_i = rs__alloc(a, known, sizeof *pair_i);
     float *pair_r = rs__alloc(a, known, sizeof *pair_r);
     rs__idmap *map = side == RS_SIDE_USER ? &m->users : &m->items;
@@ -267,7 +314,7 @@ static rs_status fold_in(rs_model *m, int32_t side, int64_t id, const int64_t *o
     size_t *seen_off = NULL, seen_nnz = 0;
     int32_t *seen_item = NULL;
     rs_status st =
-        (A && b && touches && scratch && keep && pair_u && pair_i && pair_r) ? RS_OK : RS_ERR_NOMEM;
+        (A && b && touches && scratch && keep && scale && pair_u && pair_i && pair_r) ? RS_OK : RS_ERR_NOMEM;
     if (st == RS_OK && is_new)
         st = rs__model_reserve_ids(m, side, 1);
     size_t n_users = m->w.n_users + (is_new && side == RS_SIDE_USER);
@@ -325,9 +372,15 @@ static rs_status fold_in(rs_model *m, int32_t side, int64_t id, const int64_t *o
             for (size_t g = f + 1; g < dim; g++)
                 A[f * dim + g] = A[g * dim + f];
         double nk = (double)known;
-        A[0] += nk * m->params.l2_bias + 1e-9;
+        /* The prior (docs/guide/online.md): zero deviation from the
+         * fallback, worth FOLD_IN_BIAS_PRIOR ratings for the bias and
+         * FOLD_IN_FACTOR_PRIOR ratings along every factor dimension; then
+         * the per-rating L2 of SGD, so a long history is solved as training
+         * would. */
+        prior_scale(m, side, self, fac_block, touches, mt, scratch, sf, scale, k);
+        A[0] += FOLD_IN_BIAS_PRIOR + nk * m->params.l2_bias + 1e-9;
         for (size_t f = 1; f < dim; f++)
-            A[f * dim + f] += nk * m->params.l2_factors + 1e-9;
+            A[f * dim + f] += FOLD_IN_FACTOR_PRIOR * scale[f - 1] + nk * m->params.l2_factors + 1e-9;
         int ok = rs__chol_factor(A, dim) == 0;
         if (ok)
             rs__chol_solve(A, b, dim);
@@ -356,6 +409,7 @@ static rs_status fold_in(rs_model *m, int32_t side, int64_t id, const int64_t *o
     rs__free(a, touches, mt, sizeof *touches);
     rs__free(a, scratch, sf, sizeof *scratch);
     rs__free(a, keep, k + 1, sizeof *keep);
+    rs__free(a, scale, k + 1, sizeof *scale);
     rs__free(a, pair_u, known, sizeof *pair_u);
     rs__free(a, pair_i, known, sizeof *pair_i);
     rs__free(a, pair_r, known, sizeof *pair_r);
@@ -364,14 +418,33 @@ static rs_status fold_in(rs_model *m, int32_t side, int64_t id, const int64_t *o
     return st;
 }
 
+/* ---- guarded entry points (misuse detection, core/inflight.h) ---- */
+
+#define EXCLUSIVE_CALL(m, what, call)                   \
+    do {                                                \
+        if (!(m))                                       \
+            return RS_ERR_INVALID_ARG;                  \
+        rs_status st_ = rs__exclusive_enter((m), what); \
+        if (st_ != RS_OK)                               \
+            return st_;                                 \
+        st_ = (call);                                   \
+        rs__exclusive_leave(m);                         \
+        return st_;                                     \
+    } while (0)
+
+rs_status rs_partial_fit(rs_model *m, const rs_dataset *ratings, const rs_dataset *replay)
+{
+    EXCLUSIVE_CALL(m, "rs_partial_fit", partial_fit_unguarded(m, ratings, replay));
+}
+
 rs_status rs_fold_in_user(rs_model *m, int64_t user, const int64_t *items, const float *ratings,
                           size_t n)
 {
-    return fold_in(m, RS_SIDE_USER, user, items, ratings, n);
+    EXCLUSIVE_CALL(m, "rs_fold_in_user", fold_in(m, RS_SIDE_USER, user, items, ratings, n));
 }
 
 rs_status rs_fold_in_item(rs_model *m, int64_t item, const int64_t *users, const float *ratings,
                           size_t n)
 {
-    return fold_in(m, RS_SIDE_ITEM, item, users, ratings, n);
+    EXCLUSIVE_CALL(m, "rs_fold_in_item", fold_in(m, RS_SIDE_ITEM, item, users, ratings, n));
 }

@@ -226,18 +226,7 @@ static rs_status setup_contexts(rs__fit_run *fr)
 static double valid_rmse(const rs__fit_run *fr)
 {
     const rs__fitdata *fd = &fr->fd;
-    if (fd->vn == 0)
-        return NAN;
-    double se = 0, sw = 0;
-    for (size_t j = 0; j < fd->vn; j++) {
-        float y = fr->m->ops->predict(&fr->w, fd->vu[j], fd->vi[j]);
-        if (fr->p->clamp)
-            y = y < fd->rmin ? fd->rmin : (y > fd->rmax ? fd->rmax : y);
-        double e = (double)fd->vr[j] - y;
-        se += fd->vw[j] * e * e;
-        sw += fd->vw[j];
-    }
-    return sqrt(se / sw);
+    return fd->vn == 0 ? NAN : rs__run_rmse(fr, fd->vu, fd->vi, fd->vr, fd->vw, fd->vn);
 }
 
 void rs__run_free(rs__fit_run *fr)
@@ -263,6 +252,30 @@ void rs__run_free(rs__fit_run *fr)
     rs__implicit_free(fr);
     rs__free(a, fr->ifeat_scale, fr->n_ifeat_scale, sizeof(float));
     rs__coldfit_free(fr);
+}
+
+int rs__run_keeps(const rs__fit_run *fr, rs_status st)
+{
+    if (st == RS_OK)
+        return 1;
+    if (fr->good_epochs == 0)
+        return 0; /* nothing trained that could be kept */
+    if (st == RS_ERR_CANCELLED && fr->stopped)
+        return 1; /* the progress callback ended training early on purpose */
+    return fr->p->keep_partial && st == RS_ERR_NUMERIC;
+}
+
+void rs__run_take_stats(rs__fit_run *fr)
+{
+    rs_model *m = fr->m;
+    if (fr->n_stats == 0)
+        return;
+    rs__free(&m->alloc, m->epoch_stats, m->epoch_stats_cap * RS__NSTATS, sizeof(double));
+    m->epoch_stats = fr->stats;
+    m->epoch_stats_cap = fr->stats_cap;
+    m->n_epoch_stats = fr->n_stats;
+    fr->stats = NULL;
+    fr->stats_cap = 0;
 }
 
 static rs_status train_epochs(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *plan, double t0)
@@ -312,6 +325,8 @@ static rs_status train_epochs(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *p
         row[RS_STAT_LEARNING_RATE] = lr;
         row[RS_STAT_DIVERGED] = diverged ? 1.0 : 0.0;
         row[RS_STAT_VALID_RMSE] = NAN;
+        row[RS_STAT_BASELINE_RMSE] = fr->have_baseline ? fr->baseline_rmse : NAN;
+        row[RS_STAT_WORSE_THAN_BASELINE] = 0.0; /* known once training ends */
 
         if (diverged) {
             rs__weights_copy_data(&fr->w, &fr->last_good);
@@ -325,13 +340,17 @@ static rs_status train_epochs(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *p
                         "learning rate halved to %g",
                         (long long)epoch, train_rmse, p->learning_rate * lr_scale);
             } else {
+                int keep = p->keep_partial && fr->good_epochs > 0; /* rs__run_keeps */
                 result = rs__err(&m->err, RS_ERR_NUMERIC,
                                  "training diverged at epoch %lld (train RMSE %g, learning rate %g); "
-                                 "the model holds the last good epoch",
-                                 (long long)epoch, train_rmse, lr);
+                                 "%s",
+                                 (long long)epoch, train_rmse, lr,
+                                 keep ? "the model keeps the last good epoch (keep_partial)"
+                                      : "the model is left as it was before the call");
                 rs__log(m, RS_LOG_ERROR, "%s", m->err.msg);
             }
         } else {
+            fr->good_epochs++;
             rs__weights_copy_data(&fr->last_good, &fr->w);
             if (train_rmse < best_train)
                 best_train = train_rmse;
@@ -354,6 +373,7 @@ static rs_status train_epochs(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *p
             int32_t rc = m->progress_fn(m->progress_ud, row, RS__NSTATS);
             m->in_callback = 0;
             if (rc != 0 && result == RS_OK) {
+                fr->stopped = 1; /* a requested early end: rs__run_keeps keeps the epoch */
                 result = rs__err(&m->err, RS_ERR_CANCELLED,
                                  "the progress callback stopped training after epoch %lld",
                                  (long long)epoch);

@@ -39,6 +39,10 @@ typedef struct rs__fit_run {
     size_t rowbuf_bytes;
     double *stats;
     size_t stats_cap, n_stats;
+    size_t good_epochs; /* epochs that did not diverge (what RS_PARAM_KEEP_PARTIAL can keep) */
+    int stopped;        /* the progress callback asked to stop (RS_ERR_CANCELLED, epoch kept) */
+    double baseline_rmse; /* of the bias-only baseline (baseline.c), valid when have_baseline */
+    int have_baseline;
     float *ufeat_scale, *ifeat_scale; /* learning-rate multipliers of feature rows */
     size_t n_ufeat_scale, n_ifeat_scale;
     /* implicit feedback (implicit.c) */
@@ -65,6 +69,24 @@ RS_INTERNAL rs_status rs__run_prepare(rs__fit_run *fr);
 /* Train (RS_OK, RS_ERR_NUMERIC, RS_ERR_CANCELLED or RS_ERR_NOMEM). */
 RS_INTERNAL rs_status rs__run_execute(rs__fit_run *fr, double t0);
 RS_INTERNAL void rs__run_free(rs__fit_run *fr);
+/* 1 when the trained parameters of a run that ended with st go into the
+ * model: on success; when the progress callback stopped training after at
+ * least one good epoch (a requested early end, as the epoch limit is); with
+ * RS_PARAM_KEEP_PARTIAL, after a divergence that followed a good epoch.
+ * Otherwise (every failure) the caller leaves the model exactly as it was. */
+RS_INTERNAL int rs__run_keeps(const rs__fit_run *fr, rs_status st);
+/* Move the run's epoch statistics into the model (also after a failed run,
+ * so the caller can see what happened; statistics are not saved). */
+RS_INTERNAL void rs__run_take_stats(rs__fit_run *fr);
+
+/* The bias-only baseline (baseline.c): compute fr->baseline_rmse once fr->fd
+ * and fr->w's shape are staged; after training, compare the model with it
+ * (sets RS_STAT_WORSE_THAN_BASELINE in the last row, warns through the log). */
+RS_INTERNAL rs_status rs__baseline_prepare(rs__fit_run *fr);
+RS_INTERNAL void rs__baseline_check(rs__fit_run *fr);
+/* Weighted RMSE of fr->w's clamped predictions on n ratings (w NULL: all 1). */
+RS_INTERNAL double rs__run_rmse(const rs__fit_run *fr, const int32_t *u, const int32_t *i,
+                                const float *r, const float *w, size_t n);
 
 /* Implicit feedback: turn fr->fd (positives, with seen lists staged) into
  * positives plus negative slots; draw the negatives of one epoch. */

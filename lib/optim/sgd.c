@@ -2,13 +2,17 @@
  * sgd.c: rs_fit - the one SGD/MSE training loop shared by every scorer.
  *
  * A fit is built in a staging area (id maps, weights, seen lists) and moved
- * into the model only at the end, so a fit that fails before training
- * (bad input, out of memory) leaves the previous model untouched. Once
- * training has run, the model always receives finite parameters: the last
- * good epoch (divergence, cancellation) or the best validation epoch. */
+ * into the model only when it succeeds, so a fit that fails at any point
+ * (bad input, out of memory, divergence even in the first epoch,
+ * cancellation) leaves the previous model untouched, bit for bit; only the
+ * epoch statistics describe the failed run. RS_PARAM_KEEP_PARTIAL = 1 keeps
+ * the last good epoch of a diverged or cancelled run instead. The model
+ * always receives finite parameters: the last good epoch or the best
+ * validation epoch. */
 #include <string.h>
 
 #include "run.h"
+#include "core/inflight.h"
 
 /* Move the staged fit into the model (the model's previous fit is dropped). */
 static void commit(rs__fit_run *fr)
@@ -23,10 +27,7 @@ static void commit(rs__fit_run *fr)
     m->seen_nnz = fr->seen_nnz;
     m->seen_users_cap = m->w.n_users;
     m->fitted = 1;
-    rs__free(&m->alloc, m->epoch_stats, m->epoch_stats_cap * RS__NSTATS, sizeof(double));
-    m->epoch_stats = fr->stats;
-    m->epoch_stats_cap = fr->stats_cap;
-    m->n_epoch_stats = fr->n_stats;
+    rs__run_take_stats(fr);
     m->params.epochs_trained = (int64_t)fr->n_stats;
     rs__idmap_init(&fr->users);
     rs__idmap_init(&fr->items);
@@ -34,8 +35,6 @@ static void commit(rs__fit_run *fr)
     fr->seen_off = NULL;
     fr->seen_item = NULL;
     fr->seen_nnz = 0;
-    fr->stats = NULL;
-    fr->stats_cap = 0;
     rs__model_serving_refresh(m, 0, SIZE_MAX);
 }
 
@@ -100,20 +99,24 @@ static rs_status stage(rs__fit_run *fr, const rs_dataset *train, const rs_datase
         (st = zero_unrated_ids(fr, train)) != RS_OK)
         return st;
     fr->implicit = fr->p->implicit != 0;
+    /* Implicit targets (1 and sampled 0) have no rating baseline. */
+    if (!fr->implicit && (st = rs__baseline_prepare(fr)) != RS_OK)
+        return st;
     if (fr->implicit && (st = rs__implicit_prepare(fr)) != RS_OK)
         return st;
     fr->w.global_mean = (float)fr->fd.mean;
     fr->w.rating_min = fr->fd.rmin;
     fr->w.rating_max = fr->fd.rmax;
     fr->have_best = valid != NULL;
-    /* Only a fresh explicit fit refits the features for cold start; the
-     * refit epochs run through the scorer's own loop (ctx->refit). */
+    /* Only a fresh fit refits the features for cold start (in implicit
+     * mode with freshly drawn negatives every refit epoch); the refit
+     * epochs run through the scorer's own loop (ctx->refit). */
     fr->cold.enabled = fr->m->ops->cold_blocks != NULL && fr->m->ops->train_chunk != NULL &&
-                       fr->p->cold_epochs > 0 && !fr->implicit;
+                       fr->p->cold_epochs > 0;
     return rs__run_prepare(fr);
 }
 
-rs_status rs_fit(rs_model *m, const rs_dataset *train, const rs_dataset *valid)
+static rs_status fit_unguarded(rs_model *m, const rs_dataset *train, const rs_dataset *valid)
 {
     if (!m)
         return RS_ERR_INVALID_ARG;
@@ -124,6 +127,9 @@ rs_status rs_fit(rs_model *m, const rs_dataset *train, const rs_dataset *valid)
         return rs__err(&m->err, RS_ERR_INVALID_ARG, "train dataset is NULL");
     if (train->n == 0)
         return rs__err(&m->err, RS_ERR_EMPTY, "train dataset has no ratings");
+    if (valid && valid->users.strings != train->users.strings)
+        return rs__err(&m->err, RS_ERR_INVALID_ARG,
+                       "train and valid use different kinds of id (string and int64)");
 
     rs__fit_run fr;
     memset(&fr, 0, sizeof fr);
@@ -155,11 +161,30 @@ rs_status rs_fit(rs_model *m, const rs_dataset *train, const rs_dataset *valid)
         return st;
     }
     st = rs__run_execute(&fr, t0);
-    if (st == RS_ERR_NOMEM && fr.n_stats == 0) {
-        rs__run_free(&fr); /* training never started: keep the previous fit */
+    if (!rs__run_keeps(&fr, st)) {
+        /* The staged fit is dropped: the model keeps its previous fit (or
+         * stays unfitted), whatever epoch the failure came at. */
+        rs__run_take_stats(&fr);
+        if (st == RS_ERR_NOMEM && m->err.msg[0] == '\0')
+            rs__err(&m->err, st, "out of memory during the fit; the model is unchanged");
+        rs__run_free(&fr);
         return st;
     }
+    if (st == RS_OK)
+        rs__baseline_check(&fr);
     commit(&fr);
     rs__run_free(&fr);
+    return st;
+}
+
+rs_status rs_fit(rs_model *m, const rs_dataset *train, const rs_dataset *valid)
+{
+    if (!m)
+        return RS_ERR_INVALID_ARG;
+    rs_status st = rs__exclusive_enter(m, "rs_fit");
+    if (st != RS_OK)
+        return st;
+    st = fit_unguarded(m, train, valid);
+    rs__exclusive_leave(m);
     return st;
 }

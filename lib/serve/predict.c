@@ -5,6 +5,8 @@
 #include "serve.h"
 
 #include "scorers/scorer.h"
+#include "core/inflight.h"
+#include "unguarded.h"
 
 /* Score one pair of a fitted model. */
 static rs_status predict_one(const rs_model *m, int64_t user, int64_t item, float *out)
@@ -22,7 +24,7 @@ static rs_status predict_one(const rs_model *m, int64_t user, int64_t item, floa
     return RS_FALLBACK;
 }
 
-rs_status rs_predict(const rs_model *m, int64_t user, int64_t item, float *score_out)
+rs_status rs__predict_unguarded(const rs_model *m, int64_t user, int64_t item, float *score_out)
 {
     if (score_out)
         *score_out = 0.0f;
@@ -33,7 +35,7 @@ rs_status rs_predict(const rs_model *m, int64_t user, int64_t item, float *score
     return predict_one(m, user, item, score_out);
 }
 
-rs_status rs_predict_batch(const rs_model *m, const int64_t *users, const int64_t *items, size_t n,
+static rs_status predict_batch_unguarded(const rs_model *m, const int64_t *users, const int64_t *items, size_t n,
                            float *scores_out, rs_status *status_out)
 {
     if (!m || (n > 0 && (!users || !items || !scores_out)))
@@ -60,4 +62,21 @@ rs_status rs_predict_batch(const rs_model *m, const int64_t *users, const int64_
     if (first_err != RS_OK)
         return first_err;
     return any_fallback ? RS_FALLBACK : RS_OK;
+}
+
+/* ---- guarded entry points (misuse detection, core/inflight.h) ---- */
+
+rs_status rs_predict(const rs_model *m, int64_t user, int64_t item, float *score_out)
+{
+    if (!m)
+        return rs__predict_unguarded(m, user, item, score_out);
+    RS__SHARED_CALL(m, rs__predict_unguarded(m, user, item, score_out));
+}
+
+rs_status rs_predict_batch(const rs_model *m, const int64_t *users, const int64_t *items, size_t n,
+                           float *scores_out, rs_status *status_out)
+{
+    if (!m)
+        return predict_batch_unguarded(m, users, items, n, scores_out, status_out);
+    RS__SHARED_CALL(m, predict_batch_unguarded(m, users, items, n, scores_out, status_out));
 }

@@ -14,6 +14,7 @@
 
 #include "serve.h"
 #include "heap.h"
+#include "core/inflight.h"
 
 /* Where the vectors of one side come from. */
 typedef struct side_vecs {
@@ -156,14 +157,32 @@ static rs_status similar(const rs_model *m, int users, int64_t id, size_t k, int
     return RS_OK;
 }
 
-rs_status rs_similar_items(const rs_model *m, int64_t item, size_t k, int64_t *items_out,
+static rs_status similar_items_unguarded(const rs_model *m, int64_t item, size_t k, int64_t *items_out,
                            float *scores_out, size_t *n_out)
 {
     return similar(m, 0, item, k, items_out, scores_out, n_out);
 }
 
-rs_status rs_similar_users(const rs_model *m, int64_t user, size_t k, int64_t *users_out,
+static rs_status similar_users_unguarded(const rs_model *m, int64_t user, size_t k, int64_t *users_out,
                            float *scores_out, size_t *n_out)
 {
     return similar(m, 1, user, k, users_out, scores_out, n_out);
+}
+
+/* ---- guarded entry points (misuse detection, core/inflight.h) ---- */
+
+rs_status rs_similar_items(const rs_model *m, int64_t item, size_t k, int64_t *items_out,
+                           float *scores_out, size_t *n_out)
+{
+    if (!m)
+        return similar_items_unguarded(m, item, k, items_out, scores_out, n_out);
+    RS__SHARED_CALL(m, similar_items_unguarded(m, item, k, items_out, scores_out, n_out));
+}
+
+rs_status rs_similar_users(const rs_model *m, int64_t user, size_t k, int64_t *users_out,
+                           float *scores_out, size_t *n_out)
+{
+    if (!m)
+        return similar_users_unguarded(m, user, k, users_out, scores_out, n_out);
+    RS__SHARED_CALL(m, similar_users_unguarded(m, user, k, users_out, scores_out, n_out));
 }

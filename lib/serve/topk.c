@@ -1,5 +1,5 @@
 /* librecsgd. SPDX-License-Identifier: BSD-2-Clause
- * topk.c: rs_topk and rs_topk_batch.
+ * topk.c: rs_topk, rs_topk_batch and rs_topk_batch_ex (per-user exclusions).
  *
  * The collaborative scorer scores tiles of items at once, item_bias + Q p_u
  * (+ global mean + user bias), with the library's own kernels (dots.h: run-
@@ -19,6 +19,8 @@
 #include "topk_q8.h"
 #include "common/dots.h"
 #include "scorers/scorer.h"
+#include "core/inflight.h"
+#include "unguarded.h"
 
 /* Users scored per batch kernel call, and items per tile: 64 x 2048 floats
  * (512 KiB) stay in L2 while the heaps read them back. */
@@ -207,7 +209,7 @@ static rs_status topk_one(const rs_model *m, int32_t u, size_t k, int32_t flags,
     return st;
 }
 
-rs_status rs_topk(const rs_model *m, int64_t user, size_t k, int32_t flags, const int64_t *block,
+rs_status rs__topk_unguarded(const rs_model *m, int64_t user, size_t k, int32_t flags, const int64_t *block,
                   size_t n_block, const int64_t *allow, size_t n_allow, int64_t *items_out,
                   float *scores_out, size_t *n_out)
 {
@@ -248,12 +250,70 @@ static void batch_scratch_free(const rs__allocator *a, batch_scratch *s)
     rs__free(a, s->tmark, s->tmark_n, 1);
 }
 
+static void sift_down(int32_t *v, size_t r, size_t n)
+{
+    for (;;) {
+        size_t c = 2 * r + 1;
+        if (c >= n)
+            return;
+        if (c + 1 < n && v[c + 1] > v[c])
+            c++;
+        if (v[r] >= v[c])
+            return;
+        int32_t t = v[r];
+        v[r] = v[c];
+        v[c] = t;
+        r = c;
+    }
+}
+
+/* Sort dense indices ascending (heap sort: no recursion, no allocation). */
+static void sort_indices(int32_t *v, size_t n)
+{
+    if (n < 2)
+        return;
+    for (size_t r = n / 2; r-- > 0;)
+        sift_down(v, r, n);
+    for (size_t end = n; end-- > 1;) {
+        int32_t t = v[0];
+        v[0] = v[end];
+        v[end] = t;
+        sift_down(v, 0, end);
+    }
+}
+
+/* The items a batch user must not get: the seen list (unless included) and
+ * the caller's exclusions, as one sorted list of dense indices written at
+ * out (room for n_seen + n_ex); unknown excluded ids are ignored. */
+static size_t merge_skips(const rs_model *m, const int32_t *seen, size_t n_seen,
+                          const int64_t *ex, size_t n_ex, int32_t *out)
+{
+    size_t n = 0;
+    for (size_t t = 0; t < n_ex; t++) {
+        int32_t j = rs__serve_item(m, ex[t]);
+        if (j >= 0)
+            out[n++] = j;
+    }
+    sort_indices(out, n);
+    /* Merge the sorted seen list in from the back, in place. */
+    size_t a = n, b = n_seen, w = n + n_seen;
+    while (b > 0) {
+        if (a > 0 && out[a - 1] > seen[b - 1])
+            out[--w] = out[--a];
+        else
+            out[--w] = seen[--b];
+    }
+    return n + n_seen;
+}
+
 /* Top-k of nb known users (dense indices uidx, output rows slot), scored
- * tile by tile with the batch kernel. */
+ * tile by tile with the batch kernel; skip[b] (n_skip[b] sorted dense
+ * indices) are left out, or when skip is NULL the users' seen lists. */
 static void batch_block(const rs_model *m, const rs__block *P, const rs__block *Q,
                         const batch_scratch *s, size_t tile, const int32_t *uidx,
                         const size_t *slot, size_t nb, size_t k, size_t cap, int32_t flags,
-                        int64_t *items_out, float *scores_out, size_t *counts_out)
+                        const int32_t *const *skip, const size_t *n_skip, int64_t *items_out,
+                        float *scores_out, size_t *counts_out)
 {
     size_t n = m->w.n_items, f = P->cols;
     int32_t isa = s->isa;
@@ -267,7 +327,13 @@ static void batch_block(const rs_model *m, const rs__block *P, const rs__block *
 
     for (size_t b = 0; b < nb; b++) {
         const int32_t *seen;
-        size_t n_seen = seen_of(m, uidx[b], flags, &seen);
+        size_t n_seen;
+        if (skip) {
+            seen = skip[b];
+            n_seen = n_skip[b];
+        } else {
+            n_seen = seen_of(m, uidx[b], flags, &seen);
+        }
         rows[b] = P->data + (size_t)uidx[b] * P->stride;
         base[b] = m->w.global_mean + (ub ? ub[uidx[b]] : 0.0f);
         rs__skiplist_init(&sk[b], seen, n_seen);
@@ -286,8 +352,10 @@ static void batch_block(const rs_model *m, const rs__block *P, const rs__block *
                                                  scores_out ? scores_out + slot[b] * k : NULL);
 }
 
-rs_status rs_topk_batch(const rs_model *m, const int64_t *users, size_t n_users, size_t k,
-                        int32_t flags, int64_t *items_out, float *scores_out, size_t *counts_out)
+/* rs_topk_batch and rs_topk_batch_ex: ex_off NULL means no exclusions. */
+static rs_status topk_batch_unguarded(const rs_model *m, const int64_t *users, size_t n_users, size_t k,
+                                      int32_t flags, const size_t *ex_off, const int64_t *ex_items,
+                                      int64_t *items_out, float *scores_out, size_t *counts_out)
 {
     if (counts_out)
         for (size_t b = 0; b < n_users; b++)
@@ -295,6 +363,14 @@ rs_status rs_topk_batch(const rs_model *m, const int64_t *users, size_t n_users,
     if (!m || (n_users > 0 && (!users || !counts_out || (k > 0 && !items_out))) ||
         (flags & ~RS_TOPK_INCLUDE_SEEN))
         return RS_ERR_INVALID_ARG;
+    /* CSR exclusions: offsets never decrease, and items exist when any are named. */
+    if (ex_off) {
+        for (size_t b = 0; b < n_users; b++)
+            if (ex_off[b + 1] < ex_off[b])
+                return RS_ERR_INVALID_ARG;
+        if (ex_off[n_users] > ex_off[0] && !ex_items)
+            return RS_ERR_INVALID_ARG;
+    }
     /* Row b starts at b * k: that offset must not overflow. */
     size_t total;
     if (rs__mul_size(n_users, k, &total) != 0)
@@ -338,25 +414,60 @@ rs_status rs_topk_batch(const rs_model *m, const int64_t *users, size_t n_users,
 
     int32_t uidx[BATCH_USERS];
     size_t slot[BATCH_USERS], nb = 0;
+    /* With exclusions, the batch path skips each user's seen list and
+     * exclusions merged into one sorted list (grown as needed). */
+    int32_t *merged = NULL;
+    size_t merged_cap = 0, group_need = 0;
+    const int32_t *skip[BATCH_USERS];
+    size_t n_skip[BATCH_USERS];
     rs_status st = RS_OK;
-    for (size_t b = 0; b < n_users && st == RS_OK; b++) {
-        int32_t u = rs__serve_user(m, users[b]);
-        if (!fast || u < 0) {
-            st = topk_one(m, u, k, flags, NULL, 0, NULL, 0, items_out + b * k,
+    for (size_t b = 0; b <= n_users && st == RS_OK; b++) {
+        int32_t u = b < n_users ? rs__serve_user(m, users[b]) : -1;
+        size_t n_ex = ex_off && b < n_users ? ex_off[b + 1] - ex_off[b] : 0;
+        const int64_t *ex = n_ex ? ex_items + ex_off[b] : NULL;
+        if (b < n_users && (!fast || u < 0)) {
+            st = topk_one(m, u, k, flags, ex, n_ex, NULL, 0, items_out + b * k,
                           scores_out ? scores_out + b * k : NULL, &counts_out[b]);
             continue;
         }
-        uidx[nb] = u;
-        slot[nb++] = b;
-        if (nb == BATCH_USERS) {
-            batch_block(m, P, Q, &s, tile, uidx, slot, nb, k, cap, flags, items_out, scores_out,
-                        counts_out);
-            nb = 0;
+        if (b < n_users) {
+            const int32_t *seen;
+            uidx[nb] = u;
+            slot[nb] = b;
+            group_need += seen_of(m, u, flags, &seen) + n_ex;
+            nb++;
         }
+        if (nb == 0 || (nb < BATCH_USERS && b < n_users))
+            continue;
+        /* A full group (or the last one): build the skip lists, then score. */
+        if (ex_off) {
+            if (group_need > merged_cap) {
+                int32_t *g = rs__realloc(a, merged, merged_cap, group_need, sizeof *g);
+                if (!g) {
+                    st = RS_ERR_NOMEM;
+                    break;
+                }
+                merged = g;
+                merged_cap = group_need;
+            }
+            size_t at = 0;
+            for (size_t g = 0; g < nb; g++) {
+                size_t ub = slot[g];
+                const int32_t *seen;
+                size_t ns = seen_of(m, uidx[g], flags, &seen);
+                size_t ne = ex_off[ub + 1] - ex_off[ub];
+                skip[g] = merged + at;
+                n_skip[g] = merge_skips(m, seen, ns, ne ? ex_items + ex_off[ub] : NULL, ne,
+                                        merged + at);
+                at += ns + ne;
+            }
+        }
+        batch_block(m, P, Q, &s, tile, uidx, slot, nb, k, cap, flags, ex_off ? skip : NULL,
+                    n_skip, items_out, scores_out, counts_out);
+        nb = 0;
+        group_need = 0;
     }
-    if (st == RS_OK && nb > 0)
-        batch_block(m, P, Q, &s, tile, uidx, slot, nb, k, cap, flags, items_out, scores_out,
-                    counts_out);
+    rs__free(a, merged, merged_cap, sizeof *merged);
     batch_scratch_free(a, &s);
     if (st != RS_OK) {
         for (size_t b = 0; b < n_users; b++)
@@ -364,4 +475,36 @@ rs_status rs_topk_batch(const rs_model *m, const int64_t *users, size_t n_users,
         return st;
     }
     return ok;
+}
+
+/* ---- guarded entry points (misuse detection, core/inflight.h) ---- */
+
+rs_status rs_topk(const rs_model *m, int64_t user, size_t k, int32_t flags, const int64_t *block,
+                  size_t n_block, const int64_t *allow, size_t n_allow, int64_t *items_out,
+                  float *scores_out, size_t *n_out)
+{
+    if (!m)
+        return rs__topk_unguarded(m, user, k, flags, block, n_block, allow, n_allow, items_out,
+                                  scores_out, n_out);
+    RS__SHARED_CALL(m, rs__topk_unguarded(m, user, k, flags, block, n_block, allow, n_allow,
+                                          items_out, scores_out, n_out));
+}
+
+rs_status rs_topk_batch(const rs_model *m, const int64_t *users, size_t n_users, size_t k,
+                        int32_t flags, int64_t *items_out, float *scores_out, size_t *counts_out)
+{
+    return rs_topk_batch_ex(m, users, n_users, k, flags, NULL, NULL, items_out, scores_out,
+                            counts_out);
+}
+
+rs_status rs_topk_batch_ex(const rs_model *m, const int64_t *users, size_t n_users, size_t k,
+                           int32_t flags, const size_t *exclude_offsets,
+                           const int64_t *exclude_items, int64_t *items_out, float *scores_out,
+                           size_t *counts_out)
+{
+    if (!m)
+        return topk_batch_unguarded(m, users, n_users, k, flags, exclude_offsets, exclude_items,
+                                    items_out, scores_out, counts_out);
+    RS__SHARED_CALL(m, topk_batch_unguarded(m, users, n_users, k, flags, exclude_offsets,
+                                            exclude_items, items_out, scores_out, counts_out));
 }

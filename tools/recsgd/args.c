@@ -16,6 +16,7 @@ void cli_args_init(cli_args *a, int argc, char **argv, int first)
     a->val = NULL;
     a->opt = NULL;
     a->bad = 0;
+    a->rest = 0;
 }
 
 int cli_args_more(const cli_args *a)
@@ -38,8 +39,18 @@ static int same(const char *arg, size_t len, const char *name)
 int cli_args_value(cli_args *a, const char *long_name, const char *short_name)
 {
     const char *arg = a->argv[a->i];
+    if (a->rest)
+        return 0;
     size_t len = name_len(arg);
     int is_long = same(arg, len, long_name), is_short = same(arg, strlen(arg), short_name);
+    /* "-k2": a short option with its value attached. */
+    if (!is_long && !is_short && short_name && strlen(short_name) == 2 &&
+        strncmp(arg, short_name, 2) == 0 && arg[2] != '\0') {
+        a->opt = short_name;
+        a->val = arg + 2;
+        a->i++;
+        return 1;
+    }
     if (!is_long && !is_short)
         return 0;
     a->opt = is_long ? long_name : short_name;
@@ -63,6 +74,8 @@ int cli_args_value(cli_args *a, const char *long_name, const char *short_name)
 int cli_args_flag(cli_args *a, const char *long_name)
 {
     const char *arg = a->argv[a->i];
+    if (a->rest)
+        return 0;
     size_t len = name_len(arg);
     if (!same(arg, len, long_name))
         return 0;
@@ -78,7 +91,12 @@ int cli_args_flag(cli_args *a, const char *long_name)
 const char *cli_args_positional(cli_args *a)
 {
     const char *arg = a->argv[a->i];
-    if (arg[0] == '-' && arg[1] != '\0') {
+    if (!a->rest && strcmp(arg, "--") == 0) {
+        a->rest = 1;
+        a->i++;
+        return a->i < a->argc ? cli_args_positional(a) : NULL;
+    }
+    if (!a->rest && arg[0] == '-' && arg[1] != '\0') {
         cli_fail(CLI_USAGE, "unknown option '%s' (see 'recsgd %s --help')", arg, a->argv[0]);
         a->bad = 1;
         return NULL;

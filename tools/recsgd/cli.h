@@ -32,10 +32,40 @@ int cli_fail(int code, const char *fmt, ...)
  * RS_ERR_NUMERIC gives CLI_DIVERGED, anything else CLI_ERR. */
 int cli_status_code(rs_status st);
 
-/* ---- option scanning (args.c) ----
- * Options are "--name value", "--name=value" or "-k value"; flags take no
- * value. The scanner never exits: errors come back as CLI_USAGE after a
- * message has been printed. */
+/* ---- option tables (opts.c) ----
+ * A subcommand lists its options once; the table drives getopt_long
+ * (--name value, --name=value, -k value, -k2, unambiguous abbreviations,
+ * `--` ending the options) and the --help text. An option bound to a model
+ * parameter (param != 0) shows the library's default and range. */
+typedef struct cli_opt {
+    int id;              /* the subcommand's code for the option; 0 ends a table */
+    const char *name;    /* long name, without the dashes */
+    char short_name;     /* one-letter name, or 0 */
+    const char *arg;     /* name of the value ("FILE", "N"), or NULL for a flag */
+    const char *help;    /* one sentence */
+    const char *def;     /* the default as shown, or NULL (none, or the parameter's) */
+    rs_param param;      /* the model parameter behind the option, or 0 */
+} cli_opt;
+
+/* Called for each option in command-line order; value is NULL for a flag.
+ * Returns 0, or an exit code after printing a message. */
+typedef int (*cli_opt_fn)(void *ud, const cli_opt *o, const char *value);
+
+/* Parses argv[1..] with opts; positional arguments go to pos (room for argc
+ * entries) in order. Returns 0, or CLI_USAGE after a one-line message. */
+int cli_parse(int argc, char **argv, const cli_opt *opts, cli_opt_fn fn, void *ud,
+              const char **pos, int *n_pos);
+/* The --help text: synopsis, a paragraph, then every option with its
+ * default and range. */
+void cli_help(FILE *f, const char *synopsis, const char *about, const cli_opt *opts);
+/* Every model parameter of the library's table, for `--set NAME=VALUE`. */
+void cli_help_params(FILE *f);
+
+/* ---- the older option scanner (args.c), kept for the subcommands that
+ * still use it ----
+ * Options are "--name value", "--name=value", "-k value" or "-k2"; flags
+ * take no value; "--" ends the options. The scanner never exits: errors come
+ * back as CLI_USAGE after a message has been printed. */
 typedef struct cli_args {
     int argc;
     char **argv;
@@ -43,6 +73,7 @@ typedef struct cli_args {
     const char *val; /* value of the option just matched */
     const char *opt; /* spelling of the option just matched (for messages) */
     int bad;         /* set once a message has been printed */
+    int rest;        /* a "--" was seen: every later argument is positional */
 } cli_args;
 
 void cli_args_init(cli_args *a, int argc, char **argv, int first);
@@ -66,13 +97,65 @@ int cli_parse_choice(const char *opt, const char *s, const char *const *names, i
 /* "--exclude 1,2,3": a malloc'd array of ids. */
 int cli_parse_id_list(const char *opt, const char *s, int64_t **ids, size_t *n);
 
+/* ---- the option parsers alone (tests/fuzz/fuzz_cli_args.c) ----
+ * Parse a subcommand's arguments as it would, and apply `train`'s parameter
+ * options to a fresh model through the library's setters, but load, train
+ * and write nothing: 0, or the exit code the subcommand would return after
+ * its one-line message. cmd is "predict", "topk" or "similar". */
+int cli_train_check_args(int argc, char **argv);
+int cli_eval_check_args(int argc, char **argv);
+int cli_serve_check_args(const char *cmd, int argc, char **argv);
+
 /* ---- data and model files (files.c) ---- */
 
-/* --format values; CLI_FORMAT_AUTO picks csv for *.csv, else movielens. */
+/* --format values; CLI_FORMAT_AUTO picks csv for *.csv (and *.csv.gz), tsv
+ * for *.tsv, else movielens. */
 enum { CLI_FORMAT_AUTO = 0 };
 int cli_parse_format(const char *opt, const char *s, int32_t *out);
+
+/* How rating files are read: the --format, --delimiter, --header and --ids
+ * options every subcommand that reads ratings takes. */
+typedef struct cli_data_opts {
+    int32_t format;  /* CLI_FORMAT_AUTO or RS_FORMAT_* */
+    int delimiter;   /* CSV delimiter byte, or -1 for the library's default */
+    int header;      /* -1 detect, 0 none, 1 the first line is a header */
+    int string_ids;  /* -1: as the model last loaded (int64 without one), 0 int64, 1 strings */
+    int64_t col[4];  /* csv user, item, rating, timestamp columns (0-based), -1: by header name */
+} cli_data_opts;
+#define CLI_DATA_OPTS_INIT {CLI_FORMAT_AUTO, -1, -1, -1, {-1, -1, -1, -1}}
+/* Table rows of those options (ids CLI_OPT_FORMAT ...), for a subcommand's
+ * table, and their handler: 1 when o was one of them (*rc set), else 0. */
+enum {
+    CLI_OPT_FORMAT = 900, CLI_OPT_DELIMITER, CLI_OPT_HEADER, CLI_OPT_IDS, CLI_OPT_USER_COL,
+    CLI_OPT_ITEM_COL, CLI_OPT_RATING_COL, CLI_OPT_TIME_COL
+};
+#define CLI_DATA_OPT_ROWS                                                                        \
+    {CLI_OPT_FORMAT, "format", 0, "auto|movielens|csv|tsv|libmf",                               \
+     "rating file format; auto: csv for *.csv, tsv for *.tsv, else movielens (whitespace)",    \
+     "auto", 0},                                                                               \
+    {CLI_OPT_DELIMITER, "delimiter", 0, "C",                                                    \
+     "field separator of csv files: one character, or tab, space, comma, semicolon, pipe",     \
+     ",", 0},                                                                                  \
+    {CLI_OPT_HEADER, "header", 0, "auto|yes|no",                                                \
+     "whether the first line names the columns; auto detects it", "auto", 0},                  \
+    {CLI_OPT_IDS, "ids", 0, "int|string",                                                       \
+     "user and item ids: 64-bit integers, or any strings of 1 to 255 bytes (UUIDs, SKUs)",      \
+     "int, or the model's", 0},                                                                 \
+    {CLI_OPT_USER_COL, "user-col", 0, "N", "csv: the user column, counted from 0",              \
+     "by header name: userId, user, user_id", 0},                                               \
+    {CLI_OPT_ITEM_COL, "item-col", 0, "N", "csv: the item column",                              \
+     "by header name: itemId, item, item_id, movieId, movie_id", 0},                            \
+    {CLI_OPT_RATING_COL, "rating-col", 0, "N", "csv: the rating column",                        \
+     "by header name: rating, score; none in a user,item[,timestamp] file: every rating 1", 0}, \
+    {CLI_OPT_TIME_COL, "time-col", 0, "N",                                                      \
+     "csv: the timestamp column (Unix time or ISO 8601 dates)",                                 \
+     "by header name: timestamp, time, ts, date, datetime", 0}
+int cli_data_option(cli_data_opts *d, const cli_opt *o, const char *value, int *rc);
 /* Loads a ratings file into a new dataset; on failure prints the loader's
  * message and returns the exit code. */
+int cli_load_ratings_with(rs_dataset **out, const char *path, const cli_data_opts *d);
+/* The same with only a format: ids as the model last loaded by
+ * cli_load_model (strings for a model with string ids), header detected. */
 int cli_load_ratings(rs_dataset **out, const char *path, int32_t format);
 /* Appends a feature file to ds; prints and returns the exit code on failure. */
 int cli_load_features(rs_dataset *ds, int32_t side, const char *path, int32_t format);
@@ -107,7 +190,15 @@ typedef struct cli_progress {
     int quiet;   /* print nothing */
     int64_t epochs;
     int drawn;   /* a partial line is on the terminal */
+    int width;   /* terminal columns (TIOCGWINSZ, else 80), read at every epoch */
 } cli_progress;
+
+/* Columns of the terminal on fd (TIOCGWINSZ), or 80 when unknown. */
+int cli_terminal_width(int fd);
+/* The in-place progress line of one epoch, fitted into width - 1 columns
+ * (the last column would make some terminals wrap). Writes buf (cap >= 16). */
+void cli_progress_line(char *buf, size_t cap, int width, long epoch, long total,
+                       const double *stats, size_t n_stats);
 
 void cli_progress_init(cli_progress *p, FILE *f, int quiet, int64_t epochs);
 /* rs_progress_fn: draws one epoch's statistics; returns non-zero after SIGINT. */
@@ -128,6 +219,16 @@ int cli_topk(int argc, char **argv);
 int cli_similar(int argc, char **argv);
 int cli_info(int argc, char **argv);
 int cli_plot(int argc, char **argv);
+int cli_split(int argc, char **argv);
+
+/* Each subcommand's --help text (its option table; eval's is in main.c). */
+void cli_train_help(FILE *f);
+void cli_predict_help(FILE *f);
+void cli_topk_help(FILE *f);
+void cli_similar_help(FILE *f);
+void cli_info_help(FILE *f);
+void cli_plot_help(FILE *f);
+void cli_split_help(FILE *f);
 
 /* Prints a subcommand's usage summary on f (main.c). */
 void cli_usage(FILE *f, const char *command);

@@ -3,6 +3,7 @@
  * counts and every parameter the library names (rs_param_name over the
  * integer, real and choice ranges), so new parameters appear unaided. */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -10,22 +11,50 @@
 /* The model parameter ranges of model.h (100-199 ints, 200-299 reals, 300-399 choices). */
 static const struct { rs_param lo, hi; } ranges[] = {{100, 199}, {200, 299}, {300, 399}};
 
+enum { O_MODEL = 1, O_JSON };
+
+static const cli_opt info_table[] = {
+    {O_MODEL, "model", 'm', "FILE", "the model file (required)", NULL, 0},
+    {O_JSON, "json", 0, NULL, "print one JSON object", NULL, 0},
+    {0, NULL, 0, NULL, NULL, NULL, 0}};
+
+void cli_info_help(FILE *f)
+{
+    cli_help(f, "recsgd info --model M [--json]",
+             "Print what a model file holds: scorer, counts, kind of ids and every parameter.",
+             info_table);
+}
+
+typedef struct info_opts {
+    const char *path;
+    int json;
+} info_opts;
+
+static int info_option(void *ud, const cli_opt *o, const char *v)
+{
+    info_opts *io = ud;
+    if (o->id == O_MODEL)
+        io->path = v;
+    else
+        io->json = 1;
+    return 0;
+}
+
 int cli_info(int argc, char **argv)
 {
-    const char *path = NULL;
-    int json = 0;
-    cli_args a;
-    cli_args_init(&a, argc, argv, 1);
-    while (cli_args_more(&a)) {
-        if (cli_args_value(&a, "--model", "-m"))
-            path = a.val;
-        else if (cli_args_flag(&a, "--json"))
-            json = 1;
-        else if (cli_args_positional(&a))
-            return cli_fail(CLI_USAGE, "info: unexpected argument '%s'", argv[a.i - 1]);
-    }
-    if (a.bad)
-        return CLI_USAGE;
+    info_opts io = {NULL, 0};
+    const char **pos = malloc((size_t)argc * sizeof *pos);
+    if (!pos)
+        return cli_fail(CLI_ERR, "out of memory");
+    int n_pos = 0;
+    int prc = cli_parse(argc, argv, info_table, info_option, &io, pos, &n_pos);
+    if (!prc && n_pos > 0)
+        prc = cli_fail(CLI_USAGE, "info: unexpected argument '%s'", pos[0]);
+    free(pos);
+    if (prc)
+        return prc;
+    const char *path = io.path;
+    int json = io.json;
     if (!path)
         return cli_fail(CLI_USAGE, "info: --model FILE is required");
     rs_model *m;
@@ -43,6 +72,7 @@ int cli_info(int argc, char **argv)
         cli_json_str(&j, "scorer", cli_scorer_name(scorer));
         cli_json_int(&j, "users", (int64_t)rs_model_num_users(m));
         cli_json_int(&j, "items", (int64_t)rs_model_num_items(m));
+        cli_json_str(&j, "ids", rs_model_has_string_ids(m) ? "string" : "int");
         cli_json_int(&j, "user_features", (int64_t)rs_model_num_features(m, RS_SIDE_USER));
         cli_json_int(&j, "item_features", (int64_t)rs_model_num_features(m, RS_SIDE_ITEM));
         cli_json_open(&j, "params", '{');
@@ -52,6 +82,7 @@ int cli_info(int argc, char **argv)
         printf("scorer         %s\n", cli_scorer_name(scorer));
         printf("users          %zu\n", rs_model_num_users(m));
         printf("items          %zu\n", rs_model_num_items(m));
+        printf("ids            %s\n", rs_model_has_string_ids(m) ? "string" : "int");
         printf("user features  %zu\n", rs_model_num_features(m, RS_SIDE_USER));
         printf("item features  %zu\n", rs_model_num_features(m, RS_SIDE_ITEM));
         printf("parameters:\n");

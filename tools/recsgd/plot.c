@@ -449,33 +449,64 @@ static void default_label(series *s)
         *dot = '\0';
 }
 
+enum { O_OUT = 1, O_TITLE, O_LABEL };
+
+static const cli_opt plot_table[] = {
+    {O_OUT, "out", 'o', "FILE.svg", "the SVG to write (required)", NULL, 0},
+    {O_TITLE, "title", 0, "T", "the chart's title", "Learning curves", 0},
+    {O_LABEL, "label", 0, "L", "legend label of the next statistics file (repeatable)",
+     "the file name", 0},
+    {0, NULL, 0, NULL, NULL, NULL, 0}};
+
+void cli_plot_help(FILE *f)
+{
+    cli_help(f, "recsgd plot STATS.csv [MORE.csv ...] --out FILE.svg [OPTIONS]",
+             "Draw the learning curves of one or more `recsgd train --stats` files as SVG "
+             "(training and validation RMSE, diverged epochs marked).",
+             plot_table);
+}
+
+typedef struct plot_opts {
+    const char *out, *title;
+    const char *labels[MAX_SERIES];
+    int nlabels, too_many;
+} plot_opts;
+
+static int plot_option(void *ud, const cli_opt *o, const char *v)
+{
+    plot_opts *p = ud;
+    if (o->id == O_OUT)
+        p->out = v;
+    else if (o->id == O_TITLE)
+        p->title = v;
+    else if (p->nlabels == MAX_SERIES)
+        return cli_fail(CLI_USAGE, "plot: at most %d --label options", MAX_SERIES);
+    else
+        p->labels[p->nlabels++] = v;
+    return 0;
+}
+
 int cli_plot(int argc, char **argv)
 {
-    const char *out = NULL, *title = "Learning curves";
-    const char *files[MAX_SERIES], *labels[MAX_SERIES];
-    int nfiles = 0, nlabels = 0;
-    cli_args a;
-    cli_args_init(&a, argc, argv, 1);
-    while (cli_args_more(&a)) {
-        if (cli_args_value(&a, "--out", "-o"))
-            out = a.val;
-        else if (cli_args_value(&a, "--title", NULL))
-            title = a.val;
-        else if (cli_args_value(&a, "--label", NULL)) {
-            if (nlabels == MAX_SERIES)
-                return cli_fail(CLI_USAGE, "plot: at most %d --label options", MAX_SERIES);
-            labels[nlabels++] = a.val;
-        } else {
-            const char *file = cli_args_positional(&a);
-            if (!file)
-                break;
-            if (nfiles == MAX_SERIES)
-                return cli_fail(CLI_USAGE, "plot: at most %d statistics files", MAX_SERIES);
-            files[nfiles++] = file;
-        }
-    }
-    if (a.bad)
-        return CLI_USAGE;
+    plot_opts po;
+    memset(&po, 0, sizeof po);
+    po.title = "Learning curves";
+    const char **pos = malloc((size_t)argc * sizeof *pos);
+    if (!pos)
+        return cli_fail(CLI_ERR, "out of memory");
+    int nfiles = 0;
+    int prc = cli_parse(argc, argv, plot_table, plot_option, &po, pos, &nfiles);
+    if (!prc && nfiles > MAX_SERIES)
+        prc = cli_fail(CLI_USAGE, "plot: at most %d statistics files", MAX_SERIES);
+    const char *files[MAX_SERIES];
+    for (int k = 0; !prc && k < nfiles; k++)
+        files[k] = pos[k];
+    free(pos);
+    if (prc)
+        return prc;
+    const char *out = po.out, *title = po.title;
+    const char *const *labels = po.labels;
+    int nlabels = po.nlabels;
     if (nfiles == 0)
         return cli_fail(CLI_USAGE, "plot: give at least one statistics CSV file");
     if (!out)

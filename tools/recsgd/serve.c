@@ -2,60 +2,112 @@
  * serve.c: the scoring subcommands over a saved model: `predict` (one
  * score), `topk` (a user's best items) and `similar` (nearest items or users
  * by cosine of their learned vectors). Results go to stdout, one per line
- * ("rank id score"), or as one JSON object with --json. */
+ * ("rank id score"), or as one JSON object with --json. Ids are taken and
+ * printed as the model has them: 64-bit integers, or strings for a model
+ * trained with --ids string (the library's _str calls). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 
+enum { O_MODEL = 1, O_USER, O_ITEM, O_K, O_EXCLUDE, O_SEEN, O_JSON, O_QUIET };
+
+#define ROW_MODEL {O_MODEL, "model", 'm', "FILE", "the model file (required)", NULL, 0}
+#define ROW_JSON {O_JSON, "json", 0, NULL, "print one JSON object", NULL, 0}
+#define ROW_QUIET {O_QUIET, "quiet", 'q', NULL, "no note on stderr when a fallback is used", NULL, 0}
+#define ROW_K {O_K, "k", 'k', "N", "number of results", "10, range 1 to 100000", 0}
+#define ROW_END {0, NULL, 0, NULL, NULL, NULL, 0}
+
+static const cli_opt predict_table[] = {
+    ROW_MODEL,
+    {O_USER, "user", 'u', "U", "user id (required; unknown ids get the fallback chain)", NULL, 0},
+    {O_ITEM, "item", 'i', "I", "item id (required)", NULL, 0},
+    ROW_JSON, ROW_QUIET, ROW_END};
+
+static const cli_opt topk_table[] = {
+    ROW_MODEL,
+    {O_USER, "user", 'u', "U", "user id (required; unknown ids get the fallback ranking)", NULL, 0},
+    ROW_K,
+    {O_EXCLUDE, "exclude", 0, "I1,I2,...", "items never to return (repeatable)", "none", 0},
+    {O_SEEN, "include-seen", 0, NULL, "also rank the items the user rated in training",
+     "left out", 0},
+    ROW_JSON, ROW_QUIET, ROW_END};
+
+static const cli_opt similar_table[] = {
+    ROW_MODEL,
+    {O_ITEM, "item", 'i', "I", "items nearest to this item (give --item or --user)", NULL, 0},
+    {O_USER, "user", 'u', "U", "users nearest to this user", NULL, 0},
+    ROW_K, ROW_JSON, ROW_QUIET, ROW_END};
+
+void cli_predict_help(FILE *f)
+{
+    cli_help(f, "recsgd predict --model M --user U --item I [OPTIONS]",
+             "Print the model's predicted rating of one (user, item) pair.", predict_table);
+}
+
+void cli_topk_help(FILE *f)
+{
+    cli_help(f, "recsgd topk --model M --user U [OPTIONS]",
+             "Print a user's k best-scored items: rank, item, score.", topk_table);
+}
+
+void cli_similar_help(FILE *f)
+{
+    cli_help(f, "recsgd similar --model M (--item I | --user U) [OPTIONS]",
+             "Print the k items (or users) whose learned vectors are closest by cosine.",
+             similar_table);
+}
+
 typedef struct serve_opts {
-    const char *model;
-    int64_t user, item, k;
-    int has_user, has_item;
-    int64_t *exclude;
-    size_t n_exclude;
+    const char *model, *user, *item;
+    int64_t uid, iid; /* the ids as integers, for a model with int64 ids */
+    int64_t k;
+    char *exclude; /* comma-separated, every --exclude joined */
     int include_seen, json, quiet;
 } serve_opts;
 
-/* Parses the options of one subcommand; `allowed` lists which optional ones it takes. */
-enum { ALLOW_USER = 1, ALLOW_ITEM = 2, ALLOW_K = 4, ALLOW_EXCLUDE = 8, ALLOW_SEEN = 16 };
+static int serve_option(void *ud, const cli_opt *o, const char *v)
+{
+    serve_opts *s = ud;
+    switch (o->id) {
+    case O_MODEL: s->model = v; break;
+    case O_USER: s->user = v; break;
+    case O_ITEM: s->item = v; break;
+    case O_K: return cli_parse_int("-k", v, 1, &s->k);
+    case O_EXCLUDE: {
+        size_t old = s->exclude ? strlen(s->exclude) : 0, n = strlen(v);
+        char *e = realloc(s->exclude, old + n + 2);
+        if (!e)
+            return cli_fail(CLI_ERR, "out of memory");
+        if (old)
+            e[old++] = ',';
+        memcpy(e + old, v, n + 1);
+        s->exclude = e;
+        break;
+    }
+    case O_SEEN: s->include_seen = 1; break;
+    case O_JSON: s->json = 1; break;
+    case O_QUIET: s->quiet = 1; break;
+    default: break;
+    }
+    return 0;
+}
 
-static int parse_args(int argc, char **argv, int allowed, serve_opts *o)
+static int parse_args(int argc, char **argv, const cli_opt *table, serve_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->k = 10;
-    cli_args a;
-    cli_args_init(&a, argc, argv, 1);
-    while (cli_args_more(&a)) {
-        int rc = 0;
-        if (cli_args_value(&a, "--model", "-m"))
-            o->model = a.val;
-        else if ((allowed & ALLOW_USER) && cli_args_value(&a, "--user", "-u")) {
-            rc = a.bad ? 0 : cli_parse_int(a.opt, a.val, INT64_MIN, &o->user);
-            o->has_user = 1;
-        } else if ((allowed & ALLOW_ITEM) && cli_args_value(&a, "--item", "-i")) {
-            rc = a.bad ? 0 : cli_parse_int(a.opt, a.val, INT64_MIN, &o->item);
-            o->has_item = 1;
-        } else if ((allowed & ALLOW_K) && cli_args_value(&a, "--k", "-k"))
-            rc = a.bad ? 0 : cli_parse_int(a.opt, a.val, 1, &o->k);
-        else if ((allowed & ALLOW_EXCLUDE) && cli_args_value(&a, "--exclude", NULL)) {
-            free(o->exclude);
-            o->exclude = NULL;
-            rc = a.bad ? 0 : cli_parse_id_list(a.opt, a.val, &o->exclude, &o->n_exclude);
-        } else if ((allowed & ALLOW_SEEN) && cli_args_flag(&a, "--include-seen"))
-            o->include_seen = 1;
-        else if (cli_args_flag(&a, "--json"))
-            o->json = 1;
-        else if (cli_args_flag(&a, "--quiet"))
-            o->quiet = 1;
-        else if (cli_args_positional(&a))
-            return cli_fail(CLI_USAGE, "%s: unexpected argument '%s'", argv[0], argv[a.i - 1]);
-        if (rc)
-            return rc;
-    }
-    if (a.bad)
-        return CLI_USAGE;
+    const char **pos = malloc((size_t)argc * sizeof *pos);
+    if (!pos)
+        return cli_fail(CLI_ERR, "out of memory");
+    int n_pos = 0;
+    int rc = cli_parse(argc, argv, table, serve_option, o, pos, &n_pos);
+    if (!rc && n_pos > 0)
+        rc = cli_fail(CLI_USAGE, "%s: unexpected argument '%s'", argv[0], pos[0]);
+    free(pos);
+    if (rc)
+        return rc;
     if (!o->model)
         return cli_fail(CLI_USAGE, "%s: --model FILE is required", argv[0]);
     if (o->k > 100000)
@@ -63,13 +115,25 @@ static int parse_args(int argc, char **argv, int allowed, serve_opts *o)
     return 0;
 }
 
+/* An id argument as the model wants it: checked as an integer for int64 ids. */
+static int check_id(const rs_model *m, const char *opt, const char *v, int64_t *out)
+{
+    if (rs_model_has_string_ids(m)) {
+        size_t n = strlen(v);
+        if (n == 0 || n > RS_STR_ID_MAX)
+            return cli_fail(CLI_USAGE, "%s: an id is 1 to %d bytes", opt, (int)RS_STR_ID_MAX);
+        return 0;
+    }
+    return cli_parse_int(opt, v, INT64_MIN, out);
+}
+
 /* Failed scoring calls write no message on the model: say what went wrong. */
 static int scoring_error(const char *what, rs_status st, const serve_opts *o)
 {
-    if (st == RS_ERR_UNKNOWN_ID && o->has_item && !o->has_user)
-        return cli_fail(CLI_ERR, "%s: item %" PRId64 " is not in the model", what, o->item);
-    if (st == RS_ERR_UNKNOWN_ID && o->has_user && !o->has_item)
-        return cli_fail(CLI_ERR, "%s: user %" PRId64 " is not in the model", what, o->user);
+    if (st == RS_ERR_UNKNOWN_ID && o->item && !o->user)
+        return cli_fail(CLI_ERR, "%s: item %s is not in the model", what, o->item);
+    if (st == RS_ERR_UNKNOWN_ID && o->user && !o->item)
+        return cli_fail(CLI_ERR, "%s: user %s is not in the model", what, o->user);
     return cli_fail(CLI_ERR, "%s: %s", what, rs_status_string(st));
 }
 
@@ -80,26 +144,39 @@ static void fallback_note(const serve_opts *o, const char *what)
                         "(global mean and biases)\n", what);
 }
 
+/* A list of results: int64 ids, or strings (names[j], ids NULL). */
 static void print_list(const serve_opts *o, const char *command, const char *key,
-                       const int64_t *ids, const float *scores, size_t n, rs_status st)
+                       const int64_t *ids, const char *const *names, const float *scores,
+                       size_t n, rs_status st)
 {
     if (!o->json) {
-        for (size_t r = 0; r < n; r++)
-            printf("%zu\t%" PRId64 "\t%.4f\n", r + 1, ids[r], scores[r]);
+        for (size_t r = 0; r < n; r++) {
+            if (names)
+                printf("%zu\t%s\t%.4f\n", r + 1, names[r], scores[r]);
+            else
+                printf("%zu\t%" PRId64 "\t%.4f\n", r + 1, ids[r], scores[r]);
+        }
         return;
     }
     cli_json j;
     cli_json_begin(&j, stdout);
     cli_json_str(&j, "command", command);
-    if (o->has_user)
-        cli_json_int(&j, "user", o->user);
-    if (o->has_item)
-        cli_json_int(&j, "item", o->item);
+    if (o->user && names)
+        cli_json_str(&j, "user", o->user);
+    else if (o->user)
+        cli_json_int(&j, "user", o->uid);
+    if (o->item && names)
+        cli_json_str(&j, "item", o->item);
+    else if (o->item)
+        cli_json_int(&j, "item", o->iid);
     cli_json_bool(&j, "fallback", st == RS_FALLBACK);
     cli_json_open(&j, "results", '[');
     for (size_t r = 0; r < n; r++) {
         cli_json_open(&j, NULL, '{');
-        cli_json_int(&j, key, ids[r]);
+        if (names)
+            cli_json_str(&j, key, names[r]);
+        else
+            cli_json_int(&j, key, ids[r]);
         cli_json_num(&j, "score", scores[r]);
         cli_json_close(&j, '{');
     }
@@ -110,14 +187,17 @@ static void print_list(const serve_opts *o, const char *command, const char *key
 int cli_predict(int argc, char **argv)
 {
     serve_opts o;
-    int rc = parse_args(argc, argv, ALLOW_USER | ALLOW_ITEM, &o);
-    if (!rc && (!o.has_user || !o.has_item))
+    int rc = parse_args(argc, argv, predict_table, &o);
+    if (!rc && (!o.user || !o.item))
         rc = cli_fail(CLI_USAGE, "predict: --user U and --item I are required");
     rs_model *m = NULL;
-    if (rc || (rc = cli_load_model(&m, o.model)) != 0)
+    int64_t u = 0, i = 0;
+    if (rc || (rc = cli_load_model(&m, o.model)) != 0 ||
+        (rc = check_id(m, "--user", o.user, &u)) != 0 || (rc = check_id(m, "--item", o.item, &i)) != 0)
         goto out;
+    int strings = rs_model_has_string_ids(m);
     float y;
-    rs_status st = rs_predict(m, o.user, o.item, &y);
+    rs_status st = strings ? rs_predict_str(m, o.user, o.item, &y) : rs_predict(m, u, i, &y);
     if (st != RS_OK && st != RS_FALLBACK) {
         rc = scoring_error("predict", st, &o);
         goto out;
@@ -128,8 +208,13 @@ int cli_predict(int argc, char **argv)
         cli_json j;
         cli_json_begin(&j, stdout);
         cli_json_str(&j, "command", "predict");
-        cli_json_int(&j, "user", o.user);
-        cli_json_int(&j, "item", o.item);
+        if (strings) {
+            cli_json_str(&j, "user", o.user);
+            cli_json_str(&j, "item", o.item);
+        } else {
+            cli_json_int(&j, "user", u);
+            cli_json_int(&j, "item", i);
+        }
         cli_json_num(&j, "score", y);
         cli_json_bool(&j, "fallback", st == RS_FALLBACK);
         cli_json_end(&j);
@@ -141,37 +226,95 @@ out:
     return rc;
 }
 
+/* The --exclude list, split at commas, as ids (int64 model) or strings. */
+static int exclusions(const rs_model *m, char *list, int64_t **ids, const char ***names, size_t *n)
+{
+    *ids = NULL;
+    *names = NULL;
+    *n = 0;
+    if (!list)
+        return 0;
+    if (!rs_model_has_string_ids(m))
+        return cli_parse_id_list("--exclude", list, ids, n);
+    size_t cap = 1;
+    for (const char *p = list; *p; p++)
+        cap += *p == ',';
+    const char **v = malloc(cap * sizeof *v);
+    if (!v)
+        return cli_fail(CLI_ERR, "out of memory");
+    for (char *p = list;;) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        if (*p)
+            v[(*n)++] = p;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    *names = v;
+    return 0;
+}
+
+/* Result strings of a _str call: pointers into buf. */
+static const char **split_names(char *buf, const size_t *off, size_t n)
+{
+    const char **v = malloc((n ? n : 1) * sizeof *v);
+    for (size_t j = 0; v && j < n; j++)
+        v[j] = buf + off[j];
+    return v;
+}
+
 int cli_topk(int argc, char **argv)
 {
     serve_opts o;
-    int rc = parse_args(argc, argv, ALLOW_USER | ALLOW_K | ALLOW_EXCLUDE | ALLOW_SEEN, &o);
-    if (!rc && !o.has_user)
+    int rc = parse_args(argc, argv, topk_table, &o);
+    if (!rc && !o.user)
         rc = cli_fail(CLI_USAGE, "topk: --user U is required");
     rs_model *m = NULL;
-    int64_t *items = NULL;
+    int64_t *items = NULL, *ex = NULL, u = 0;
+    const char **exn = NULL, **names = NULL;
     float *scores = NULL;
-    if (rc || (rc = cli_load_model(&m, o.model)) != 0)
+    char *buf = NULL;
+    size_t *off = NULL, n_ex = 0, k = (size_t)o.k;
+    if (rc || (rc = cli_load_model(&m, o.model)) != 0 || (rc = check_id(m, "--user", o.user, &u)) != 0 ||
+        (rc = exclusions(m, o.exclude, &ex, &exn, &n_ex)) != 0)
         goto out;
-    items = malloc((size_t)o.k * sizeof *items);
-    scores = malloc((size_t)o.k * sizeof *scores);
-    if (!items || !scores) {
+    o.uid = u;
+    int strings = rs_model_has_string_ids(m);
+    items = malloc(k * sizeof *items);
+    scores = malloc(k * sizeof *scores);
+    buf = strings ? malloc(k * (RS_STR_ID_MAX + 1)) : NULL;
+    off = strings ? malloc(k * sizeof *off) : NULL;
+    if (!items || !scores || (strings && (!buf || !off))) {
         rc = cli_fail(CLI_ERR, "out of memory");
         goto out;
     }
     size_t n = 0;
-    rs_status st = rs_topk(m, o.user, (size_t)o.k, o.include_seen ? RS_TOPK_INCLUDE_SEEN : 0,
-                           o.exclude, o.n_exclude, NULL, 0, items, scores, &n);
+    int32_t flags = o.include_seen ? RS_TOPK_INCLUDE_SEEN : 0;
+    rs_status st = strings ? rs_topk_str(m, o.user, k, flags, exn, n_ex, NULL, 0, buf,
+                                         k * (RS_STR_ID_MAX + 1), off, scores, &n)
+                           : rs_topk(m, u, k, flags, ex, n_ex, NULL, 0, items, scores, &n);
     if (st != RS_OK && st != RS_FALLBACK) {
         rc = scoring_error("topk", st, &o);
         goto out;
     }
     if (st == RS_FALLBACK)
         fallback_note(&o, "the user is");
-    print_list(&o, "topk", "item", items, scores, n, st);
+    if (strings && !(names = split_names(buf, off, n))) {
+        rc = cli_fail(CLI_ERR, "out of memory");
+        goto out;
+    }
+    print_list(&o, "topk", "item", items, names, scores, n, st);
 out:
     rs_model_free(m);
     free(items);
     free(scores);
+    free(buf);
+    free(off);
+    free(ex);
+    free(exn);
+    free(names);
     free(o.exclude);
     return rc;
 }
@@ -179,32 +322,63 @@ out:
 int cli_similar(int argc, char **argv)
 {
     serve_opts o;
-    int rc = parse_args(argc, argv, ALLOW_USER | ALLOW_ITEM | ALLOW_K, &o);
-    if (!rc && o.has_user == o.has_item)
+    int rc = parse_args(argc, argv, similar_table, &o);
+    if (!rc && !o.user == !o.item)
         rc = cli_fail(CLI_USAGE, "similar: give exactly one of --item I and --user U");
     rs_model *m = NULL;
-    int64_t *ids = NULL;
+    int64_t *ids = NULL, id = 0;
+    const char **names = NULL;
     float *scores = NULL;
-    if (rc || (rc = cli_load_model(&m, o.model)) != 0)
+    char *buf = NULL;
+    size_t *off = NULL, k = (size_t)o.k;
+    const char *opt = o.item ? "--item" : "--user", *what = o.item ? o.item : o.user;
+    if (rc || (rc = cli_load_model(&m, o.model)) != 0 || (rc = check_id(m, opt, what, &id)) != 0)
         goto out;
-    ids = malloc((size_t)o.k * sizeof *ids);
-    scores = malloc((size_t)o.k * sizeof *scores);
-    if (!ids || !scores) {
+    o.uid = o.iid = id;
+    int strings = rs_model_has_string_ids(m);
+    ids = malloc(k * sizeof *ids);
+    scores = malloc(k * sizeof *scores);
+    buf = strings ? malloc(k * (RS_STR_ID_MAX + 1)) : NULL;
+    off = strings ? malloc(k * sizeof *off) : NULL;
+    if (!ids || !scores || (strings && (!buf || !off))) {
         rc = cli_fail(CLI_ERR, "out of memory");
         goto out;
     }
-    size_t n = 0;
-    rs_status st = o.has_item ? rs_similar_items(m, o.item, (size_t)o.k, ids, scores, &n)
-                              : rs_similar_users(m, o.user, (size_t)o.k, ids, scores, &n);
+    size_t n = 0, cap = k * (RS_STR_ID_MAX + 1);
+    rs_status st;
+    if (strings)
+        st = o.item ? rs_similar_items_str(m, what, k, buf, cap, off, scores, &n)
+                    : rs_similar_users_str(m, what, k, buf, cap, off, scores, &n);
+    else
+        st = o.item ? rs_similar_items(m, id, k, ids, scores, &n)
+                    : rs_similar_users(m, id, k, ids, scores, &n);
     if (st != RS_OK) {
         rc = scoring_error("similar", st, &o);
         goto out;
     }
-    print_list(&o, "similar", o.has_item ? "item" : "user", ids, scores, n, st);
+    if (strings && !(names = split_names(buf, off, n))) {
+        rc = cli_fail(CLI_ERR, "out of memory");
+        goto out;
+    }
+    print_list(&o, "similar", o.item ? "item" : "user", ids, names, scores, n, st);
 out:
     rs_model_free(m);
     free(ids);
     free(scores);
+    free(buf);
+    free(off);
+    free(names);
+    free(o.exclude);
+    return rc;
+}
+
+int cli_serve_check_args(const char *cmd, int argc, char **argv)
+{
+    const cli_opt *table = strcmp(cmd, "predict") == 0 ? predict_table
+                           : strcmp(cmd, "topk") == 0  ? topk_table
+                                                       : similar_table;
+    serve_opts o;
+    int rc = parse_args(argc, argv, table, &o);
     free(o.exclude);
     return rc;
 }

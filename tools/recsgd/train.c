@@ -1,8 +1,10 @@
 /* recsgd command-line tool. SPDX-License-Identifier: BSD-2-Clause
  * train.c: `recsgd train`: load ratings (and features), map the options onto
  * RS_PARAM_* through the typed setters, fit with a progress display, then
- * write the statistics CSV and the model file. A diverged run still writes
- * both (the library restored the last good epoch) and exits with 3. */
+ * write the statistics CSV and the model file. A failed fit (diverged,
+ * interrupted) still writes the statistics; the model file only with
+ * --save-on-error (RS_PARAM_KEEP_PARTIAL: the last good epoch). A diverged
+ * run exits with 3. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -26,9 +28,10 @@ enum { MAX_SETTINGS = 32 };
 typedef struct train_opts {
     const char *data, *valid, *model, *stats;
     const char *user_features, *item_features;
-    int32_t format, features_format;
+    cli_data_opts data_opts;
+    int32_t features_format;
     int32_t scorer;
-    int quiet, json;
+    int quiet, json, save_on_error;
     int64_t epochs; /* for the progress display; 0 = library default */
     setting set[MAX_SETTINGS];
     int n_set;
@@ -125,112 +128,189 @@ static int parse_set(train_opts *o, const char *s)
     rs_param p = rs_param_from_name(name);
     if (p < 0 || p >= 500) /* 500+ are dataset parameters */
         return cli_fail(CLI_USAGE, "--set: '%s' is not a model parameter", name);
+    /* A choice by its name ("--set cold_start=error"), as recsgd info prints it. */
+    double lo = 0, hi = -1;
+    if (p >= 300 && p < 400 && rs_param_bounds(p, &lo, &hi) == RS_OK)
+        for (int64_t c = (int64_t)lo; c <= (int64_t)hi; c++) {
+            const char *cn = cli_choice_name(p, c);
+            if (cn && strcmp(cn, eq + 1) == 0) {
+                add_int(o, "--set", p, c);
+                return 0;
+            }
+        }
     double d;
     if (cli_parse_real("--set", eq + 1, &d) != 0)
         return CLI_USAGE;
-    /* Whole numbers go to the integer setter first; configure() falls back. */
-    if (d == (double)(int64_t)d && strpbrk(eq + 1, ".eE") == NULL)
+    /* Whole numbers go to the integer setter first; configure() falls back.
+     * (Out of int64 range the conversion would be undefined: such a value
+     * goes to the real setter, which reports the range.) */
+    if (d > -9.2e18 && d < 9.2e18 && d == (double)(int64_t)d && strpbrk(eq + 1, ".eE") == NULL)
         add_int(o, "--set", p, (int64_t)d);
     else
         add_real(o, "--set", p, d);
     return 0;
 }
 
-/* Table of the plain numeric options. */
-typedef struct numeric_opt {
-    const char *name;
-    rs_param param;
-    int is_real;
-    int64_t lo; /* smallest integer accepted before the library checks */
-} numeric_opt;
+/* ---- options ---- */
 
-static const numeric_opt numeric_opts[] = {
-    {"--factors", RS_PARAM_FACTORS, 0, 1},     {"--epochs", RS_PARAM_EPOCHS, 0, 1},
-    {"--threads", RS_PARAM_THREADS, 0, 1},     {"--seed", RS_PARAM_SEED, 0, 0},
-    {"--patience", RS_PARAM_PATIENCE, 0, 1},   {"--lr", RS_PARAM_LEARNING_RATE, 1, 0},
-    {"--lr-decay", RS_PARAM_LR_DECAY, 1, 0},   {"--l2", RS_PARAM_L2_FACTORS, 1, 0},
-    {"--l2-bias", RS_PARAM_L2_BIAS, 1, 0},     {"--l2-features", RS_PARAM_L2_FEATURES, 1, 0},
-    {"--tolerance", RS_PARAM_TOLERANCE, 1, 0}, {NULL, 0, 0, 0}};
+enum {
+    O_DATA = 1, O_VALID, O_MODEL, O_STATS, O_UFEAT, O_IFEAT, O_FFMT, O_SCORER, O_FACTORS,
+    O_EPOCHS, O_THREADS, O_SEED, O_PATIENCE, O_LR, O_LR_DECAY, O_L2, O_L2_BIAS, O_L2_FEAT,
+    O_TOL, O_LR_POLICY, O_ON_DIV, O_INIT, O_CLIP, O_SET, O_QUIET, O_JSON, O_SAVE_ON_ERROR
+};
 
-static int parse_args(int argc, char **argv, train_opts *o)
+static const cli_opt train_opts_table[] = {
+    {O_DATA, "data", 'd', "FILE", "training ratings (required; gzip-compressed files too)", NULL, 0},
+    {O_VALID, "valid", 0, "FILE", "validation ratings: early stopping keeps the best epoch", "none", 0},
+    {O_MODEL, "model", 'm', "OUT", "write the fitted model to OUT", "not saved", 0},
+    {O_STATS, "stats", 0, "FILE", "write per-epoch statistics as CSV (for recsgd plot)", "none", 0},
+    CLI_DATA_OPT_ROWS,
+    {O_SCORER, "scorer", 0, "collaborative|content|hybrid",
+     "the model: biased matrix factorisation on ids, features only, or both", "collaborative", 0},
+    {O_UFEAT, "user-features", 0, "FILE", "user features (content and hybrid scorers)", "none", 0},
+    {O_IFEAT, "item-features", 0, "FILE", "item features (content and hybrid scorers)", "none", 0},
+    {O_FFMT, "features-format", 0, "sparse|movielens",
+     "feature files: `id name:value ...` lines, or MovieLens u.user / u.item", "sparse", 0},
+    {O_FACTORS, "factors", 0, "N", "latent dimensions", NULL, RS_PARAM_FACTORS},
+    {O_EPOCHS, "epochs", 0, "N", "maximum epochs", NULL, RS_PARAM_EPOCHS},
+    {O_LR, "lr", 0, "X", "initial learning rate", NULL, RS_PARAM_LEARNING_RATE},
+    {O_LR_POLICY, "lr-policy", 0, "auto|constant|inverse_time|adagrad|adam", "learning-rate policy",
+     NULL, RS_PARAM_LR_POLICY},
+    {O_LR_DECAY, "lr-decay", 0, "X", "decay of inverse_time: lr / (1 + X * epoch)", NULL,
+     RS_PARAM_LR_DECAY},
+    {O_L2, "l2", 0, "X", "L2 penalty on the factors", NULL, RS_PARAM_L2_FACTORS},
+    {O_L2_BIAS, "l2-bias", 0, "X", "L2 penalty on the biases", NULL, RS_PARAM_L2_BIAS},
+    {O_L2_FEAT, "l2-features", 0, "X", "L2 penalty on feature weights", NULL, RS_PARAM_L2_FEATURES},
+    {O_CLIP, "clip", 0, "none|value:C|norm:C",
+     "gradient clipping: per element to [-C, C], or per row to norm C", NULL, RS_PARAM_CLIP},
+    {O_INIT, "init", 0, "normal[:S]|uniform[:A]|scaled[:S]|zero",
+     "initialisation of the factors (S, A: scale; scaled defaults to 1)", NULL, RS_PARAM_INIT},
+    {O_ON_DIV, "on-divergence", 0, "stop|halve",
+     "what a diverged epoch does: stop, or roll back and halve the learning rate", NULL,
+     RS_PARAM_ON_DIVERGENCE},
+    {O_THREADS, "threads", 0, "N", "training threads", NULL, RS_PARAM_THREADS},
+    {O_SEED, "seed", 0, "N", "random seed (same seed, same model)", NULL, RS_PARAM_SEED},
+    {O_TOL, "tolerance", 0, "X", "stop when the training loss improves by less than this share",
+     NULL, RS_PARAM_TOLERANCE},
+    {O_PATIENCE, "patience", 0, "N", "epochs without validation gain before stopping", NULL,
+     RS_PARAM_PATIENCE},
+    {O_SET, "set", 0, "NAME=VALUE", "any model parameter by its library name (repeatable; see below)",
+     NULL, 0},
+    {O_QUIET, "quiet", 'q', NULL, "no progress display and no summary", NULL, 0},
+    {O_JSON, "json", 0, NULL, "print the summary as one JSON object", NULL, 0},
+    {O_SAVE_ON_ERROR, "save-on-error", 0, NULL,
+     "save the last good epoch (--model) even when the fit fails", "a failed fit saves nothing", 0},
+    {0, NULL, 0, NULL, NULL, NULL, 0}};
+
+void cli_train_help(FILE *f)
+{
+    cli_help(f, "recsgd train --data FILE [OPTIONS]",
+             "Fit a model on a ratings file and save it. The progress display shows one line "
+             "per epoch; Ctrl-C stops after the current epoch (the last complete one is kept).",
+             train_opts_table);
+    cli_help_params(f);
+}
+
+typedef struct train_parse {
+    train_opts *o;
+    cli_data_opts *data;
+    int features_movielens;
+} train_parse;
+
+/* "--name" of a table row, kept for the messages configure() prints later. */
+static const char *dashed(const cli_opt *opt)
+{
+    static char names[sizeof train_opts_table / sizeof train_opts_table[0]][40];
+    size_t k = (size_t)(opt - train_opts_table);
+    if (!names[k][0])
+        snprintf(names[k], sizeof names[k], "--%s", opt->name);
+    return names[k];
+}
+
+static int train_option(void *ud, const cli_opt *opt, const char *v)
 {
     static const char *const scorers[] = {"collaborative", "content", "hybrid", NULL};
     static const char *const lr_policies[] = {"constant", "inverse_time", "adagrad", "adam", "auto", NULL};
     static const char *const on_div[] = {"stop", "halve", NULL};
     static const char *const ffmt[] = {"sparse", "movielens", NULL};
+    train_parse *tp = ud;
+    train_opts *o = tp->o;
+    const char *name = dashed(opt);
+    int rc = 0, k;
+    if (cli_data_option(tp->data, opt, v, &rc))
+        return rc;
+    /* Plain numbers bound to a parameter: integers or reals by its id range. */
+    if (opt->param && opt->param < 300) {
+        if (opt->param >= 200) {
+            double d;
+            if ((rc = cli_parse_real(name, v, &d)) == 0)
+                add_real(o, name, opt->param, d);
+            return rc;
+        }
+        int64_t iv;
+        int64_t lo = opt->param == RS_PARAM_SEED ? 0 : 1;
+        if ((rc = cli_parse_int(name, v, lo, &iv)) == 0) {
+            add_int(o, name, opt->param, iv);
+            if (opt->param == RS_PARAM_EPOCHS)
+                o->epochs = iv;
+        }
+        return rc;
+    }
+    switch (opt->id) {
+    case O_DATA: o->data = v; break;
+    case O_VALID: o->valid = v; break;
+    case O_MODEL: o->model = v; break;
+    case O_STATS: o->stats = v; break;
+    case O_UFEAT: o->user_features = v; break;
+    case O_IFEAT: o->item_features = v; break;
+    case O_FFMT:
+        if ((rc = cli_parse_choice(name, v, ffmt, &k)) == 0)
+            tp->features_movielens = k == 1;
+        break;
+    case O_SCORER:
+        if ((rc = cli_parse_choice(name, v, scorers, &k)) == 0)
+            o->scorer = k + 1;
+        break;
+    case O_LR_POLICY:
+        if ((rc = cli_parse_choice(name, v, lr_policies, &k)) == 0)
+            add_int(o, name, RS_PARAM_LR_POLICY, k);
+        break;
+    case O_ON_DIV:
+        if ((rc = cli_parse_choice(name, v, on_div, &k)) == 0)
+            add_int(o, name, RS_PARAM_ON_DIVERGENCE, k ? RS_DIVERGENCE_HALVE_LR : RS_DIVERGENCE_STOP);
+        break;
+    case O_INIT: rc = parse_init(o, name, v); break;
+    case O_CLIP: rc = parse_clip(o, name, v); break;
+    case O_SET: rc = parse_set(o, v); break;
+    case O_QUIET: o->quiet = 1; break;
+    case O_JSON: o->json = 1; break;
+    case O_SAVE_ON_ERROR:
+        o->save_on_error = 1;
+        add_int(o, name, RS_PARAM_KEEP_PARTIAL, 1);
+        break;
+    default: break;
+    }
+    return rc;
+}
+
+static int parse_args(int argc, char **argv, train_opts *o)
+{
+    static const char *const scorers[] = {"collaborative", "content", "hybrid", NULL};
     memset(o, 0, sizeof *o);
     o->scorer = RS_SCORER_COLLABORATIVE;
-    o->format = CLI_FORMAT_AUTO;
-    cli_args a;
-    cli_args_init(&a, argc, argv, 1);
-    int features_movielens = 0, k;
-    while (cli_args_more(&a)) {
-        int rc = 0, matched = 0;
-        for (const numeric_opt *n = numeric_opts; n->name && !matched; n++) {
-            if (!cli_args_value(&a, n->name, NULL))
-                continue;
-            matched = 1;
-            if (a.bad)
-                break;
-            if (n->is_real) {
-                double d;
-                if ((rc = cli_parse_real(a.opt, a.val, &d)) == 0)
-                    add_real(o, n->name, n->param, d);
-            } else {
-                int64_t v;
-                if ((rc = cli_parse_int(a.opt, a.val, n->lo, &v)) == 0) {
-                    add_int(o, n->name, n->param, v);
-                    if (n->param == RS_PARAM_EPOCHS)
-                        o->epochs = v;
-                }
-            }
-        }
-        if (matched)
-            ;
-        else if (cli_args_value(&a, "--data", NULL))
-            o->data = a.val;
-        else if (cli_args_value(&a, "--valid", NULL))
-            o->valid = a.val;
-        else if (cli_args_value(&a, "--model", NULL))
-            o->model = a.val;
-        else if (cli_args_value(&a, "--stats", NULL))
-            o->stats = a.val;
-        else if (cli_args_value(&a, "--user-features", NULL))
-            o->user_features = a.val;
-        else if (cli_args_value(&a, "--item-features", NULL))
-            o->item_features = a.val;
-        else if (cli_args_value(&a, "--format", NULL))
-            rc = a.bad ? 0 : cli_parse_format(a.opt, a.val, &o->format);
-        else if (cli_args_value(&a, "--features-format", NULL)) {
-            if (!a.bad && (rc = cli_parse_choice(a.opt, a.val, ffmt, &k)) == 0)
-                features_movielens = k == 1;
-        } else if (cli_args_value(&a, "--scorer", NULL)) {
-            if (!a.bad && (rc = cli_parse_choice(a.opt, a.val, scorers, &k)) == 0)
-                o->scorer = k + 1;
-        } else if (cli_args_value(&a, "--lr-policy", NULL)) {
-            if (!a.bad && (rc = cli_parse_choice(a.opt, a.val, lr_policies, &k)) == 0)
-                add_int(o, "--lr-policy", RS_PARAM_LR_POLICY, k);
-        } else if (cli_args_value(&a, "--on-divergence", NULL)) {
-            if (!a.bad && (rc = cli_parse_choice(a.opt, a.val, on_div, &k)) == 0)
-                add_int(o, "--on-divergence", RS_PARAM_ON_DIVERGENCE,
-                        k ? RS_DIVERGENCE_HALVE_LR : RS_DIVERGENCE_STOP);
-        } else if (cli_args_value(&a, "--init", NULL))
-            rc = a.bad ? 0 : parse_init(o, "--init", a.val);
-        else if (cli_args_value(&a, "--clip", NULL))
-            rc = a.bad ? 0 : parse_clip(o, "--clip", a.val);
-        else if (cli_args_value(&a, "--set", NULL))
-            rc = a.bad ? 0 : parse_set(o, a.val);
-        else if (cli_args_flag(&a, "--quiet"))
-            o->quiet = 1;
-        else if (cli_args_flag(&a, "--json"))
-            o->json = 1;
-        else if (cli_args_positional(&a))
-            return cli_fail(CLI_USAGE, "train: unexpected argument '%s'", argv[a.i - 1]);
-        if (rc)
-            return rc;
-    }
-    if (a.bad)
-        return CLI_USAGE;
+    cli_data_opts d = CLI_DATA_OPTS_INIT;
+    train_parse tp = {o, &d, 0};
+    const char **pos = malloc((size_t)argc * sizeof *pos);
+    if (!pos)
+        return cli_fail(CLI_ERR, "out of memory");
+    int n_pos = 0;
+    int rc = cli_parse(argc, argv, train_opts_table, train_option, &tp, pos, &n_pos);
+    if (!rc && n_pos > 0)
+        rc = cli_fail(CLI_USAGE, "train: unexpected argument '%s'", pos[0]);
+    free(pos);
+    if (rc)
+        return rc;
+    o->data_opts = d;
     if (!o->data)
         return cli_fail(CLI_USAGE, "train: --data FILE is required");
     if (o->too_many)
@@ -241,7 +321,7 @@ static int parse_args(int argc, char **argv, train_opts *o)
         return cli_fail(CLI_USAGE, "train: --scorer %s needs --user-features and/or --item-features",
                         scorers[o->scorer - 1]);
     /* -1: the MovieLens u.user / u.item layout, chosen per side when loading. */
-    o->features_format = features_movielens ? -1 : RS_FEATURES_SPARSE;
+    o->features_format = tp.features_movielens ? -1 : RS_FEATURES_SPARSE;
     return 0;
 }
 
@@ -270,7 +350,7 @@ static int check_writable(const char *opt, const char *path)
 
 static int load_inputs(const train_opts *o, rs_dataset **train, rs_dataset **valid)
 {
-    int rc = cli_load_ratings(train, o->data, o->format);
+    int rc = cli_load_ratings_with(train, o->data, &o->data_opts);
     if (rc)
         return rc;
     if (o->user_features) {
@@ -283,7 +363,7 @@ static int load_inputs(const train_opts *o, rs_dataset **train, rs_dataset **val
         if ((rc = cli_load_features(*train, RS_SIDE_ITEM, o->item_features, f)) != 0)
             return rc;
     }
-    if (o->valid && (rc = cli_load_ratings(valid, o->valid, o->format)) != 0)
+    if (o->valid && (rc = cli_load_ratings_with(valid, o->valid, &o->data_opts)) != 0)
         return rc;
     return 0;
 }
@@ -313,6 +393,8 @@ typedef struct fit_summary {
     size_t epochs, diverged;
     double best_valid; /* lowest validation RMSE of a kept epoch; the model holds that epoch */
     long best_epoch;
+    double baseline_rmse; /* RS_STAT_BASELINE_RMSE (NaN from a 0.1 library) */
+    int worse_than_baseline;
 } fit_summary;
 
 static void summarize(const rs_model *m, fit_summary *f)
@@ -322,6 +404,8 @@ static void summarize(const rs_model *m, fit_summary *f)
     f->diverged = 0;
     f->best_valid = NAN;
     f->best_epoch = 0;
+    f->baseline_rmse = NAN;
+    f->worse_than_baseline = 0;
     f->epochs = rs_model_num_epoch_stats(m);
     double tmp[32];
     size_t got;
@@ -337,8 +421,13 @@ static void summarize(const rs_model *m, fit_summary *f)
             f->best_epoch = (long)tmp[RS_STAT_EPOCH];
         }
     }
-    if (f->epochs && rs_model_epoch_stats(m, f->epochs - 1, tmp, 32, &got) == RS_OK)
+    if (f->epochs && rs_model_epoch_stats(m, f->epochs - 1, tmp, 32, &got) == RS_OK) {
         memcpy(f->last, tmp, (got < RS_STAT_COUNT_V0_1 ? got : RS_STAT_COUNT_V0_1) * sizeof tmp[0]);
+        if (got > RS_STAT_WORSE_THAN_BASELINE) {
+            f->baseline_rmse = tmp[RS_STAT_BASELINE_RMSE];
+            f->worse_than_baseline = tmp[RS_STAT_WORSE_THAN_BASELINE] == 1.0;
+        }
+    }
 }
 
 static void report(const train_opts *o, const rs_model *m, const rs_dataset *train, rs_status st,
@@ -367,6 +456,8 @@ static void report(const train_opts *o, const rs_model *m, const rs_dataset *tra
             cli_json_int(&j, "best_epoch", f.best_epoch);
         else
             cli_json_str(&j, "best_epoch", NULL);
+        cli_json_num(&j, "baseline_rmse", f.baseline_rmse);
+        cli_json_bool(&j, "worse_than_baseline", f.worse_than_baseline);
         cli_json_num(&j, "learning_rate", s[RS_STAT_LEARNING_RATE]);
         cli_json_num(&j, "seconds", s[RS_STAT_SECONDS]);
         cli_json_str(&j, "model", saved ? o->model : NULL);
@@ -456,12 +547,19 @@ int cli_train(int argc, char **argv)
     st = rs_fit(m, train, valid);
     cli_progress_finish(&prog);
     train_log_print(&lg, o.quiet);
+    /* A failed fit saves no model unless --save-on-error: then the library
+     * kept the last good epoch (keep_partial for a divergence; a Ctrl-C stop
+     * keeps the last complete epoch anyway). */
     int fitted = rs_model_num_users(m) > 0;
+    int save = o.model && fitted && (st == RS_OK || o.save_on_error);
+    const char *kept = st == RS_OK || !o.model ? ""
+                       : save ? " (the last good epoch is saved)"
+                       : !o.save_on_error ? " (no model saved; --save-on-error saves the last good epoch)"
+                       : " (no good epoch: no model saved)";
     if (st == RS_ERR_NUMERIC)
-        rc = cli_fail(CLI_DIVERGED, "training diverged: %s%s", rs_model_last_error(m),
-                      fitted ? " (the last good epoch is kept)" : "");
+        rc = cli_fail(CLI_DIVERGED, "training diverged: %s%s", rs_model_last_error(m), kept);
     else if (st == RS_ERR_CANCELLED)
-        rc = cli_fail(CLI_ERR, "training interrupted: %s", rs_model_last_error(m));
+        rc = cli_fail(CLI_ERR, "training interrupted: %s%s", rs_model_last_error(m), kept);
     else if (st != RS_OK)
         rc = cli_fail(cli_status_code(st) == CLI_FILE ? CLI_FILE : CLI_ERR, "training failed: %s",
                       rs_model_last_error(m));
@@ -471,7 +569,7 @@ int cli_train(int argc, char **argv)
             rc = src;
     }
     int saved = 0;
-    if (o.model && fitted) {
+    if (save) {
         int src = cli_save_model(m, o.model);
         saved = src == 0;
         if (!rc)
@@ -483,5 +581,21 @@ out:
     rs_model_free(m);
     rs_dataset_free(train);
     rs_dataset_free(valid);
+    return rc;
+}
+
+int cli_train_check_args(int argc, char **argv)
+{
+    train_opts o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc;
+    rs_model *m = NULL;
+    rs_status st = rs_model_new(&m, o.scorer, NULL, NULL);
+    if (st != RS_OK)
+        return cli_fail(st == RS_ERR_NOT_BUILT ? CLI_USAGE : CLI_ERR, "--scorer %s: %s",
+                        cli_scorer_name(o.scorer), rs_status_string(st));
+    rc = configure(m, &o);
+    rs_model_free(m);
     return rc;
 }

@@ -46,6 +46,7 @@ const (
 	FormatMovielens Format = 1 // RS_FORMAT_MOVIELENS
 	FormatCSV       Format = 2 // RS_FORMAT_CSV
 	FormatLibmf     Format = 3 // RS_FORMAT_LIBMF
+	FormatTsv       Format = 4 // RS_FORMAT_TSV
 )
 
 // FeatureFormat is a feature file format.
@@ -72,46 +73,70 @@ type Param int32
 
 // Constant group RS_PARAM of the headers.
 const (
-	ParamRatingMin       Param = 500 // RS_PARAM_RATING_MIN
-	ParamRatingMax       Param = 501 // RS_PARAM_RATING_MAX
-	ParamCSVDelimiter    Param = 550 // RS_PARAM_CSV_DELIMITER
-	ParamCSVUserCol      Param = 551 // RS_PARAM_CSV_USER_COL
-	ParamCSVItemCol      Param = 552 // RS_PARAM_CSV_ITEM_COL
-	ParamCSVRatingCol    Param = 553 // RS_PARAM_CSV_RATING_COL
-	ParamFactors         Param = 100 // RS_PARAM_FACTORS
-	ParamEpochs          Param = 101 // RS_PARAM_EPOCHS
-	ParamThreads         Param = 102 // RS_PARAM_THREADS
-	ParamSeed            Param = 103 // RS_PARAM_SEED
-	ParamPatience        Param = 104 // RS_PARAM_PATIENCE
-	ParamClamp           Param = 105 // RS_PARAM_CLAMP
-	ParamOnlineEpochs    Param = 106 // RS_PARAM_ONLINE_EPOCHS
-	ParamImplicit        Param = 107 // RS_PARAM_IMPLICIT
-	ParamNegatives       Param = 108 // RS_PARAM_NEGATIVES
-	ParamColdEpochs      Param = 109 // RS_PARAM_COLD_EPOCHS
-	ParamEpochsTrained   Param = 110 // RS_PARAM_EPOCHS_TRAINED
-	ParamServeOversample Param = 111 // RS_PARAM_SERVE_OVERSAMPLE
-	ParamLearningRate    Param = 200 // RS_PARAM_LEARNING_RATE
-	ParamL2Factors       Param = 201 // RS_PARAM_L2_FACTORS
-	ParamL2Bias          Param = 202 // RS_PARAM_L2_BIAS
-	ParamL2Features      Param = 203 // RS_PARAM_L2_FEATURES
-	ParamLRDecay         Param = 204 // RS_PARAM_LR_DECAY
-	ParamTolerance       Param = 205 // RS_PARAM_TOLERANCE
-	ParamInitScale       Param = 206 // RS_PARAM_INIT_SCALE
-	ParamClipThreshold   Param = 207 // RS_PARAM_CLIP_THRESHOLD
-	ParamAdamBeta1       Param = 208 // RS_PARAM_ADAM_BETA1
-	ParamAdamBeta2       Param = 209 // RS_PARAM_ADAM_BETA2
-	ParamEpsilon         Param = 210 // RS_PARAM_EPSILON
-	ParamDivergence      Param = 211 // RS_PARAM_DIVERGENCE
-	ParamReplayRatio     Param = 212 // RS_PARAM_REPLAY_RATIO
-	ParamConfidence      Param = 214 // RS_PARAM_CONFIDENCE
-	ParamIDDropout       Param = 213 // RS_PARAM_ID_DROPOUT
-	ParamLRPolicy        Param = 300 // RS_PARAM_LR_POLICY
-	ParamInit            Param = 301 // RS_PARAM_INIT
-	ParamClip            Param = 302 // RS_PARAM_CLIP
-	ParamOnDivergence    Param = 303 // RS_PARAM_ON_DIVERGENCE
-	ParamColdStart       Param = 304 // RS_PARAM_COLD_START
-	ParamScorer          Param = 305 // RS_PARAM_SCORER
-	ParamServeQuantized  Param = 306 // RS_PARAM_SERVE_QUANTIZED
+	ParamRatingMin           Param = 500 // RS_PARAM_RATING_MIN
+	ParamRatingMax           Param = 501 // RS_PARAM_RATING_MAX
+	ParamHasHeader           Param = 502 // RS_PARAM_HAS_HEADER
+	ParamStringIds           Param = 503 // RS_PARAM_STRING_IDS
+	ParamTimestamps          Param = 504 // RS_PARAM_TIMESTAMPS
+	ParamCSVDelimiter        Param = 550 // RS_PARAM_CSV_DELIMITER
+	ParamCSVUserCol          Param = 551 // RS_PARAM_CSV_USER_COL
+	ParamCSVItemCol          Param = 552 // RS_PARAM_CSV_ITEM_COL
+	ParamCSVRatingCol        Param = 553 // RS_PARAM_CSV_RATING_COL
+	ParamCSVTimeCol          Param = 554 // RS_PARAM_CSV_TIME_COL
+	ParamMovielensTitleWords Param = 560 // RS_PARAM_MOVIELENS_TITLE_WORDS
+	ParamMovielensYear       Param = 561 // RS_PARAM_MOVIELENS_YEAR
+	ParamFactors             Param = 100 // RS_PARAM_FACTORS
+	ParamEpochs              Param = 101 // RS_PARAM_EPOCHS
+	ParamThreads             Param = 102 // RS_PARAM_THREADS
+	ParamSeed                Param = 103 // RS_PARAM_SEED
+	ParamPatience            Param = 104 // RS_PARAM_PATIENCE
+	ParamClamp               Param = 105 // RS_PARAM_CLAMP
+	ParamOnlineEpochs        Param = 106 // RS_PARAM_ONLINE_EPOCHS
+	ParamImplicit            Param = 107 // RS_PARAM_IMPLICIT
+	ParamNegatives           Param = 108 // RS_PARAM_NEGATIVES
+	ParamColdEpochs          Param = 109 // RS_PARAM_COLD_EPOCHS
+	ParamEpochsTrained       Param = 110 // RS_PARAM_EPOCHS_TRAINED
+	ParamServeOversample     Param = 111 // RS_PARAM_SERVE_OVERSAMPLE
+	ParamKeepPartial         Param = 112 // RS_PARAM_KEEP_PARTIAL
+	ParamLearningRate        Param = 200 // RS_PARAM_LEARNING_RATE
+	ParamL2Factors           Param = 201 // RS_PARAM_L2_FACTORS
+	ParamL2Bias              Param = 202 // RS_PARAM_L2_BIAS
+	ParamL2Features          Param = 203 // RS_PARAM_L2_FEATURES
+	ParamLRDecay             Param = 204 // RS_PARAM_LR_DECAY
+	ParamTolerance           Param = 205 // RS_PARAM_TOLERANCE
+	ParamInitScale           Param = 206 // RS_PARAM_INIT_SCALE
+	ParamClipThreshold       Param = 207 // RS_PARAM_CLIP_THRESHOLD
+	ParamAdamBeta1           Param = 208 // RS_PARAM_ADAM_BETA1
+	ParamAdamBeta2           Param = 209 // RS_PARAM_ADAM_BETA2
+	ParamEpsilon             Param = 210 // RS_PARAM_EPSILON
+	ParamDivergence          Param = 211 // RS_PARAM_DIVERGENCE
+	ParamReplayRatio         Param = 212 // RS_PARAM_REPLAY_RATIO
+	ParamConfidence          Param = 214 // RS_PARAM_CONFIDENCE
+	ParamIDDropout           Param = 213 // RS_PARAM_ID_DROPOUT
+	ParamLRPolicy            Param = 300 // RS_PARAM_LR_POLICY
+	ParamInit                Param = 301 // RS_PARAM_INIT
+	ParamClip                Param = 302 // RS_PARAM_CLIP
+	ParamOnDivergence        Param = 303 // RS_PARAM_ON_DIVERGENCE
+	ParamColdStart           Param = 304 // RS_PARAM_COLD_START
+	ParamScorer              Param = 305 // RS_PARAM_SCORER
+	ParamServeQuantized      Param = 306 // RS_PARAM_SERVE_QUANTIZED
+)
+
+// StrID is the type of the RS_STR_ID_* constants.
+type StrID int32
+
+// Constant group RS_STR_ID of the headers.
+const (
+	StrIDMax StrID = 255 // RS_STR_ID_MAX
+)
+
+// TimeSplit is the type of the RS_TIME_SPLIT_* constants.
+type TimeSplit int32
+
+// Constant group RS_TIME_SPLIT of the headers.
+const (
+	TimeSplitCutoff TimeSplit = 1 // RS_TIME_SPLIT_CUTOFF
+	TimeSplitLastN  TimeSplit = 2 // RS_TIME_SPLIT_LAST_N
 )
 
 // Scorer is a scorer kind, chosen once in NewModel.
@@ -213,6 +238,41 @@ const (
 	StatDiverged           Stat = 8  // RS_STAT_DIVERGED
 	StatFactorGradNormMean Stat = 9  // RS_STAT_FACTOR_GRAD_NORM_MEAN
 	StatCountV0_1          Stat = 10 // RS_STAT_COUNT_V0_1
+	StatBaselineRMSE       Stat = 10 // RS_STAT_BASELINE_RMSE
+	StatWorseThanBaseline  Stat = 11 // RS_STAT_WORSE_THAN_BASELINE
+	StatCountV0_2          Stat = 12 // RS_STAT_COUNT_V0_2
+)
+
+// Metric is the type of the RS_METRIC_* constants.
+type Metric int32
+
+// Constant group RS_METRIC of the headers.
+const (
+	MetricRMSE          Metric = 0  // RS_METRIC_RMSE
+	MetricMae           Metric = 1  // RS_METRIC_MAE
+	MetricScored        Metric = 2  // RS_METRIC_SCORED
+	MetricFallbacks     Metric = 3  // RS_METRIC_FALLBACKS
+	MetricUnscored      Metric = 4  // RS_METRIC_UNSCORED
+	MetricPrecision     Metric = 5  // RS_METRIC_PRECISION
+	MetricRecall        Metric = 6  // RS_METRIC_RECALL
+	MetricNdcg          Metric = 7  // RS_METRIC_NDCG
+	MetricMap           Metric = 8  // RS_METRIC_MAP
+	MetricHitRate       Metric = 9  // RS_METRIC_HIT_RATE
+	MetricAuc           Metric = 10 // RS_METRIC_AUC
+	MetricUsers         Metric = 11 // RS_METRIC_USERS
+	MetricUsersSkipped  Metric = 12 // RS_METRIC_USERS_SKIPPED
+	MetricUsersFallback Metric = 13 // RS_METRIC_USERS_FALLBACK
+	MetricUsersUnranked Metric = 14 // RS_METRIC_USERS_UNRANKED
+	MetricAucUsers      Metric = 15 // RS_METRIC_AUC_USERS
+	MetricCountV0_2     Metric = 16 // RS_METRIC_COUNT_V0_2
+)
+
+// EvalInclude is the type of the RS_EVAL_INCLUDE_* constants.
+type EvalInclude int32
+
+// Constant group RS_EVAL_INCLUDE of the headers.
+const (
+	EvalIncludeSeen EvalInclude = 1 // RS_EVAL_INCLUDE_SEEN
 )
 
 // BuildFeature is a bit of LibraryFeatures(): what the linked library contains.
@@ -225,6 +285,7 @@ const (
 	FeatureHybrid  BuildFeature = 8  // RS_FEATURE_HYBRID
 	FeatureStdio   BuildFeature = 16 // RS_FEATURE_STDIO
 	FeatureThreads BuildFeature = 1  // RS_FEATURE_THREADS
+	FeatureZlib    BuildFeature = 32 // RS_FEATURE_ZLIB
 )
 
 // TopkFlag is a flag of rs_topk.

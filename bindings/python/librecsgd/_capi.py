@@ -32,6 +32,7 @@ RS_LOG_DEBUG = 3
 RS_FORMAT_MOVIELENS = 1
 RS_FORMAT_CSV = 2
 RS_FORMAT_LIBMF = 3
+RS_FORMAT_TSV = 4
 RS_FEATURES_SPARSE = 1
 RS_FEATURES_MOVIELENS_ITEM = 2
 RS_FEATURES_MOVIELENS_USER = 3
@@ -39,10 +40,19 @@ RS_SIDE_USER = 0
 RS_SIDE_ITEM = 1
 RS_PARAM_RATING_MIN = 500
 RS_PARAM_RATING_MAX = 501
+RS_PARAM_HAS_HEADER = 502
+RS_PARAM_STRING_IDS = 503
+RS_PARAM_TIMESTAMPS = 504
 RS_PARAM_CSV_DELIMITER = 550
 RS_PARAM_CSV_USER_COL = 551
 RS_PARAM_CSV_ITEM_COL = 552
 RS_PARAM_CSV_RATING_COL = 553
+RS_PARAM_CSV_TIME_COL = 554
+RS_PARAM_MOVIELENS_TITLE_WORDS = 560
+RS_PARAM_MOVIELENS_YEAR = 561
+RS_STR_ID_MAX = 255
+RS_TIME_SPLIT_CUTOFF = 1
+RS_TIME_SPLIT_LAST_N = 2
 RS_SCORER_COLLABORATIVE = 1
 RS_SCORER_CONTENT = 2
 RS_SCORER_HYBRID = 3
@@ -58,6 +68,7 @@ RS_PARAM_NEGATIVES = 108
 RS_PARAM_COLD_EPOCHS = 109
 RS_PARAM_EPOCHS_TRAINED = 110
 RS_PARAM_SERVE_OVERSAMPLE = 111
+RS_PARAM_KEEP_PARTIAL = 112
 RS_PARAM_LEARNING_RATE = 200
 RS_PARAM_L2_FACTORS = 201
 RS_PARAM_L2_BIAS = 202
@@ -115,11 +126,33 @@ RS_STAT_SECONDS = 7
 RS_STAT_DIVERGED = 8
 RS_STAT_FACTOR_GRAD_NORM_MEAN = 9
 RS_STAT_COUNT_V0_1 = 10
+RS_STAT_BASELINE_RMSE = 10
+RS_STAT_WORSE_THAN_BASELINE = 11
+RS_STAT_COUNT_V0_2 = 12
+RS_METRIC_RMSE = 0
+RS_METRIC_MAE = 1
+RS_METRIC_SCORED = 2
+RS_METRIC_FALLBACKS = 3
+RS_METRIC_UNSCORED = 4
+RS_METRIC_PRECISION = 5
+RS_METRIC_RECALL = 6
+RS_METRIC_NDCG = 7
+RS_METRIC_MAP = 8
+RS_METRIC_HIT_RATE = 9
+RS_METRIC_AUC = 10
+RS_METRIC_USERS = 11
+RS_METRIC_USERS_SKIPPED = 12
+RS_METRIC_USERS_FALLBACK = 13
+RS_METRIC_USERS_UNRANKED = 14
+RS_METRIC_AUC_USERS = 15
+RS_METRIC_COUNT_V0_2 = 16
+RS_EVAL_INCLUDE_SEEN = 1
 RS_FEATURE_CBLAS = 2
 RS_FEATURE_CONTENT = 4
 RS_FEATURE_HYBRID = 8
 RS_FEATURE_STDIO = 16
 RS_FEATURE_THREADS = 1
+RS_FEATURE_ZLIB = 32
 RS_TOPK_INCLUDE_SEEN = 1
 RS_VERSION_MAJOR = 0
 RS_VERSION_MINOR = 2
@@ -132,10 +165,12 @@ RS_VERSION_NUMBER = 200
 GROUPS = {
     'RS_STATUS': ('RS_OK', 'RS_ERR_NOMEM', 'RS_ERR_INVALID_ARG', 'RS_ERR_UNKNOWN_PARAM', 'RS_ERR_PARAM_TYPE', 'RS_ERR_RANGE', 'RS_ERR_STATE', 'RS_ERR_MISUSE', 'RS_ERR_IO', 'RS_ERR_FORMAT', 'RS_ERR_VERSION', 'RS_ERR_CANCELLED', 'RS_ERR_NOT_BUILT', 'RS_ERR_NUMERIC', 'RS_ERR_UNKNOWN_ID', 'RS_ERR_EMPTY', 'RS_FALLBACK',),
     'RS_LOG': ('RS_LOG_ERROR', 'RS_LOG_WARN', 'RS_LOG_INFO', 'RS_LOG_DEBUG',),
-    'RS_FORMAT': ('RS_FORMAT_MOVIELENS', 'RS_FORMAT_CSV', 'RS_FORMAT_LIBMF',),
+    'RS_FORMAT': ('RS_FORMAT_MOVIELENS', 'RS_FORMAT_CSV', 'RS_FORMAT_LIBMF', 'RS_FORMAT_TSV',),
     'RS_FEATURES': ('RS_FEATURES_SPARSE', 'RS_FEATURES_MOVIELENS_ITEM', 'RS_FEATURES_MOVIELENS_USER',),
     'RS_SIDE': ('RS_SIDE_USER', 'RS_SIDE_ITEM',),
-    'RS_PARAM': ('RS_PARAM_RATING_MIN', 'RS_PARAM_RATING_MAX', 'RS_PARAM_CSV_DELIMITER', 'RS_PARAM_CSV_USER_COL', 'RS_PARAM_CSV_ITEM_COL', 'RS_PARAM_CSV_RATING_COL', 'RS_PARAM_FACTORS', 'RS_PARAM_EPOCHS', 'RS_PARAM_THREADS', 'RS_PARAM_SEED', 'RS_PARAM_PATIENCE', 'RS_PARAM_CLAMP', 'RS_PARAM_ONLINE_EPOCHS', 'RS_PARAM_IMPLICIT', 'RS_PARAM_NEGATIVES', 'RS_PARAM_COLD_EPOCHS', 'RS_PARAM_EPOCHS_TRAINED', 'RS_PARAM_SERVE_OVERSAMPLE', 'RS_PARAM_LEARNING_RATE', 'RS_PARAM_L2_FACTORS', 'RS_PARAM_L2_BIAS', 'RS_PARAM_L2_FEATURES', 'RS_PARAM_LR_DECAY', 'RS_PARAM_TOLERANCE', 'RS_PARAM_INIT_SCALE', 'RS_PARAM_CLIP_THRESHOLD', 'RS_PARAM_ADAM_BETA1', 'RS_PARAM_ADAM_BETA2', 'RS_PARAM_EPSILON', 'RS_PARAM_DIVERGENCE', 'RS_PARAM_REPLAY_RATIO', 'RS_PARAM_CONFIDENCE', 'RS_PARAM_ID_DROPOUT', 'RS_PARAM_LR_POLICY', 'RS_PARAM_INIT', 'RS_PARAM_CLIP', 'RS_PARAM_ON_DIVERGENCE', 'RS_PARAM_COLD_START', 'RS_PARAM_SCORER', 'RS_PARAM_SERVE_QUANTIZED',),
+    'RS_PARAM': ('RS_PARAM_RATING_MIN', 'RS_PARAM_RATING_MAX', 'RS_PARAM_HAS_HEADER', 'RS_PARAM_STRING_IDS', 'RS_PARAM_TIMESTAMPS', 'RS_PARAM_CSV_DELIMITER', 'RS_PARAM_CSV_USER_COL', 'RS_PARAM_CSV_ITEM_COL', 'RS_PARAM_CSV_RATING_COL', 'RS_PARAM_CSV_TIME_COL', 'RS_PARAM_MOVIELENS_TITLE_WORDS', 'RS_PARAM_MOVIELENS_YEAR', 'RS_PARAM_FACTORS', 'RS_PARAM_EPOCHS', 'RS_PARAM_THREADS', 'RS_PARAM_SEED', 'RS_PARAM_PATIENCE', 'RS_PARAM_CLAMP', 'RS_PARAM_ONLINE_EPOCHS', 'RS_PARAM_IMPLICIT', 'RS_PARAM_NEGATIVES', 'RS_PARAM_COLD_EPOCHS', 'RS_PARAM_EPOCHS_TRAINED', 'RS_PARAM_SERVE_OVERSAMPLE', 'RS_PARAM_KEEP_PARTIAL', 'RS_PARAM_LEARNING_RATE', 'RS_PARAM_L2_FACTORS', 'RS_PARAM_L2_BIAS', 'RS_PARAM_L2_FEATURES', 'RS_PARAM_LR_DECAY', 'RS_PARAM_TOLERANCE', 'RS_PARAM_INIT_SCALE', 'RS_PARAM_CLIP_THRESHOLD', 'RS_PARAM_ADAM_BETA1', 'RS_PARAM_ADAM_BETA2', 'RS_PARAM_EPSILON', 'RS_PARAM_DIVERGENCE', 'RS_PARAM_REPLAY_RATIO', 'RS_PARAM_CONFIDENCE', 'RS_PARAM_ID_DROPOUT', 'RS_PARAM_LR_POLICY', 'RS_PARAM_INIT', 'RS_PARAM_CLIP', 'RS_PARAM_ON_DIVERGENCE', 'RS_PARAM_COLD_START', 'RS_PARAM_SCORER', 'RS_PARAM_SERVE_QUANTIZED',),
+    'RS_STR_ID': ('RS_STR_ID_MAX',),
+    'RS_TIME_SPLIT': ('RS_TIME_SPLIT_CUTOFF', 'RS_TIME_SPLIT_LAST_N',),
     'RS_SCORER': ('RS_SCORER_COLLABORATIVE', 'RS_SCORER_CONTENT', 'RS_SCORER_HYBRID',),
     'RS_LR': ('RS_LR_CONSTANT', 'RS_LR_INVERSE_TIME', 'RS_LR_ADAGRAD', 'RS_LR_ADAM', 'RS_LR_AUTO',),
     'RS_INIT': ('RS_INIT_NORMAL', 'RS_INIT_UNIFORM', 'RS_INIT_SCALED_NORMAL', 'RS_INIT_ZERO', 'RS_INIT_CUSTOM',),
@@ -144,8 +179,10 @@ GROUPS = {
     'RS_COLD_START': ('RS_COLD_START_FALLBACK', 'RS_COLD_START_ERROR',),
     'RS_QUANT': ('RS_QUANT_NONE', 'RS_QUANT_INT8',),
     'RS_BLOCK': ('RS_BLOCK_USER_FACTORS', 'RS_BLOCK_ITEM_FACTORS', 'RS_BLOCK_USER_FEATURE_FACTORS', 'RS_BLOCK_ITEM_FEATURE_FACTORS',),
-    'RS_STAT': ('RS_STAT_EPOCH', 'RS_STAT_TRAIN_RMSE', 'RS_STAT_VALID_RMSE', 'RS_STAT_GRAD_NORM_MEAN', 'RS_STAT_GRAD_NORM_MAX', 'RS_STAT_CLIP_SHARE', 'RS_STAT_LEARNING_RATE', 'RS_STAT_SECONDS', 'RS_STAT_DIVERGED', 'RS_STAT_FACTOR_GRAD_NORM_MEAN', 'RS_STAT_COUNT_V0_1',),
-    'RS_FEATURE': ('RS_FEATURE_CBLAS', 'RS_FEATURE_CONTENT', 'RS_FEATURE_HYBRID', 'RS_FEATURE_STDIO', 'RS_FEATURE_THREADS',),
+    'RS_STAT': ('RS_STAT_EPOCH', 'RS_STAT_TRAIN_RMSE', 'RS_STAT_VALID_RMSE', 'RS_STAT_GRAD_NORM_MEAN', 'RS_STAT_GRAD_NORM_MAX', 'RS_STAT_CLIP_SHARE', 'RS_STAT_LEARNING_RATE', 'RS_STAT_SECONDS', 'RS_STAT_DIVERGED', 'RS_STAT_FACTOR_GRAD_NORM_MEAN', 'RS_STAT_COUNT_V0_1', 'RS_STAT_BASELINE_RMSE', 'RS_STAT_WORSE_THAN_BASELINE', 'RS_STAT_COUNT_V0_2',),
+    'RS_METRIC': ('RS_METRIC_RMSE', 'RS_METRIC_MAE', 'RS_METRIC_SCORED', 'RS_METRIC_FALLBACKS', 'RS_METRIC_UNSCORED', 'RS_METRIC_PRECISION', 'RS_METRIC_RECALL', 'RS_METRIC_NDCG', 'RS_METRIC_MAP', 'RS_METRIC_HIT_RATE', 'RS_METRIC_AUC', 'RS_METRIC_USERS', 'RS_METRIC_USERS_SKIPPED', 'RS_METRIC_USERS_FALLBACK', 'RS_METRIC_USERS_UNRANKED', 'RS_METRIC_AUC_USERS', 'RS_METRIC_COUNT_V0_2',),
+    'RS_EVAL_INCLUDE': ('RS_EVAL_INCLUDE_SEEN',),
+    'RS_FEATURE': ('RS_FEATURE_CBLAS', 'RS_FEATURE_CONTENT', 'RS_FEATURE_HYBRID', 'RS_FEATURE_STDIO', 'RS_FEATURE_THREADS', 'RS_FEATURE_ZLIB',),
     'RS_TOPK': ('RS_TOPK_INCLUDE_SEEN',),
     'RS_VERSION': ('RS_VERSION_MAJOR', 'RS_VERSION_MINOR', 'RS_VERSION_PATCH', 'RS_VERSION_STRING', 'RS_VERSION_NUMBER',),
 }
@@ -239,6 +276,12 @@ FUNCTIONS = {
         'rs_status rs_dataset_add_rating(rs_dataset *ds, int64_t user, int64_t item, float rating, float weight)'),
     'rs_dataset_add_ratings': (rs_status, (_c.POINTER(rs_dataset), _c.POINTER(_c.c_int64), _c.POINTER(_c.c_int64), _c.POINTER(_c.c_float), _c.POINTER(_c.c_float), _c.c_size_t,),
         'rs_status rs_dataset_add_ratings(rs_dataset *ds, const int64_t *users, const int64_t *items, const float *ratings, const float *weights, size_t n)'),
+    'rs_dataset_add_ratings_timed': (rs_status, (_c.POINTER(rs_dataset), _c.POINTER(_c.c_int64), _c.POINTER(_c.c_int64), _c.POINTER(_c.c_float), _c.POINTER(_c.c_float), _c.POINTER(_c.c_int64), _c.c_size_t,),
+        'rs_status rs_dataset_add_ratings_timed(rs_dataset *ds, const int64_t *users, const int64_t *items, const float *ratings, const float *weights, const int64_t *timestamps, size_t n)'),
+    'rs_dataset_add_rating_str': (rs_status, (_c.POINTER(rs_dataset), _c.c_char_p, _c.c_char_p, _c.c_float, _c.c_float,),
+        'rs_status rs_dataset_add_rating_str(rs_dataset *ds, const char *user, const char *item, float rating, float weight)'),
+    'rs_dataset_add_ratings_str': (rs_status, (_c.POINTER(rs_dataset), _c.POINTER(_c.POINTER(_c.c_char)), _c.POINTER(_c.POINTER(_c.c_char)), _c.POINTER(_c.c_float), _c.POINTER(_c.c_float), _c.POINTER(_c.c_int64), _c.c_size_t,),
+        'rs_status rs_dataset_add_ratings_str(rs_dataset *ds, const char **users, const char **items, const float *ratings, const float *weights, const int64_t *timestamps, size_t n)'),
     'rs_dataset_load': (rs_status, (_c.POINTER(rs_dataset), rs_reader_fn, _c.c_void_p, _c.c_int32, _c.c_char_p,),
         'rs_status rs_dataset_load(rs_dataset *ds, rs_reader_fn reader, void *ud, int32_t format, const char *name)'),
     'rs_dataset_load_file': (rs_status, (_c.POINTER(rs_dataset), _c.c_char_p, _c.c_int32,),
@@ -255,6 +298,14 @@ FUNCTIONS = {
         'rs_status rs_dataset_id_to_index(const rs_dataset *ds, int32_t side, int64_t id, int32_t *index_out)'),
     'rs_dataset_index_to_id': (rs_status, (_c.POINTER(rs_dataset), _c.c_int32, _c.c_int32, _c.POINTER(_c.c_int64),),
         'rs_status rs_dataset_index_to_id(const rs_dataset *ds, int32_t side, int32_t index, int64_t *id_out)'),
+    'rs_dataset_id_to_index_str': (rs_status, (_c.POINTER(rs_dataset), _c.c_int32, _c.c_char_p, _c.POINTER(_c.c_int32),),
+        'rs_status rs_dataset_id_to_index_str(const rs_dataset *ds, int32_t side, const char *id, int32_t *index_out)'),
+    'rs_dataset_index_to_id_str': (rs_status, (_c.POINTER(rs_dataset), _c.c_int32, _c.c_int32, _c.POINTER(_c.c_char), _c.c_size_t, _c.POINTER(_c.c_size_t),),
+        'rs_status rs_dataset_index_to_id_str(const rs_dataset *ds, int32_t side, int32_t index, char *buf, size_t cap, size_t *len_out)'),
+    'rs_dataset_has_timestamps': (_c.c_int32, (_c.POINTER(rs_dataset),),
+        'int32_t rs_dataset_has_timestamps(const rs_dataset *ds)'),
+    'rs_dataset_get_timestamp': (rs_status, (_c.POINTER(rs_dataset), _c.c_size_t, _c.POINTER(_c.c_int64),),
+        'rs_status rs_dataset_get_timestamp(const rs_dataset *ds, size_t index, int64_t *ts_out)'),
     'rs_dataset_add_feature': (rs_status, (_c.POINTER(rs_dataset), _c.c_int32, _c.c_char_p, _c.POINTER(_c.c_int32),),
         'rs_status rs_dataset_add_feature(rs_dataset *ds, int32_t side, const char *name, int32_t *index_out)'),
     'rs_dataset_num_features': (_c.c_size_t, (_c.POINTER(rs_dataset), _c.c_int32,),
@@ -263,6 +314,8 @@ FUNCTIONS = {
         'const char *rs_dataset_feature_name(const rs_dataset *ds, int32_t side, int32_t index)'),
     'rs_dataset_set_features': (rs_status, (_c.POINTER(rs_dataset), _c.c_int32, _c.c_int64, _c.POINTER(_c.c_int32), _c.POINTER(_c.c_float), _c.c_size_t,),
         'rs_status rs_dataset_set_features(rs_dataset *ds, int32_t side, int64_t id, const int32_t *features, const float *values, size_t n)'),
+    'rs_dataset_set_features_str': (rs_status, (_c.POINTER(rs_dataset), _c.c_int32, _c.c_char_p, _c.POINTER(_c.c_int32), _c.POINTER(_c.c_float), _c.c_size_t,),
+        'rs_status rs_dataset_set_features_str(rs_dataset *ds, int32_t side, const char *id, const int32_t *features, const float *values, size_t n)'),
     'rs_dataset_get_features': (rs_status, (_c.POINTER(rs_dataset), _c.c_int32, _c.c_int64, _c.POINTER(_c.c_int32), _c.POINTER(_c.c_float), _c.c_size_t, _c.POINTER(_c.c_size_t),),
         'rs_status rs_dataset_get_features(const rs_dataset *ds, int32_t side, int64_t id, int32_t *features, float *values, size_t cap, size_t *n_out)'),
     'rs_dataset_load_features': (rs_status, (_c.POINTER(rs_dataset), _c.c_int32, rs_reader_fn, _c.c_void_p, _c.c_int32, _c.c_char_p,),
@@ -275,6 +328,8 @@ FUNCTIONS = {
         'rs_status rs_dataset_split_random(const rs_dataset *src, double test_fraction, uint64_t seed, rs_dataset **train_out, rs_dataset **test_out)'),
     'rs_dataset_split_holdout': (rs_status, (_c.POINTER(rs_dataset), _c.c_size_t, _c.c_uint64, _c.POINTER(_c.POINTER(rs_dataset)), _c.POINTER(_c.POINTER(rs_dataset)),),
         'rs_status rs_dataset_split_holdout(const rs_dataset *src, size_t n, uint64_t seed, rs_dataset **train_out, rs_dataset **test_out)'),
+    'rs_dataset_split_by_time': (rs_status, (_c.POINTER(rs_dataset), _c.c_int32, _c.c_int64, _c.POINTER(_c.POINTER(rs_dataset)), _c.POINTER(_c.POINTER(rs_dataset)),),
+        'rs_status rs_dataset_split_by_time(const rs_dataset *src, int32_t mode, int64_t value, rs_dataset **train_out, rs_dataset **test_out)'),
     'rs_model_new': (rs_status, (_c.POINTER(_c.POINTER(rs_model)), _c.c_int32, rs_alloc_fn, _c.c_void_p,),
         'rs_status rs_model_new(rs_model **out, int32_t scorer, rs_alloc_fn alloc, void *alloc_ud)'),
     'rs_model_free': (None, (_c.POINTER(rs_model),),
@@ -329,10 +384,26 @@ FUNCTIONS = {
         'rs_status rs_topk(const rs_model *model, int64_t user, size_t k, int32_t flags, const int64_t *block, size_t n_block, const int64_t *allow, size_t n_allow, int64_t *items_out, float *scores_out, size_t *n_out)'),
     'rs_topk_batch': (rs_status, (_c.POINTER(rs_model), _c.POINTER(_c.c_int64), _c.c_size_t, _c.c_size_t, _c.c_int32, _c.POINTER(_c.c_int64), _c.POINTER(_c.c_float), _c.POINTER(_c.c_size_t),),
         'rs_status rs_topk_batch(const rs_model *model, const int64_t *users, size_t n_users, size_t k, int32_t flags, int64_t *items_out, float *scores_out, size_t *counts_out)'),
+    'rs_topk_batch_ex': (rs_status, (_c.POINTER(rs_model), _c.POINTER(_c.c_int64), _c.c_size_t, _c.c_size_t, _c.c_int32, _c.POINTER(_c.c_size_t), _c.POINTER(_c.c_int64), _c.POINTER(_c.c_int64), _c.POINTER(_c.c_float), _c.POINTER(_c.c_size_t),),
+        'rs_status rs_topk_batch_ex(const rs_model *model, const int64_t *users, size_t n_users, size_t k, int32_t flags, const size_t *exclude_offsets, const int64_t *exclude_items, int64_t *items_out, float *scores_out, size_t *counts_out)'),
     'rs_similar_items': (rs_status, (_c.POINTER(rs_model), _c.c_int64, _c.c_size_t, _c.POINTER(_c.c_int64), _c.POINTER(_c.c_float), _c.POINTER(_c.c_size_t),),
         'rs_status rs_similar_items(const rs_model *model, int64_t item, size_t k, int64_t *items_out, float *scores_out, size_t *n_out)'),
     'rs_similar_users': (rs_status, (_c.POINTER(rs_model), _c.c_int64, _c.c_size_t, _c.POINTER(_c.c_int64), _c.POINTER(_c.c_float), _c.POINTER(_c.c_size_t),),
         'rs_status rs_similar_users(const rs_model *model, int64_t user, size_t k, int64_t *users_out, float *scores_out, size_t *n_out)'),
+    'rs_model_has_string_ids': (_c.c_int32, (_c.POINTER(rs_model),),
+        'int32_t rs_model_has_string_ids(const rs_model *model)'),
+    'rs_model_id_from_str': (rs_status, (_c.POINTER(rs_model), _c.c_int32, _c.c_char_p, _c.POINTER(_c.c_int64),),
+        'rs_status rs_model_id_from_str(const rs_model *model, int32_t side, const char *id, int64_t *id_out)'),
+    'rs_model_id_to_str': (rs_status, (_c.POINTER(rs_model), _c.c_int32, _c.c_int64, _c.POINTER(_c.c_char), _c.c_size_t, _c.POINTER(_c.c_size_t),),
+        'rs_status rs_model_id_to_str(const rs_model *model, int32_t side, int64_t id, char *buf, size_t cap, size_t *len_out)'),
+    'rs_predict_str': (rs_status, (_c.POINTER(rs_model), _c.c_char_p, _c.c_char_p, _c.POINTER(_c.c_float),),
+        'rs_status rs_predict_str(const rs_model *model, const char *user, const char *item, float *score_out)'),
+    'rs_topk_str': (rs_status, (_c.POINTER(rs_model), _c.c_char_p, _c.c_size_t, _c.c_int32, _c.POINTER(_c.POINTER(_c.c_char)), _c.c_size_t, _c.POINTER(_c.POINTER(_c.c_char)), _c.c_size_t, _c.POINTER(_c.c_char), _c.c_size_t, _c.POINTER(_c.c_size_t), _c.POINTER(_c.c_float), _c.POINTER(_c.c_size_t),),
+        'rs_status rs_topk_str(const rs_model *model, const char *user, size_t k, int32_t flags, const char **block, size_t n_block, const char **allow, size_t n_allow, char *ids_out, size_t ids_cap, size_t *offsets_out, float *scores_out, size_t *n_out)'),
+    'rs_similar_items_str': (rs_status, (_c.POINTER(rs_model), _c.c_char_p, _c.c_size_t, _c.POINTER(_c.c_char), _c.c_size_t, _c.POINTER(_c.c_size_t), _c.POINTER(_c.c_float), _c.POINTER(_c.c_size_t),),
+        'rs_status rs_similar_items_str(const rs_model *model, const char *item, size_t k, char *ids_out, size_t ids_cap, size_t *offsets_out, float *scores_out, size_t *n_out)'),
+    'rs_similar_users_str': (rs_status, (_c.POINTER(rs_model), _c.c_char_p, _c.c_size_t, _c.POINTER(_c.c_char), _c.c_size_t, _c.POINTER(_c.c_size_t), _c.POINTER(_c.c_float), _c.POINTER(_c.c_size_t),),
+        'rs_status rs_similar_users_str(const rs_model *model, const char *user, size_t k, char *ids_out, size_t ids_cap, size_t *offsets_out, float *scores_out, size_t *n_out)'),
     'rs_partial_fit': (rs_status, (_c.POINTER(rs_model), _c.POINTER(rs_dataset), _c.POINTER(rs_dataset),),
         'rs_status rs_partial_fit(rs_model *model, const rs_dataset *ratings, const rs_dataset *replay)'),
     'rs_fold_in_user': (rs_status, (_c.POINTER(rs_model), _c.c_int64, _c.POINTER(_c.c_int64), _c.POINTER(_c.c_float), _c.c_size_t,),
@@ -341,6 +412,8 @@ FUNCTIONS = {
         'rs_status rs_fold_in_item(rs_model *model, int64_t item, const int64_t *users, const float *ratings, size_t n)'),
     'rs_model_set_features': (rs_status, (_c.POINTER(rs_model), _c.c_int32, _c.c_int64, _c.POINTER(_c.c_int32), _c.POINTER(_c.c_float), _c.c_size_t,),
         'rs_status rs_model_set_features(rs_model *model, int32_t side, int64_t id, const int32_t *features, const float *values, size_t n)'),
+    'rs_model_set_features_str': (rs_status, (_c.POINTER(rs_model), _c.c_int32, _c.c_char_p, _c.POINTER(_c.c_int32), _c.POINTER(_c.c_float), _c.c_size_t,),
+        'rs_status rs_model_set_features_str(rs_model *model, int32_t side, const char *id, const int32_t *features, const float *values, size_t n)'),
     'rs_model_feature_index': (rs_status, (_c.POINTER(rs_model), _c.c_int32, _c.c_char_p, _c.POINTER(_c.c_int32),),
         'rs_status rs_model_feature_index(const rs_model *model, int32_t side, const char *name, int32_t *index_out)'),
     'rs_model_num_features': (_c.c_size_t, (_c.POINTER(rs_model), _c.c_int32,),
@@ -365,6 +438,10 @@ FUNCTIONS = {
         'rs_status rs_model_copy_user_factors(const rs_model *model, int64_t user, float *dst, size_t cap, size_t *n_out)'),
     'rs_model_copy_item_factors': (rs_status, (_c.POINTER(rs_model), _c.c_int64, _c.POINTER(_c.c_float), _c.c_size_t, _c.POINTER(_c.c_size_t),),
         'rs_status rs_model_copy_item_factors(const rs_model *model, int64_t item, float *dst, size_t cap, size_t *n_out)'),
+    'rs_model_evaluate_ratings': (rs_status, (_c.POINTER(rs_model), _c.POINTER(rs_dataset), _c.POINTER(_c.c_double), _c.c_size_t, _c.POINTER(_c.c_size_t),),
+        'rs_status rs_model_evaluate_ratings(const rs_model *model, const rs_dataset *test, double *metrics_out, size_t cap, size_t *n_out)'),
+    'rs_model_evaluate_ranking': (rs_status, (_c.POINTER(rs_model), _c.POINTER(rs_dataset), _c.POINTER(rs_dataset), _c.POINTER(_c.c_int64), _c.c_size_t, _c.c_size_t, _c.c_double, _c.c_int32, _c.POINTER(_c.c_double), _c.c_size_t, _c.POINTER(_c.c_size_t),),
+        'rs_status rs_model_evaluate_ranking(const rs_model *model, const rs_dataset *test, const rs_dataset *exclude, const int64_t *candidates, size_t n_candidates, size_t k, double threshold, int32_t flags, double *metrics_out, size_t cap, size_t *n_out)'),
     'rs_exp_model_memory_bytes': (rs_status, (_c.POINTER(rs_model), _c.POINTER(_c.c_size_t),),
         'rs_status rs_exp_model_memory_bytes(const rs_model *model, size_t *bytes_out)'),
 }

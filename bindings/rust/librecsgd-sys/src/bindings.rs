@@ -45,6 +45,9 @@ extern "C" {
     pub fn rs_dataset_get_double(ds: *const rs_dataset, param: rs_param, out: *mut f64) -> rs_status;
     pub fn rs_dataset_add_rating(ds: *mut rs_dataset, user: i64, item: i64, rating: f32, weight: f32) -> rs_status;
     pub fn rs_dataset_add_ratings(ds: *mut rs_dataset, users: *const i64, items: *const i64, ratings: *const f32, weights: *const f32, n: usize) -> rs_status;
+    pub fn rs_dataset_add_ratings_timed(ds: *mut rs_dataset, users: *const i64, items: *const i64, ratings: *const f32, weights: *const f32, timestamps: *const i64, n: usize) -> rs_status;
+    pub fn rs_dataset_add_rating_str(ds: *mut rs_dataset, user: *const c_char, item: *const c_char, rating: f32, weight: f32) -> rs_status;
+    pub fn rs_dataset_add_ratings_str(ds: *mut rs_dataset, users: *mut *const c_char, items: *mut *const c_char, ratings: *const f32, weights: *const f32, timestamps: *const i64, n: usize) -> rs_status;
     pub fn rs_dataset_load(ds: *mut rs_dataset, reader: rs_reader_fn, ud: *mut c_void, format: i32, name: *const c_char) -> rs_status;
     pub fn rs_dataset_load_file(ds: *mut rs_dataset, path: *const c_char, format: i32) -> rs_status;
     pub fn rs_dataset_num_ratings(ds: *const rs_dataset) -> usize;
@@ -53,16 +56,22 @@ extern "C" {
     pub fn rs_dataset_get_rating(ds: *const rs_dataset, index: usize, user: *mut i64, item: *mut i64, rating: *mut f32, weight: *mut f32) -> rs_status;
     pub fn rs_dataset_id_to_index(ds: *const rs_dataset, side: i32, id: i64, index_out: *mut i32) -> rs_status;
     pub fn rs_dataset_index_to_id(ds: *const rs_dataset, side: i32, index: i32, id_out: *mut i64) -> rs_status;
+    pub fn rs_dataset_id_to_index_str(ds: *const rs_dataset, side: i32, id: *const c_char, index_out: *mut i32) -> rs_status;
+    pub fn rs_dataset_index_to_id_str(ds: *const rs_dataset, side: i32, index: i32, buf: *mut c_char, cap: usize, len_out: *mut usize) -> rs_status;
+    pub fn rs_dataset_has_timestamps(ds: *const rs_dataset) -> i32;
+    pub fn rs_dataset_get_timestamp(ds: *const rs_dataset, index: usize, ts_out: *mut i64) -> rs_status;
     pub fn rs_dataset_add_feature(ds: *mut rs_dataset, side: i32, name: *const c_char, index_out: *mut i32) -> rs_status;
     pub fn rs_dataset_num_features(ds: *const rs_dataset, side: i32) -> usize;
     pub fn rs_dataset_feature_name(ds: *const rs_dataset, side: i32, index: i32) -> *const c_char;
     pub fn rs_dataset_set_features(ds: *mut rs_dataset, side: i32, id: i64, features: *const i32, values: *const f32, n: usize) -> rs_status;
+    pub fn rs_dataset_set_features_str(ds: *mut rs_dataset, side: i32, id: *const c_char, features: *const i32, values: *const f32, n: usize) -> rs_status;
     pub fn rs_dataset_get_features(ds: *const rs_dataset, side: i32, id: i64, features: *mut i32, values: *mut f32, cap: usize, n_out: *mut usize) -> rs_status;
     pub fn rs_dataset_load_features(ds: *mut rs_dataset, side: i32, reader: rs_reader_fn, ud: *mut c_void, format: i32, name: *const c_char) -> rs_status;
     pub fn rs_dataset_load_features_file(ds: *mut rs_dataset, side: i32, path: *const c_char, format: i32) -> rs_status;
     pub fn rs_dataset_standardize_features(ds: *mut rs_dataset, side: i32) -> rs_status;
     pub fn rs_dataset_split_random(src: *const rs_dataset, test_fraction: f64, seed: u64, train_out: *mut *mut rs_dataset, test_out: *mut *mut rs_dataset) -> rs_status;
     pub fn rs_dataset_split_holdout(src: *const rs_dataset, n: usize, seed: u64, train_out: *mut *mut rs_dataset, test_out: *mut *mut rs_dataset) -> rs_status;
+    pub fn rs_dataset_split_by_time(src: *const rs_dataset, mode: i32, value: i64, train_out: *mut *mut rs_dataset, test_out: *mut *mut rs_dataset) -> rs_status;
     pub fn rs_model_new(out: *mut *mut rs_model, scorer: i32, alloc: rs_alloc_fn, alloc_ud: *mut c_void) -> rs_status;
     pub fn rs_model_free(model: *mut rs_model);
     pub fn rs_model_last_error(model: *const rs_model) -> *const c_char;
@@ -90,12 +99,21 @@ extern "C" {
     pub fn rs_predict_batch(model: *const rs_model, users: *const i64, items: *const i64, n: usize, scores_out: *mut f32, status_out: *mut rs_status) -> rs_status;
     pub fn rs_topk(model: *const rs_model, user: i64, k: usize, flags: i32, block: *const i64, n_block: usize, allow: *const i64, n_allow: usize, items_out: *mut i64, scores_out: *mut f32, n_out: *mut usize) -> rs_status;
     pub fn rs_topk_batch(model: *const rs_model, users: *const i64, n_users: usize, k: usize, flags: i32, items_out: *mut i64, scores_out: *mut f32, counts_out: *mut usize) -> rs_status;
+    pub fn rs_topk_batch_ex(model: *const rs_model, users: *const i64, n_users: usize, k: usize, flags: i32, exclude_offsets: *const usize, exclude_items: *const i64, items_out: *mut i64, scores_out: *mut f32, counts_out: *mut usize) -> rs_status;
     pub fn rs_similar_items(model: *const rs_model, item: i64, k: usize, items_out: *mut i64, scores_out: *mut f32, n_out: *mut usize) -> rs_status;
     pub fn rs_similar_users(model: *const rs_model, user: i64, k: usize, users_out: *mut i64, scores_out: *mut f32, n_out: *mut usize) -> rs_status;
+    pub fn rs_model_has_string_ids(model: *const rs_model) -> i32;
+    pub fn rs_model_id_from_str(model: *const rs_model, side: i32, id: *const c_char, id_out: *mut i64) -> rs_status;
+    pub fn rs_model_id_to_str(model: *const rs_model, side: i32, id: i64, buf: *mut c_char, cap: usize, len_out: *mut usize) -> rs_status;
+    pub fn rs_predict_str(model: *const rs_model, user: *const c_char, item: *const c_char, score_out: *mut f32) -> rs_status;
+    pub fn rs_topk_str(model: *const rs_model, user: *const c_char, k: usize, flags: i32, block: *mut *const c_char, n_block: usize, allow: *mut *const c_char, n_allow: usize, ids_out: *mut c_char, ids_cap: usize, offsets_out: *mut usize, scores_out: *mut f32, n_out: *mut usize) -> rs_status;
+    pub fn rs_similar_items_str(model: *const rs_model, item: *const c_char, k: usize, ids_out: *mut c_char, ids_cap: usize, offsets_out: *mut usize, scores_out: *mut f32, n_out: *mut usize) -> rs_status;
+    pub fn rs_similar_users_str(model: *const rs_model, user: *const c_char, k: usize, ids_out: *mut c_char, ids_cap: usize, offsets_out: *mut usize, scores_out: *mut f32, n_out: *mut usize) -> rs_status;
     pub fn rs_partial_fit(model: *mut rs_model, ratings: *const rs_dataset, replay: *const rs_dataset) -> rs_status;
     pub fn rs_fold_in_user(model: *mut rs_model, user: i64, items: *const i64, ratings: *const f32, n: usize) -> rs_status;
     pub fn rs_fold_in_item(model: *mut rs_model, item: i64, users: *const i64, ratings: *const f32, n: usize) -> rs_status;
     pub fn rs_model_set_features(model: *mut rs_model, side: i32, id: i64, features: *const i32, values: *const f32, n: usize) -> rs_status;
+    pub fn rs_model_set_features_str(model: *mut rs_model, side: i32, id: *const c_char, features: *const i32, values: *const f32, n: usize) -> rs_status;
     pub fn rs_model_feature_index(model: *const rs_model, side: i32, name: *const c_char, index_out: *mut i32) -> rs_status;
     pub fn rs_model_num_features(model: *const rs_model, side: i32) -> usize;
     pub fn rs_model_save(model: *const rs_model, writer: rs_writer_fn, ud: *mut c_void, errmsg: *mut c_char, errmsg_cap: usize) -> rs_status;
@@ -108,6 +126,8 @@ extern "C" {
     pub fn rs_model_num_items(model: *const rs_model) -> usize;
     pub fn rs_model_copy_user_factors(model: *const rs_model, user: i64, dst: *mut f32, cap: usize, n_out: *mut usize) -> rs_status;
     pub fn rs_model_copy_item_factors(model: *const rs_model, item: i64, dst: *mut f32, cap: usize, n_out: *mut usize) -> rs_status;
+    pub fn rs_model_evaluate_ratings(model: *const rs_model, test: *const rs_dataset, metrics_out: *mut f64, cap: usize, n_out: *mut usize) -> rs_status;
+    pub fn rs_model_evaluate_ranking(model: *const rs_model, test: *const rs_dataset, exclude: *const rs_dataset, candidates: *const i64, n_candidates: usize, k: usize, threshold: f64, flags: i32, metrics_out: *mut f64, cap: usize, n_out: *mut usize) -> rs_status;
     #[cfg(feature = "experimental")]
     pub fn rs_exp_model_memory_bytes(model: *const rs_model, bytes_out: *mut usize) -> rs_status;
 }
@@ -140,6 +160,7 @@ pub const RS_LOG_DEBUG: i32 = 3;
 pub const RS_FORMAT_MOVIELENS: i32 = 1;
 pub const RS_FORMAT_CSV: i32 = 2;
 pub const RS_FORMAT_LIBMF: i32 = 3;
+pub const RS_FORMAT_TSV: i32 = 4;
 // RS_FEATURES
 pub const RS_FEATURES_SPARSE: i32 = 1;
 pub const RS_FEATURES_MOVIELENS_ITEM: i32 = 2;
@@ -150,10 +171,21 @@ pub const RS_SIDE_ITEM: i32 = 1;
 // RS_PARAM
 pub const RS_PARAM_RATING_MIN: rs_param = 500;
 pub const RS_PARAM_RATING_MAX: rs_param = 501;
+pub const RS_PARAM_HAS_HEADER: rs_param = 502;
+pub const RS_PARAM_STRING_IDS: rs_param = 503;
+pub const RS_PARAM_TIMESTAMPS: rs_param = 504;
 pub const RS_PARAM_CSV_DELIMITER: rs_param = 550;
 pub const RS_PARAM_CSV_USER_COL: rs_param = 551;
 pub const RS_PARAM_CSV_ITEM_COL: rs_param = 552;
 pub const RS_PARAM_CSV_RATING_COL: rs_param = 553;
+pub const RS_PARAM_CSV_TIME_COL: rs_param = 554;
+pub const RS_PARAM_MOVIELENS_TITLE_WORDS: rs_param = 560;
+pub const RS_PARAM_MOVIELENS_YEAR: rs_param = 561;
+// RS_STR_ID
+pub const RS_STR_ID_MAX: i32 = 255;
+// RS_TIME_SPLIT
+pub const RS_TIME_SPLIT_CUTOFF: i32 = 1;
+pub const RS_TIME_SPLIT_LAST_N: i32 = 2;
 // RS_SCORER
 pub const RS_SCORER_COLLABORATIVE: i32 = 1;
 pub const RS_SCORER_CONTENT: i32 = 2;
@@ -171,6 +203,7 @@ pub const RS_PARAM_NEGATIVES: rs_param = 108;
 pub const RS_PARAM_COLD_EPOCHS: rs_param = 109;
 pub const RS_PARAM_EPOCHS_TRAINED: rs_param = 110;
 pub const RS_PARAM_SERVE_OVERSAMPLE: rs_param = 111;
+pub const RS_PARAM_KEEP_PARTIAL: rs_param = 112;
 pub const RS_PARAM_LEARNING_RATE: rs_param = 200;
 pub const RS_PARAM_L2_FACTORS: rs_param = 201;
 pub const RS_PARAM_L2_BIAS: rs_param = 202;
@@ -236,12 +269,36 @@ pub const RS_STAT_SECONDS: i32 = 7;
 pub const RS_STAT_DIVERGED: i32 = 8;
 pub const RS_STAT_FACTOR_GRAD_NORM_MEAN: i32 = 9;
 pub const RS_STAT_COUNT_V0_1: i32 = 10;
+pub const RS_STAT_BASELINE_RMSE: i32 = 10;
+pub const RS_STAT_WORSE_THAN_BASELINE: i32 = 11;
+pub const RS_STAT_COUNT_V0_2: i32 = 12;
+// RS_METRIC
+pub const RS_METRIC_RMSE: i32 = 0;
+pub const RS_METRIC_MAE: i32 = 1;
+pub const RS_METRIC_SCORED: i32 = 2;
+pub const RS_METRIC_FALLBACKS: i32 = 3;
+pub const RS_METRIC_UNSCORED: i32 = 4;
+pub const RS_METRIC_PRECISION: i32 = 5;
+pub const RS_METRIC_RECALL: i32 = 6;
+pub const RS_METRIC_NDCG: i32 = 7;
+pub const RS_METRIC_MAP: i32 = 8;
+pub const RS_METRIC_HIT_RATE: i32 = 9;
+pub const RS_METRIC_AUC: i32 = 10;
+pub const RS_METRIC_USERS: i32 = 11;
+pub const RS_METRIC_USERS_SKIPPED: i32 = 12;
+pub const RS_METRIC_USERS_FALLBACK: i32 = 13;
+pub const RS_METRIC_USERS_UNRANKED: i32 = 14;
+pub const RS_METRIC_AUC_USERS: i32 = 15;
+pub const RS_METRIC_COUNT_V0_2: i32 = 16;
+// RS_EVAL_INCLUDE
+pub const RS_EVAL_INCLUDE_SEEN: i32 = 1;
 // RS_FEATURE
 pub const RS_FEATURE_CBLAS: u32 = 2;
 pub const RS_FEATURE_CONTENT: u32 = 4;
 pub const RS_FEATURE_HYBRID: u32 = 8;
 pub const RS_FEATURE_STDIO: u32 = 16;
 pub const RS_FEATURE_THREADS: u32 = 1;
+pub const RS_FEATURE_ZLIB: u32 = 32;
 // RS_TOPK
 pub const RS_TOPK_INCLUDE_SEEN: i32 = 1;
 // RS_VERSION
@@ -283,6 +340,7 @@ pub const RS_CONSTANT_GROUPS: &[(&str, &[(&str, i64)])] = &[
         ("RS_FORMAT_MOVIELENS", 1),
         ("RS_FORMAT_CSV", 2),
         ("RS_FORMAT_LIBMF", 3),
+        ("RS_FORMAT_TSV", 4),
     ]),
     ("RS_FEATURES", &[
         ("RS_FEATURES_SPARSE", 1),
@@ -296,10 +354,16 @@ pub const RS_CONSTANT_GROUPS: &[(&str, &[(&str, i64)])] = &[
     ("RS_PARAM", &[
         ("RS_PARAM_RATING_MIN", 500),
         ("RS_PARAM_RATING_MAX", 501),
+        ("RS_PARAM_HAS_HEADER", 502),
+        ("RS_PARAM_STRING_IDS", 503),
+        ("RS_PARAM_TIMESTAMPS", 504),
         ("RS_PARAM_CSV_DELIMITER", 550),
         ("RS_PARAM_CSV_USER_COL", 551),
         ("RS_PARAM_CSV_ITEM_COL", 552),
         ("RS_PARAM_CSV_RATING_COL", 553),
+        ("RS_PARAM_CSV_TIME_COL", 554),
+        ("RS_PARAM_MOVIELENS_TITLE_WORDS", 560),
+        ("RS_PARAM_MOVIELENS_YEAR", 561),
         ("RS_PARAM_FACTORS", 100),
         ("RS_PARAM_EPOCHS", 101),
         ("RS_PARAM_THREADS", 102),
@@ -312,6 +376,7 @@ pub const RS_CONSTANT_GROUPS: &[(&str, &[(&str, i64)])] = &[
         ("RS_PARAM_COLD_EPOCHS", 109),
         ("RS_PARAM_EPOCHS_TRAINED", 110),
         ("RS_PARAM_SERVE_OVERSAMPLE", 111),
+        ("RS_PARAM_KEEP_PARTIAL", 112),
         ("RS_PARAM_LEARNING_RATE", 200),
         ("RS_PARAM_L2_FACTORS", 201),
         ("RS_PARAM_L2_BIAS", 202),
@@ -334,6 +399,13 @@ pub const RS_CONSTANT_GROUPS: &[(&str, &[(&str, i64)])] = &[
         ("RS_PARAM_COLD_START", 304),
         ("RS_PARAM_SCORER", 305),
         ("RS_PARAM_SERVE_QUANTIZED", 306),
+    ]),
+    ("RS_STR_ID", &[
+        ("RS_STR_ID_MAX", 255),
+    ]),
+    ("RS_TIME_SPLIT", &[
+        ("RS_TIME_SPLIT_CUTOFF", 1),
+        ("RS_TIME_SPLIT_LAST_N", 2),
     ]),
     ("RS_SCORER", &[
         ("RS_SCORER_COLLABORATIVE", 1),
@@ -390,6 +462,31 @@ pub const RS_CONSTANT_GROUPS: &[(&str, &[(&str, i64)])] = &[
         ("RS_STAT_DIVERGED", 8),
         ("RS_STAT_FACTOR_GRAD_NORM_MEAN", 9),
         ("RS_STAT_COUNT_V0_1", 10),
+        ("RS_STAT_BASELINE_RMSE", 10),
+        ("RS_STAT_WORSE_THAN_BASELINE", 11),
+        ("RS_STAT_COUNT_V0_2", 12),
+    ]),
+    ("RS_METRIC", &[
+        ("RS_METRIC_RMSE", 0),
+        ("RS_METRIC_MAE", 1),
+        ("RS_METRIC_SCORED", 2),
+        ("RS_METRIC_FALLBACKS", 3),
+        ("RS_METRIC_UNSCORED", 4),
+        ("RS_METRIC_PRECISION", 5),
+        ("RS_METRIC_RECALL", 6),
+        ("RS_METRIC_NDCG", 7),
+        ("RS_METRIC_MAP", 8),
+        ("RS_METRIC_HIT_RATE", 9),
+        ("RS_METRIC_AUC", 10),
+        ("RS_METRIC_USERS", 11),
+        ("RS_METRIC_USERS_SKIPPED", 12),
+        ("RS_METRIC_USERS_FALLBACK", 13),
+        ("RS_METRIC_USERS_UNRANKED", 14),
+        ("RS_METRIC_AUC_USERS", 15),
+        ("RS_METRIC_COUNT_V0_2", 16),
+    ]),
+    ("RS_EVAL_INCLUDE", &[
+        ("RS_EVAL_INCLUDE_SEEN", 1),
     ]),
     ("RS_FEATURE", &[
         ("RS_FEATURE_CBLAS", 2),
@@ -397,6 +494,7 @@ pub const RS_CONSTANT_GROUPS: &[(&str, &[(&str, i64)])] = &[
         ("RS_FEATURE_HYBRID", 8),
         ("RS_FEATURE_STDIO", 16),
         ("RS_FEATURE_THREADS", 1),
+        ("RS_FEATURE_ZLIB", 32),
     ]),
     ("RS_TOPK", &[
         ("RS_TOPK_INCLUDE_SEEN", 1),

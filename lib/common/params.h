@@ -1,18 +1,21 @@
 /* librecsgd. SPDX-License-Identifier: BSD-2-Clause
- * params.h: the hyper-parameter table. One row per RS_PARAM_*: its name,
- * type, bounds, default and where its value lives, so that setters, getters,
- * bounds, name lookup and the tests all read the same table. */
-#ifndef RS_CORE_PARAMS_H
-#define RS_CORE_PARAMS_H
+ * params.h: the hyper-parameter table. One row per RS_PARAM_* (model and
+ * dataset parameters): its name, type, bounds, default and where its value
+ * lives, so that setters, getters, bounds, name lookup and the tests all read
+ * the same table. It sits in lib/common, below both lib/data and lib/core, so
+ * the dataset reads its rows without reaching up into the model layer. */
+#ifndef RS_COMMON_PARAMS_H
+#define RS_COMMON_PARAMS_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <librecsgd/model.h>
-#include "common/config.h"
+#include "config.h"
+#include "error.h"
 
 typedef struct rs__params {
     int64_t factors, epochs, threads, seed, patience, clamp, online_epochs, implicit, negatives;
-    int64_t cold_epochs, epochs_trained;
+    int64_t cold_epochs, epochs_trained, keep_partial;
     double learning_rate, l2_factors, l2_bias, l2_features, lr_decay, tolerance;
     double init_scale, clip_threshold, adam_beta1, adam_beta2, epsilon, divergence, replay_ratio;
     double id_dropout, confidence;
@@ -39,10 +42,17 @@ typedef struct rs__param_info {
 RS_INTERNAL const rs__param_info *rs__param_find(rs_param id);
 /* Every value at its default. */
 RS_INTERNAL void rs__params_default(rs__params *p);
+/* Bits of "set by the user" per table row (rs__param_index), kept by the
+ * model so that mode-dependent defaults never override the user's choice. */
+#define RS__PARAM_SET_WORDS 4
+/* Position of a row in the table. */
+RS_INTERNAL size_t rs__param_index(const rs__param_info *r);
+/* The default of a row in explicit (implicit == 0) or implicit mode. */
+RS_INTERNAL double rs__param_default(const rs__param_info *r, int implicit);
+/* Every model parameter the user has not set takes its default for the
+ * mode (RS_PARAM_IMPLICIT itself excepted). */
+RS_INTERNAL void rs__params_apply_mode(rs__params *p, const uint64_t *user_set, int implicit);
 
-
-
-#include "common/error.h"
 /* Check a value against its row: type (is_real_setter says which setter was
  * used), read-only, finiteness and bounds. Writes a message naming the bounds. */
 RS_INTERNAL rs_status rs__param_check_int(const rs__param_info *r, int64_t value, rs__errbuf *err);

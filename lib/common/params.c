@@ -24,6 +24,7 @@ static const rs__param_info TABLE[] = {
     /* read_only 2: state of the model, not settable, but saved and loaded */
     {RS_PARAM_EPOCHS_TRAINED, "epochs_trained", RS__PT_INT, RS__OWNER_MODEL, 0, 4611686018427387904.0, 0, 0, 2, 0, OFF(epochs_trained)},
     {RS_PARAM_SERVE_OVERSAMPLE, "serve_oversample", RS__PT_INT, RS__OWNER_MODEL, 1, 1000, 0, 0, 0, 8, OFF(serve_oversample)},
+    {RS_PARAM_KEEP_PARTIAL, "keep_partial", RS__PT_INT, RS__OWNER_MODEL, 0, 1, 0, 0, 0, 0, OFF(keep_partial)},
 
     {RS_PARAM_LEARNING_RATE, "learning_rate", RS__PT_REAL, RS__OWNER_MODEL, 0, 10, 1, 0, 0, 0.05, OFF(learning_rate)},
     {RS_PARAM_L2_FACTORS, "l2_factors", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.06, OFF(l2_factors)},
@@ -49,13 +50,70 @@ static const rs__param_info TABLE[] = {
     {RS_PARAM_SCORER, "scorer", RS__PT_CHOICE, RS__OWNER_MODEL, 1, 3, 0, 0, 1, RS_SCORER_COLLABORATIVE, OFF(scorer)},
     {RS_PARAM_SERVE_QUANTIZED, "serve_quantized", RS__PT_CHOICE, RS__OWNER_MODEL, 0, 1, 0, 0, 0, RS_QUANT_NONE, OFF(serve_quantized)},
 
-    {RS_PARAM_RATING_MIN, "rating_min", RS__PT_REAL, RS__OWNER_DATASET, -1e30, 1e30, 0, 0, 0, -1e30, NONE},
-    {RS_PARAM_RATING_MAX, "rating_max", RS__PT_REAL, RS__OWNER_DATASET, -1e30, 1e30, 0, 0, 0, 1e30, NONE},
+    {RS_PARAM_RATING_MIN, "rating_min", RS__PT_REAL, RS__OWNER_DATASET, -1e30, 1e30, 0, 0, 0, -1e6, NONE},
+    {RS_PARAM_RATING_MAX, "rating_max", RS__PT_REAL, RS__OWNER_DATASET, -1e30, 1e30, 0, 0, 0, 1e6, NONE},
+    {RS_PARAM_HAS_HEADER, "has_header", RS__PT_INT, RS__OWNER_DATASET, -1, 1, 0, 0, 0, -1, NONE},
+    {RS_PARAM_STRING_IDS, "string_ids", RS__PT_INT, RS__OWNER_DATASET, 0, 1, 0, 0, 0, 0, NONE},
+    {RS_PARAM_TIMESTAMPS, "timestamps", RS__PT_INT, RS__OWNER_DATASET, 0, 1, 0, 0, 0, 1, NONE},
     {RS_PARAM_CSV_DELIMITER, "csv_delimiter", RS__PT_INT, RS__OWNER_DATASET, 1, 255, 0, 0, 0, ',', NONE},
     {RS_PARAM_CSV_USER_COL, "csv_user_col", RS__PT_INT, RS__OWNER_DATASET, -1, 1023, 0, 0, 0, -1, NONE},
     {RS_PARAM_CSV_ITEM_COL, "csv_item_col", RS__PT_INT, RS__OWNER_DATASET, -1, 1023, 0, 0, 0, -1, NONE},
     {RS_PARAM_CSV_RATING_COL, "csv_rating_col", RS__PT_INT, RS__OWNER_DATASET, -1, 1023, 0, 0, 0, -1, NONE},
+    {RS_PARAM_CSV_TIME_COL, "csv_time_col", RS__PT_INT, RS__OWNER_DATASET, -1, 1023, 0, 0, 0, -1, NONE},
+    {RS_PARAM_MOVIELENS_TITLE_WORDS, "movielens_title_words", RS__PT_INT, RS__OWNER_DATASET, 0, 1000000, 0, 0, 0, 0, NONE},
+    {RS_PARAM_MOVIELENS_YEAR, "movielens_year", RS__PT_INT, RS__OWNER_DATASET, 0, 1, 0, 0, 0, 0, NONE},
 };
+
+/* Defaults that differ in implicit mode (RS_PARAM_IMPLICIT = 1): a model
+ * whose parameter was never set by the user takes these while implicit mode
+ * is on (docs/guide/tuning.md). Ranking with sampled negatives needs more
+ * epochs than rating prediction (the loss over fresh negatives stops
+ * shrinking early, so the tolerance test is off), a larger constant step and
+ * initialisation, and less L2 (every negative applies it too: feature rows,
+ * touched by most updates, need far less). Chosen on MovieLens 100K
+ * (bench/implicit, bench/coldstart's ranking protocol). */
+static const struct {
+    rs_param id;
+    double value;
+} IMPLICIT_DEFAULTS[] = {
+    {RS_PARAM_FACTORS, 64},
+    {RS_PARAM_EPOCHS, 50},
+    {RS_PARAM_LEARNING_RATE, 0.02},
+    {RS_PARAM_INIT_SCALE, 0.05},
+    {RS_PARAM_L2_FACTORS, 0.02},
+    {RS_PARAM_L2_FEATURES, 0.001},
+    {RS_PARAM_TOLERANCE, 0.0},
+    {RS_PARAM_LR_POLICY, RS_LR_CONSTANT},
+};
+
+double rs__param_default(const rs__param_info *r, int implicit)
+{
+    if (implicit)
+        for (size_t k = 0; k < sizeof IMPLICIT_DEFAULTS / sizeof IMPLICIT_DEFAULTS[0]; k++)
+            if (IMPLICIT_DEFAULTS[k].id == r->id)
+                return IMPLICIT_DEFAULTS[k].value;
+    return r->def;
+}
+
+_Static_assert(sizeof TABLE / sizeof TABLE[0] <= 64 * RS__PARAM_SET_WORDS,
+               "rs_model.params_set needs more words");
+
+size_t rs__param_index(const rs__param_info *r) { return (size_t)(r - TABLE); }
+
+void rs__params_apply_mode(rs__params *p, const uint64_t *user_set, int implicit)
+{
+    for (size_t i = 0; i < sizeof TABLE / sizeof TABLE[0]; i++) {
+        const rs__param_info *r = &TABLE[i];
+        if (r->owner != RS__OWNER_MODEL || r->read_only || r->id == RS_PARAM_IMPLICIT ||
+            (user_set[i / 64] >> (i % 64) & 1))
+            continue;
+        char *slot = (char *)p + r->offset;
+        if (r->type == RS__PT_REAL)
+            *(double *)slot = rs__param_default(r, implicit);
+        else
+            *(int64_t *)slot = (int64_t)rs__param_default(r, implicit);
+    }
+}
 
 const rs__param_info *rs__param_find(rs_param id)
 {
