@@ -305,6 +305,10 @@ static Suite *crash_suite(void)
 
 int main(void)
 {
+    if (!(rs_build_features() & RS_FEATURE_STDIO)) {
+        printf("SKIP: built without the file conveniences (--disable-stdio)\n");
+        return 77;
+    }
     SRunner *sr = srunner_create(crash_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

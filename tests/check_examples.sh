@@ -104,7 +104,7 @@ fi
 
 # from_your_data: a CSV export with string ids, a header and ISO times,
 # split by time, fitted, evaluated, served in strings, saved and loaded.
-if run from_your_data; then
+if run from_your_data && ! skipped from_your_data; then
     expect from_your_data '^loaded 5828 ratings: 100 customers, [0-9]+ products, timestamps yes$'
     expect from_your_data '^split by time: 5628 ratings to train on, the 200 latest to test on$'
     below from_your_data 'test RMSE' 1.2
