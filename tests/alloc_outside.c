@@ -9,13 +9,16 @@
  * is open it runs the whole workflow - datasets from reader callbacks and
  * files, fit on 1 and 2 threads, save and load (buffer, callback, file),
  * predict, top-k, batch top-k, similarity, splits, partial fit, fold-in, new
- * ids with features - and attributes every call to the phase that made it
- * and to its caller (object and function, dladdr of the return address).
+ * ids with features, and the 0.2 calls: batch top-k with exclusions, the
+ * int8 serving copy, evaluation on 2 threads, string ids from a CSV reader
+ * with a time split, gzip input (when built with zlib) - and attributes
+ * every call to the phase that made it and to its caller (object and
+ * function, dladdr of the return address).
  *
  * It fails on any call whose caller is the library itself, and on any call
  * by libc that is not on the documented list (docs/guide/embedding.md):
  * glibc's pthread_create and thread exit, which allocate and free a thread's
- * TLS (dtv) with malloc, in the 2-thread rs_fit. Calls from inside a BLAS
+ * TLS (dtv) with malloc, in the 2-thread rs_fit and the 2-thread evaluation. Calls from inside a BLAS
  * library are reported apart, not failed (serving calls no BLAS since 0.2;
  * before, OpenBLAS's threaded sgemm in rs_topk_batch allocated; --large
  * makes a model big enough for that).
@@ -276,9 +279,54 @@ static int32_t mem_write(void *ud, const void *p, size_t n)
 
 /* The model's size: small by default; --large is big enough for a CBLAS
  * library's threaded sgemm (there OpenBLAS allocates on its own). */
-static int n_users = 300, n_items = 120, factors = 8;
+static int n_users = 300, n_items = 800, factors = 8;
 static char ratings_text[8 << 20], more_text[1 << 16], features_text[1 << 16];
+static char csv_text[12 << 20];
+static unsigned char gz_text[12 << 20];
+static size_t gz_len;
 static unsigned char blob[4 << 20];
+
+/* ratings_text as a gzip member of stored (uncompressed) deflate blocks:
+ * what zlib's inflate reads when the loaders get gzip input, made here
+ * without zlib (RFC 1952 and 1951 section 3.2.4). */
+static uint32_t crc32_ieee(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? (c >> 1) ^ 0xedb88320u : c >> 1;
+    }
+    return ~c;
+}
+static size_t gzip_stored(const char *text, size_t n, unsigned char *out, size_t cap)
+{
+    static const unsigned char head[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
+    size_t o = 0, blocks = n / 65535 + 1;
+    if (cap < sizeof head + n + 5 * blocks + 8)
+        return 0;
+    memcpy(out, head, sizeof head);
+    o = sizeof head;
+    for (size_t at = 0; at < n || at == 0; ) {
+        size_t len = n - at < 65535 ? n - at : 65535;
+        out[o++] = at + len == n ? 1 : 0; /* BFINAL, BTYPE 00 (stored) */
+        out[o++] = (unsigned char)len;
+        out[o++] = (unsigned char)(len >> 8);
+        out[o++] = (unsigned char)~len;
+        out[o++] = (unsigned char)(~len >> 8);
+        memcpy(out + o, text + at, len);
+        o += len;
+        at += len;
+        if (n == 0)
+            break;
+    }
+    uint32_t crc = crc32_ieee((const unsigned char *)text, n), isize = (uint32_t)n;
+    for (int k = 0; k < 4; k++)
+        out[o++] = (unsigned char)(crc >> (8 * k));
+    for (int k = 0; k < 4; k++)
+        out[o++] = (unsigned char)(isize >> (8 * k));
+    return o;
+}
 
 static size_t make_text(void)
 {
@@ -304,6 +352,18 @@ static size_t make_text(void)
             f += (size_t)snprintf(features_text + f, sizeof features_text - f, " x%d:0.5", k);
         f += (size_t)snprintf(features_text + f, sizeof features_text - f, "\n");
     }
+    /* the same ratings as a CSV export with string ids and times */
+    size_t c = (size_t)snprintf(csv_text, sizeof csv_text, "user,item,rating,time\n");
+    const char *p = ratings_text;
+    for (long t = 1000; *p; t += 7) {
+        int u, i, r, len;
+        if (sscanf(p, "%d %d %d\n%n", &u, &i, &r, &len) != 3)
+            break;
+        c += (size_t)snprintf(csv_text + c, sizeof csv_text - c, "cust-%d,SKU-%05d,%d,%ld\n", u, i, r,
+                              t);
+        p += len;
+    }
+    gz_len = gzip_stored(ratings_text, n, gz_text, sizeof gz_text);
     return n;
 }
 
@@ -405,6 +465,78 @@ static void workflow(const char *dir)
     ok(rs_fold_in_user(m2, 777777, fi, fr3, 3), RS_OK, "rs_fold_in_user");
     ok(rs_fold_in_item(m2, 888888, fi, fr3, 3), RS_OK, "rs_fold_in_item");
 
+    phase = "rs_topk_batch_ex (exclusions)";
+    size_t ex_off[5] = {0, 2, 2, 3, 3};
+    int64_t ex_items[3] = {1, 2, 5};
+    ok(rs_topk_batch_ex(m2, users, 4, 10, 0, ex_off, ex_items, batch_items, scores, counts), RS_OK,
+       "rs_topk_batch_ex");
+    phase = "rs_topk (int8 serving copy)";
+    ok(rs_model_set_int(m2, RS_PARAM_SERVE_QUANTIZED, RS_QUANT_INT8), RS_OK, "serve quantized");
+    for (int64_t u = 1; u <= 40; u++)
+        ok(rs_topk(m2, u, 10, 0, NULL, 0, NULL, 0, items, scores, &n), RS_OK, "rs_topk int8");
+    ok(rs_model_set_int(m2, RS_PARAM_SERVE_QUANTIZED, RS_QUANT_NONE), RS_OK, "serve exact");
+
+    /* m2 keeps m's 2 training threads: the evaluation runs on 2 threads too.
+     * Every rating is relevant (threshold 1): a user's list of ~160 items is
+     * over the 1 KiB where glibc's qsort would malloc (lib/common/sort.h). */
+    phase = "rs_model_evaluate_ratings, rs_model_evaluate_ranking (2 threads)";
+    double metrics[RS_METRIC_COUNT_V0_2];
+    ok(rs_model_evaluate_ratings(m2, train, metrics, RS_METRIC_COUNT_V0_2, &n), RS_OK,
+       "rs_model_evaluate_ratings");
+    ok(rs_model_evaluate_ranking(m2, train, NULL, NULL, 0, 10, 1.0, RS_EVAL_INCLUDE_SEEN, metrics,
+                                 RS_METRIC_COUNT_V0_2, &n),
+       RS_OK, "rs_model_evaluate_ranking");
+
+    phase = "string ids: CSV reader, rs_dataset_split_by_time, rs_fit, *_str calls";
+    {
+        rs_dataset *sd = NULL, *st_train = NULL, *st_test = NULL;
+        rs_model *sm = NULL;
+        mem_reader cr = {csv_text, strlen(csv_text), 0};
+        ok(rs_dataset_new(&sd, hook_fn, &hook), RS_OK, "rs_dataset_new");
+        ok(rs_dataset_set_int(sd, RS_PARAM_STRING_IDS, 1), RS_OK, "string ids");
+        ok(rs_dataset_load(sd, mem_read, &cr, RS_FORMAT_CSV, "export.csv"), RS_OK, "load CSV");
+        ok(rs_dataset_split_by_time(sd, RS_TIME_SPLIT_LAST_N, 2, &st_train, &st_test), RS_OK,
+           "rs_dataset_split_by_time");
+        ok(rs_model_new(&sm, RS_SCORER_COLLABORATIVE, hook_fn, &hook), RS_OK, "rs_model_new");
+        ok(rs_model_set_int(sm, RS_PARAM_EPOCHS, 2), RS_OK, "epochs");
+        /* a small constant step: the default diverges on --large's 4000 items */
+        ok(rs_model_set_int(sm, RS_PARAM_LR_POLICY, RS_LR_CONSTANT), RS_OK, "lr policy");
+        ok(rs_model_set_double(sm, RS_PARAM_LEARNING_RATE, 0.005), RS_OK, "learning rate");
+        ok(rs_fit(sm, st_train, NULL), RS_OK, "rs_fit string ids");
+        float sy;
+        ok(rs_predict_str(sm, "cust-1", "SKU-00002", &sy), RS_OK, "rs_predict_str");
+        char sids[10 * (RS_STR_ID_MAX + 1)];
+        size_t soff[10];
+        const char *block[1] = {"SKU-00003"};
+        ok(rs_topk_str(sm, "cust-2", 10, 0, block, 1, NULL, 0, sids, sizeof sids, soff, scores, &n),
+           RS_OK, "rs_topk_str");
+        ok(rs_similar_items_str(sm, "SKU-00001", 5, sids, sizeof sids, soff, scores, &n), RS_OK,
+           "rs_similar_items_str");
+        size_t ssize = 0;
+        ok(rs_model_save_buffer(sm, blob, sizeof blob, &ssize, NULL, 0), RS_OK, "save string ids");
+        rs_model_free(sm);
+        sm = NULL;
+        ok(rs_model_load_buffer(&sm, blob, ssize, hook_fn, &hook, NULL, 0), RS_OK, "load string ids");
+        rs_model_free(sm);
+        rs_dataset_free(sd);
+        rs_dataset_free(st_train);
+        rs_dataset_free(st_test);
+    }
+
+    phase = "rs_dataset_load (gzip input)";
+    {
+        rs_dataset *gd = NULL;
+        mem_reader gr = {(const char *)gz_text, gz_len, 0};
+        int zlib = (rs_build_features() & RS_FEATURE_ZLIB) != 0;
+        ok(gz_len > 0 ? RS_OK : RS_ERR_RANGE, RS_OK, "gzip test input fits");
+        ok(rs_dataset_new(&gd, hook_fn, &hook), RS_OK, "rs_dataset_new");
+        ok(rs_dataset_load(gd, mem_read, &gr, RS_FORMAT_MOVIELENS, "ratings.gz"),
+           zlib ? RS_OK : RS_ERR_NOT_BUILT, "rs_dataset_load gzip");
+        if (zlib && rs_dataset_num_ratings(gd) != rs_dataset_num_ratings(train))
+            ok(RS_ERR_FORMAT, RS_OK, "gzip input: same ratings as the plain text");
+        rs_dataset_free(gd);
+    }
+
     int stdio = (rs_build_features() & RS_FEATURE_STDIO) != 0;
     rs_status want = stdio ? RS_OK : RS_ERR_NOT_BUILT;
     phase = "rs_dataset_load_file, rs_dataset_load_features_file";
@@ -437,8 +569,8 @@ static int allowed(const entry *e)
         return 2; /* inside the BLAS: reported */
     int libc = !strncmp(e->object, "libc.so", 7) || !strncmp(e->object, "ld-linux", 8) ||
                !strncmp(e->object, "ld64.so", 7);
-    /* glibc starting or ending a thread of the 2-thread rs_fit */
-    if (libc && !strcmp(e->phase, "rs_fit (2 threads)") &&
+    /* glibc starting or ending a thread of the 2-thread rs_fit or evaluation */
+    if (libc && strstr(e->phase, "(2 threads)") &&
         (!strcmp(e->caller, "pthread_create") || !strcmp(e->caller, "thread exit")))
         return 1;
     return 0;

@@ -2,6 +2,7 @@
  * features.c: feature names (a string hash) and sparse rows (append-only
  * slices, so a rollback is a matter of restoring sizes). */
 #include "features.h"
+#include "common/sort.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -314,31 +315,10 @@ void rs__features_rollback(rs__features *f, const rs__allocator *a, rs__features
         f->nnz = mark.nnz;
 }
 
-/* In-place heapsort: qsort would do, but glibc's qsort takes a malloc'd
- * buffer for arrays over 1 KiB, outside the allocator hook. */
-static void sift_down(int32_t *v, size_t root, size_t n)
+static int cmp_i32(const void *x, const void *y)
 {
-    for (size_t child; (child = 2 * root + 1) < n; root = child) {
-        if (child + 1 < n && v[child + 1] > v[child])
-            child++;
-        if (v[root] >= v[child])
-            return;
-        int32_t t = v[root];
-        v[root] = v[child];
-        v[child] = t;
-    }
-}
-
-static void sort_i32(int32_t *v, size_t n)
-{
-    for (size_t i = n / 2; i-- > 0;)
-        sift_down(v, i, n);
-    for (size_t end = n; end-- > 1;) {
-        int32_t t = v[0];
-        v[0] = v[end];
-        v[end] = t;
-        sift_down(v, 0, end);
-    }
+    int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
+    return (a > b) - (a < b);
 }
 
 int rs__features_has_duplicate(const int32_t *col, size_t n, const rs__allocator *a)
@@ -354,7 +334,7 @@ int rs__features_has_duplicate(const int32_t *col, size_t n, const rs__allocator
     if (!tmp)
         return -1;
     memcpy(tmp, col, n * sizeof *tmp);
-    sort_i32(tmp, n);
+    rs__sort(tmp, n, sizeof *tmp, cmp_i32); /* not qsort: it mallocs (sort.h) */
     int dup = 0;
     for (size_t i = 1; i < n && !dup; i++)
         dup = tmp[i] == tmp[i - 1];
