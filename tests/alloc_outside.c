@@ -279,9 +279,9 @@ static int32_t mem_write(void *ud, const void *p, size_t n)
 
 /* The model's size: small by default; --large is big enough for a CBLAS
  * library's threaded sgemm (there OpenBLAS allocates on its own). */
-static int n_users = 300, n_items = 800, factors = 8;
+static int n_users = 300, n_items = 120, factors = 8;
 static char ratings_text[8 << 20], more_text[1 << 16], features_text[1 << 16];
-static char csv_text[12 << 20];
+static char csv_text[12 << 20], dense_text[1 << 16];
 static unsigned char gz_text[12 << 20];
 static size_t gz_len;
 static unsigned char blob[4 << 20];
@@ -352,6 +352,11 @@ static size_t make_text(void)
             f += (size_t)snprintf(features_text + f, sizeof features_text - f, " x%d:0.5", k);
         f += (size_t)snprintf(features_text + f, sizeof features_text - f, "\n");
     }
+    /* a dense test set for the ranking: users 1-10, items 1-150 */
+    size_t d = 0;
+    for (int u = 1; u <= 10; u++)
+        for (int i = 1; i <= 150; i++)
+            d += (size_t)snprintf(dense_text + d, sizeof dense_text - d, "%d %d %d\n", u, i, 1 + (u * i) % 5);
     /* the same ratings as a CSV export with string ids and times */
     size_t c = (size_t)snprintf(csv_text, sizeof csv_text, "user,item,rating,time\n");
     const char *p = ratings_text;
@@ -477,15 +482,21 @@ static void workflow(const char *dir)
     ok(rs_model_set_int(m2, RS_PARAM_SERVE_QUANTIZED, RS_QUANT_NONE), RS_OK, "serve exact");
 
     /* m2 keeps m's 2 training threads: the evaluation runs on 2 threads too.
-     * Every rating is relevant (threshold 1): a user's list of ~160 items is
-     * over the 1 KiB where glibc's qsort would malloc (lib/common/sort.h). */
+     * The ranking's test set gives 10 users 150 items each (most unknown to
+     * the model: they still count as relevant), a per-user list over the
+     * 1 KiB where glibc's qsort would malloc (lib/common/sort.h). */
     phase = "rs_model_evaluate_ratings, rs_model_evaluate_ranking (2 threads)";
     double metrics[RS_METRIC_COUNT_V0_2];
     ok(rs_model_evaluate_ratings(m2, train, metrics, RS_METRIC_COUNT_V0_2, &n), RS_OK,
        "rs_model_evaluate_ratings");
-    ok(rs_model_evaluate_ranking(m2, train, NULL, NULL, 0, 10, 1.0, RS_EVAL_INCLUDE_SEEN, metrics,
+    mem_reader dr = {dense_text, strlen(dense_text), 0};
+    rs_dataset *dense = NULL;
+    ok(rs_dataset_new(&dense, hook_fn, &hook), RS_OK, "rs_dataset_new");
+    ok(rs_dataset_load(dense, mem_read, &dr, RS_FORMAT_MOVIELENS, "dense"), RS_OK, "load dense");
+    ok(rs_model_evaluate_ranking(m2, dense, NULL, NULL, 0, 10, 1.0, RS_EVAL_INCLUDE_SEEN, metrics,
                                  RS_METRIC_COUNT_V0_2, &n),
        RS_OK, "rs_model_evaluate_ranking");
+    rs_dataset_free(dense);
 
     phase = "string ids: CSV reader, rs_dataset_split_by_time, rs_fit, *_str calls";
     {

@@ -9,6 +9,7 @@
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <librecsgd/recsgd.h>
@@ -62,6 +63,8 @@ START_TEST(test_sizes_factors_times_users_beyond_size_t)
 
     ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_FACTORS, BIG_FACTORS), RS_OK);
     rs_status st = rs_fit(m, big, NULL);
+    printf("size_t of %u bits: rs_fit of 262144 users x %d factors: %s: %s\n",
+           (unsigned)(sizeof(size_t) * 8), BIG_FACTORS, rs_status_string(st), rs_model_last_error(m));
     if (sizeof(size_t) * 8 <= 32) {
         /* 262144 x 4096 x 4 bytes = 2^32: not a size_t; refused before any allocation of it */
         ck_assert_int_eq(st, RS_ERR_RANGE);

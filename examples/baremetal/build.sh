@@ -25,7 +25,14 @@ cflags="-std=c11 -Os -g -Wall -Wextra -ffunction-sections -fdata-sections"
 "$CC" $cpu $cflags $switches -I"$top/include" -I"$top/lib" \
     $(find "$top/lib" -name '*.c' | sort) "$here/main.c" "$here/startup.c" "$here/format.c" \
     -nostartfiles -T "$here/link.ld" -Wl,--gc-sections -Wl,-Map="$out/baremetal.map" \
-    -Wl,--start-group -lc_nano -lm -lgcc -Wl,--end-group -o "$out/baremetal.elf"
+    -Wl,--start-group -lc_nano -lm -lgcc -Wl,--end-group -o "$out/baremetal.elf" 2> "$out/build.err" ||
+    { cat "$out/build.err"; echo "baremetal: FAIL: the build failed"; exit 1; }
+# A warning here is a portability bug (int32_t is long on newlib, size_t 32 bits).
+if grep -q 'warning:' "$out/build.err"; then
+    cat "$out/build.err"
+    echo "baremetal: FAIL: the build has warnings"
+    exit 1
+fi
 
 alloc=$(arm-none-eabi-nm "$out/baremetal.elf" |
     awk '$3 ~ /^(_?(malloc|free|realloc|calloc|memalign)(_r)?|_sbrk(_r)?|_malloc_r|_free_r|_realloc_r|_calloc_r)$/ {print $3}')
