@@ -18,9 +18,15 @@
 
 double rs__now_seconds(void)
 {
+#if defined(CLOCK_MONOTONIC)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+#else
+    /* No monotonic clock (bare-metal newlib has none, and clock() would need
+     * a _times system call): RS_STAT_SECONDS then reads 0. */
+    return 0.0;
+#endif
 }
 
 /* Fill the factor blocks with the init policy. The policy writes rows * cols

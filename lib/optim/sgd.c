@@ -211,6 +211,10 @@ static rs_status fit_unguarded(rs_model *m, const rs_dataset *train, const rs_da
     if (st != RS_OK) {
         if (st == RS_ERR_NOMEM)
             rs__err(&m->err, st, "out of memory while preparing the fit");
+        else if (st == RS_ERR_RANGE && m->err.msg[0] == '\0')
+            rs__err(&m->err, st, "%zu users and %zu items with %lld factors need more memory than "
+                    "this platform can address (size_t has %u bits)", fr.w.n_users, fr.w.n_items,
+                    (long long)params.factors, (unsigned)(sizeof(size_t) * 8));
         else if (m->err.msg[0] == '\0')
             rs__err(&m->err, st, "could not prepare the fit: %s", rs_status_string(st));
         drop_run(&fr);
