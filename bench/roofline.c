@@ -39,24 +39,13 @@
 #include "optim/train.h"
 #include "scorers/scorer.h"
 #include "synth_libmf.h"
+#include "timing.h"
 
 typedef float v16f __attribute__((vector_size(64), aligned(64)));
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 typedef struct rows {
     float *P, *Q, *bu, *bi;

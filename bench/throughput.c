@@ -54,29 +54,12 @@
 
 #include <librecsgd/recsgd.h>
 #include "synth_libmf.h"
+#include "timing.h"
 
 #define MAX_LIST 8
 #define MAX_REPEAT 15
 #define MAX_EPOCHS 200
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *x, int n)
-{
-    qsort(x, (size_t)n, sizeof *x, cmp_double);
-    return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
-}
 
 /* ---- one run of the library, in a child process ---- */
 

@@ -16,7 +16,7 @@
 
 /* The block at position k of the order: its ratings as one chunk, its own
  * statistics and random stream, then the scorer's loop. */
-static void train_block(rs__epoch_plan *plan, size_t tid, size_t k)
+void rs__plan_train_block(rs__epoch_plan *plan, size_t tid, size_t k)
 {
     const rs__fitdata *fd = plan->fd;
     rs__train_ctx *c = &plan->ctx[tid];
@@ -123,7 +123,7 @@ static void run_epoch_serial(rs__epoch_plan *plan)
     memset(plan->block_stats, 0, plan->n_blocks * sizeof *plan->block_stats);
     plan->diverged = 0;
     for (size_t k = 0; k < plan->n_blocks; k++) {
-        train_block(plan, 0, k);
+        rs__plan_train_block(plan, 0, k);
         if (plan->ctx[0].diverged) {
             plan->diverged = 1;
             break;
@@ -184,7 +184,7 @@ static void take_blocks(rs__pool *pool, size_t tid)
         while (pool->next < plan->n_blocks && plan->state[pool->next] != 0)
             pool->next++;
         pthread_mutex_unlock(&pool->mu);
-        train_block(plan, tid, k);
+        rs__plan_train_block(plan, tid, k);
         pthread_mutex_lock(&pool->mu);
         plan->state[k] = 2;
         if (plan->ctx[tid].diverged)

@@ -97,7 +97,8 @@ const char *cli_args_positional(cli_args *a)
         return a->i < a->argc ? cli_args_positional(a) : NULL;
     }
     if (!a->rest && arg[0] == '-' && arg[1] != '\0') {
-        cli_fail(CLI_USAGE, "unknown option '%s' (see 'recsgd %s --help')", arg, a->argv[0]);
+        cli_fail(CLI_USAGE, "unknown option '%s' (see '%s %s --help')", arg, cli_program,
+                 a->argv[0]);
         a->bad = 1;
         return NULL;
     }

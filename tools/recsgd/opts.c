@@ -104,8 +104,8 @@ int cli_parse(int argc, char **argv, const cli_opt *opts, cli_opt_fn fn, void *u
             if (is_flag)
                 rc = cli_fail(CLI_USAGE, "%s takes no value", spelled(name, sizeof name, bad));
             else if (bad[0] == '-' && bad[1] != '-' && optopt)
-                rc = cli_fail(CLI_USAGE, "unknown option '-%c' (see 'recsgd %s --help')", optopt,
-                              argv[0]);
+                rc = cli_fail(CLI_USAGE, "unknown option '-%c' (see '%s %s --help')", optopt,
+                              cli_program, argv[0]);
             else {
                 /* An abbreviation of two or more options is ambiguous, not unknown. */
                 const char *given = spelled(name, sizeof name, bad);
@@ -114,11 +114,11 @@ int cli_parse(int argc, char **argv, const cli_opt *opts, cli_opt_fn fn, void *u
                 for (size_t k = 0; len && k < n; k++)
                     matches += strncmp(opts[k].name, given + 2, len) == 0;
                 if (matches > 1)
-                    rc = cli_fail(CLI_USAGE, "ambiguous option '%s' (see 'recsgd %s --help')",
-                                  given, argv[0]);
+                    rc = cli_fail(CLI_USAGE, "ambiguous option '%s' (see '%s %s --help')",
+                                  given, cli_program, argv[0]);
                 else
-                    rc = cli_fail(CLI_USAGE, "unknown option '%s' (see 'recsgd %s --help')", given,
-                                  argv[0]);
+                    rc = cli_fail(CLI_USAGE, "unknown option '%s' (see '%s %s --help')", given,
+                                  cli_program, argv[0]);
             }
         } else {
             const cli_opt *o = NULL;
