@@ -39,24 +39,13 @@
 #include "optim/train.h"
 #include "scorers/scorer.h"
 #include "synth_libmf.h"
+#include "timing.h"
 
 typedef float v16f __attribute__((vector_size(64), aligned(64)));
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 typedef struct rows {
     float *P, *Q, *bu, *bi;
@@ -251,6 +240,7 @@ int main(int argc, char **argv)
 {
     size_t n = 10000000;
     int repeat = 3, users = 0, items = 0;
+    size_t force_bands = 0; /* --bands: another grid than rs_fit's choice, to explore blocking */
     size_t factors[4] = {32, 128};
     int n_factors = 2;
     for (int k = 1; k < argc; k++) {
@@ -261,8 +251,10 @@ int main(int argc, char **argv)
             repeat = atoi(v), k++;
         else if (strcmp(argv[k], "--factors") == 0 && v)
             factors[0] = (size_t)atoi(v), n_factors = 1, k++;
+        else if (strcmp(argv[k], "--bands") == 0 && v)
+            force_bands = (size_t)atoi(v), k++;
         else {
-            fprintf(stderr, "usage: roofline [--ratings N] [--repeat R] [--factors K]\n");
+            fprintf(stderr, "usage: roofline [--ratings N] [--repeat R] [--factors K] [--bands B]\n");
             return 2;
         }
     }
@@ -293,7 +285,7 @@ int main(int argc, char **argv)
         memset(&probe, 0, sizeof probe);
         probe.n_items = (size_t)items;
         probe.factors = k;
-        size_t bands = rs__run_choose_bands(1, &probe, d.n);
+        size_t bands = force_bands ? force_bands : rs__run_choose_bands(1, &probe, d.n);
         rs__ratings_view rv = {d.u, d.i, d.r, NULL, d.n};
         rs__fitdata fd;
         if (rs__fitdata_from_arrays(&fd, &rv, (size_t)users, (size_t)items, bands, 42, &a) != RS_OK)

@@ -54,29 +54,12 @@
 
 #include <librecsgd/recsgd.h>
 #include "synth_libmf.h"
+#include "timing.h"
 
 #define MAX_LIST 8
 #define MAX_REPEAT 15
 #define MAX_EPOCHS 200
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *x, int n)
-{
-    qsort(x, (size_t)n, sizeof *x, cmp_double);
-    return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
-}
 
 /* ---- one run of the library, in a child process ---- */
 
@@ -124,23 +107,20 @@ static double rss_mb_self(void)
     return (double)ru.ru_maxrss / 1024.0;
 }
 
+/* RMSE on the test file from the library's evaluation API (rs_predict over
+ * every rating, fallbacks included). */
 static double test_rmse_of(const rs_model *m, const char *test_path)
 {
-    rs_dataset *te;
-    if (rs_dataset_new(&te, NULL, NULL) != RS_OK ||
-        rs_dataset_load_file(te, test_path, RS_FORMAT_LIBMF) != RS_OK)
-        return NAN;
-    double se = 0;
-    size_t n = rs_dataset_num_ratings(te);
-    for (size_t j = 0; j < n; j++) {
-        int64_t u, i;
-        float r, y;
-        rs_dataset_get_rating(te, j, &u, &i, &r, NULL);
-        rs_predict(m, u, i, &y);
-        se += ((double)r - y) * ((double)r - y);
-    }
+    rs_dataset *te = NULL;
+    double v[RS_METRIC_COUNT_V0_2];
+    size_t n;
+    double rmse = NAN;
+    if (rs_dataset_new(&te, NULL, NULL) == RS_OK &&
+        rs_dataset_load_file(te, test_path, RS_FORMAT_LIBMF) == RS_OK &&
+        rs_model_evaluate_ratings(m, te, v, RS_METRIC_COUNT_V0_2, &n) == RS_OK)
+        rmse = v[RS_METRIC_RMSE];
     rs_dataset_free(te);
-    return sqrt(se / (double)(n ? n : 1));
+    return rmse;
 }
 
 /* Load, fit, measure; returns 0 on success. Runs in the child. */

@@ -327,5 +327,105 @@ if command -v gzip >/dev/null 2>&1; then
     fi
 fi
 
+# ---- eval prints what the evaluation API returns ----
+# tests/eval_reference calls rs_model_evaluate_ratings and _ranking itself
+# with the same arguments and prints every RS_METRIC_* entry (%.17g); every
+# figure of `recsgd eval --json` (17 digits too) must be the same string.
+REF="${EVAL_REFERENCE:-$top_builddir/tests/eval_reference}"
+rating_keys="ratings:2 fallbacks:3 skipped:4 rmse:0 mae:1"
+ranking_keys() {
+    echo "ranked_users:11 users_without_relevant:12 fallback_users:13 unranked_users:14" \
+        "auc_users:15 precision@$1:5 recall@$1:6 ndcg@$1:7 map@$1:8 hit_rate@$1:9 auc:10"
+}
+json_value() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" "$2"; }
+# eval_matches 'what' all|rating|ranking K 'reference arguments' recsgd-eval-arguments...
+eval_matches() {
+    what=$1; kinds=$2; k=$3; ref=$4; shift 4
+    if ! "$RECSGD" eval --json "$@" >"$tmp/cli.json" 2>"$tmp/err"; then
+        fail "$what: recsgd eval $*: $(cat "$tmp/err")"
+        return
+    fi
+    # shellcheck disable=SC2086 # the reference arguments are words
+    if ! "$REF" $ref >"$tmp/ref.txt" 2>"$tmp/err"; then
+        fail "$what: eval_reference $ref: $(cat "$tmp/err")"
+        return
+    fi
+    case $kinds in
+    all) want_keys="$rating_keys $(ranking_keys "$k")"; absent="" ;;
+    rating) want_keys=$rating_keys; absent=$(ranking_keys "$k") ;;
+    ranking) want_keys=$(ranking_keys "$k"); absent=$rating_keys ;;
+    esac
+    for pair in $want_keys; do
+        key=${pair%:*}
+        got=$(json_value "$key" "$tmp/cli.json")
+        want=$(awk -v i="${pair##*:}" '$1 == i { print ($2 ~ /nan/) ? "null" : $2 }' "$tmp/ref.txt")
+        check "$what: $key is the API's ($got, $want)" "test -n '$want' && test '$got' = '$want'"
+    done
+    for pair in $absent; do
+        check "$what: no $pair" "! grep -q '\"${pair%:*}\":' '$tmp/cli.json'"
+    done
+}
+if test -x "$REF"; then
+    eval_matches "eval" all 10 "$tmp/m.rsm $tmp/test.tsv 10 4 0" --model "$tmp/m.rsm" --data "$tmp/test.tsv"
+    eval_matches "eval -k3 --relevance 3.5 --include-seen" all 3 "$tmp/m.rsm $tmp/test.tsv 3 3.5 1" \
+        -m "$tmp/m.rsm" -d "$tmp/test.tsv" -k3 --relevance 3.5 --include-seen
+    # an exclusion set, a candidate list (given in two parts), the ranking only
+    head -n 2000 "$tmp/test.tsv" >"$tmp/excl.tsv"
+    cands=$(awk 'BEGIN { for (i = 1; i < 400; i += 3) printf "%s%d", (i > 1 ? "," : ""), i }')
+    eval_matches "eval --ranking --exclude-ratings --candidates" ranking 5 \
+        "$tmp/m.rsm $tmp/test.tsv 5 4 0 $tmp/excl.tsv $cands,999999" \
+        --model "$tmp/m.rsm" --data "$tmp/test.tsv" --ranking -k 5 --exclude-ratings "$tmp/excl.tsv" \
+        --candidates "$cands" --candidates 999999
+    eval_matches "eval --rating" rating 10 "$tmp/m.rsm $tmp/test.tsv 10 4 0" \
+        --model "$tmp/m.rsm" --data "$tmp/test.tsv" --rating
+    # unknown users and items: the fallback, and under cold_start=error the
+    # unscored ratings and unranked users
+    cp "$tmp/test.tsv" "$tmp/cold.tsv"
+    printf '999999\t5\t4.5\t1\n999999\t7\t2\t1\n1\t888888\t5\t1\n' >>"$tmp/cold.tsv"
+    eval_matches "eval with unknown ids" all 10 "$tmp/m.rsm $tmp/cold.tsv 10 4 0" \
+        --model "$tmp/m.rsm" --data "$tmp/cold.tsv"
+    check "eval with unknown ids: 3 fallbacks, 1 fallback user" \
+        "grep -q '\"fallbacks\":3,' '$tmp/cli.json' && grep -q '\"fallback_users\":1,' '$tmp/cli.json'"
+    expect 0 '' train --data "$tmp/train.tsv" $fast --set cold_start=error --model "$tmp/ce.rsm" --quiet
+    eval_matches "eval, cold_start=error" all 10 "$tmp/ce.rsm $tmp/cold.tsv 10 4 0" \
+        --model "$tmp/ce.rsm" --data "$tmp/cold.tsv"
+    check "eval, cold_start=error: 3 skipped, 1 unranked user" \
+        "grep -q '\"skipped\":3,' '$tmp/cli.json' && grep -q '\"unranked_users\":1,' '$tmp/cli.json'"
+    # the text output shows the same figures, to 4 decimals
+    expect 0 '' eval --model "$tmp/m.rsm" --data "$tmp/test.tsv"
+    "$REF" "$tmp/m.rsm" "$tmp/test.tsv" 10 4 0 >"$tmp/ref.txt"
+    for pair in rmse:0 mae:1 precision@10:5 ndcg@10:7 auc:10; do
+        want=$(awk -v i="${pair##*:}" '$1 == i { printf "%.4f", $2 }' "$tmp/ref.txt")
+        check "eval text: ${pair%:*} $want" "grep -Eq '^${pair%:*} +$want\$' '$tmp/out'"
+    done
+    expect 0 '' eval --model "$tmp/m.rsm" --data "$tmp/cold.tsv"
+    check "eval text: the unknown user ranked by the fallback" "grep -q '^unknown users 1 ranked by the fallback' '$tmp/out'"
+else
+    fail "$REF not built (make check builds it)"
+fi
+# string ids: candidates by their strings (unknown ones ignored); every item
+# as candidates ranks as no list does
+sed 's/"SKU, \([0-9]*\)"/sku\1/' "$tmp/export.csv" >"$tmp/plain.csv"
+expect 0 '' train --data "$tmp/plain.csv" --ids string $fast --model "$tmp/p.rsm" --quiet
+every=$(awk -F, 'NR > 1 && !seen[$2]++ { printf "%s%s", (n++ ? "," : ""), $2 }' "$tmp/plain.csv")
+expect 0 '' eval --model "$tmp/p.rsm" --data "$tmp/plain.csv" --ranking --include-seen --json
+sed 's/"include_seen".*//' "$tmp/out" >"$tmp/all.json"
+expect 0 '' eval --model "$tmp/p.rsm" --data "$tmp/plain.csv" --ranking --include-seen --candidates "$every" --json
+sed 's/"include_seen".*//' "$tmp/out" >"$tmp/every.json"
+check "eval: string-id candidates listing every item rank as no list" "cmp -s '$tmp/all.json' '$tmp/every.json'"
+check "eval: string-id candidates rank something" "! grep -q '\"ranked_users\":0,' '$tmp/out'"
+some=$(echo "$every" | cut -d, -f1-20)
+expect 0 '' eval --model "$tmp/p.rsm" --data "$tmp/plain.csv" --ranking --candidates "$some" --json
+cp "$tmp/out" "$tmp/some.json"
+expect 0 '' eval --model "$tmp/p.rsm" --data "$tmp/plain.csv" --ranking --candidates "$some,no-such-sku" --json
+check "eval: an unknown string candidate is ignored" "cmp -s '$tmp/some.json' '$tmp/out'"
+check "eval: 20 candidates rank differently from all" "! cmp -s '$tmp/some.json' '$tmp/every.json'"
+# bad eval arguments
+expect 2 '--rating and --ranking exclude each other' eval --model "$tmp/m.rsm" --data "$tmp/test.tsv" --rating --ranking
+expect 2 '--rating prints no ranking' eval --model "$tmp/m.rsm" --data "$tmp/test.tsv" --rating --include-seen
+expect 2 "--candidates: 'x' is not an id" eval --model "$tmp/m.rsm" --data "$tmp/test.tsv" --candidates 1,x
+expect 2 "--relevance: 'nan' is not a finite number" eval --model "$tmp/m.rsm" --data "$tmp/test.tsv" --relevance nan
+expect 4 'excl-missing.tsv' eval --model "$tmp/m.rsm" --data "$tmp/test.tsv" --exclude-ratings "$tmp/excl-missing.tsv"
+
 echo "check_cli.sh: $passes passed, $fails failed"
 test "$fails" -eq 0

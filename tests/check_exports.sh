@@ -48,7 +48,30 @@ if ! diff -u exports.expected exports.map; then
     status=1
 fi
 
+# The experimental zone (include/librecsgd/experimental.h): every rs_exp_*
+# function, and nothing else, is in the LIBRECSGD_EXPERIMENTAL node, and the
+# library exports it with that version (docs/guide/abi.md).
+exp_decl=$(grep '^rs_exp_' exports.expected || true)
+exp_node=$(tr '\n' ' ' < "$srcdir/lib/librecsgd.map" | sed -E 's@/\*([^*]|\*+[^*/])*\*+/@ @g' \
+    | grep -o 'LIBRECSGD_EXPERIMENTAL[[:space:]]*{[^}]*}' | grep -o 'rs_[A-Za-z0-9_*]*[[:space:]]*;' \
+    | tr -d ' \t;' | sort || true)
+if test "$exp_decl" != "$exp_node"; then
+    echo "FAIL: the LIBRECSGD_EXPERIMENTAL node of lib/librecsgd.map must list exactly the rs_exp_* functions"
+    echo "  declared: $(echo $exp_decl)"
+    echo "  in node:  $(echo $exp_node)"
+    status=1
+fi
+if nm -D --defined-only "$so" | grep -q ' rs_[a-z0-9_]*@@'; then
+    bad=$(nm -D --defined-only "$so" | awk '{print $3}' \
+        | grep -E '^rs_exp_[a-z0-9_]*@@|@@LIBRECSGD_EXPERIMENTAL$' | grep -v '^rs_exp_[a-z0-9_]*@@LIBRECSGD_EXPERIMENTAL$' || true)
+    if test -n "$bad"; then
+        echo "FAIL: symbols in the wrong version node: $bad"
+        status=1
+    fi
+fi
+
 if test "$status" -eq 0; then
-    echo "PASS: $n_names RS_API functions declared, exported and listed in the map"
+    echo "PASS: $n_names RS_API functions declared, exported and listed in the map" \
+        "($(echo "$exp_decl" | grep -c . || true) experimental)"
 fi
 exit "$status"

@@ -11,6 +11,7 @@
 #include "serve_fixture.h"
 #include "synth.h"
 #include "common/blas.h"
+#include "common/sort.h"
 
 #if RS_ENABLE_THREADS
 #include <pthread.h>
@@ -1060,6 +1061,53 @@ START_TEST(test_blas_kernels_match_naive)
 }
 END_TEST
 
+/* rs__sort, the allocation-free qsort of the top-k and evaluation code:
+ * against insertion sort on every length to 300, int64 keys with many
+ * duplicates and 12-byte records (a size no word copy handles). */
+static int cmp_i64_asc(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+typedef struct rec12 {
+    int32_t key, a, b;
+} rec12;
+static int cmp_rec12(const void *x, const void *y)
+{
+    const rec12 *p = x, *q = y;
+    return (p->key > q->key) - (p->key < q->key);
+}
+
+START_TEST(test_sort_matches_insertion_sort)
+{
+    int64_t v[300], ref[300];
+    rec12 r[300];
+    uint64_t x = 99;
+    for (size_t n = 0; n <= 300; n++) {
+        for (size_t i = 0; i < n; i++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            v[i] = (int64_t)(x >> 33) % 50 - 25; /* duplicates and negatives */
+            ref[i] = v[i];
+            r[i] = (rec12){(int32_t)(n - i), (int32_t)i, -(int32_t)i}; /* unique keys */
+        }
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = i; j > 0 && ref[j - 1] > ref[j]; j--) {
+                int64_t t = ref[j];
+                ref[j] = ref[j - 1];
+                ref[j - 1] = t;
+            }
+        rs__sort(v, n, sizeof *v, cmp_i64_asc);
+        rs__sort(r, n, sizeof *r, cmp_rec12);
+        for (size_t i = 0; i < n; i++) {
+            ck_assert_int_eq(v[i], ref[i]);
+            ck_assert_int_eq(r[i].key, (int32_t)(i + 1));
+            ck_assert_int_eq(r[i].a, (int32_t)(n - 1 - i)); /* records moved whole */
+            ck_assert_int_eq(r[i].b, -(int32_t)(n - 1 - i));
+        }
+    }
+}
+END_TEST
+
 static Suite *topk_suite(void)
 {
     Suite *s = suite_create("check_unit_topk");
@@ -1097,6 +1145,9 @@ static Suite *topk_suite(void)
     tcase_set_timeout(tb, 60); /* 2.4 s of CPU under ASan; a loaded machine needs more than Check's 4 s */
     tcase_add_test(tb, test_blas_kernels_match_naive);
     suite_add_tcase(s, tb);
+    TCase *tq = tcase_create("sort");
+    tcase_add_test(tq, test_sort_matches_insertion_sort);
+    suite_add_tcase(s, tq);
     return s;
 }
 

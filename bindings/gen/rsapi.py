@@ -244,7 +244,9 @@ def _parse_header(include_dir, header, defines, experimental, api):
     pending = []
     for line in _preprocess(include_dir, header, defines, macros=True).splitlines():
         m = re.match(r"^#define (RS_[A-Z0-9_]+) (.+)$", line)
-        if m and m.group(1) != "RS_API" and not any(c["name"] == m.group(1) for c in api["constants"]):
+        # (the define that unlocks an optional header is the caller's, not the API's)
+        if m and m.group(1) != "RS_API" and m.group(1) not in defines and \
+                not any(c["name"] == m.group(1) for c in api["constants"]):
             pending.append((m.group(1), m.group(2).strip()))
     pending.sort()
     resolved = True

@@ -59,13 +59,32 @@ static int print_predictions(const rs_model *m)
     return 1;
 }
 
+/* The evaluate block: every entry of both evaluation calls on test. */
+static int print_evaluation(const rs_model *m, const rs_dataset *test)
+{
+    double v[RS_METRIC_COUNT_V0_2];
+    size_t n1 = 0, n2 = 0;
+    rs_status st = rs_model_evaluate_ratings(m, test, v, RS_METRIC_COUNT_V0_2, &n1);
+    if (st != RS_OK)
+        return fail("rs_model_evaluate_ratings", st, NULL);
+    st = rs_model_evaluate_ranking(m, test, NULL, NULL, 0, 10, 4.0, 0, v, RS_METRIC_COUNT_V0_2, &n2);
+    if (st != RS_OK)
+        return fail("rs_model_evaluate_ranking", st, NULL);
+    if (n1 + n2 != RS_METRIC_COUNT_V0_2)
+        return fail("rs_model_evaluate_*", RS_OK, "the calls did not fill every entry");
+    for (size_t k = 0; k < RS_METRIC_COUNT_V0_2; k++)
+        printf("%zu %016llx\n", k, double_bits(v[k]));
+    return 1;
+}
+
 static int set_by_name(rs_model *m, const char *name, int64_t value)
 {
     rs_status st = rs_model_set_int(m, rs_param_from_name(name), value);
     return st == RS_OK ? 1 : fail(name, st, rs_model_last_error(m));
 }
 
-static int run_scorer(const char *scorer, int32_t kind, const rs_dataset *train, const char *out_dir)
+static int run_scorer(const char *scorer, int32_t kind, const rs_dataset *train,
+                      const rs_dataset *test, const char *out_dir)
 {
     rs_model *m = NULL, *back = NULL;
     char path[4096], file[64], err[256];
@@ -106,6 +125,9 @@ static int run_scorer(const char *scorer, int32_t kind, const rs_dataset *train,
     }
     printf("predict\n");
     if (!print_predictions(m))
+        goto out;
+    printf("evaluate\n");
+    if (!print_evaluation(m, test))
         goto out;
     snprintf(file, sizeof file, "c-%s.model", scorer);
     join(path, sizeof path, out_dir, file);
@@ -164,8 +186,8 @@ int main(int argc, char **argv)
         fail("rs_dataset_split_random", st, NULL);
         goto out;
     }
-    ok = run_scorer("collaborative", RS_SCORER_COLLABORATIVE, train, out) &&
-         run_scorer("hybrid", RS_SCORER_HYBRID, train, out);
+    ok = run_scorer("collaborative", RS_SCORER_COLLABORATIVE, train, test, out) &&
+         run_scorer("hybrid", RS_SCORER_HYBRID, train, test, out);
 out:
     rs_dataset_free(test);
     rs_dataset_free(train);

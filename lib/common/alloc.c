@@ -10,11 +10,18 @@ static void *default_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     (void)ud;
     (void)osize;
+#if RS_ENABLE_MALLOC
     if (nsize == 0) {
         free(ptr);
         return NULL;
     }
     return realloc(ptr, nsize);
+#else
+    /* Built without libc malloc (RS_ENABLE_MALLOC=0): nothing to give. */
+    (void)ptr;
+    (void)nsize;
+    return NULL;
+#endif
 }
 
 void rs__allocator_init(rs__allocator *a, rs_alloc_fn fn, void *ud)

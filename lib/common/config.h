@@ -20,6 +20,12 @@
 #ifndef RS_ENABLE_STDIO
 #define RS_ENABLE_STDIO 1
 #endif
+/* 0: no libc malloc behind a NULL allocator hook, so bare-metal programs
+ * that pass their own hook link no malloc at all; a NULL hook then fails
+ * every allocation (RS_ERR_NOMEM). docs/guide/embedding.md */
+#ifndef RS_ENABLE_MALLOC
+#define RS_ENABLE_MALLOC 1
+#endif
 #ifndef RS_ENABLE_ZLIB
 #define RS_ENABLE_ZLIB 0    /* vendored default: no zlib dependency (gzip input is RS_ERR_NOT_BUILT) */
 #endif

@@ -36,21 +36,35 @@ uint64_t rs__rng_next(rs__rng *r)
 
 double rs__rng_uniform(rs__rng *r) { return (double)(rs__rng_next(r) >> 11) * 0x1.0p-53; }
 
+/* The 128-bit product x * n: returns the high 64 bits, *lo the low ones.
+ * Compilers for 32-bit targets have no 128-bit integer; there it is built
+ * from 32-bit halves, with the same bits, so draws match on every platform. */
+static inline uint64_t mul_hi_lo(uint64_t x, uint64_t n, uint64_t *lo)
+{
+#if defined(__SIZEOF_INT128__)
+    __uint128_t m = (__uint128_t)x * n;
+    *lo = (uint64_t)m;
+    return (uint64_t)(m >> 64);
+#else
+    uint64_t x0 = x & 0xffffffffu, x1 = x >> 32, n0 = n & 0xffffffffu, n1 = n >> 32;
+    uint64_t p00 = x0 * n0, p01 = x0 * n1, p10 = x1 * n0, p11 = x1 * n1;
+    uint64_t mid = (p00 >> 32) + (p01 & 0xffffffffu) + (p10 & 0xffffffffu);
+    *lo = (mid << 32) | (p00 & 0xffffffffu);
+    return p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+#endif
+}
+
 uint64_t rs__rng_below(rs__rng *r, uint64_t n)
 {
     /* 128-bit multiply-shift with rejection of the biased low range. */
-    uint64_t x = rs__rng_next(r);
-    __uint128_t m = (__uint128_t)x * n;
-    uint64_t l = (uint64_t)m;
+    uint64_t l;
+    uint64_t hi = mul_hi_lo(rs__rng_next(r), n, &l);
     if (l < n) {
         uint64_t t = -n % n;
-        while (l < t) {
-            x = rs__rng_next(r);
-            m = (__uint128_t)x * n;
-            l = (uint64_t)m;
-        }
+        while (l < t)
+            hi = mul_hi_lo(rs__rng_next(r), n, &l);
     }
-    return (uint64_t)(m >> 64);
+    return hi;
 }
 
 double rs__rng_normal(rs__rng *r)

@@ -6,6 +6,19 @@
 #include <stdint.h>
 #include <string.h>
 
+/* rows x stride floats as one block, with the alignment slack that
+ * rs__alloc_floats_aligned adds: RS_ERR_RANGE when the bytes exceed size_t,
+ * which happens on 32-bit platforms with many ids and factors (a count that
+ * cannot be addressed is a range error, not an allocation failure). */
+static rs_status block_floats(size_t rows, size_t stride, size_t *count)
+{
+    size_t bytes;
+    if (rs__mul_size(rows, stride, count) != 0 || rs__mul_size(*count, sizeof(float), &bytes) != 0 ||
+        bytes > (size_t)-1 - 64)
+        return RS_ERR_RANGE;
+    return RS_OK;
+}
+
 rs_status rs__weights_add_block(rs__weights *w, const rs__allocator *a, int32_t role,
                                 int32_t init_block, int32_t reg, size_t rows, size_t cols)
 {
@@ -21,8 +34,9 @@ rs_status rs__weights_add_block(rs__weights *w, const rs__allocator *a, int32_t 
     b->stride = rs__stride_for(cols);
     b->cap_rows = rows ? rows : 1;
     size_t count;
-    if (rs__mul_size(b->cap_rows, b->stride, &count) != 0)
-        return RS_ERR_NOMEM;
+    rs_status st = block_floats(b->cap_rows, b->stride, &count);
+    if (st != RS_OK)
+        return st;
     b->data = rs__alloc_floats_aligned(a, count, &b->raw, &b->raw_bytes);
     if (!b->data)
         return RS_ERR_NOMEM;
@@ -37,6 +51,15 @@ void rs__weights_free(rs__weights *w, const rs__allocator *a)
     rs__features_free(&w->user_feat, a);
     rs__features_free(&w->item_feat, a);
     memset(w, 0, sizeof *w);
+}
+
+size_t rs__weights_bytes(const rs__weights *w)
+{
+    /* what rs__weights_free gives back */
+    size_t n = rs__features_bytes(&w->user_feat) + rs__features_bytes(&w->item_feat);
+    for (size_t b = 0; b < w->n_blocks; b++)
+        n += w->blocks[b].raw ? w->blocks[b].raw_bytes : 0;
+    return n;
 }
 
 rs_status rs__weights_clone(rs__weights *dst, const rs__weights *src, const rs__allocator *a)
@@ -101,8 +124,9 @@ rs_status rs__block_reserve_rows(rs__block *b, const rs__allocator *a, size_t ro
         return RS_OK;
     size_t cap = b->cap_rows * 2 > rows ? b->cap_rows * 2 : rows;
     size_t count;
-    if (rs__mul_size(cap, b->stride, &count) != 0)
-        return RS_ERR_NOMEM;
+    rs_status st = block_floats(cap, b->stride, &count);
+    if (st != RS_OK)
+        return st;
     void *raw;
     size_t raw_bytes;
     float *data = rs__alloc_floats_aligned(a, count, &raw, &raw_bytes); /* zeroed */

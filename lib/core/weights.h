@@ -88,6 +88,8 @@ RS_INTERNAL rs_status rs__weights_add_block(rs__weights *w, const rs__allocator 
                                             int32_t init_block, int32_t reg, size_t rows,
                                             size_t cols);
 RS_INTERNAL void rs__weights_free(rs__weights *w, const rs__allocator *a);
+/* Bytes the weights hold through their allocator (what rs__weights_free releases). */
+RS_INTERNAL size_t rs__weights_bytes(const rs__weights *w);
 /* Make room for `rows` rows (the new rows are zero); rows itself is unchanged. */
 RS_INTERNAL rs_status rs__block_reserve_rows(rs__block *b, const rs__allocator *a, size_t rows);
 /* Same shapes as src, contents copied (dst must be empty). */

@@ -2,6 +2,7 @@
  * features.c: feature names (a string hash) and sparse rows (append-only
  * slices, so a rollback is a matter of restoring sizes). */
 #include "features.h"
+#include "common/sort.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,21 @@ void rs__features_free(rs__features *f, const rs__allocator *a)
     rs__free(a, f->col, f->nnz_cap, sizeof *f->col);
     rs__free(a, f->val, f->nnz_cap, sizeof *f->val);
     rs__features_init(f);
+}
+
+size_t rs__features_bytes(const rs__features *f)
+{
+    /* what rs__features_free gives back */
+    size_t n = 0;
+    for (size_t i = 0; i < f->n_features; i++)
+        n += strlen(f->names[i]) + 1;
+    n += f->names ? f->names_cap * sizeof *f->names : 0;
+    n += f->name_slots ? f->n_name_slots * sizeof *f->name_slots : 0;
+    n += f->row_off ? f->rows_cap * sizeof *f->row_off : 0;
+    n += f->row_len ? f->rows_cap * sizeof *f->row_len : 0;
+    n += f->col ? f->nnz_cap * sizeof *f->col : 0;
+    n += f->val ? f->nnz_cap * sizeof *f->val : 0;
+    return n;
 }
 
 int32_t rs__features_find(const rs__features *f, const char *name)
@@ -318,7 +334,7 @@ int rs__features_has_duplicate(const int32_t *col, size_t n, const rs__allocator
     if (!tmp)
         return -1;
     memcpy(tmp, col, n * sizeof *tmp);
-    qsort(tmp, n, sizeof *tmp, cmp_i32);
+    rs__sort(tmp, n, sizeof *tmp, cmp_i32); /* not qsort: it mallocs (sort.h) */
     int dup = 0;
     for (size_t i = 1; i < n && !dup; i++)
         dup = tmp[i] == tmp[i - 1];

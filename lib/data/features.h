@@ -28,6 +28,8 @@ typedef struct rs__features {
 
 RS_INTERNAL void rs__features_init(rs__features *f);
 RS_INTERNAL void rs__features_free(rs__features *f, const rs__allocator *a);
+/* Bytes the table holds through its allocator (what rs__features_free releases). */
+RS_INTERNAL size_t rs__features_bytes(const rs__features *f);
 /* Index of name, or -1. */
 RS_INTERNAL int32_t rs__features_find(const rs__features *f, const char *name);
 /* Find or add name. */

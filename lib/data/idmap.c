@@ -27,6 +27,12 @@ void rs__idmap_free(rs__idmap *m, const rs__allocator *a)
     m->strings = strings; /* an emptied map keeps its kind */
 }
 
+size_t rs__idmap_bytes(const rs__idmap *m)
+{
+    /* what rs__idmap_free gives back */
+    return (m->ids ? m->cap * sizeof *m->ids : 0) + (m->slots ? m->nslots * sizeof *m->slots : 0);
+}
+
 int32_t rs__idmap_find(const rs__idmap *m, int64_t id)
 {
     if (m->nslots == 0)

@@ -52,6 +52,8 @@ static inline size_t rs__str_id_len(const char *s)
 
 RS_INTERNAL void rs__idmap_init(rs__idmap *m);
 RS_INTERNAL void rs__idmap_free(rs__idmap *m, const rs__allocator *a);
+/* Bytes the map holds through its allocator (what rs__idmap_free releases). */
+RS_INTERNAL size_t rs__idmap_bytes(const rs__idmap *m);
 /* Dense index of id, or -1. */
 RS_INTERNAL int32_t rs__idmap_find(const rs__idmap *m, int64_t id);
 /* Find or insert id; *index_out receives its dense index. RS_ERR_NOMEM or

@@ -463,7 +463,7 @@ static rs_status line_ml_item(floader *fl, char *line, size_t len)
                            fl->L.name, fl->L.line, (int)(dn > 40 ? 40 : dn), d);
         year = (d[dn - 4] - '0') * 1000 + (d[dn - 3] - '0') * 100 + (d[dn - 2] - '0') * 10 +
                (d[dn - 1] - '0');
-        snprintf(name, sizeof name, "decade=%d", year / 10 * 10);
+        snprintf(name, sizeof name, "decade=%d", (int)(year / 10 * 10)); /* int32_t is long on newlib */
         if ((st = push_entry(fl, name, 1.0f)) != RS_OK)
             return st;
     }

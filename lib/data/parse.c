@@ -1,13 +1,22 @@
 /* librecsgd. SPDX-License-Identifier: BSD-2-Clause
  * parse.c: the block reader behind every text loader, the slow path of the
- * number parser, and the stdio reader for the *_file conveniences. */
+ * number parser, and the file reader for the *_file conveniences. */
+/* open, read, fstat: POSIX; 64-bit file offsets on 32-bit platforms. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+#ifndef _FILE_OFFSET_BITS
+#define _FILE_OFFSET_BITS 64
+#endif
 #include "parse.h"
 
 #include <string.h>
 
 #if RS_ENABLE_STDIO
 #include <errno.h>
-#include <stdio.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #endif
 
 rs_status rs__lines_init(rs__lines *L, const rs__allocator *a, rs_reader_fn reader, void *ud,
@@ -312,50 +321,77 @@ int rs__parse_time(const char *s, size_t n, int64_t *out)
 #if RS_ENABLE_STDIO
 rs_status rs__file_open(rs__file *f, const char *path, rs__errbuf *err)
 {
-    f->fp = NULL;
+    f->fd = -1;
     f->err = 0;
     f->size = 0;
-    errno = 0;
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
+    f->pos = f->len = 0;
+    int fd;
+    do {
+        errno = 0;
+        fd = open(path, O_RDONLY);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0)
         return rs__err(err, RS_ERR_IO, "%s: cannot open: %s", path,
                        errno ? strerror(errno) : "unknown error");
-    /* The size only sizes buffers and rating arrays up front; unknown is fine. */
-    /* Pipes cannot seek: then the size stays unknown. */
-    if (fseek(fp, 0, SEEK_END) == 0) {
-        long sz = ftell(fp);
-        if (sz > 0)
-            f->size = (size_t)sz;
-        if (fseek(fp, 0, SEEK_SET) != 0) {
-            int e = errno;
-            fclose(fp);
-            return rs__err(err, RS_ERR_IO, "%s: cannot read: %s", path,
-                           e ? strerror(e) : "seek failed");
-        }
-    }
-    clearerr(fp);
-    f->fp = fp;
+    /* The size only sizes buffers and rating arrays up front; pipes and
+     * other non-regular files leave it unknown. */
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+        (uintmax_t)sb.st_size <= (uintmax_t)(size_t)-1)
+        f->size = (size_t)sb.st_size;
+    f->fd = fd;
     return RS_OK;
+}
+
+/* One read(2), retried on EINTR: bytes read, 0 at the end, -1 on error. */
+static ptrdiff_t read_some(rs__file *f, void *buf, size_t cap)
+{
+    ssize_t got;
+    do {
+        errno = 0;
+        got = read(f->fd, buf, cap);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0)
+        f->err = errno ? errno : EIO;
+    return (ptrdiff_t)got;
 }
 
 int32_t rs__file_read(void *file, void *buf, size_t cap, size_t *len_out)
 {
     rs__file *f = file;
-    errno = 0;
-    size_t got = fread(buf, 1, cap, (FILE *)f->fp);
-    *len_out = got;
-    if (got < cap && ferror((FILE *)f->fp)) {
-        f->err = errno ? errno : EIO;
-        return -1;
+    *len_out = 0;
+    if (cap == 0)
+        return 0;
+    if (f->pos == f->len) {
+        /* Large requests go straight to the caller's buffer; small ones (the
+         * model decoder asks for a few bytes at a time) come from ours. */
+        if (cap >= sizeof f->buf) {
+            ptrdiff_t got = read_some(f, buf, cap);
+            if (got < 0)
+                return -1;
+            *len_out = (size_t)got;
+            return 0;
+        }
+        ptrdiff_t got = read_some(f, f->buf, sizeof f->buf);
+        if (got < 0)
+            return -1;
+        f->pos = 0;
+        f->len = (size_t)got;
+        if (got == 0)
+            return 0;
     }
+    size_t n = f->len - f->pos < cap ? f->len - f->pos : cap;
+    memcpy(buf, f->buf + f->pos, n);
+    f->pos += n;
+    *len_out = n;
     return 0;
 }
 
 rs_status rs__file_close(rs__file *f, const char *path, rs_status st, rs__errbuf *err)
 {
-    if (f->fp)
-        fclose((FILE *)f->fp);
-    f->fp = NULL;
+    if (f->fd >= 0)
+        close(f->fd);
+    f->fd = -1;
     if (st == RS_ERR_IO && f->err)
         return rs__err(err, RS_ERR_IO, "%s: read error: %s", path, strerror(f->err));
     return st;
@@ -364,7 +400,7 @@ rs_status rs__file_close(rs__file *f, const char *path, rs_status st, rs__errbuf
 rs_status rs__file_open(rs__file *f, const char *path, rs__errbuf *err)
 {
     (void)path;
-    f->fp = NULL;
+    f->fd = -1;
     f->err = 0;
     f->size = 0;
     return rs__err(err, RS_ERR_NOT_BUILT, "file access is not built in (--disable-stdio)");

@@ -67,15 +67,21 @@ static inline int rs__lines_last_unterminated(const rs__lines *L)
     return L->unterminated && L->pos > L->len;
 }
 
-/* A stdio-backed reader for the *_file calls. open fails with RS_ERR_IO and
+/* The file reader of the *_file calls: a POSIX descriptor and a small
+ * buffer inside the struct (on the caller's stack), so reading a file
+ * allocates nothing outside the handle's allocator hook (stdio's FILE would:
+ * docs/guide/embedding.md). open fails with RS_ERR_IO and
  * "<path>: cannot open: <strerror>" in err (RS_ERR_NOT_BUILT without stdio);
  * size is the file size or 0 when unknown. rs__file_read is an rs_reader_fn
  * over an rs__file; close turns a failed read into "<path>: read error:
  * <strerror>" and returns st otherwise. */
+#define RS__FILE_BUF 8192
 typedef struct rs__file {
-    void *fp;
+    int fd;      /* -1 when closed */
     int err;     /* errno of a failed read, else 0 */
     size_t size;
+    size_t pos, len; /* buffered bytes: buf[pos, len) */
+    unsigned char buf[RS__FILE_BUF];
 } rs__file;
 RS_INTERNAL rs_status rs__file_open(rs__file *f, const char *path, rs__errbuf *err);
 RS_INTERNAL int32_t rs__file_read(void *file, void *buf, size_t cap, size_t *len_out);

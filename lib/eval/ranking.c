@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "eval.h"
+#include "common/sort.h"
 #include "serve/serve.h"
 
 /* Per-user values kept until the final, ordered sum. */
@@ -111,7 +112,7 @@ static rs_status csr_build(csr *c, const rs_dataset *ds, int relevant_only, doub
     size_t w = 0;
     for (size_t u = 0; u < c->rows; u++) {
         size_t lo = c->off[u], hi = c->off[u + 1];
-        qsort(c->val + lo, hi - lo, sizeof *c->val, cmp_i64);
+        rs__sort(c->val + lo, hi - lo, sizeof *c->val, cmp_i64); /* not qsort: it mallocs (sort.h) */
         c->off[u] = w;
         for (size_t x = lo; x < hi; x++)
             if (x == lo || c->val[x] != c->val[x - 1])

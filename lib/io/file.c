@@ -2,11 +2,18 @@
  * file.c: the file-path conveniences over the model blob. Saving writes a
  * temporary file beside the destination, syncs it and renames it over the
  * destination, so a crash or a full disk never leaves a half-written model
- * where a good one was. --disable-stdio builds keep the symbols (the ABI is
- * the same in every configuration) and return RS_ERR_NOT_BUILT. */
-/* clock_gettime, mkstemp, fsync, pthread barriers: POSIX, also under strict -std=c11. */
+ * where a good one was. Files are written with write(2) from the encoder's
+ * own buffer, not through stdio, so saving allocates nothing outside the
+ * model's allocator hook (a FILE is allocated by libc). --disable-stdio
+ * builds keep the symbols (the ABI is the same in every configuration) and
+ * return RS_ERR_NOT_BUILT. */
+/* mkstemp, fsync, fchmod: POSIX, also under strict -std=c11; 64-bit file
+ * offsets on 32-bit platforms. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
+#endif
+#ifndef _FILE_OFFSET_BITS
+#define _FILE_OFFSET_BITS 64
 #endif
 #include "format.h"
 
@@ -18,8 +25,8 @@
 #if RS_ENABLE_STDIO
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <stdio.h> /* rename */
+#include <stdlib.h> /* mkstemp */
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,18 +35,27 @@
 #define TMP_SUFFIX ".tmp.XXXXXX"
 
 typedef struct file_sink {
-    FILE *fp;
+    int fd;
     int err; /* errno of the first failed write */
 } file_sink;
 
 static int32_t file_writer(void *ud, const void *buf, size_t len)
 {
     file_sink *f = ud;
-    errno = 0;
-    if (fwrite(buf, 1, len, f->fp) == len)
-        return 0;
-    f->err = errno ? errno : EIO;
-    return -1;
+    const unsigned char *p = buf;
+    while (len > 0) {
+        errno = 0;
+        ssize_t put = write(f->fd, p, len);
+        if (put < 0 && errno == EINTR)
+            continue;
+        if (put <= 0) {
+            f->err = errno ? errno : EIO;
+            return -1;
+        }
+        p += put;
+        len -= (size_t)put;
+    }
+    return 0;
 }
 
 /* Make the rename itself durable: sync the directory that holds path.
@@ -75,20 +91,14 @@ static rs_status save_to(const rs_model *m, const char *path, char *tmp, size_t 
     struct stat old;
     if (stat(path, &old) == 0)
         (void)fchmod(fd, old.st_mode & 07777);
-    file_sink f = {fdopen(fd, "wb"), 0};
-    if (!f.fp) {
-        int err = errno;
-        close(fd);
-        remove(tmp);
-        return rs__err(e, RS_ERR_IO, "%s: cannot write: %s", tmp, strerror(err));
-    }
+    file_sink f = {fd, 0};
     rs_status st = rs__model_encode(m, file_writer, &f, e);
     int err = 0;
     if (st == RS_ERR_IO)
         err = f.err ? f.err : EIO;
-    if (st == RS_OK && (fflush(f.fp) != 0 || fsync(fileno(f.fp)) != 0))
+    if (st == RS_OK && fsync(fd) != 0)
         err = errno ? errno : EIO;
-    if (fclose(f.fp) != 0 && st == RS_OK && err == 0)
+    if (close(fd) != 0 && st == RS_OK && err == 0)
         err = errno ? errno : EIO;
     if (st == RS_OK && err == 0 && rename(tmp, path) != 0)
         err = errno ? errno : EIO;
@@ -96,7 +106,7 @@ static rs_status save_to(const rs_model *m, const char *path, char *tmp, size_t 
         sync_parent_dir(tmp, tmp_cap, path);
         return RS_OK;
     }
-    remove(tmp);
+    unlink(tmp);
     if (err)
         st = rs__err(e, RS_ERR_IO, "%s: cannot save the model: %s", path, strerror(err));
     return st;

@@ -848,7 +848,9 @@ static rs_status read_blocks(rs_model *m, source *s, size_t n_blocks)
                            b, m->ops->name);
         size_t n_floats;
         if (rs__mul_size((size_t)rows, (size_t)cols, &n_floats) != 0)
-            return rs__err(s->err, RS_ERR_FORMAT, "corrupt model blob: block %zu is too large", b);
+            return rs__err(s->err, RS_ERR_RANGE, "parameter block %zu (%llu x %llu floats) is larger "
+                           "than this platform can address", b, (unsigned long long)rows,
+                           (unsigned long long)cols);
         if ((st = need(s, n_floats, 4)) != RS_OK)
             return st;
         size_t first = piece(s, (size_t)rows, (size_t)cols * 4);

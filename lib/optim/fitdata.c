@@ -114,42 +114,186 @@ static inline void swap_entries(rs__fitdata *fd, size_t x, size_t y)
     }
 }
 
-/* Summary statistics (weighted mean and std, observed range) of fd's ratings. */
-static void summarise(rs__fitdata *fd)
+void rs__rating_summary_add(rs__rating_summary *acc, const rs__ratings_view *rv)
 {
-    double sw = 0, s1 = 0, s2 = 0;
-    float rmin = fd->r[0], rmax = fd->r[0];
-    for (size_t j = 0; j < fd->n; j++) {
-        double w = fd->wt ? fd->wt[j] : 1.0;
-        double r = fd->r[j];
+    double sw = acc->sw, s1 = acc->s1, s2 = acc->s2;
+    float rmin = acc->rmin, rmax = acc->rmax;
+    if (acc->n == 0 && rv->n > 0)
+        rmin = rmax = rv->r[0];
+    for (size_t j = 0; j < rv->n; j++) {
+        double w = rv->w ? rv->w[j] : 1.0;
+        double r = rv->r[j];
         sw += w;
         s1 += w * r;
         s2 += w * r * r;
-        if (fd->r[j] < rmin)
-            rmin = fd->r[j];
-        if (fd->r[j] > rmax)
-            rmax = fd->r[j];
+        if (rv->r[j] < rmin)
+            rmin = rv->r[j];
+        if (rv->r[j] > rmax)
+            rmax = rv->r[j];
     }
-    fd->mean = s1 / sw;
-    double var = s2 / sw - fd->mean * fd->mean;
+    acc->sw = sw, acc->s1 = s1, acc->s2 = s2;
+    acc->rmin = rmin, acc->rmax = rmax;
+    acc->n += rv->n;
+}
+
+void rs__rating_summary_finish(const rs__rating_summary *acc, rs__fitdata *fd)
+{
+    fd->mean = acc->s1 / acc->sw;
+    double var = acc->s2 / acc->sw - fd->mean * fd->mean;
     fd->std = var > 0 ? sqrt(var) : 0.0;
-    fd->rmin = rmin;
-    fd->rmax = rmax;
+    fd->rmin = acc->rmin;
+    fd->rmax = acc->rmax;
+}
+
+/* Summary statistics (weighted mean and std, observed range) of fd's
+ * ratings; none for an empty share (the MPI module sums every rank's). */
+static void summarise(rs__fitdata *fd)
+{
+    rs__ratings_view rv = {fd->u, fd->i, fd->r, fd->wt, fd->n};
+    rs__rating_summary acc = {0};
+    rs__rating_summary_add(&acc, &rv);
+    if (acc.n > 0)
+        rs__rating_summary_finish(&acc, fd);
+}
+
+/* Advance rng exactly as rs__fitdata_shuffle of n entries would. */
+static void shuffle_skip(rs__rng *rng, size_t n)
+{
+    for (size_t j = n; j > 1; j--)
+        (void)rs__rng_below(rng, j);
+}
+
+rs_status rs__fitdata_deal(size_t n_users, size_t n_items, size_t bands, uint64_t seed,
+                           int32_t **user_band, int32_t **item_band, rs__rng *rng,
+                           const rs__allocator *a)
+{
+    rs__rng_seed(rng, rs__seed_mix(seed, 0x6772696400ull)); /* "grid" stream */
+    *user_band = deal_bands(n_users, bands, rng, a);
+    *item_band = deal_bands(n_items, bands, rng, a);
+    if (*user_band && *item_band)
+        return RS_OK;
+    rs__free(a, *user_band, n_users ? n_users : 1, sizeof **user_band);
+    rs__free(a, *item_band, n_items ? n_items : 1, sizeof **item_band);
+    *user_band = *item_band = NULL;
+    return RS_ERR_NOMEM;
+}
+
+/* One entry of a user's run (the user is the run's): the sort key. */
+typedef struct run_entry {
+    int32_t i;
+    float r, w;
+    int64_t t;
+} run_entry;
+
+static inline run_entry entry_at(const rs__fitdata *fd, size_t x)
+{
+    return (run_entry){fd->i[x], fd->r[x], fd->wt ? fd->wt[x] : 0.0f, fd->tm ? fd->tm[x] : 0};
+}
+
+static inline void entry_put(rs__fitdata *fd, size_t x, run_entry e)
+{
+    fd->i[x] = e.i;
+    fd->r[x] = e.r;
+    if (fd->wt)
+        fd->wt[x] = e.w;
+    if (fd->tm)
+        fd->tm[x] = e.t;
+}
+
+/* a before b in a run's canonical order: item, rating, weight, timestamp. */
+static inline int entry_before(run_entry a, run_entry b)
+{
+    if (a.i != b.i)
+        return a.i < b.i;
+    if (a.r != b.r)
+        return a.r < b.r;
+    if (a.w != b.w)
+        return a.w < b.w;
+    return a.t < b.t;
+}
+
+/* Shell sort of one user's run [a, a + n) by entry_before, moving entries
+ * rather than swapping them (runs are short: most end after the last gap). */
+static void sort_run(rs__fitdata *fd, size_t a, size_t n)
+{
+    static const size_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
+    for (size_t q = 0; q < sizeof gaps / sizeof gaps[0]; q++) {
+        size_t g = gaps[q];
+        for (size_t j = g; j < n; j++) {
+            run_entry x = entry_at(fd, a + j);
+            size_t k = j;
+            for (; k >= g; k -= g) {
+                run_entry y = entry_at(fd, a + k - g);
+                if (!entry_before(x, y))
+                    break;
+                entry_put(fd, a + k, y);
+            }
+            if (k != j)
+                entry_put(fd, a + k, x);
+        }
+    }
+}
+
+/* Block [lo, hi) of user band bu in its canonical order: by user (their
+ * place upos in the band; a pass of swaps as the grid's), then each user's
+ * run by entry_before (sort_run). off and nxt
+ * hold size + 1 and size entries, size = the band's user count. The order
+ * is then a function of the block's ratings alone, not of the order they
+ * arrived in: a block laid out from one process's share of the ratings
+ * (the MPI module) is rs_fit's, bit for bit. */
+static void canonical_block(rs__fitdata *fd, size_t lo, size_t hi, const int32_t *upos, size_t size,
+                            size_t *off, size_t *nxt)
+{
+    memset(off, 0, (size + 1) * sizeof *off);
+    for (size_t j = lo; j < hi; j++)
+        off[upos[fd->u[j]] + 1]++;
+    for (size_t g = 0; g < size; g++) {
+        off[g + 1] += off[g];
+        nxt[g] = off[g];
+    }
+    for (size_t g = 0; g < size; g++)
+        while (nxt[g] < off[g + 1]) {
+            size_t j = lo + nxt[g];
+            size_t t = (size_t)upos[fd->u[j]];
+            if (t == g)
+                nxt[g]++;
+            else
+                swap_entries(fd, j, lo + nxt[t]++);
+        }
+    for (size_t g = 0; g < size; g++)
+        if (off[g + 1] - off[g] > 1)
+            sort_run(fd, lo + off[g], off[g + 1] - off[g]);
 }
 
 /* Deal users and items into bands, move every rating into its block in
- * place (one pass of swaps: each swap puts one rating in its final block)
- * and shuffle each block. fd's columns hold the ratings in their original
- * order; block_off and cursor (bands^2 entries) are allocated. */
+ * place (one pass of swaps: each swap puts one rating in its final block),
+ * put each block in its canonical order and shuffle it. fd's columns hold
+ * the ratings in their original order; block_off and cursor (bands^2
+ * entries) are allocated. full_sizes (NULL: fd holds every rating) gives the
+ * size of every block of the whole set when fd holds a share: a block held
+ * elsewhere (empty here) moves the random stream on as its shuffle does, so
+ * every block is shuffled alike wherever it is held. */
 static rs_status grid_in_place(rs__fitdata *fd, size_t n_users, size_t n_items, size_t *cursor,
-                               uint64_t seed, const rs__allocator *a)
+                               uint64_t seed, const size_t *full_sizes, const rs__allocator *a)
 {
     size_t bands = fd->bands, nblocks = bands * bands, n = fd->n;
     rs__rng rng;
-    rs__rng_seed(&rng, rs__seed_mix(seed, 0x6772696400ull)); /* "grid" stream */
-    int32_t *ub = deal_bands(n_users, bands, &rng, a);
-    int32_t *ib = deal_bands(n_items, bands, &rng, a);
-    if (!ub || !ib) {
+    int32_t *ub, *ib;
+    if (rs__fitdata_deal(n_users, n_items, bands, seed, &ub, &ib, &rng, a) != RS_OK)
+        return RS_ERR_NOMEM;
+    /* Every user's place in its band, for the canonical order (allocated,
+     * like the band maps, before any rating moves). */
+    size_t *fill = rs__calloc(a, bands, sizeof *fill), band_max = 0;
+    int32_t *upos = rs__alloc(a, n_users ? n_users : 1, sizeof *upos);
+    if (fill && upos)
+        for (size_t u = 0; u < n_users; u++)
+            upos[u] = (int32_t)fill[ub[u]]++;
+    for (size_t b = 0; fill && b < bands; b++)
+        band_max = fill[b] > band_max ? fill[b] : band_max;
+    size_t *off = fill && upos ? rs__alloc(a, 2 * band_max + 1, sizeof *off) : NULL;
+    if (!off) {
+        rs__free(a, fill, bands, sizeof *fill);
+        rs__free(a, upos, n_users ? n_users : 1, sizeof *upos);
         rs__free(a, ub, n_users ? n_users : 1, sizeof *ub);
         rs__free(a, ib, n_items ? n_items : 1, sizeof *ib);
         return RS_ERR_NOMEM;
@@ -174,8 +318,18 @@ static rs_status grid_in_place(rs__fitdata *fd, size_t n_users, size_t n_items, 
     }
     /* Shuffle inside each block once: SGD wants a random order, and a fixed
      * one keeps runs reproducible. */
-    for (size_t b = 0; b < nblocks; b++)
-        rs__fitdata_shuffle(fd, fd->block_off[b], fd->block_off[b + 1], &rng);
+    for (size_t b = 0; b < nblocks; b++) {
+        size_t lo = fd->block_off[b], hi = fd->block_off[b + 1];
+        if (full_sizes && hi == lo) {
+            shuffle_skip(&rng, full_sizes[b]);
+            continue;
+        }
+        canonical_block(fd, lo, hi, upos, fill[b / bands], off, off + band_max + 1);
+        rs__fitdata_shuffle(fd, lo, hi, &rng);
+    }
+    rs__free(a, off, 2 * band_max + 1, sizeof *off);
+    rs__free(a, fill, bands, sizeof *fill);
+    rs__free(a, upos, n_users ? n_users : 1, sizeof *upos);
     rs__free(a, ub, n_users ? n_users : 1, sizeof *ub);
     fd->item_band = ib; /* kept: implicit mode samples negatives by band */
     fd->n_items = n_items;
@@ -216,7 +370,7 @@ rs_status rs__fitdata_from_arrays(rs__fitdata *fd, const rs__ratings_view *rv, s
         memcpy(fd->r, rv->r, n * sizeof *fd->r);
         if (fd->wt)
             memcpy(fd->wt, rv->w, n * sizeof *fd->wt);
-        st = grid_in_place(fd, n_users, n_items, cursor, seed, a);
+        st = grid_in_place(fd, n_users, n_items, cursor, seed, NULL, a);
     }
     rs__free(a, cursor, fd->bands * fd->bands, sizeof *cursor);
     if (st != RS_OK)
@@ -226,6 +380,13 @@ rs_status rs__fitdata_from_arrays(rs__fitdata *fd, const rs__ratings_view *rv, s
 
 rs_status rs__fitdata_adopt(rs__fitdata *fd, rs__rating_columns *cols, size_t n_users,
                             size_t n_items, size_t bands, uint64_t seed, const rs__allocator *a)
+{
+    return rs__fitdata_adopt_share(fd, cols, n_users, n_items, bands, seed, NULL, a);
+}
+
+rs_status rs__fitdata_adopt_share(rs__fitdata *fd, rs__rating_columns *cols, size_t n_users,
+                                  size_t n_items, size_t bands, uint64_t seed,
+                                  const size_t *full_sizes, const rs__allocator *a)
 {
     memset(fd, 0, sizeof *fd);
     size_t *cursor = NULL;
@@ -245,7 +406,7 @@ rs_status rs__fitdata_adopt(rs__fitdata *fd, rs__rating_columns *cols, size_t n_
     memcpy(fd->cap, cols->acap, sizeof fd->cap);
     /* grid_in_place allocates (the band maps) before it moves a rating, so
      * a failure leaves the columns in their order, and back with the caller. */
-    st = grid_in_place(fd, n_users, n_items, cursor, seed, a);
+    st = grid_in_place(fd, n_users, n_items, cursor, seed, full_sizes, a);
     rs__free(a, cursor, fd->bands * fd->bands, sizeof *cursor);
     if (st != RS_OK) {
         fd->u = fd->i = NULL;
@@ -265,13 +426,21 @@ void rs__fitdata_into_seen(rs__fitdata *fd, size_t n_users, size_t *off, size_t 
                            int32_t **items_out, size_t *items_cap, const rs__allocator *a)
 {
     size_t n = fd->n;
-    /* The ratings and weights go first: only (user, item) pairs are left. */
-    rs__free(a, fd->r, fd->cap[2], sizeof *fd->r);
+    /* The weights and timestamps go first; the ratings' array (4 bytes an
+     * entry, like an item index) becomes the seen lists' storage: the items
+     * are scattered into it by user, one independent store each. (Sorting the
+     * pairs in place by cycles instead is a chain of dependent random
+     * accesses: at 10M ratings it took longer than the training.) */
     rs__free(a, fd->wt, fd->cap[3], sizeof *fd->wt);
     rs__free(a, fd->tm, fd->cap[4], sizeof *fd->tm);
-    fd->r = fd->wt = NULL;
+    fd->wt = NULL;
     fd->tm = NULL;
-    fd->cap[2] = fd->cap[3] = fd->cap[4] = 0;
+    fd->cap[3] = fd->cap[4] = 0;
+    _Static_assert(sizeof(float) == sizeof(int32_t), "the ratings' array holds the items");
+    int32_t *items = (int32_t *)(void *)fd->r;
+    size_t cap = fd->cap[2];
+    fd->r = NULL;
+    fd->cap[2] = 0;
     memset(off, 0, (n_users + 1) * sizeof *off);
     for (size_t j = 0; j < n; j++)
         off[fd->u[j] + 1]++;
@@ -279,39 +448,24 @@ void rs__fitdata_into_seen(rs__fitdata *fd, size_t n_users, size_t *off, size_t 
         off[u + 1] += off[u];
         next[u] = off[u];
     }
-    /* Pairs into user order in place, as grid_in_place does into blocks. */
-    for (size_t u = 0; u < n_users; u++) {
-        while (next[u] < off[u + 1]) {
-            size_t j = next[u];
-            size_t t = (size_t)fd->u[j];
-            if (t == u) {
-                next[u]++;
-                continue;
-            }
-            size_t k = next[t]++;
-            int32_t ti = fd->i[j];
-            fd->u[j] = fd->u[k];
-            fd->i[j] = fd->i[k];
-            fd->u[k] = (int32_t)t;
-            fd->i[k] = ti;
-        }
-    }
+    for (size_t j = 0; j < n; j++)
+        items[next[fd->u[j]]++] = fd->i[j];
+    rs__free(a, fd->u, fd->cap[0], sizeof *fd->u);
+    rs__free(a, fd->i, fd->cap[1], sizeof *fd->i);
+    fd->u = fd->i = NULL;
+    fd->cap[0] = fd->cap[1] = 0;
+    fd->n = 0;
     /* Each user's items ascending, duplicates dropped, packed to the front. */
     size_t w = 0;
     for (size_t u = 0; u < n_users; u++) {
         size_t lo = off[u], hi = off[u + 1];
-        sort_ints(fd->i + lo, hi - lo);
+        sort_ints(items + lo, hi - lo);
         off[u] = w;
         for (size_t k = lo; k < hi; k++)
-            if (k == lo || fd->i[k] != fd->i[k - 1])
-                fd->i[w++] = fd->i[k];
+            if (k == lo || items[k] != items[k - 1])
+                items[w++] = items[k];
     }
     off[n_users] = w;
-    rs__free(a, fd->u, fd->cap[0], sizeof *fd->u);
-    fd->u = NULL;
-    fd->cap[0] = 0;
-    size_t cap = fd->cap[1];
-    int32_t *items = fd->i;
     if (w < cap) { /* give back the rest; keep the larger block if that fails */
         int32_t *shrunk = rs__realloc(a, items, cap, w ? w : 1, sizeof *items);
         if (shrunk) {
@@ -319,9 +473,6 @@ void rs__fitdata_into_seen(rs__fitdata *fd, size_t n_users, size_t *off, size_t 
             cap = w ? w : 1;
         }
     }
-    fd->i = NULL;
-    fd->cap[1] = 0;
-    fd->n = 0;
     *items_out = items;
     *items_cap = cap;
 }
@@ -435,18 +586,58 @@ fail:
     return st;
 }
 
+static void insertion_sort_ints(int32_t *v, size_t n)
+{
+    for (size_t j = 1; j < n; j++) {
+        int32_t x = v[j];
+        size_t k = j;
+        for (; k > 0 && v[k - 1] > x; k--)
+            v[k] = v[k - 1];
+        v[k] = x;
+    }
+}
+
 static void sort_ints(int32_t *v, size_t n)
 {
-    /* Shell sort: per-user lists are short and this needs no allocation. */
-    static const size_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
-    for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++)
-        for (size_t j = gaps[g]; j < n; j++) {
-            int32_t x = v[j];
-            size_t k = j;
-            for (; k >= gaps[g] && v[k - gaps[g]] > x; k -= gaps[g])
-                v[k] = v[k - gaps[g]];
-            v[k] = x;
+    /* Quicksort (median of three, the smaller side first so the explicit
+     * stack stays under 64 entries) with insertion sort for short runs:
+     * seen lists are sorted per user, and this needs no allocation. */
+    size_t lo_stack[64], hi_stack[64], top = 0;
+    size_t lo = 0, hi = n;
+    for (;;) {
+        while (hi - lo > 16) {
+            size_t mid = lo + (hi - lo) / 2;
+            int32_t a = v[lo], b = v[mid], c = v[hi - 1];
+            int32_t pivot = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+            size_t i = lo, j = hi - 1;
+            for (;;) {
+                while (v[i] < pivot)
+                    i++;
+                while (v[j] > pivot)
+                    j--;
+                if (i >= j)
+                    break;
+                int32_t t = v[i];
+                v[i++] = v[j];
+                v[j--] = t;
+            }
+            /* [lo, j] <= pivot <= [j + 1, hi) */
+            size_t split = j + 1;
+            if (split - lo < hi - split) {
+                lo_stack[top] = split, hi_stack[top++] = hi;
+                hi = split;
+            } else {
+                lo_stack[top] = lo, hi_stack[top++] = split;
+                lo = split;
+            }
         }
+        insertion_sort_ints(v + lo, hi - lo);
+        if (top == 0)
+            return;
+        top--;
+        lo = lo_stack[top];
+        hi = hi_stack[top];
+    }
 }
 
 rs_status rs__seen_merge(const size_t *old_off, const int32_t *old_items, size_t old_users,

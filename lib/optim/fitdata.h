@@ -1,7 +1,9 @@
 /* librecsgd. SPDX-License-Identifier: BSD-2-Clause
  * fitdata.h: training data laid out for the optimizer. Users and items are
  * dealt at random into `bands` bands each; ratings are grouped into the
- * bands x bands grid of blocks and shuffled once inside each block. Blocks
+ * bands x bands grid of blocks, put in a canonical order (by user, item,
+ * rating, weight, timestamp) and shuffled once inside each block, so the
+ * layout does not depend on the order the ratings came in. Blocks
  * on one "diagonal" share no user and no item, so threads can train them at
  * once without locks, and a block's rows stay in cache while it is trained. */
 #ifndef RS_OPTIM_FITDATA_H
@@ -51,15 +53,44 @@ RS_INTERNAL rs_status rs__fitdata_from_arrays(rs__fitdata *fd, const rs__ratings
 RS_INTERNAL rs_status rs__fitdata_adopt(rs__fitdata *fd, rs__rating_columns *cols, size_t n_users,
                                         size_t n_items, size_t bands, uint64_t seed,
                                         const rs__allocator *a);
+/* The same for a share of the ratings (the MPI module: one process's users,
+ * by the full set's indices; cols->n may be 0, with arrays of capacity 1):
+ * full_sizes[b] is the size of block b of the whole set. Each block this
+ * share holds is laid out exactly as the whole set's layout lays it out:
+ * every block's order is a function of its ratings alone (sorted, then
+ * shuffled), and the random stream skips the blocks held elsewhere. The
+ * summary covers the share only. */
+RS_INTERNAL rs_status rs__fitdata_adopt_share(rs__fitdata *fd, rs__rating_columns *cols,
+                                              size_t n_users, size_t n_items, size_t bands,
+                                              uint64_t seed, const size_t *full_sizes,
+                                              const rs__allocator *a);
 
-/* Turn fd's ratings into each user's distinct items, sorted ascending, in
- * place (CSR in fd->i's storage): what rs__seen_build computes, without a
- * second copy of the ratings. off (n_users + 1 entries) and next (n_users)
- * are the caller's, allocated beforehand, so this cannot fail; fd keeps only
- * the items array, which *items_out / *items_cap take over. */
+/* Turn fd's ratings into each user's distinct items, sorted ascending (CSR
+ * in the storage of fd's rating values, which the items replace): what
+ * rs__seen_build computes, without a second copy of the ratings. off
+ * (n_users + 1 entries) and next (n_users) are the caller's, allocated
+ * beforehand, so this cannot fail; fd is left empty, and *items_out /
+ * *items_cap take the items array over. */
 RS_INTERNAL void rs__fitdata_into_seen(rs__fitdata *fd, size_t n_users, size_t *off, size_t *next,
                                        int32_t **items_out, size_t *items_cap,
                                        const rs__allocator *a);
+
+/* The band of every user and item, as the layout deals them (both arrays
+ * from a; rng is left where the layout goes on to shuffle the blocks). */
+RS_INTERNAL rs_status rs__fitdata_deal(size_t n_users, size_t n_items, size_t bands,
+                                       uint64_t seed, int32_t **user_band, int32_t **item_band,
+                                       rs__rng *rng, const rs__allocator *a);
+
+/* Weighted sums behind fd's summary, accumulated in rating order so that
+ * pieces added one after another give the same bits as one pass. */
+typedef struct rs__rating_summary {
+    double sw, s1, s2;
+    float rmin, rmax;
+    size_t n;
+} rs__rating_summary;
+RS_INTERNAL void rs__rating_summary_add(rs__rating_summary *acc, const rs__ratings_view *rv);
+/* fd's mean, std, rmin and rmax from acc (acc->n > 0). */
+RS_INTERNAL void rs__rating_summary_finish(const rs__rating_summary *acc, rs__fitdata *fd);
 
 /* rs_fit_consume: train's rating columns become fd (laid out as
  * rs__fitdata_build lays out a copy; train is left with no ratings), and

@@ -18,9 +18,15 @@
 
 double rs__now_seconds(void)
 {
+#if defined(CLOCK_MONOTONIC)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+#else
+    /* No monotonic clock (bare-metal newlib has none, and clock() would need
+     * a _times system call): RS_STAT_SECONDS then reads 0. */
+    return 0.0;
+#endif
 }
 
 /* Fill the factor blocks with the init policy. The policy writes rows * cols
@@ -136,10 +142,15 @@ static float *feature_scales(const rs__features *ft, size_t n_features, const in
         for (size_t f = 0; f < len; f++)
             scale[col[f]] += 1.0f;
     }
+    rs__feature_scale_finish(scale, n_features, n, n_ids);
+    return scale;
+}
+
+void rs__feature_scale_finish(float *scale, size_t n_features, size_t n, size_t n_ids)
+{
     float per_id = (float)n / (float)(n_ids ? n_ids : 1);
     for (size_t f = 0; f < n_features; f++)
         scale[f] = scale[f] > per_id ? per_id / scale[f] : 1.0f;
-    return scale;
 }
 
 static rs_status setup_scales(rs__fit_run *fr)
@@ -281,8 +292,8 @@ int rs__run_keeps(const rs__fit_run *fr, rs_status st)
 void rs__run_take_stats(rs__fit_run *fr)
 {
     rs_model *m = fr->m;
-    if (fr->n_stats == 0)
-        return;
+    if (fr->n_stats == 0 || !fr->stats)
+        return; /* nothing, or already taken (a commit takes them) */
     rs__free(&m->alloc, m->epoch_stats, m->epoch_stats_cap * RS__NSTATS, sizeof(double));
     m->epoch_stats = fr->stats;
     m->epoch_stats_cap = fr->stats_cap;
@@ -291,40 +302,57 @@ void rs__run_take_stats(rs__fit_run *fr)
     fr->stats_cap = 0;
 }
 
-static rs_status train_epochs(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *plan, double t0)
+/* A fresh loop: the state rs_fit starts every run with. */
+static void loop_start(rs__fit_run *fr)
+{
+    rs__loop_state *ls = &fr->loop;
+    if (ls->started)
+        return;
+    memset(ls, 0, sizeof *ls);
+    rs__rng_seed(&ls->order_rng, rs__seed_mix((uint64_t)fr->p->seed, 0x6f72646572ull));
+    ls->lr_scale = 1.0;
+    ls->best_train = ls->prev_train = ls->best_valid = INFINITY;
+    ls->next_epoch = 1;
+    ls->started = 1;
+}
+
+rs_status rs__run_epochs(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *plan, double t0)
 {
     rs_model *m = fr->m;
     const rs__params *p = fr->p;
-    rs__rng order_rng;
-    rs__rng_seed(&order_rng, rs__seed_mix((uint64_t)p->seed, 0x6f72646572ull));
-    double lr_scale = 1.0;
-    int halvings = 0;
-    double best_train = INFINITY, prev_train = INFINITY, best_valid = INFINITY;
-    size_t since_best = 0;
+    const rs__run_hooks *hk = fr->hooks;
+    rs__loop_state *ls = &fr->loop;
+    loop_start(fr);
+    plan->serial = ls->plan_serial;
     float range = fr->fd.rmax - fr->fd.rmin;
     double floor_ref = 1e-2 * (range > 1.0f ? range : 1.0f);
     rs_status result = RS_OK;
 
-    for (int64_t epoch = 1; epoch <= p->epochs; epoch++) {
-        double lr = rs__schedule_lr(p, fr->epoch_base + epoch, fr->budget_epochs) * lr_scale;
+    while (ls->next_epoch <= p->epochs) {
+        int64_t epoch = ls->next_epoch;
+        double lr = rs__schedule_lr(p, fr->epoch_base + epoch, fr->budget_epochs) * ls->lr_scale;
         /* A fresh order of the diagonals every epoch. */
-        rs__plan_shuffle(plan, &order_rng);
+        rs__plan_shuffle(plan, &ls->order_rng);
         if (fr->implicit)
             rs__implicit_resample(fr, epoch);
         for (size_t t = 0; t < fr->threads; t++)
             fr->ctx[t].lr = (float)lr;
-        rs__pool_run_epoch(pool, plan);
+        if (hk && hk->run_epoch)
+            hk->run_epoch(hk->ud, fr, pool, plan);
+        else
+            rs__pool_run_epoch(pool, plan);
 
         rs__train_stats s;
         rs__plan_merge_stats(plan, &s);
         double train_rmse = s.sum_w > 0 ? sqrt(s.sq_err / s.sum_w) : NAN;
         int diverged = rs__plan_diverged(plan);
-        double ref = fmin(best_train, fr->fd.std);
+        double ref = fmin(ls->best_train, fr->fd.std);
         if (!(ref > floor_ref))
             ref = floor_ref;
         if (!diverged && !(train_rmse <= p->divergence * ref))
             diverged = 1; /* the loss blew up (or is NaN) */
-        if (!diverged && !rs__weights_all_finite(&fr->w))
+        if (!diverged && !(hk && hk->all_finite ? hk->all_finite(hk->ud, fr)
+                                                : rs__weights_all_finite(&fr->w)))
             diverged = 1;
 
         double *row = fr->stats + fr->n_stats * RS__NSTATS;
@@ -345,13 +373,13 @@ static rs_status train_epochs(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *p
             rs__weights_copy_data(&fr->w, &fr->last_good);
             rs__optstate_reset(&fr->opt);
             row[RS_STAT_SECONDS] = rs__now_seconds() - t0;
-            if (p->on_divergence == RS_DIVERGENCE_HALVE_LR && halvings < MAX_LR_HALVINGS) {
-                halvings++;
-                lr_scale *= 0.5;
+            if (p->on_divergence == RS_DIVERGENCE_HALVE_LR && ls->halvings < MAX_LR_HALVINGS) {
+                ls->halvings++;
+                ls->lr_scale *= 0.5;
                 rs__log(m, RS_LOG_WARN,
                         "epoch %lld diverged (train RMSE %g); restored the last good epoch, "
                         "learning rate halved to %g",
-                        (long long)epoch, train_rmse, p->learning_rate * lr_scale);
+                        (long long)epoch, train_rmse, p->learning_rate * ls->lr_scale);
             } else {
                 int keep = p->keep_partial && fr->good_epochs > 0; /* rs__run_keeps */
                 result = rs__err(&m->err, RS_ERR_NUMERIC,
@@ -365,26 +393,31 @@ static rs_status train_epochs(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *p
         } else {
             fr->good_epochs++;
             rs__weights_copy_data(&fr->last_good, &fr->w);
-            if (train_rmse < best_train)
-                best_train = train_rmse;
-            double vr = valid_rmse(fr);
+            if (train_rmse < ls->best_train)
+                ls->best_train = train_rmse;
+            double vr = hk && hk->valid_rmse ? hk->valid_rmse(hk->ud, fr) : valid_rmse(fr);
             row[RS_STAT_VALID_RMSE] = vr;
             if (fr->have_best && isfinite(vr)) {
-                if (vr < best_valid) {
-                    best_valid = vr;
-                    since_best = 0;
+                if (vr < ls->best_valid) {
+                    ls->best_valid = vr;
+                    ls->since_best = 0;
                     rs__weights_copy_data(&fr->best, &fr->w);
                 } else {
-                    since_best++;
+                    ls->since_best++;
                 }
             }
             row[RS_STAT_SECONDS] = rs__now_seconds() - t0;
         }
 
-        if (m->progress_fn) {
-            m->in_callback = 1;
-            int32_t rc = m->progress_fn(m->progress_ud, row, RS__NSTATS);
-            m->in_callback = 0;
+        if (m->progress_fn || (hk && hk->agree_stop)) {
+            int32_t rc = 0;
+            if (m->progress_fn) {
+                m->in_callback = 1;
+                rc = m->progress_fn(m->progress_ud, row, RS__NSTATS);
+                m->in_callback = 0;
+            }
+            if (hk && hk->agree_stop)
+                rc = hk->agree_stop(hk->ud, fr, rc);
             if (rc != 0 && result == RS_OK) {
                 fr->stopped = 1; /* a requested early end: rs__run_keeps keeps the epoch */
                 result = rs__err(&m->err, RS_ERR_CANCELLED,
@@ -395,16 +428,20 @@ static rs_status train_epochs(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *p
         }
         if (result != RS_OK)
             return result;
-        if (diverged)
-            continue;
-        if (fr->have_best && since_best >= (size_t)p->patience)
-            break;
-        if (isfinite(prev_train) && p->tolerance > 0 &&
-            (prev_train - train_rmse) < p->tolerance * prev_train)
-            break;
-        prev_train = train_rmse;
+        ls->next_epoch = epoch + 1;
+        ls->plan_serial = plan->serial;
+        if (!diverged) {
+            if (fr->have_best && ls->since_best >= (uint64_t)p->patience)
+                break;
+            if (isfinite(ls->prev_train) && p->tolerance > 0 &&
+                (ls->prev_train - train_rmse) < p->tolerance * ls->prev_train)
+                break;
+            ls->prev_train = train_rmse;
+        }
+        if (hk && hk->epoch_end && (result = hk->epoch_end(hk->ud, fr)) != RS_OK)
+            return result;
     }
-    if (fr->have_best && isfinite(best_valid))
+    if (fr->have_best && isfinite(ls->best_valid))
         rs__weights_copy_data(&fr->w, &fr->best);
     return result;
 }
@@ -447,7 +484,7 @@ rs_status rs__run_execute(rs__fit_run *fr, double t0)
         rs__plan_free(&plan, &m->alloc);
         return rs__err(&m->err, RS_ERR_NOMEM, "out of memory while starting training threads");
     }
-    rs_status st = train_epochs(fr, pool, &plan, t0);
+    rs_status st = rs__run_epochs(fr, pool, &plan, t0);
     if (st == RS_OK)
         rs__coldfit_run(fr, pool, &plan);
     rs__pool_stop(pool, &m->alloc);

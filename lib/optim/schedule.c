@@ -16,7 +16,7 @@
 
 /* The block at position k of the order: its ratings as one chunk, its own
  * statistics and random stream, then the scorer's loop. */
-static void train_block(rs__epoch_plan *plan, size_t tid, size_t k)
+void rs__plan_train_block(rs__epoch_plan *plan, size_t tid, size_t k)
 {
     const rs__fitdata *fd = plan->fd;
     rs__train_ctx *c = &plan->ctx[tid];
@@ -173,7 +173,7 @@ static void run_epoch_serial(rs__epoch_plan *plan)
     reset_merges(plan);
     size_t B = plan_bands(plan);
     for (size_t k = 0; k < plan->n_pos; k++) {
-        train_block(plan, 0, k);
+        rs__plan_train_block(plan, 0, k);
         if (plan->ctx[0].diverged) {
             plan->diverged = 1;
             break;
@@ -238,7 +238,7 @@ static void take_blocks(rs__pool *pool, size_t tid)
         while (pool->next < plan->n_pos && plan->state[pool->next] != 0)
             pool->next++;
         pthread_mutex_unlock(&pool->mu);
-        train_block(plan, tid, k);
+        rs__plan_train_block(plan, tid, k);
         pthread_mutex_lock(&pool->mu);
         plan->state[k] = 2;
         if (plan->ctx[tid].diverged)

@@ -86,6 +86,13 @@ RS_INTERNAL void rs__plan_shuffle(rs__epoch_plan *plan, rs__rng *rng);
 /* The epoch's statistics, summed over the blocks in order. */
 RS_INTERNAL void rs__plan_merge_stats(const rs__epoch_plan *plan, rs__train_stats *out);
 
+/* Train the block at position k of the order on context ctx[tid]: its
+ * own random stream (from the plan's seed and serial), its statistics into
+ * block_stats[k]. The pool runs whole epochs with it; a caller that
+ * schedules blocks itself (the MPI module, one rank's blocks of a
+ * diagonal) calls it directly and bumps plan->serial once per epoch. */
+RS_INTERNAL void rs__plan_train_block(rs__epoch_plan *plan, size_t tid, size_t k);
+
 /* 1 if a block of the last epoch flagged divergence. */
 static inline int rs__plan_diverged(const rs__epoch_plan *plan) { return plan->diverged != 0; }
 

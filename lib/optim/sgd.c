@@ -15,7 +15,7 @@
 #include "core/inflight.h"
 
 /* Move the staged fit into the model (the model's previous fit is dropped). */
-static void commit(rs__fit_run *fr)
+void rs__run_commit(rs__fit_run *fr)
 {
     rs_model *m = fr->m;
     rs__model_clear_fitted(m);
@@ -41,6 +41,22 @@ static void commit(rs__fit_run *fr)
 /* Ids that have features but no training rating get zero id parameters, so
  * they are scored from their features (content, hybrid) or from the other
  * side's bias (collaborative) and not from untrained random factors. */
+void rs__weights_zero_unrated(rs__weights *w, const unsigned char *user_rated,
+                              const unsigned char *item_rated)
+{
+    for (size_t b = 0; b < w->n_blocks; b++) {
+        rs__block *blk = &w->blocks[b];
+        int32_t side = rs__block_side(blk);
+        const unsigned char *rated = side == RS_SIDE_USER ? user_rated
+                                     : side == RS_SIDE_ITEM ? item_rated : NULL;
+        size_t n = side == RS_SIDE_USER ? w->n_users : w->n_items;
+        if (rated)
+            for (size_t j = 0; j < n; j++)
+                if (!rated[j])
+                    memset(blk->data + j * blk->stride, 0, blk->stride * sizeof(float));
+    }
+}
+
 static rs_status zero_unrated_ids(rs__fit_run *fr)
 {
     const rs__allocator *a = &fr->m->alloc;
@@ -56,16 +72,7 @@ static rs_status zero_unrated_ids(rs__fit_run *fr)
         user_rated[fr->fd.u[j]] = 1;
         item_rated[fr->fd.i[j]] = 1;
     }
-    for (size_t b = 0; b < fr->w.n_blocks; b++) {
-        rs__block *blk = &fr->w.blocks[b];
-        int32_t side = rs__block_side(blk);
-        const unsigned char *rated = side == RS_SIDE_USER ? user_rated : item_rated;
-        size_t rows = side == RS_SIDE_USER ? nu : ni;
-        if (side == RS_SIDE_USER || side == RS_SIDE_ITEM)
-            for (size_t r = 0; r < rows; r++)
-                if (!rated[r])
-                    memset(blk->data + r * blk->stride, 0, blk->stride * sizeof(float));
-    }
+    rs__weights_zero_unrated(&fr->w, user_rated, item_rated);
     rs__free(a, user_rated, nu ? nu : 1, 1);
     rs__free(a, item_rated, ni ? ni : 1, 1);
     return RS_OK;
@@ -196,6 +203,10 @@ static rs_status fit_unguarded(rs_model *m, const rs_dataset *train, const rs_da
     if (st != RS_OK) {
         if (st == RS_ERR_NOMEM)
             rs__err(&m->err, st, "out of memory while preparing the fit");
+        else if (st == RS_ERR_RANGE && m->err.msg[0] == '\0')
+            rs__err(&m->err, st, "%zu users and %zu items with %lld factors need more memory than "
+                    "this platform can address (size_t has %u bits)", fr.w.n_users, fr.w.n_items,
+                    (long long)params.factors, (unsigned)(sizeof(size_t) * 8));
         else if (m->err.msg[0] == '\0')
             rs__err(&m->err, st, "could not prepare the fit: %s", rs_status_string(st));
         drop_run(&fr);
@@ -214,7 +225,7 @@ static rs_status fit_unguarded(rs_model *m, const rs_dataset *train, const rs_da
     if (st == RS_OK)
         rs__baseline_check(&fr);
     seen_finish(&fr); /* the training ratings are spent from here on */
-    commit(&fr);
+    rs__run_commit(&fr);
     rs__run_free(&fr);
     return st;
 }

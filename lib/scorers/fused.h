@@ -13,7 +13,9 @@
 /* The kernels' helpers take and return vectors wider than the baseline
  * ISA's; they are always inlined, so gcc's note that such values would be
  * passed differently concerns no call that exists. */
-#if defined(__GNUC__) && !defined(__clang__)
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wpsabi"
+#elif defined(__GNUC__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 

@@ -27,10 +27,17 @@ static RS_ALWAYS_INLINE float MF_F(hsum)(MF_V v)
  * with the vectors side by side in the lanes, each sum in the same order as
  * hsum (so the dot product, and the model, do not change with the number of
  * sums taken beside it), for about the cost of one hsum. */
-#if MF_LANES == 16
-typedef int MF_F(iv) __attribute__((vector_size(64)));
+/* Lane shuffles with constant indices: __builtin_shufflevector in clang
+ * and gcc >= 12, __builtin_shuffle (an index vector) in older gcc. */
+#if defined(__clang__) || __GNUC__ >= 12
+#define MF_SH2(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#define MF_SH1(a, ...) __builtin_shufflevector(a, a, __VA_ARGS__)
+#else
 #define MF_SH2(a, b, ...) __builtin_shuffle(a, b, (MF_F(iv)){__VA_ARGS__})
 #define MF_SH1(a, ...) __builtin_shuffle(a, (MF_F(iv)){__VA_ARGS__})
+#endif
+#if MF_LANES == 16
+typedef int MF_F(iv) __attribute__((vector_size(64)));
 static RS_ALWAYS_INLINE void MF_F(hsum2)(MF_V a, MF_V b, float *ra, float *rb)
 {
     MF_V x = MF_SH2(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
@@ -56,8 +63,6 @@ static RS_ALWAYS_INLINE void MF_F(hsum4)(MF_V a, MF_V b, MF_V c, MF_V d, float *
 }
 #elif MF_LANES == 8
 typedef int MF_F(iv) __attribute__((vector_size(32)));
-#define MF_SH2(a, b, ...) __builtin_shuffle(a, b, (MF_F(iv)){__VA_ARGS__})
-#define MF_SH1(a, ...) __builtin_shuffle(a, (MF_F(iv)){__VA_ARGS__})
 static RS_ALWAYS_INLINE void MF_F(hsum2)(MF_V a, MF_V b, float *ra, float *rb)
 {
     MF_V x = MF_SH2(a, b, 0, 1, 2, 3, 8, 9, 10, 11) + MF_SH2(a, b, 4, 5, 6, 7, 12, 13, 14, 15);
@@ -77,7 +82,6 @@ static RS_ALWAYS_INLINE void MF_F(hsum4)(MF_V a, MF_V b, MF_V c, MF_V d, float *
 }
 #else
 typedef int MF_F(iv) __attribute__((vector_size(16)));
-#define MF_SH2(a, b, ...) __builtin_shuffle(a, b, (MF_F(iv)){__VA_ARGS__})
 static RS_ALWAYS_INLINE void MF_F(hsum2)(MF_V a, MF_V b, float *ra, float *rb)
 {
     MF_V x = MF_SH2(a, b, 0, 1, 4, 5) + MF_SH2(a, b, 2, 3, 6, 7);

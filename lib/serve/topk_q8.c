@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "common/q8mat.h"
+#include "common/sort.h"
 
 typedef struct q8_scratch {
     int16_t *xq;
@@ -225,7 +226,7 @@ rs_status rs__topk_q8(const rs_model *m, const rs__serving *sv, int32_t isa, con
      * their sorted indices */
     if (stats)
         stats->second_pass = 1;
-    qsort(cb.e, cb.n, sizeof *cb.e, cmp_entry_id);
+    rs__sort(cb.e, cb.n, sizeof *cb.e, cmp_entry_id); /* not qsort: it mallocs (sort.h) */
     size_t cpos = 0;
     float Kf = (float)K, df = (float)delta;
     rs__skiplist_init(&sk, mark ? NULL : seen, n_seen);

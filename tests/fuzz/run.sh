@@ -50,7 +50,7 @@ t0=$(date +%s)
 srcs=$(cd "$top" && find lib -name '*.c' | sort)
 tool_srcs="tools/recsgd/args.c tools/recsgd/diag.c tools/recsgd/files.c tools/recsgd/json.c
     tools/recsgd/progress.c tools/recsgd/stats.c tools/recsgd/train.c tools/recsgd/eval.c
-    tools/recsgd/serve.c"
+    tools/recsgd/serve.c tools/recsgd/opts.c"
 objs=""
 for s in $srcs $tool_srcs; do
     o="$out/obj/$(echo "$s" | tr '/' '_' | sed 's/\.c$/.o/')"

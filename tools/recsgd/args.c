@@ -97,7 +97,8 @@ const char *cli_args_positional(cli_args *a)
         return a->i < a->argc ? cli_args_positional(a) : NULL;
     }
     if (!a->rest && arg[0] == '-' && arg[1] != '\0') {
-        cli_fail(CLI_USAGE, "unknown option '%s' (see 'recsgd %s --help')", arg, a->argv[0]);
+        cli_fail(CLI_USAGE, "unknown option '%s' (see '%s %s --help')", arg, cli_program,
+                 a->argv[0]);
         a->bad = 1;
         return NULL;
     }
@@ -181,5 +182,41 @@ int cli_parse_id_list(const char *opt, const char *s, int64_t **ids, size_t *n)
     }
     *ids = v;
     *n = got;
+    return 0;
+}
+
+int cli_list_append(char **list, const char *v)
+{
+    size_t old = *list ? strlen(*list) : 0, n = strlen(v);
+    char *e = realloc(*list, old + n + 2);
+    if (!e)
+        return cli_fail(CLI_ERR, "out of memory");
+    if (old)
+        e[old++] = ',';
+    memcpy(e + old, v, n + 1);
+    *list = e;
+    return 0;
+}
+
+int cli_list_split(char *list, const char ***parts, size_t *n)
+{
+    size_t cap = 1;
+    for (const char *p = list; *p; p++)
+        cap += *p == ',';
+    const char **v = malloc(cap * sizeof *v);
+    *parts = v;
+    *n = 0;
+    if (!v)
+        return cli_fail(CLI_ERR, "out of memory");
+    for (char *p = list;;) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        if (*p)
+            v[(*n)++] = p;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
     return 0;
 }

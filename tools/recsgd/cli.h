@@ -22,6 +22,11 @@ enum {
 
 /* ---- diagnostics (diag.c) ---- */
 
+/* The program name that prefixes diagnostics ("recsgd"), and a switch that
+ * silences them (recsgd-mpi: every rank but rank 0). */
+extern const char *cli_program;
+extern int cli_silent;
+
 /* Prints "recsgd: <message>" on stderr (one line) and returns code. */
 int cli_fail(int code, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -55,6 +60,9 @@ typedef int (*cli_opt_fn)(void *ud, const cli_opt *o, const char *value);
  * entries) in order. Returns 0, or CLI_USAGE after a one-line message. */
 int cli_parse(int argc, char **argv, const cli_opt *opts, cli_opt_fn fn, void *ud,
               const char **pos, int *n_pos);
+/* cli_parse for a subcommand that takes no positional argument: one is a
+ * usage error ("NAME: unexpected argument 'X'", NAME being argv[0]). */
+int cli_parse_options(int argc, char **argv, const cli_opt *opts, cli_opt_fn fn, void *ud);
 /* The --help text: synopsis, a paragraph, then every option with its
  * default and range. */
 void cli_help(FILE *f, const char *synopsis, const char *about, const cli_opt *opts);
@@ -96,6 +104,11 @@ int cli_parse_real(const char *opt, const char *s, double *out);
 int cli_parse_choice(const char *opt, const char *s, const char *const *names, int *out);
 /* "--exclude 1,2,3": a malloc'd array of ids. */
 int cli_parse_id_list(const char *opt, const char *s, int64_t **ids, size_t *n);
+/* A repeatable list option: appends v to the malloc'd *list, comma-separated. */
+int cli_list_append(char **list, const char *v);
+/* Splits list at its commas in place; *parts (malloc'd, even on failure:
+ * free it) point into list; empty parts are dropped. */
+int cli_list_split(char *list, const char ***parts, size_t *n);
 
 /* ---- the option parsers alone (tests/fuzz/fuzz_cli_args.c) ----
  * Parse a subcommand's arguments as it would, and apply `train`'s parameter
@@ -154,6 +167,14 @@ int cli_data_option(cli_data_opts *d, const cli_opt *o, const char *value, int *
 /* Loads a ratings file into a new dataset; on failure prints the loader's
  * message and returns the exit code. */
 int cli_load_ratings_with(rs_dataset **out, const char *path, const cli_data_opts *d);
+/* The RS_FORMAT_* a --format value means for path (CLI_FORMAT_AUTO: by its name). */
+int32_t cli_resolve_format(const char *path, int32_t format);
+/* A new empty dataset with d's options set: what cli_load_ratings_with loads
+ * into (recsgd-mpi loads each rank's share into it). */
+int cli_dataset_new_with(rs_dataset **out, const cli_data_opts *d);
+/* A loader's message with the library's parameter names turned into the
+ * tool's options ("use --ids string", "use --user-col N"). */
+void cli_loader_message(char *msg, size_t cap, const char *lib_msg);
 /* The same with only a format: ids as the model last loaded by
  * cli_load_model (strings for a model with string ids), header detected. */
 int cli_load_ratings(rs_dataset **out, const char *path, int32_t format);
@@ -177,6 +198,8 @@ void cli_json_begin(cli_json *j, FILE *f);
 void cli_json_key(cli_json *j, const char *key); /* before a value or a nested container */
 void cli_json_str(cli_json *j, const char *key, const char *v); /* NULL gives null */
 void cli_json_num(cli_json *j, const char *key, double v);      /* NaN/Inf give null */
+/* The same with 17 significant digits: the double reads back bit for bit. */
+void cli_json_exact(cli_json *j, const char *key, double v);
 void cli_json_int(cli_json *j, const char *key, int64_t v);
 void cli_json_bool(cli_json *j, const char *key, int v);
 void cli_json_open(cli_json *j, const char *key, char bracket); /* '{' or '[' */
@@ -211,6 +234,74 @@ void cli_progress_catch_interrupt(void);
 extern const char *const cli_stats_columns[]; /* NULL-terminated, the CSV header */
 int cli_stats_write(const rs_model *m, const char *path);
 
+/* ---- `train`, in pieces (train.c), shared with recsgd-mpi ---- */
+
+/* One parameter to set, remembered with the option that asked for it so a
+ * range error from the library can name the option. */
+typedef struct cli_setting {
+    const char *opt;
+    rs_param param;
+    int is_real;
+    int64_t i;
+    double d;
+} cli_setting;
+
+enum { CLI_MAX_SETTINGS = 32 };
+
+typedef struct cli_train_opts {
+    const char *data, *valid, *model, *stats;
+    const char *user_features, *item_features;
+    cli_data_opts data_opts;
+    int32_t features_format; /* RS_FEATURES_SPARSE, or -1: MovieLens u.user / u.item */
+    int32_t scorer;
+    int quiet, json, save_on_error;
+    int64_t epochs; /* for the progress display; 0 = library default */
+    cli_setting set[CLI_MAX_SETTINGS];
+    int n_set;
+    int too_many; /* more settings than CLI_MAX_SETTINGS were given */
+} cli_train_opts;
+
+/* Options a tool adds to train's (recsgd-mpi): a table (ids from
+ * CLI_OPT_EXTRA up, ending in id 0) listed after train's rows, for parsing
+ * and for --help, and the handler its rows go to. */
+enum { CLI_OPT_EXTRA = 1000 };
+typedef struct cli_train_extra {
+    const cli_opt *opts;
+    cli_opt_fn fn;
+    void *ud;
+} cli_train_extra;
+
+/* Parses train's options (argv[0] is the subcommand) and extra's (NULL:
+ * none). 0 or an exit code after a message. */
+int cli_train_parse(int argc, char **argv, cli_train_opts *o, const cli_train_extra *extra);
+/* train's --help text with extra's rows (NULL: train's own help). */
+void cli_train_help_with(FILE *f, const char *synopsis, const char *about, const cli_opt *extra);
+/* Fails early (before a long fit) when an output cannot be written. */
+int cli_check_writable(const char *opt, const char *path);
+/* A new model of the chosen scorer with the parsed parameters set; 0 or an
+ * exit code after a message. */
+int cli_train_new_model(rs_model **m, const cli_train_opts *o);
+/* The progress display of a fit of m on stderr. */
+void cli_train_progress_init(cli_progress *p, const rs_model *m, const cli_train_opts *o);
+/* Appends the --user-features / --item-features files to train. */
+int cli_train_load_features(const cli_train_opts *o, rs_dataset *train);
+/* After a fit that ended with st: *save says whether --model gets written
+ * (fitted: the model holds a fit; a failed fit only with --save-on-error),
+ * and the exit code comes back after the outcome's message (0 for RS_OK). */
+int cli_train_outcome(const rs_model *m, const cli_train_opts *o, rs_status st, int fitted,
+                      int *save);
+/* The one-line (or JSON) summary of a fit on stdout. */
+void cli_train_report(const cli_train_opts *o, const rs_model *m, size_t n_ratings, rs_status st,
+                      int saved);
+
+/* The library's log lines of a fit, kept to be printed after the progress. */
+typedef struct cli_train_log {
+    char line[8][240];
+    int n, dropped;
+} cli_train_log;
+void cli_train_log_fn(void *ud, int32_t level, const char *message);
+void cli_train_log_print(const cli_train_log *lg, int quiet);
+
 /* ---- subcommands ---- */
 int cli_train(int argc, char **argv);
 int cli_eval(int argc, char **argv);
@@ -221,8 +312,9 @@ int cli_info(int argc, char **argv);
 int cli_plot(int argc, char **argv);
 int cli_split(int argc, char **argv);
 
-/* Each subcommand's --help text (its option table; eval's is in main.c). */
+/* Each subcommand's --help text (from its option table). */
 void cli_train_help(FILE *f);
+void cli_eval_help(FILE *f);
 void cli_predict_help(FILE *f);
 void cli_topk_help(FILE *f);
 void cli_similar_help(FILE *f);

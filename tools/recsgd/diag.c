@@ -5,11 +5,16 @@
 
 #include "cli.h"
 
+const char *cli_program = "recsgd";
+int cli_silent = 0;
+
 int cli_fail(int code, const char *fmt, ...)
 {
+    if (cli_silent)
+        return code;
     va_list ap;
     va_start(ap, fmt);
-    fputs("recsgd: ", stderr);
+    fprintf(stderr, "%s: ", cli_program);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);

@@ -32,7 +32,7 @@ static int ends_with(const char *s, const char *tail)
     return 1;
 }
 
-static int32_t resolve_format(const char *path, int32_t format)
+int32_t cli_resolve_format(const char *path, int32_t format)
 {
     if (format != CLI_FORMAT_AUTO)
         return format;
@@ -104,7 +104,7 @@ int cli_data_option(cli_data_opts *d, const cli_opt *o, const char *value, int *
     }
 }
 
-int cli_load_ratings_with(rs_dataset **out, const char *path, const cli_data_opts *d)
+int cli_dataset_new_with(rs_dataset **out, const cli_data_opts *d)
 {
     *out = NULL;
     rs_dataset *ds;
@@ -129,28 +129,43 @@ int cli_load_ratings_with(rs_dataset **out, const char *path, const cli_data_opt
             rs_dataset_free(ds);
             return code;
         }
-    st = rs_dataset_load_file(ds, path, resolve_format(path, d->format));
-    if (st != RS_OK) {
-        /* The library names its parameter; the tool user needs the option. */
-        char msg[600];
-        snprintf(msg, sizeof msg, "%s", rs_dataset_last_error(ds));
-        static const char lib_hint[] = "(set RS_PARAM_STRING_IDS for string ids)";
-        char *h = strstr(msg, lib_hint);
-        if (h)
-            snprintf(h, sizeof msg - (size_t)(h - msg), "(use --ids string for other ids)");
-        /* "or set csv_user_col)" -> "or use --user-col N)", and so on. */
-        static const char *const words[4] = {"user", "item", "rating", "time"};
-        for (int c = 0; c < 4; c++) {
-            char from[40], to[40];
-            snprintf(from, sizeof from, "set csv_%s_col", words[c]);
-            snprintf(to, sizeof to, "use --%s-col N", words[c]);
-            if ((h = strstr(msg, from)) != NULL) {
-                char tail[600];
-                snprintf(tail, sizeof tail, "%s", h + strlen(from));
-                snprintf(h, sizeof msg - (size_t)(h - msg), "%s%s", to, tail);
-            }
+    *out = ds;
+    return CLI_OK;
+}
+
+void cli_loader_message(char *msg, size_t cap, const char *lib_msg)
+{
+    /* The library names its parameter; the tool user needs the option. */
+    snprintf(msg, cap, "%s", lib_msg);
+    static const char lib_hint[] = "(set RS_PARAM_STRING_IDS for string ids)";
+    char *h = strstr(msg, lib_hint);
+    if (h)
+        snprintf(h, cap - (size_t)(h - msg), "(use --ids string for other ids)");
+    /* "or set csv_user_col)" -> "or use --user-col N)", and so on. */
+    static const char *const words[4] = {"user", "item", "rating", "time"};
+    for (int c = 0; c < 4; c++) {
+        char from[40], to[40];
+        snprintf(from, sizeof from, "set csv_%s_col", words[c]);
+        snprintf(to, sizeof to, "use --%s-col N", words[c]);
+        if ((h = strstr(msg, from)) != NULL) {
+            char tail[600];
+            snprintf(tail, sizeof tail, "%s", h + strlen(from));
+            snprintf(h, cap - (size_t)(h - msg), "%s%s", to, tail);
         }
-        int code = report(st, path, msg);
+    }
+}
+
+int cli_load_ratings_with(rs_dataset **out, const char *path, const cli_data_opts *d)
+{
+    rs_dataset *ds;
+    int code = cli_dataset_new_with(&ds, d);
+    if (code)
+        return code;
+    rs_status st = rs_dataset_load_file(ds, path, cli_resolve_format(path, d->format));
+    if (st != RS_OK) {
+        char msg[600];
+        cli_loader_message(msg, sizeof msg, rs_dataset_last_error(ds));
+        code = report(st, path, msg);
         rs_dataset_free(ds);
         return code;
     }

@@ -43,14 +43,7 @@ static int info_option(void *ud, const cli_opt *o, const char *v)
 int cli_info(int argc, char **argv)
 {
     info_opts io = {NULL, 0};
-    const char **pos = malloc((size_t)argc * sizeof *pos);
-    if (!pos)
-        return cli_fail(CLI_ERR, "out of memory");
-    int n_pos = 0;
-    int prc = cli_parse(argc, argv, info_table, info_option, &io, pos, &n_pos);
-    if (!prc && n_pos > 0)
-        prc = cli_fail(CLI_USAGE, "info: unexpected argument '%s'", pos[0]);
-    free(pos);
+    int prc = cli_parse_options(argc, argv, info_table, info_option, &io);
     if (prc)
         return prc;
     const char *path = io.path;

@@ -55,14 +55,18 @@ void cli_json_str(cli_json *j, const char *key, const char *v)
         fputs("null", j->f);
 }
 
-void cli_json_num(cli_json *j, const char *key, double v)
+static void real(cli_json *j, const char *key, double v, int digits)
 {
     cli_json_key(j, key);
     if (isfinite(v))
-        fprintf(j->f, "%.9g", v);
+        fprintf(j->f, "%.*g", digits, v);
     else
         fputs("null", j->f);
 }
+
+void cli_json_num(cli_json *j, const char *key, double v) { real(j, key, v, 9); }
+
+void cli_json_exact(cli_json *j, const char *key, double v) { real(j, key, v, 17); }
 
 void cli_json_int(cli_json *j, const char *key, int64_t v)
 {

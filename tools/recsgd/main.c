@@ -5,26 +5,6 @@
 
 #include "cli.h"
 
-/* `recsgd eval` still parses its options itself (eval.c, which the
- * evaluation API's owner maintains): this table only documents them. */
-static const cli_opt eval_doc[] = {
-    {1, "model", 'm', "FILE", "the model file (required)", NULL, 0},
-    {2, "data", 0, "FILE", "the test ratings (required; read with the model's kind of ids)", NULL, 0},
-    {3, "format", 0, "auto|movielens|csv|tsv|libmf",
-     "rating file format; auto: csv for *.csv, tsv for *.tsv, else movielens", "auto", 0},
-    {4, "k", 'k', "N", "cut-off of the ranking metrics", "10, range 1 to 100000", 0},
-    {5, "relevance", 0, "X", "a test rating >= X is relevant", "4", 0},
-    {6, "json", 0, NULL, "print one JSON object", NULL, 0},
-    {0, NULL, 0, NULL, NULL, NULL, 0}};
-
-static void eval_help(FILE *f)
-{
-    cli_help(f, "recsgd eval --model M --data FILE [OPTIONS]",
-             "Accuracy of a saved model on a ratings file: RMSE and MAE of its predictions, and "
-             "ranking metrics at k over the users with a relevant rating.",
-             eval_doc);
-}
-
 typedef struct command {
     const char *name;
     int (*run)(int argc, char **argv);
@@ -34,7 +14,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"train", cli_train, cli_train_help, "fit a model on a ratings file and save it"},
-    {"eval", cli_eval, eval_help, "accuracy of a saved model on a ratings file"},
+    {"eval", cli_eval, cli_eval_help, "accuracy of a saved model on a ratings file"},
     {"predict", cli_predict, cli_predict_help, "the predicted rating of one (user, item) pair"},
     {"topk", cli_topk, cli_topk_help, "a user's best-scored items"},
     {"similar", cli_similar, cli_similar_help, "the nearest items or users of one"},

@@ -64,12 +64,20 @@ int cli_parse(int argc, char **argv, const cli_opt *opts, cli_opt_fn fn, void *u
     }
     *s = '\0';
     opterr = 0;
+    /* A fresh scan. glibc keeps its place inside a cluster of short options
+     * ("-k2x") between calls, pointing into the previous argv: only
+     * optind = 0 resets that (a parser called twice, as the fuzz harness
+     * does, read freed memory with optind = 1). */
+#if defined(__GLIBC__)
+    optind = 0;
+#else
     optind = 1;
+#endif
     *n_pos = 0;
     int rc = 0;
     char name[64];
     while (rc == 0) {
-        int prev = optind;
+        int prev = optind ? optind : 1;
         int c = getopt_long(argc, argv, so, lo, NULL);
         if (c == -1) {
             if (optind >= argc)
@@ -96,8 +104,8 @@ int cli_parse(int argc, char **argv, const cli_opt *opts, cli_opt_fn fn, void *u
             if (is_flag)
                 rc = cli_fail(CLI_USAGE, "%s takes no value", spelled(name, sizeof name, bad));
             else if (bad[0] == '-' && bad[1] != '-' && optopt)
-                rc = cli_fail(CLI_USAGE, "unknown option '-%c' (see 'recsgd %s --help')", optopt,
-                              argv[0]);
+                rc = cli_fail(CLI_USAGE, "unknown option '-%c' (see '%s %s --help')", optopt,
+                              cli_program, argv[0]);
             else {
                 /* An abbreviation of two or more options is ambiguous, not unknown. */
                 const char *given = spelled(name, sizeof name, bad);
@@ -106,11 +114,11 @@ int cli_parse(int argc, char **argv, const cli_opt *opts, cli_opt_fn fn, void *u
                 for (size_t k = 0; len && k < n; k++)
                     matches += strncmp(opts[k].name, given + 2, len) == 0;
                 if (matches > 1)
-                    rc = cli_fail(CLI_USAGE, "ambiguous option '%s' (see 'recsgd %s --help')",
-                                  given, argv[0]);
+                    rc = cli_fail(CLI_USAGE, "ambiguous option '%s' (see '%s %s --help')",
+                                  given, cli_program, argv[0]);
                 else
-                    rc = cli_fail(CLI_USAGE, "unknown option '%s' (see 'recsgd %s --help')", given,
-                                  argv[0]);
+                    rc = cli_fail(CLI_USAGE, "unknown option '%s' (see '%s %s --help')", given,
+                                  cli_program, argv[0]);
             }
         } else {
             const cli_opt *o = NULL;
@@ -125,6 +133,19 @@ int cli_parse(int argc, char **argv, const cli_opt *opts, cli_opt_fn fn, void *u
     }
     free(lo);
     free(so);
+    return rc;
+}
+
+int cli_parse_options(int argc, char **argv, const cli_opt *opts, cli_opt_fn fn, void *ud)
+{
+    const char **pos = malloc((size_t)argc * sizeof *pos);
+    if (!pos)
+        return cli_fail(CLI_ERR, "out of memory");
+    int n_pos = 0;
+    int rc = cli_parse(argc, argv, opts, fn, ud, pos, &n_pos);
+    if (!rc && n_pos > 0)
+        rc = cli_fail(CLI_USAGE, "%s: unexpected argument '%s'", argv[0], pos[0]);
+    free(pos);
     return rc;
 }
 

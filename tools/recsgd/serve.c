@@ -75,17 +75,7 @@ static int serve_option(void *ud, const cli_opt *o, const char *v)
     case O_USER: s->user = v; break;
     case O_ITEM: s->item = v; break;
     case O_K: return cli_parse_int("-k", v, 1, &s->k);
-    case O_EXCLUDE: {
-        size_t old = s->exclude ? strlen(s->exclude) : 0, n = strlen(v);
-        char *e = realloc(s->exclude, old + n + 2);
-        if (!e)
-            return cli_fail(CLI_ERR, "out of memory");
-        if (old)
-            e[old++] = ',';
-        memcpy(e + old, v, n + 1);
-        s->exclude = e;
-        break;
-    }
+    case O_EXCLUDE: return cli_list_append(&s->exclude, v);
     case O_SEEN: s->include_seen = 1; break;
     case O_JSON: s->json = 1; break;
     case O_QUIET: s->quiet = 1; break;
@@ -98,14 +88,7 @@ static int parse_args(int argc, char **argv, const cli_opt *table, serve_opts *o
 {
     memset(o, 0, sizeof *o);
     o->k = 10;
-    const char **pos = malloc((size_t)argc * sizeof *pos);
-    if (!pos)
-        return cli_fail(CLI_ERR, "out of memory");
-    int n_pos = 0;
-    int rc = cli_parse(argc, argv, table, serve_option, o, pos, &n_pos);
-    if (!rc && n_pos > 0)
-        rc = cli_fail(CLI_USAGE, "%s: unexpected argument '%s'", argv[0], pos[0]);
-    free(pos);
+    int rc = cli_parse_options(argc, argv, table, serve_option, o);
     if (rc)
         return rc;
     if (!o->model)
@@ -236,24 +219,7 @@ static int exclusions(const rs_model *m, char *list, int64_t **ids, const char *
         return 0;
     if (!rs_model_has_string_ids(m))
         return cli_parse_id_list("--exclude", list, ids, n);
-    size_t cap = 1;
-    for (const char *p = list; *p; p++)
-        cap += *p == ',';
-    const char **v = malloc(cap * sizeof *v);
-    if (!v)
-        return cli_fail(CLI_ERR, "out of memory");
-    for (char *p = list;;) {
-        char *comma = strchr(p, ',');
-        if (comma)
-            *comma = '\0';
-        if (*p)
-            v[(*n)++] = p;
-        if (!comma)
-            break;
-        p = comma + 1;
-    }
-    *names = v;
-    return 0;
+    return cli_list_split(list, names, n);
 }
 
 /* Result strings of a _str call: pointers into buf. */

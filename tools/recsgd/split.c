@@ -130,14 +130,7 @@ static int parse_args(int argc, char **argv, split_opts *o)
     o->fraction = 0.2;
     o->holdout = 1;
     o->seed = 42;
-    const char **pos = malloc((size_t)argc * sizeof *pos);
-    if (!pos)
-        return cli_fail(CLI_ERR, "out of memory");
-    int n_pos = 0;
-    int rc = cli_parse(argc, argv, split_table, split_option, o, pos, &n_pos);
-    if (!rc && n_pos > 0)
-        rc = cli_fail(CLI_USAGE, "split: unexpected argument '%s'", pos[0]);
-    free(pos);
+    int rc = cli_parse_options(argc, argv, split_table, split_option, o);
     if (rc)
         return rc;
     if (!o->data || !o->train || !o->test)

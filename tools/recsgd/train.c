@@ -13,30 +13,9 @@
 
 #include "cli.h"
 
-/* One parameter to set, remembered with the option that asked for it so a
- * range error from the library can name the option. */
-typedef struct setting {
-    const char *opt;
-    rs_param param;
-    int is_real;
-    int64_t i;
-    double d;
-} setting;
-
-enum { MAX_SETTINGS = 32 };
-
-typedef struct train_opts {
-    const char *data, *valid, *model, *stats;
-    const char *user_features, *item_features;
-    cli_data_opts data_opts;
-    int32_t features_format;
-    int32_t scorer;
-    int quiet, json, save_on_error;
-    int64_t epochs; /* for the progress display; 0 = library default */
-    setting set[MAX_SETTINGS];
-    int n_set;
-    int too_many; /* more settings than MAX_SETTINGS were given */
-} train_opts;
+typedef cli_setting setting;
+typedef cli_train_opts train_opts;
+#define MAX_SETTINGS CLI_MAX_SETTINGS
 
 static void add_int(train_opts *o, const char *opt, rs_param p, int64_t v)
 {
@@ -202,28 +181,58 @@ static const cli_opt train_opts_table[] = {
      "save the last good epoch (--model) even when the fit fails", "a failed fit saves nothing", 0},
     {0, NULL, 0, NULL, NULL, NULL, 0}};
 
+enum { N_TRAIN_OPTS = sizeof train_opts_table / sizeof train_opts_table[0] - 1 };
+
+/* train's rows followed by extra's (NULL: none), one table (malloc'd). */
+static cli_opt *with_extra(const cli_opt *extra)
+{
+    size_t n_extra = 0;
+    while (extra && extra[n_extra].id)
+        n_extra++;
+    cli_opt *all = malloc((N_TRAIN_OPTS + n_extra + 1) * sizeof *all);
+    if (!all)
+        return NULL;
+    memcpy(all, train_opts_table, N_TRAIN_OPTS * sizeof *all);
+    if (n_extra)
+        memcpy(all + N_TRAIN_OPTS, extra, n_extra * sizeof *all);
+    all[N_TRAIN_OPTS + n_extra] = train_opts_table[N_TRAIN_OPTS];
+    return all;
+}
+
+void cli_train_help_with(FILE *f, const char *synopsis, const char *about, const cli_opt *extra)
+{
+    cli_opt *all = with_extra(extra);
+    cli_help(f, synopsis, about, all ? all : train_opts_table);
+    free(all);
+    cli_help_params(f);
+}
+
 void cli_train_help(FILE *f)
 {
-    cli_help(f, "recsgd train --data FILE [OPTIONS]",
-             "Fit a model on a ratings file and save it. The progress display shows one line "
-             "per epoch; Ctrl-C stops after the current epoch (the last complete one is kept).",
-             train_opts_table);
-    cli_help_params(f);
+    cli_train_help_with(f, "recsgd train --data FILE [OPTIONS]",
+                        "Fit a model on a ratings file and save it. The progress display shows "
+                        "one line per epoch; Ctrl-C stops after the current epoch (the last "
+                        "complete one is kept).",
+                        NULL);
 }
 
 typedef struct train_parse {
     train_opts *o;
     cli_data_opts *data;
     int features_movielens;
+    const cli_train_extra *extra;
 } train_parse;
 
-/* "--name" of a table row, kept for the messages configure() prints later. */
+/* "--name" of one of train's rows, kept for the messages configure() prints
+ * later (the row may sit in a copy of the table: found by its id). */
 static const char *dashed(const cli_opt *opt)
 {
-    static char names[sizeof train_opts_table / sizeof train_opts_table[0]][40];
-    size_t k = (size_t)(opt - train_opts_table);
+    static char names[N_TRAIN_OPTS][40];
+    size_t k = 0;
+    while (k + 1 < N_TRAIN_OPTS && train_opts_table[k].id != opt->id)
+        k++;
     if (!names[k][0])
-        snprintf(names[k], sizeof names[k], "--%s", opt->name);
+        snprintf(names[k], sizeof names[k], "--%s", train_opts_table[k].name);
     return names[k];
 }
 
@@ -235,6 +244,8 @@ static int train_option(void *ud, const cli_opt *opt, const char *v)
     static const char *const ffmt[] = {"sparse", "movielens", NULL};
     train_parse *tp = ud;
     train_opts *o = tp->o;
+    if (opt->id >= CLI_OPT_EXTRA)
+        return tp->extra->fn(tp->extra->ud, opt, v);
     const char *name = dashed(opt);
     int rc = 0, k;
     if (cli_data_option(tp->data, opt, v, &rc))
@@ -293,21 +304,18 @@ static int train_option(void *ud, const cli_opt *opt, const char *v)
     return rc;
 }
 
-static int parse_args(int argc, char **argv, train_opts *o)
+int cli_train_parse(int argc, char **argv, train_opts *o, const cli_train_extra *extra)
 {
     static const char *const scorers[] = {"collaborative", "content", "hybrid", NULL};
     memset(o, 0, sizeof *o);
     o->scorer = RS_SCORER_COLLABORATIVE;
     cli_data_opts d = CLI_DATA_OPTS_INIT;
-    train_parse tp = {o, &d, 0};
-    const char **pos = malloc((size_t)argc * sizeof *pos);
-    if (!pos)
+    train_parse tp = {o, &d, 0, extra};
+    cli_opt *all = extra ? with_extra(extra->opts) : NULL;
+    if (extra && !all)
         return cli_fail(CLI_ERR, "out of memory");
-    int n_pos = 0;
-    int rc = cli_parse(argc, argv, train_opts_table, train_option, &tp, pos, &n_pos);
-    if (!rc && n_pos > 0)
-        rc = cli_fail(CLI_USAGE, "train: unexpected argument '%s'", pos[0]);
-    free(pos);
+    int rc = cli_parse_options(argc, argv, all ? all : train_opts_table, train_option, &tp);
+    free(all);
     if (rc)
         return rc;
     o->data_opts = d;
@@ -325,8 +333,7 @@ static int parse_args(int argc, char **argv, train_opts *o)
     return 0;
 }
 
-/* Fails early (before a long fit) when an output cannot be written. */
-static int check_writable(const char *opt, const char *path)
+int cli_check_writable(const char *opt, const char *path)
 {
     char dir[4096];
     const char *slash = strrchr(path, '/');
@@ -348,21 +355,27 @@ static int check_writable(const char *opt, const char *path)
     return 0;
 }
 
-static int load_inputs(const train_opts *o, rs_dataset **train, rs_dataset **valid)
+int cli_train_load_features(const train_opts *o, rs_dataset *train)
 {
-    int rc = cli_load_ratings_with(train, o->data, &o->data_opts);
-    if (rc)
-        return rc;
+    int rc;
     if (o->user_features) {
         int32_t f = o->features_format < 0 ? RS_FEATURES_MOVIELENS_USER : RS_FEATURES_SPARSE;
-        if ((rc = cli_load_features(*train, RS_SIDE_USER, o->user_features, f)) != 0)
+        if ((rc = cli_load_features(train, RS_SIDE_USER, o->user_features, f)) != 0)
             return rc;
     }
     if (o->item_features) {
         int32_t f = o->features_format < 0 ? RS_FEATURES_MOVIELENS_ITEM : RS_FEATURES_SPARSE;
-        if ((rc = cli_load_features(*train, RS_SIDE_ITEM, o->item_features, f)) != 0)
+        if ((rc = cli_load_features(train, RS_SIDE_ITEM, o->item_features, f)) != 0)
             return rc;
     }
+    return 0;
+}
+
+static int load_inputs(const train_opts *o, rs_dataset **train, rs_dataset **valid)
+{
+    int rc = cli_load_ratings_with(train, o->data, &o->data_opts);
+    if (rc || (rc = cli_train_load_features(o, *train)) != 0)
+        return rc;
     if (o->valid && (rc = cli_load_ratings_with(valid, o->valid, &o->data_opts)) != 0)
         return rc;
     return 0;
@@ -386,6 +399,24 @@ static int configure(rs_model *m, const train_opts *o)
             return cli_fail(CLI_USAGE, "%s: %s", s->opt, rs_model_last_error(m));
     }
     return 0;
+}
+
+int cli_train_new_model(rs_model **m, const train_opts *o)
+{
+    *m = NULL;
+    rs_status st = rs_model_new(m, o->scorer, NULL, NULL);
+    if (st != RS_OK)
+        return cli_fail(st == RS_ERR_NOT_BUILT ? CLI_USAGE : CLI_ERR, "--scorer %s: %s",
+                        cli_scorer_name(o->scorer), rs_status_string(st));
+    return configure(*m, o);
+}
+
+void cli_train_progress_init(cli_progress *p, const rs_model *m, const train_opts *o)
+{
+    int64_t epochs = o->epochs;
+    if (!epochs)
+        rs_model_get_int(m, RS_PARAM_EPOCHS, &epochs);
+    cli_progress_init(p, stderr, o->quiet, epochs);
 }
 
 typedef struct fit_summary {
@@ -430,8 +461,8 @@ static void summarize(const rs_model *m, fit_summary *f)
     }
 }
 
-static void report(const train_opts *o, const rs_model *m, size_t n_train, rs_status st,
-                   int saved)
+void cli_train_report(const train_opts *o, const rs_model *m, size_t n_ratings, rs_status st,
+                      int saved)
 {
     fit_summary f;
     summarize(m, &f);
@@ -444,7 +475,7 @@ static void report(const train_opts *o, const rs_model *m, size_t n_train, rs_st
         cli_json_str(&j, "command", "train");
         cli_json_str(&j, "status", outcome);
         cli_json_str(&j, "scorer", cli_scorer_name(o->scorer));
-        cli_json_int(&j, "ratings", (int64_t)n_train);
+        cli_json_int(&j, "ratings", (int64_t)n_ratings);
         cli_json_int(&j, "users", (int64_t)rs_model_num_users(m));
         cli_json_int(&j, "items", (int64_t)rs_model_num_items(m));
         cli_json_int(&j, "epochs", (int64_t)f.epochs);
@@ -469,7 +500,7 @@ static void report(const train_opts *o, const rs_model *m, size_t n_train, rs_st
         return;
     printf("%s: %s model, %zu users, %zu items, %zu ratings; %zu epochs", outcome,
            cli_scorer_name(o->scorer), rs_model_num_users(m), rs_model_num_items(m),
-           n_train, f.epochs);
+           n_ratings, f.epochs);
     if (f.diverged)
         printf(" (%zu diverged)", f.diverged);
     printf(", train RMSE %.4f", s[RS_STAT_TRAIN_RMSE]);
@@ -486,86 +517,79 @@ static void report(const train_opts *o, const rs_model *m, size_t n_train, rs_st
  * rate, notes such as the cold-start refit's epoch count). They are kept and
  * printed after the progress display is finished, so a terminal progress
  * bar is not broken up. */
-typedef struct train_log {
-    char line[8][240];
-    int n, dropped;
-} train_log;
-
-static void train_log_fn(void *ud, int32_t level, const char *message)
+void cli_train_log_fn(void *ud, int32_t level, const char *message)
 {
-    train_log *lg = ud;
+    cli_train_log *lg = ud;
     if (level > RS_LOG_INFO)
         return;
     if (lg->n == 8) {
         lg->dropped++;
         return;
     }
-    snprintf(lg->line[lg->n++], sizeof lg->line[0], "recsgd: %s: %s",
+    snprintf(lg->line[lg->n++], sizeof lg->line[0], "%s: %s: %s", cli_program,
              level == RS_LOG_ERROR ? "error" : level == RS_LOG_WARN ? "warning" : "note", message);
 }
 
-static void train_log_print(const train_log *lg, int quiet)
+void cli_train_log_print(const cli_train_log *lg, int quiet)
 {
     if (quiet)
         return;
     for (int k = 0; k < lg->n; k++)
         fprintf(stderr, "%s\n", lg->line[k]);
     if (lg->dropped)
-        fprintf(stderr, "recsgd: note: %d more library messages not shown\n", lg->dropped);
+        fprintf(stderr, "%s: note: %d more library messages not shown\n", cli_program,
+                lg->dropped);
+}
+
+int cli_train_outcome(const rs_model *m, const train_opts *o, rs_status st, int fitted, int *save)
+{
+    /* A failed fit saves no model unless --save-on-error: then the library
+     * kept the last good epoch (keep_partial for a divergence; a Ctrl-C stop
+     * keeps the last complete epoch anyway). */
+    *save = o->model && fitted && (st == RS_OK || o->save_on_error);
+    const char *kept = st == RS_OK || !o->model ? ""
+                       : *save ? " (the last good epoch is saved)"
+                       : !o->save_on_error ? " (no model saved; --save-on-error saves the last good epoch)"
+                       : " (no good epoch: no model saved)";
+    if (st == RS_ERR_NUMERIC)
+        return cli_fail(CLI_DIVERGED, "training diverged: %s%s", rs_model_last_error(m), kept);
+    if (st == RS_ERR_CANCELLED)
+        return cli_fail(CLI_ERR, "training interrupted: %s%s", rs_model_last_error(m), kept);
+    if (st != RS_OK)
+        return cli_fail(cli_status_code(st) == CLI_FILE ? CLI_FILE : CLI_ERR, "training failed: %s",
+                        rs_model_last_error(m));
+    return 0;
 }
 
 int cli_train(int argc, char **argv)
 {
     train_opts o;
-    int rc = parse_args(argc, argv, &o);
+    int rc = cli_train_parse(argc, argv, &o, NULL);
     if (rc)
         return rc;
-    if (o.model && (rc = check_writable("--model", o.model)) != 0)
+    if (o.model && (rc = cli_check_writable("--model", o.model)) != 0)
         return rc;
-    if (o.stats && (rc = check_writable("--stats", o.stats)) != 0)
+    if (o.stats && (rc = cli_check_writable("--stats", o.stats)) != 0)
         return rc;
     rs_dataset *train = NULL, *valid = NULL;
     rs_model *m = NULL;
     /* Parameters first: a bad value is reported before a long load. */
-    rs_status st = rs_model_new(&m, o.scorer, NULL, NULL);
-    if (st != RS_OK) {
-        rc = cli_fail(st == RS_ERR_NOT_BUILT ? CLI_USAGE : CLI_ERR, "--scorer %s: %s",
-                      cli_scorer_name(o.scorer), rs_status_string(st));
+    if ((rc = cli_train_new_model(&m, &o)) != 0 || (rc = load_inputs(&o, &train, &valid)) != 0)
         goto out;
-    }
-    if ((rc = configure(m, &o)) != 0 || (rc = load_inputs(&o, &train, &valid)) != 0)
-        goto out;
-    int64_t epochs = o.epochs;
-    if (!epochs)
-        rs_model_get_int(m, RS_PARAM_EPOCHS, &epochs);
     cli_progress prog;
-    cli_progress_init(&prog, stderr, o.quiet, epochs);
+    cli_train_progress_init(&prog, m, &o);
     rs_model_set_progress_callback(m, cli_progress_epoch, &prog);
-    train_log lg = {.n = 0};
-    rs_model_set_log_callback(m, train_log_fn, &lg);
+    cli_train_log lg = {.n = 0};
+    rs_model_set_log_callback(m, cli_train_log_fn, &lg);
     cli_progress_catch_interrupt();
     /* The file's ratings are needed for nothing else: the fit trains on
      * them in place instead of on a copy (half the peak memory). */
     size_t n_train = rs_dataset_num_ratings(train);
-    st = rs_fit_consume(m, train, valid);
+    rs_status st = rs_fit_consume(m, train, valid);
     cli_progress_finish(&prog);
-    train_log_print(&lg, o.quiet);
-    /* A failed fit saves no model unless --save-on-error: then the library
-     * kept the last good epoch (keep_partial for a divergence; a Ctrl-C stop
-     * keeps the last complete epoch anyway). */
-    int fitted = rs_model_num_users(m) > 0;
-    int save = o.model && fitted && (st == RS_OK || o.save_on_error);
-    const char *kept = st == RS_OK || !o.model ? ""
-                       : save ? " (the last good epoch is saved)"
-                       : !o.save_on_error ? " (no model saved; --save-on-error saves the last good epoch)"
-                       : " (no good epoch: no model saved)";
-    if (st == RS_ERR_NUMERIC)
-        rc = cli_fail(CLI_DIVERGED, "training diverged: %s%s", rs_model_last_error(m), kept);
-    else if (st == RS_ERR_CANCELLED)
-        rc = cli_fail(CLI_ERR, "training interrupted: %s%s", rs_model_last_error(m), kept);
-    else if (st != RS_OK)
-        rc = cli_fail(cli_status_code(st) == CLI_FILE ? CLI_FILE : CLI_ERR, "training failed: %s",
-                      rs_model_last_error(m));
+    cli_train_log_print(&lg, o.quiet);
+    int save;
+    rc = cli_train_outcome(m, &o, st, rs_model_num_users(m) > 0, &save);
     if (o.stats) {
         int src = cli_stats_write(m, o.stats);
         if (!rc)
@@ -579,7 +603,7 @@ int cli_train(int argc, char **argv)
             rc = src;
     }
     if (st == RS_OK || st == RS_ERR_NUMERIC || st == RS_ERR_CANCELLED)
-        report(&o, m, n_train, st, saved);
+        cli_train_report(&o, m, n_train, st, saved);
 out:
     rs_model_free(m);
     rs_dataset_free(train);
@@ -590,15 +614,11 @@ out:
 int cli_train_check_args(int argc, char **argv)
 {
     train_opts o;
-    int rc = parse_args(argc, argv, &o);
+    int rc = cli_train_parse(argc, argv, &o, NULL);
     if (rc)
         return rc;
     rs_model *m = NULL;
-    rs_status st = rs_model_new(&m, o.scorer, NULL, NULL);
-    if (st != RS_OK)
-        return cli_fail(st == RS_ERR_NOT_BUILT ? CLI_USAGE : CLI_ERR, "--scorer %s: %s",
-                        cli_scorer_name(o.scorer), rs_status_string(st));
-    rc = configure(m, &o);
+    rc = cli_train_new_model(&m, &o);
     rs_model_free(m);
     return rc;
 }

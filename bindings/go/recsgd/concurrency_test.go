@@ -9,9 +9,9 @@ import (
 )
 
 // TestConcurrentServing runs Predict, PredictBatch, Recommend,
-// RecommendBatch and SimilarItems from many goroutines at once on one model
-// (the C calls are `shared`) and checks every answer against a sequential
-// baseline. Run it under `go test -race` (bindings/go/ci.sh does).
+// RecommendBatch, SimilarItems, EvaluateRatings and EvaluateRanking from
+// many goroutines at once on one model (the C calls are `shared`) and
+// checks every answer against a sequential baseline. Run it under `go test -race` (bindings/go/ci.sh does).
 func TestConcurrentServing(t *testing.T) {
 	_, _, _, m := fixtures(t) // the hybrid model: the most work per call
 	const users = 40
@@ -94,6 +94,36 @@ func TestConcurrentServing(t *testing.T) {
 			}
 		}(g)
 	}
+	// so are the evaluation calls: the same figures while the others serve
+	_, test, _, _ := fixtures(t)
+	wantRatings, err := m.EvaluateRatings(test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRanking, err := m.EvaluateRanking(test, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for r := 0; r < 2; r++ {
+			a, err := m.EvaluateRatings(test)
+			if err != nil {
+				errs <- err
+				return
+			}
+			b, err := m.EvaluateRanking(test, nil)
+			if err != nil {
+				errs <- err
+				return
+			}
+			if a.String() != wantRatings.String() || b.String() != wantRanking.String() {
+				errs <- fmt.Errorf("evaluation beside serving: %v %v, alone %v %v", a, b, wantRatings, wantRanking)
+				return
+			}
+		}
+	}()
 	// Save is shared too: it may run beside the scoring calls
 	wg.Add(1)
 	go func() {

@@ -18,7 +18,8 @@
 // fellBack bool, never as an error.
 //
 // Threads: Predict, PredictBatch, Recommend, RecommendBatch, SimilarItems,
-// SimilarUsers, the getters and the Save calls are `shared` in the C API and
+// SimilarUsers, EvaluateRatings, EvaluateRanking, the getters and the Save
+// calls are `shared` in the C API and
 // may run from many goroutines at once on one Model; every other method
 // needs exclusive use of its Model or Dataset (the binding takes no locks,
 // exactly like the library).

@@ -243,27 +243,27 @@ const (
 	StatCountV0_2          Stat = 12 // RS_STAT_COUNT_V0_2
 )
 
-// Metric is the type of the RS_METRIC_* constants.
+// Metric indexes the figures of EvaluateRatings and EvaluateRanking (Metrics).
 type Metric int32
 
 // Constant group RS_METRIC of the headers.
 const (
 	MetricRMSE          Metric = 0  // RS_METRIC_RMSE
-	MetricMae           Metric = 1  // RS_METRIC_MAE
+	MetricMAE           Metric = 1  // RS_METRIC_MAE
 	MetricScored        Metric = 2  // RS_METRIC_SCORED
 	MetricFallbacks     Metric = 3  // RS_METRIC_FALLBACKS
 	MetricUnscored      Metric = 4  // RS_METRIC_UNSCORED
 	MetricPrecision     Metric = 5  // RS_METRIC_PRECISION
 	MetricRecall        Metric = 6  // RS_METRIC_RECALL
-	MetricNdcg          Metric = 7  // RS_METRIC_NDCG
-	MetricMap           Metric = 8  // RS_METRIC_MAP
+	MetricNDCG          Metric = 7  // RS_METRIC_NDCG
+	MetricMAP           Metric = 8  // RS_METRIC_MAP
 	MetricHitRate       Metric = 9  // RS_METRIC_HIT_RATE
-	MetricAuc           Metric = 10 // RS_METRIC_AUC
+	MetricAUC           Metric = 10 // RS_METRIC_AUC
 	MetricUsers         Metric = 11 // RS_METRIC_USERS
 	MetricUsersSkipped  Metric = 12 // RS_METRIC_USERS_SKIPPED
 	MetricUsersFallback Metric = 13 // RS_METRIC_USERS_FALLBACK
 	MetricUsersUnranked Metric = 14 // RS_METRIC_USERS_UNRANKED
-	MetricAucUsers      Metric = 15 // RS_METRIC_AUC_USERS
+	MetricAUCUsers      Metric = 15 // RS_METRIC_AUC_USERS
 	MetricCountV0_2     Metric = 16 // RS_METRIC_COUNT_V0_2
 )
 
@@ -304,6 +304,26 @@ const (
 	VersionString string = "0.2.0" // RS_VERSION_STRING
 	VersionNumber uint32 = 200     // RS_VERSION_NUMBER
 )
+
+// metricNames names the RS_METRIC_* constants (RS_METRIC_RMSE -> "rmse").
+var metricNames = map[Metric]string{
+	MetricRMSE:          "rmse",
+	MetricMAE:           "mae",
+	MetricScored:        "scored",
+	MetricFallbacks:     "fallbacks",
+	MetricUnscored:      "unscored",
+	MetricPrecision:     "precision",
+	MetricRecall:        "recall",
+	MetricNDCG:          "ndcg",
+	MetricMAP:           "map",
+	MetricHitRate:       "hit_rate",
+	MetricAUC:           "auc",
+	MetricUsers:         "users",
+	MetricUsersSkipped:  "users_skipped",
+	MetricUsersFallback: "users_fallback",
+	MetricUsersUnranked: "users_unranked",
+	MetricAUCUsers:      "auc_users",
+}
 
 // paramChoices maps each enumerated parameter to the names of its values,
 // taken from the group its header comment names ("/* RS_LR_*, ... */").

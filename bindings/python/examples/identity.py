@@ -12,6 +12,7 @@ import struct
 import sys
 
 import librecsgd as rs
+from librecsgd import _names
 
 USERS = ITEMS = (1, 2, 3, 999999)
 
@@ -31,7 +32,16 @@ def print_predictions(model, out):
             out.append("%d %d %d %08x %.6f" % (u, i, status, float_bits(score), score))
 
 
-def run_scorer(scorer, train, out_dir, out):
+def print_evaluation(model, test, out):
+    """Every entry of both evaluation calls, by RS_METRIC_* index."""
+    index = {key: i for i, key in _names.METRIC_KEYS.items()}
+    got = dict(model.evaluate_ratings(test))
+    got.update(model.evaluate_ranking(test, k=10, threshold=4.0))
+    for i, value in sorted((index[key], value) for key, value in got.items()):
+        out.append("%d %016x" % (i, double_bits(value)))
+
+
+def run_scorer(scorer, train, test, out_dir, out):
     with rs.Model(scorer, factors=16, epochs=8, seed=7, threads=1) as model:
         model.fit(train)
         stats = model.epoch_stats()
@@ -43,6 +53,8 @@ def run_scorer(scorer, train, out_dir, out):
                 out.append("%d %d %08x %.6f" % (rank, item, float_bits(score), score))
         out.append("predict")
         print_predictions(model, out)
+        out.append("evaluate")
+        print_evaluation(model, test, out)
         path = os.path.join(out_dir, "python-%s.model" % scorer)
         model.save(path)
     with rs.Model.load(path) as back:
@@ -62,7 +74,7 @@ def main(argv):
         train, test = ds.split_random(0.2, seed=42)
     with train, test:
         for scorer in ("collaborative", "hybrid"):
-            run_scorer(scorer, train, out_dir, out)
+            run_scorer(scorer, train, test, out_dir, out)
     sys.stdout.write("\n".join(out) + "\n")
     return 0
 

@@ -199,7 +199,7 @@ PARAM_CHOICES = {
 }
 
 # items of experimental.h (values and signatures not stable)
-EXPERIMENTAL = frozenset()
+EXPERIMENTAL = frozenset(['rs_exp_model_memory_bytes'])
 
 # ---- integer typedefs ----
 rs_param = _c.c_int32
@@ -444,6 +444,8 @@ FUNCTIONS = {
         'rs_status rs_model_evaluate_ratings(const rs_model *model, const rs_dataset *test, double *metrics_out, size_t cap, size_t *n_out)'),
     'rs_model_evaluate_ranking': (rs_status, (_c.POINTER(rs_model), _c.POINTER(rs_dataset), _c.POINTER(rs_dataset), _c.POINTER(_c.c_int64), _c.c_size_t, _c.c_size_t, _c.c_double, _c.c_int32, _c.POINTER(_c.c_double), _c.c_size_t, _c.POINTER(_c.c_size_t),),
         'rs_status rs_model_evaluate_ranking(const rs_model *model, const rs_dataset *test, const rs_dataset *exclude, const int64_t *candidates, size_t n_candidates, size_t k, double threshold, int32_t flags, double *metrics_out, size_t cap, size_t *n_out)'),
+    'rs_exp_model_memory_bytes': (rs_status, (_c.POINTER(rs_model), _c.POINTER(_c.c_size_t),),
+        'rs_status rs_exp_model_memory_bytes(const rs_model *model, size_t *bytes_out)'),
 }
 
 

@@ -51,3 +51,9 @@ STAT_KEYS = {getattr(_capi, n): n[len("RS_STAT_"):].lower()
 def stats_dict(values):
     """{key: value} of one epoch's statistics (unnamed entries: 'stat_<i>')."""
     return {STAT_KEYS.get(i, "stat_%d" % i): v for i, v in enumerate(values)}
+
+
+# Evaluation metrics: index -> key, from the RS_METRIC_* names ("rmse",
+# "precision", "users_skipped"). RS_METRIC_COUNT_* are counts, not indices.
+METRIC_KEYS = {getattr(_capi, n): n[len("RS_METRIC_"):].lower()
+               for n in _capi.GROUPS["RS_METRIC"] if not n.startswith("RS_METRIC_COUNT")}

@@ -2,14 +2,16 @@
 """Model: a recommendation model (rs_model): train, score, persist."""
 
 import ctypes
+import numbers
 
 from . import _buffers, _capi, _core, _names
-from ._core import Handle, check, path_arg
+from ._core import Handle, check, path_arg, raise_status
 from ._lib import LIB
 from .dataset import Dataset, side_value
 
 _i64, _f32, _i32, _size = ctypes.c_int64, ctypes.c_float, ctypes.c_int32, ctypes.c_size_t
 _ERRMSG_CAP = 512
+_SIZE_MAX = _size(-1).value
 
 
 def _dataset_handle(ds, what, allow_none=False):
@@ -18,6 +20,40 @@ def _dataset_handle(ds, what, allow_none=False):
     if not isinstance(ds, Dataset):
         raise TypeError("%s must be a librecsgd.Dataset, not %s" % (what, type(ds).__name__))
     return ds._h
+
+
+# Room for more metric entries than these headers define (a newer 0.x
+# library may fill more), and the value the evaluation calls never write: a
+# NaN with a payload no arithmetic produces, so an entry still holding it
+# after a call is one the call left alone (each call writes only its own).
+_METRIC_ROOM = 64
+_UNWRITTEN = 0x7FF8C0FFEE0DDBA1
+
+
+def _metric_buffer():
+    buf = (ctypes.c_double * _METRIC_ROOM)()
+    bits = (ctypes.c_uint64 * _METRIC_ROOM).from_buffer(buf)
+    for i in range(_METRIC_ROOM):
+        bits[i] = _UNWRITTEN
+    return buf
+
+
+def _metrics_written(buf):
+    """{key: value} of the entries a call wrote ('metric_<i>' for an entry
+    these headers do not name)."""
+    bits = (ctypes.c_uint64 * _METRIC_ROOM).from_buffer(buf)
+    return {_names.METRIC_KEYS.get(i, "metric_%d" % i): buf[i]
+            for i in range(_METRIC_ROOM) if bits[i] != _UNWRITTEN}
+
+
+# A valid address for an empty but present id list: the C calls read NULL as
+# "no list" (every item), an empty list as "no item".
+_NO_IDS = (_i64 * 1)()
+
+
+def _id_list(arr):
+    """The pointer of an InArray passed as a present list."""
+    return arr.ptr if arr.n else ctypes.cast(_NO_IDS, ctypes.POINTER(_i64))
 
 
 def _pairs(ids, scores, n):
@@ -286,7 +322,8 @@ class Model(Handle):
                   return_status=False):
         """The k best items for user as [(item, score), ...], best first.
         filter_seen=False also ranks items the user rated in training; block
-        items are never returned; allow (if not None) are the only candidates.
+        items are never returned; allow (if not None) are the only candidates
+        (an empty allow list returns nothing).
         An unknown user gets the fallback ranking (status RS_FALLBACK, see
         return_status, which returns (list, status))."""
         b = _buffers.InArray(block, _i64, "block")
@@ -294,7 +331,8 @@ class Model(Handle):
         items, scores, n = (_i64 * max(k, 1))(), (_f32 * max(k, 1))(), _size()
         flags = 0 if filter_seen else _capi.RS_TOPK_INCLUDE_SEEN
         st = LIB.rs_topk(self._h, user, k, flags, b.ptr, b.n,
-                         a.ptr if a else None, a.n if a else 0, items, scores, ctypes.byref(n))
+                         _id_list(a) if a else None, a.n if a else 0, items, scores,
+                         ctypes.byref(n))
         check(st, "rs_topk", detail="user %d, k %d" % (user, k))
         out = _pairs(items, scores, n.value)
         return (out, st) if return_status else out
@@ -326,6 +364,63 @@ class Model(Handle):
     def similar_users(self, user, k=10):
         """The k users closest to user: [(user, similarity)]."""
         return self._similar(LIB.rs_similar_users, "rs_similar_users", user, k)
+
+    # ---- evaluation (rs_model_evaluate_ratings / _ranking; formulas in
+    # docs/guide/evaluation.md) ----
+
+    def _evaluate(self, name, call, detail):
+        """Run one evaluation call; {key: value} of the entries it wrote."""
+        buf, n = _metric_buffer(), _size()
+        st = call(buf, _METRIC_ROOM, ctypes.byref(n))
+        check(st, name, detail=detail)
+        return _metrics_written(buf)
+
+    def evaluate_ratings(self, test):
+        """Rating-prediction accuracy on a test Dataset: what
+        rs_model_evaluate_ratings returns, as a dict keyed by the RS_METRIC_*
+        names it fills: 'rmse', 'mae' (of predict() over the scored ratings;
+        NaN when none was scored), 'scored', 'fallbacks' (scored by the
+        cold-start fallback), 'unscored' (unknown ids under cold_start="error").
+        Counts are floats, as the library stores them. Read-only (the model
+        may serve other threads meanwhile)."""
+        t = _dataset_handle(test, "test")
+        h = self._h
+        with _core.pinned(self, test):
+            return self._evaluate("rs_model_evaluate_ratings",
+                                  lambda buf, cap, n: LIB.rs_model_evaluate_ratings(h, t, buf, cap, n),
+                                  "%d test ratings" % len(test))
+
+    def evaluate_ranking(self, test, k=10, threshold=4.0, exclude=None, candidates=None,
+                         include_seen=False):
+        """Top-k ranking quality on a test Dataset: what
+        rs_model_evaluate_ranking returns, as a dict keyed by the RS_METRIC_*
+        names it fills: 'precision', 'recall', 'ndcg', 'map', 'hit_rate' (at
+        k), 'auc' (over all candidates), and the counts 'users' (ranked),
+        'users_skipped' (no test rating >= threshold), 'users_fallback',
+        'users_unranked', 'auc_users'.
+
+        A test rating >= threshold is relevant. The candidates are the items
+        in candidates (a sequence of item ids; empty: no item is a candidate)
+        or every item the model knows, minus the items each user rated in
+        training (unless include_seen) and minus each user's items in exclude
+        (a Dataset, e.g. a validation set). Means over no user are NaN."""
+        t = _dataset_handle(test, "test")
+        x = _dataset_handle(exclude, "exclude", allow_none=True)
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+            raise TypeError("k must be an int, not %r" % (k,))
+        if not 0 <= k <= _SIZE_MAX:  # ctypes would wrap it around silently
+            raise_status(_capi.RS_ERR_INVALID_ARG, "rs_model_evaluate_ranking",
+                         "k must be >= 1 and fit in size_t, not %d" % k)
+        c = _buffers.InArray(candidates, _i64, "candidates") if candidates is not None else None
+        flags = _capi.RS_EVAL_INCLUDE_SEEN if include_seen else 0
+        h = self._h
+
+        def call(buf, cap, n):
+            return LIB.rs_model_evaluate_ranking(h, t, x, _id_list(c) if c else None, c.n if c else 0,
+                                                 int(k), float(threshold), flags, buf, cap, n)
+        with _core.pinned(self, test, exclude):
+            return self._evaluate("rs_model_evaluate_ranking", call,
+                                  "k %d, threshold %r" % (k, threshold))
 
     # ---- online updates and cold start ----
 

@@ -56,7 +56,8 @@ static RS_ALWAYS_INLINE void MF_F(mf_chunk_body)(rs__train_ctx *c, const rs__chu
     /* Gradient rows for the two-pass policies, in the context's aligned
      * row buffers (the generic step's scratch is not aligned). */
     MF_V *gp_buf = (MF_V *)c->rowbuf, *gq_buf = (MF_V *)c->rowbuf + nv;
-    MF_F(normbuf) nbuf = {{MF_F(splat)(0.0f)}, {MF_F(splat)(0.0f)}};
+    MF_F(normbuf) nbuf;
+    memset(&nbuf, 0, sizeof nbuf);
     int nb = 0;
     rs__train_stats st = c->st;
     const size_t row_bytes = stride * sizeof(float);

@@ -13,6 +13,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 
 	"librecsgd/recsgd"
 )
@@ -53,14 +54,14 @@ func run(w *bufio.Writer, dataDir, outDir string) error {
 	defer test.Close()
 
 	for _, scorer := range []string{"collaborative", "hybrid"} {
-		if err := one(w, scorer, train, outDir); err != nil {
+		if err := one(w, scorer, train, test, outDir); err != nil {
 			return fmt.Errorf("%s: %w", scorer, err)
 		}
 	}
 	return nil
 }
 
-func one(w *bufio.Writer, scorer string, train *recsgd.Dataset, outDir string) error {
+func one(w *bufio.Writer, scorer string, train, test *recsgd.Dataset, outDir string) error {
 	m, err := recsgd.NewModelNamed(scorer, nil)
 	if err != nil {
 		return err
@@ -102,6 +103,10 @@ func one(w *bufio.Writer, scorer string, train *recsgd.Dataset, outDir string) e
 	if err := predictBlock(w, m); err != nil {
 		return err
 	}
+	fmt.Fprintln(w, "evaluate")
+	if err := evaluateBlock(w, m, test); err != nil {
+		return err
+	}
 	path := filepath.Join(outDir, "go-"+scorer+".model")
 	if err := m.Save(path); err != nil {
 		return err
@@ -131,6 +136,31 @@ func predictBlock(w *bufio.Writer, m *recsgd.Model) error {
 			}
 			fmt.Fprintf(w, "%d %d %d %08x %.6f\n", u, i, int32(st), math.Float32bits(s), s)
 		}
+	}
+	return nil
+}
+
+// evaluateBlock prints every entry of both evaluation calls on test, in
+// Metric order, as the bits of the double.
+func evaluateBlock(w *bufio.Writer, m *recsgd.Model, test *recsgd.Dataset) error {
+	all, err := m.EvaluateRatings(test)
+	if err != nil {
+		return err
+	}
+	ranking, err := m.EvaluateRanking(test, &recsgd.RankingOptions{K: 10, Threshold: 4})
+	if err != nil {
+		return err
+	}
+	for k, v := range ranking {
+		all[k] = v
+	}
+	keys := make([]recsgd.Metric, 0, len(all))
+	for k := range all {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(a, b int) bool { return keys[a] < keys[b] })
+	for _, k := range keys {
+		fmt.Fprintf(w, "%d %016x\n", int32(k), math.Float64bits(all[k]))
 	}
 	return nil
 }

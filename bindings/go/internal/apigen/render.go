@@ -38,12 +38,18 @@ var groupTypes = map[string]typeSpec{
 	"RS_FEATURE":    {"BuildFeature", "uint32", "BuildFeature is a bit of LibraryFeatures(): what the linked library contains."},
 	"RS_SIDE":       {"Side", "int32", "Side says whether a feature or id belongs to users or items."},
 	"RS_LOG":        {"LogLevel", "int32", "LogLevel is the level of a log callback message."},
+	"RS_METRIC":     {"Metric", "int32", "Metric indexes the figures of EvaluateRatings and EvaluateRanking (Metrics)."},
 	"RS_VERSION":    {"", "uint32", ""},
 }
 
+// nameTables lists the index groups whose constants get a generated
+// name table (constant -> its name in lower case without the group prefix;
+// *_COUNT_* entries are counts, not indices): group -> Go variable.
+var nameTables = map[string]string{"RS_METRIC": "metricNames"}
+
 // initialisms are words written in capitals in Go names (Go style: ID, not Id).
 var initialisms = map[string]bool{"ID": true, "IO": true, "CSV": true, "RMSE": true, "LR": true,
-	"CBLAS": true, "OK": true, "API": true}
+	"CBLAS": true, "OK": true, "API": true, "MAE": true, "NDCG": true, "MAP": true, "AUC": true}
 
 // GoName turns a C constant name into a Go identifier:
 // RS_ERR_UNKNOWN_ID -> ErrUnknownID, RS_STAT_COUNT_V0_1 -> StatCountV0_1.
@@ -141,6 +147,26 @@ func Constants(api *API) ([]byte, error) {
 			}
 		}
 		b.WriteString(")\n\n")
+	}
+
+	// index groups: their constants' names
+	var tables []string
+	for g := range nameTables {
+		tables = append(tables, g)
+	}
+	sort.Strings(tables)
+	for _, g := range tables {
+		tname, _ := TypeOf(g, "enum")
+		first := byGroup[g][0].Name
+		fmt.Fprintf(&b, "// %s names the %s_* constants (%s -> %q).\n", nameTables[g], g, first, ChoiceName(first, g))
+		fmt.Fprintf(&b, "var %s = map[%s]string{\n", nameTables[g], tname)
+		for _, c := range byGroup[g] {
+			if strings.HasPrefix(c.Name, g+"_COUNT_") {
+				continue
+			}
+			fmt.Fprintf(&b, "\t%s: %s,\n", GoName(c.Name), strconv.Quote(ChoiceName(c.Name, g)))
+		}
+		b.WriteString("}\n\n")
 	}
 
 	// enumerated parameters: value names, for Set("lr_policy", "adagrad")

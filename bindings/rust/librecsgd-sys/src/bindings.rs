@@ -129,6 +129,8 @@ extern "C" {
     pub fn rs_model_copy_item_factors(model: *const rs_model, item: i64, dst: *mut f32, cap: usize, n_out: *mut usize) -> rs_status;
     pub fn rs_model_evaluate_ratings(model: *const rs_model, test: *const rs_dataset, metrics_out: *mut f64, cap: usize, n_out: *mut usize) -> rs_status;
     pub fn rs_model_evaluate_ranking(model: *const rs_model, test: *const rs_dataset, exclude: *const rs_dataset, candidates: *const i64, n_candidates: usize, k: usize, threshold: f64, flags: i32, metrics_out: *mut f64, cap: usize, n_out: *mut usize) -> rs_status;
+    #[cfg(feature = "experimental")]
+    pub fn rs_exp_model_memory_bytes(model: *const rs_model, bytes_out: *mut usize) -> rs_status;
 }
 
 // ---- constants, by group ----

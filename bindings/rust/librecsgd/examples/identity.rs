@@ -6,7 +6,7 @@
 //! Prints the report on stdout and saves OUT_DIR/rust-<scorer>.model; the
 //! output and the files must be byte-identical to the C reference's.
 
-use librecsgd::{Dataset, Model, Result, Side};
+use librecsgd::{Dataset, Model, RankingOptions, Result, Side};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
@@ -26,11 +26,24 @@ fn predict_block(model: &Model, out: &mut String) {
     }
 }
 
+/// The `evaluate` block: every entry of both evaluation calls on `test`, in
+/// `RS_METRIC_*` index order, as the bits of the double.
+fn evaluate_block(model: &Model, test: &Dataset, out: &mut String) -> Result<()> {
+    let mut all = model.evaluate_ratings(test)?.entries().to_vec();
+    let options = RankingOptions { k: 10, threshold: 4.0, ..Default::default() };
+    all.extend_from_slice(model.evaluate_ranking(test, &options)?.entries());
+    all.sort_by_key(|e| e.0);
+    for (index, value) in all {
+        writeln!(out, "{} {:016x}", index, value.to_bits()).unwrap();
+    }
+    Ok(())
+}
+
 fn run(data: &Path, out_dir: &Path) -> Result<String> {
     let mut all = Dataset::from_file(data.join("ratings.tsv"), "movielens")?;
     all.load_features_file(Side::User, data.join("user_features.txt"), "sparse")?;
     all.load_features_file(Side::Item, data.join("item_features.txt"), "sparse")?;
-    let (train, _test) = all.split_random(0.2, 42)?;
+    let (train, test) = all.split_random(0.2, 42)?;
     let mut out = String::new();
     for scorer in ["collaborative", "hybrid"] {
         let mut model = Model::new(scorer)?;
@@ -48,6 +61,8 @@ fn run(data: &Path, out_dir: &Path) -> Result<String> {
         }
         out.push_str("predict\n");
         predict_block(&model, &mut out);
+        out.push_str("evaluate\n");
+        evaluate_block(&model, &test, &mut out)?;
         let path = out_dir.join(format!("rust-{}.model", scorer));
         model.save(&path)?;
         let reloaded = Model::load(&path)?;

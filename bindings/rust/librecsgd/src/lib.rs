@@ -8,7 +8,7 @@
 //! so a parameter the library adds needs no change here.
 //!
 //! ```no_run
-//! use librecsgd::{Dataset, Model, Side};
+//! use librecsgd::{Dataset, Model, RankingOptions, Side};
 //! let all = Dataset::from_file("data/sample/ratings.tsv", "movielens")?;
 //! let (train, test) = all.split_random(0.2, 42)?;
 //! let mut model = Model::new("collaborative")?;
@@ -18,8 +18,10 @@
 //! for (item, score) in model.recommend(1, 10)?.iter() {
 //!     println!("{} {:.3}", item, score);
 //! }
+//! let rmse = model.evaluate_ratings(&test)?.get("rmse");
+//! let ndcg = model.evaluate_ranking(&test, &RankingOptions { k: 10, ..Default::default() })?.get("ndcg");
 //! model.save("model.bin")?;
-//! # let _ = (p, Side::User);
+//! # let _ = (p, Side::User, rmse, ndcg);
 //! # Ok::<(), librecsgd::Error>(())
 //! ```
 //!
@@ -69,8 +71,9 @@
 //! classes onto Rust's borrow rules:
 //!
 //! - `shared` calls are `&self` methods: predict, predict_batch, recommend
-//!   (topk), recommend_batch, similar_items/users, getters, counts,
-//!   epoch_stats, factor copies, saving, and the dataset splits. They write
+//!   (topk), recommend_batch, similar_items/users, evaluate_ratings/ranking,
+//!   getters, counts, epoch_stats, factor copies, saving, and the dataset
+//!   splits. They write
 //!   nothing on the handle (not even its error message), so calling them
 //!   from many threads at once is sound: `Model: Sync`, `Dataset: Sync`.
 //! - `exclusive` calls are `&mut self` methods: setters, callbacks,
@@ -99,6 +102,7 @@
 mod callbacks;
 mod dataset;
 mod error;
+mod eval;
 mod model;
 mod params;
 
@@ -108,6 +112,7 @@ pub use librecsgd_sys as sys;
 pub use callbacks::InitBlock;
 pub use dataset::{Dataset, Rating, Side};
 pub use error::{status_name, status_string, Error, Result};
+pub use eval::{metric_name, Metrics, RankingOptions};
 pub use model::{BatchRanking, EpochStats, Filter, Model, Prediction, Ranking};
 pub use params::{param_bounds, param_choices, param_id, param_name, param_names, Value};
 pub use std::ops::ControlFlow;
