@@ -24,21 +24,20 @@ static float *feature_l1(const rs__features *ft, size_t n_ids, const rs__allocat
     return l1;
 }
 
-/* The coupling of every feature row of one side (deferred.h): over the
- * ratings (owner[j] the side's id, l1_rating[j] as below), the sum of
- * |x_f| * L1 against the sum of x_f^2, per feature f. */
+/* The sums behind the coupling of every feature row of one side
+ * (deferred.h): over the ratings (owner[j] the side's id, other[j] the
+ * other side's), the sum of |x_f| (L1_own + L1_other) and the sum of x_f^2,
+ * per feature f, into d->coupling_sums[side] (num, then den). */
 static rs_status side_coupling(rs__deferred *d, int side, const rs__features *ft, size_t n_features,
                                const int32_t *owner, const int32_t *other, const float *l1_own,
                                const float *l1_other, size_t n, const rs__allocator *a)
 {
     size_t nf = n_features ? n_features : 1;
-    double *num = rs__calloc(a, 2 * nf, sizeof *num);
+    double *num = d->coupling_sums[side] = rs__calloc(a, 2 * nf, sizeof *num);
     d->coupling[side] = rs__alloc(a, nf, sizeof(float));
     d->n_coupling[side] = nf;
-    if (!num || !d->coupling[side]) {
-        rs__free(a, num, 2 * nf, sizeof *num);
+    if (!num || !d->coupling[side])
         return RS_ERR_NOMEM;
-    }
     double *den = num + nf;
     for (size_t j = 0; j < n; j++) {
         const int32_t *col;
@@ -51,9 +50,6 @@ static rs_status side_coupling(rs__deferred *d, int side, const rs__features *ft
             den[col[f]] += x * x;
         }
     }
-    for (size_t f = 0; f < nf; f++)
-        d->coupling[side][f] = den[f] > 0.0 && num[f] > den[f] ? (float)(num[f] / den[f]) : 1.0f;
-    rs__free(a, num, 2 * nf, sizeof *num);
     return RS_OK;
 }
 
@@ -111,7 +107,6 @@ rs_status rs__deferred_init(rs__deferred *d, const rs__scorer_ops *ops, const rs
     if (!ops->deferred_blocks)
         return RS_OK;
     d->slots = choose_slots(w, ops->deferred_blocks, slots);
-    d->n_ratings = n;
     for (size_t b = 0; b < w->n_blocks; b++) {
         if (!(ops->deferred_blocks >> b & 1u))
             continue;
@@ -126,15 +121,30 @@ rs_status rs__deferred_init(rs__deferred *d, const rs__scorer_ops *ops, const rs
             goto nomem;
         memset(d->sum[b], 0, cells * blk->stride * sizeof(float));
     }
-    if (setup_coupling(d, w, u, i, n, a) != RS_OK)
-        goto nomem;
-    if (ops->defer_new && ops->defer_new(&d->scorer_state, w, d, a) != RS_OK)
+    if (setup_coupling(d, w, u, i, n, a) != RS_OK || rs__deferred_finish(d, w, n, a) != RS_OK)
         goto nomem;
     d->serial = 1;
     return RS_OK;
 nomem:
     rs__deferred_free(d, a);
     return RS_ERR_NOMEM;
+}
+
+rs_status rs__deferred_finish(rs__deferred *d, const rs__weights *w, size_t n_ratings,
+                              const rs__allocator *a)
+{
+    for (int side = 0; side < 2; side++) {
+        const double *num = d->coupling_sums[side], *den = num + d->n_coupling[side];
+        for (size_t f = 0; f < d->n_coupling[side]; f++)
+            d->coupling[side][f] = den[f] > 0.0 && num[f] > den[f] ? (float)(num[f] / den[f]) : 1.0f;
+    }
+    d->n_ratings = n_ratings;
+    if (d->scorer_state && d->ops->defer_free)
+        d->ops->defer_free(d->scorer_state, a);
+    d->scorer_state = NULL;
+    if (d->ops->defer_new)
+        return d->ops->defer_new(&d->scorer_state, w, d, a);
+    return RS_OK;
 }
 
 void rs__deferred_free(rs__deferred *d, const rs__allocator *a)
@@ -147,8 +157,10 @@ void rs__deferred_free(rs__deferred *d, const rs__allocator *a)
         rs__free(a, d->count[b], d->slots * d->rows[b], sizeof *d->count[b]);
         rs__free(a, d->curv[b], d->slots * d->rows[b], sizeof *d->curv[b]);
     }
-    for (int side = 0; side < 2; side++)
+    for (int side = 0; side < 2; side++) {
         rs__free(a, d->coupling[side], d->n_coupling[side], sizeof(float));
+        rs__free(a, d->coupling_sums[side], 2 * d->n_coupling[side], sizeof(double));
+    }
     if (d->scorer_state && d->ops && d->ops->defer_free)
         d->ops->defer_free(d->scorer_state, a);
     memset(d, 0, sizeof *d);

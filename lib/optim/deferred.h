@@ -108,6 +108,7 @@ typedef struct rs__deferred {
      * curvature of its rows (see above), and each deferred block's (NULL: 1). */
     float *coupling[2];
     size_t n_coupling[2];
+    double *coupling_sums[2];        /* per side: the sums behind it (num, then den) */
     const float *row_coupling[RS__MAX_BLOCKS];
     void *scorer_state;              /* the scorer's own (ops->defer_new) */
     const struct rs__scorer_ops *ops;
@@ -132,6 +133,13 @@ static inline int rs__deferred_has(const rs__deferred *d, int32_t blk)
 RS_INTERNAL rs_status rs__deferred_init(rs__deferred *d, const struct rs__scorer_ops *ops,
                                         const rs__weights *w, const int32_t *u, const int32_t *i,
                                         size_t n, size_t slots, const rs__allocator *a);
+/* Make the coupling from d->coupling_sums and the scorer's state
+ * (defer_new) for a fit of n_ratings training ratings. rs__deferred_init
+ * calls it with its own ratings' sums; a run split over processes sums
+ * coupling_sums and the rating count over all of them first and calls it
+ * again (lib/mpi), so every process trains as one process would. */
+RS_INTERNAL rs_status rs__deferred_finish(rs__deferred *d, const rs__weights *w, size_t n_ratings,
+                                          const rs__allocator *a);
 RS_INTERNAL void rs__deferred_free(rs__deferred *d, const rs__allocator *a);
 /* Forget what the current sub-epoch gathered (an epoch that stopped early)
  * and begin a new one. */

@@ -18,9 +18,15 @@
  * rollback, validation, checkpoints and the final gather expect them.
  *
  * Content and hybrid models also update feature rows that every rating
- * shares: after every diagonal the ranks exchange their changes to them
- * and every rank applies the sum of the changes (in rank order, so every
- * rank gets the same bits). */
+ * shares. The core trains them deferred (lib/optim/deferred.h): frozen
+ * during a diagonal, every block adding their gradients to its own set of
+ * sums; after every diagonal the ranks add up their sets (each cell was
+ * written on one rank only, so the sum is exact) and every rank applies
+ * them as rs_fit does, so the model is rs_fit's on any number of ranks.
+ * Where the sums cannot be per block (more than their memory budget), the
+ * rows step per rating and the ranks exchange their changes after each
+ * block round, every rank applying the sum of the changes in rank order
+ * (every rank gets the same bits). */
 #include <string.h>
 
 #include "dist.h"
@@ -200,6 +206,53 @@ rs_status rs__dist_check_shared(rs__dist *d)
     return RS_OK;
 }
 
+/* After diagonal r of a run with deferred feature rows: every rank's sets
+ * of sums added up (each cell written on one rank: exact), then the
+ * core's merge point on every rank, its statistics in the plan's slot for
+ * the diagonal as rs_fit keeps them. */
+static void merge_deferred(rs__dist *d, rs__epoch_plan *plan, size_t r)
+{
+    rs__fit_run *fr = d->fr;
+    rs__deferred *df = &fr->defer;
+    rs_mpi_job *job = d->job;
+    if (d->fail)
+        return;
+    if (d->P > 1) {
+        MPI_Request req[3 * RS__MAX_BLOCKS];
+        int nreq = 0;
+        rs_status st = RS_OK;
+        for (size_t b = 0; b < fr->w.n_blocks && st == RS_OK; b++) {
+            if (!(df->mask >> b & 1u))
+                continue;
+            size_t cells = df->slots * df->rows[b];
+            st = rs__mpi_check(job, MPI_Iallreduce(MPI_IN_PLACE, df->sum[b],
+                                                   (int)(cells * fr->w.blocks[b].stride), MPI_FLOAT,
+                                                   MPI_SUM, job->comm, &req[nreq++]),
+                               "MPI_Iallreduce");
+            if (st == RS_OK)
+                st = rs__mpi_check(job, MPI_Iallreduce(MPI_IN_PLACE, df->curv[b], (int)cells,
+                                                       MPI_FLOAT, MPI_SUM, job->comm, &req[nreq++]),
+                                   "MPI_Iallreduce");
+            if (st == RS_OK)
+                st = rs__mpi_check(job, MPI_Iallreduce(MPI_IN_PLACE, df->count[b], (int)cells,
+                                                       MPI_UINT64_T, MPI_SUM, job->comm,
+                                                       &req[nreq++]),
+                                   "MPI_Iallreduce");
+            job->bytes_sent += (double)cells * (fr->w.blocks[b].stride + 3) * sizeof(float);
+        }
+        if (st == RS_OK)
+            st = rs__mpi_wait(job, nreq, req, "the other ranks' feature-row sums");
+        if (st != RS_OK) {
+            fail(d, st);
+            return;
+        }
+    }
+    rs__train_ctx *c = &fr->ctx[0];
+    memset(&c->st, 0, sizeof c->st);
+    rs__deferred_apply(c);
+    plan->merge_stats[r] = c->st;
+}
+
 /* ---- the epoch ---- */
 
 /* The position in the order of slot s's block on diagonal r. */
@@ -277,6 +330,10 @@ static void run_epoch(void *ud, rs__fit_run *fr, rs__pool *pool, rs__epoch_plan 
                         "sequence of diagonals", job->rank));
     if (d->shared_floats)
         shared_walk(fr, d->shared_old, 0, NULL);
+    if (fr->defer.mask) { /* the epoch's first merge point, as rs_fit has it */
+        memset(plan->merge_stats, 0, B * sizeof *plan->merge_stats);
+        rs__deferred_begin(&fr->defer, &fr->w);
+    }
     for (size_t s = 0; s < d->n_own; s++) {
         d->sreq[s] = d->rreq[s] = MPI_REQUEST_NULL;
         d->rband[s] = -1;
@@ -314,6 +371,8 @@ static void run_epoch(void *ud, rs__fit_run *fr, rs__pool *pool, rs__epoch_plan 
             train_slots_pooled(d, plan, pool, r);
             for (size_t s = 0; s < d->n_own; s++)
                 pass_on(d, s, off, next);
+            if (fr->defer.mask)
+                merge_deferred(d, plan, r);
             continue;
         }
         if (d->shared_floats) {
@@ -361,6 +420,8 @@ static void run_epoch(void *ud, rs__fit_run *fr, rs__pool *pool, rs__epoch_plan 
             if (!progressed && pending && !d->fail)
                 fail(d, rs__mpi_wait_any(job, (int)d->n_own, d->rreq, "an item band from another rank"));
         }
+        if (fr->defer.mask)
+            merge_deferred(d, plan, r);
     }
     /* Back home. */
     for (size_t s = 0; s < d->n_own && !d->fail; s++) {
@@ -497,7 +558,7 @@ rs_status rs__dist_prepare_epochs(rs__dist *d)
         else
             sub->after_row = sub->order + slots, sub->after_col = sub->order + 2 * slots;
     }
-    if (st == RS_OK && d->P > 1 && fr->m->ops->shares_rows) {
+    if (st == RS_OK && d->P > 1 && fr->m->ops->shares_rows && !fr->defer.mask) {
         size_t S = shared_walk(fr, NULL, 0, NULL);
         d->shared_floats = S;
         d->shared_old = rs__alloc(a, S ? S : 1, sizeof(float));

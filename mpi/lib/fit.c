@@ -54,6 +54,42 @@ static rs_status global_feature_scales(rs__dist *d)
     return st;
 }
 
+/* Content and hybrid: the deferred feature rows (lib/optim/deferred.h)
+ * train as in one process when their per-block sums are kept (one set per
+ * band: every cell of them is written by one rank per diagonal, so the
+ * ranks add them up exactly after each diagonal, epoch.c). The coupling
+ * and the fused loop's choices then come from every rank's ratings. With
+ * one set of sums (more than the budget), or sets too large for one
+ * message, and several ranks, the feature rows step per rating and the
+ * ranks merge their changes (epoch.c). */
+static rs_status global_deferred(rs__dist *d)
+{
+    rs__fit_run *fr = d->fr;
+    const rs__allocator *a = &fr->m->alloc;
+    rs__deferred *df = &fr->defer;
+    if (!df->mask || d->P == 1)
+        return RS_OK;
+    int per_block = df->slots > 1;
+    for (size_t b = 0; b < fr->w.n_blocks; b++) /* one message per set of sums (epoch.c) */
+        if ((df->mask >> b & 1u) && df->slots * df->rows[b] * fr->w.blocks[b].stride > (size_t)INT32_MAX)
+            per_block = 0;
+    if (!per_block) {
+        rs__deferred_free(df, a); /* mask 0: every row steps per rating */
+        return RS_OK;
+    }
+    uint64_t n = fr->fd.n;
+    rs_status st = RS_OK;
+    for (int side = 0; side < 2 && st == RS_OK; side++)
+        st = rs__mpi_allreduce(d->job, df->coupling_sums[side], (int)(2 * df->n_coupling[side]),
+                               MPI_DOUBLE, MPI_SUM, "the feature rows' coupling");
+    if (st == RS_OK)
+        st = rs__mpi_allreduce(d->job, &n, 1, MPI_UINT64_T, MPI_SUM, "the rating count");
+    if (st == RS_OK)
+        st = rs__mpi_agree(d->job, rs__deferred_finish(df, &fr->w, (size_t)n, a),
+                           "out of memory while preparing the feature rows");
+    return st;
+}
+
 /* Every user's distinct items, on rank 0: each rank builds the lists of its
  * users and sends them in band order. */
 static rs_status gather_seen(rs__dist *d)
@@ -244,8 +280,11 @@ static rs_status fit_unguarded(rs_mpi_job *job, rs_model *m, const rs_dataset *t
     if (st == RS_OK) {
         job->bands = (int64_t)d.B;
         /* Threads per rank: RS_PARAM_THREADS, at most one per block of a
-         * diagonal; one for scorers with shared rows, as in rs_fit. The
-         * model does not depend on it (per-block streams and statistics). */
+         * diagonal; one for scorers with shared rows (rs_fit trains
+         * content and hybrid on threads, but here their rows may fall back
+         * to per-rating steps, global_deferred, which one thread needs; the
+         * band count is that of one thread, stage.c). The model does not
+         * depend on it (per-block streams and statistics). */
         fr.threads = (size_t)params.threads;
 #if !RS_ENABLE_THREADS
         fr.threads = 1;
@@ -266,11 +305,14 @@ static rs_status fit_unguarded(rs_mpi_job *job, rs_model *m, const rs_dataset *t
     }
     if (st == RS_OK)
         st = global_feature_scales(&d);
+    if (st == RS_OK)
+        st = global_deferred(&d);
     rs__baseline_io bio = rs__dist_baseline_io(&d);
     if (st == RS_OK)
         st = rs__baseline_prepare_io(&fr, &bio); /* agreed */
     if (st == RS_OK) {
-        st = rs__plan_init(&plan, &fr.fd, fr.ctx, fr.threads, (uint64_t)params.seed, NULL, 1, &m->alloc);
+        st = rs__plan_init(&plan, &fr.fd, fr.ctx, fr.threads, (uint64_t)params.seed,
+                           fr.defer.mask ? rs__deferred_merge : NULL, 1, &m->alloc);
         planned = st == RS_OK;
         if (st == RS_OK)
             st = rs__pool_start(&pool, &plan, &m->alloc);

@@ -2,7 +2,8 @@
 # librecsgd. SPDX-License-Identifier: BSD-2-Clause
 # check_mpi.sh: librecsgd-mpi on 1, 2 and 4 local ranks (make check in a
 # --with-mpi build; every mpirun under a timeout):
-#   - tests/mpi/check_mpi_fit: every case (see its header) on 1, 2 and 4 ranks;
+#   - tests/mpi/check_mpi_fit: every case (see its header) on 1, 2 and 4 ranks
+#     (content and hybrid without the cold-start refit: rs_fit's bytes);
 #   - recsgd-mpi train on data/sample: the model file is byte-identical to
 #     recsgd train's (and two runs save the same bytes); a run killed
 #     (SIGKILL of rank 1) after the checkpoint
@@ -32,7 +33,7 @@ t0=$(date +%s)
 for np in 1 2 4; do
     for args in "equal collaborative auto" "equal collaborative adagrad" "equal collaborative adam" \
         "equal collaborative constant" "equal content auto" "equal hybrid auto" "equal hybrid adagrad" \
-        "threads" "valid" "halve" "file $sample/ratings.tsv" "csv" "formats" "gzip" "badline" "nomem" \
+        "exact content auto" "exact hybrid adagrad" "exact hybrid adam" "threads" "valid" "halve" "file $sample/ratings.tsv" "csv" "formats" "gzip" "badline" "nomem" \
         "resume"; do
         # shellcheck disable=SC2086 # args are words
         if sh "$run" "$np" 120 "$fit" $args > "$tmp/out" 2>&1; then

@@ -9,6 +9,11 @@
  *                        one rank), else a test RMSE at most 1% above
  *                        rs_fit's; a second rs_mpi_fit with the same seed
  *                        and rank count must save the same bytes
+ *   exact SCORER POLICY  the same without the cold-start refit (it runs on
+ *                        one rank only): the saved bytes must be rs_fit's
+ *                        on any rank count (content and hybrid: the
+ *                        deferred feature rows' sums are added over the
+ *                        ranks after every diagonal, mpi/lib/epoch.c)
  *   threads              two training threads per rank (and in rs_fit)
  *   valid                the same with a validation set and early stopping
  *   halve                a learning rate that diverges: rollback and halving
@@ -46,6 +51,7 @@
 
 static int rank, size, failures;
 static int64_t g_threads = 1; /* RS_PARAM_THREADS of every model */
+static int64_t g_cold = -1;    /* RS_PARAM_COLD_EPOCHS of every model (-1: the default) */
 
 #define CHECK(cond, ...)                                                                      \
     do {                                                                                      \
@@ -129,6 +135,8 @@ static rs_model *new_model(int32_t scorer, int64_t policy, int64_t epochs, doubl
     rs_model_set_int(m, RS_PARAM_SEED, 7);
     rs_model_set_int(m, RS_PARAM_LR_POLICY, policy);
     rs_model_set_int(m, RS_PARAM_THREADS, g_threads);
+    if (g_cold >= 0)
+        rs_model_set_int(m, RS_PARAM_COLD_EPOCHS, g_cold);
     if (lr > 0)
         rs_model_set_double(m, RS_PARAM_LEARNING_RATE, lr);
     return m;
@@ -224,7 +232,7 @@ static void compare_fit(const char *name, int32_t scorer, int64_t policy, int64_
             CHECK(same, "%s: the model differs from rs_fit's (%zu / %zu bytes; test RMSE %.6f vs "
                   "%.6f; epochs %zu vs %zu)", name, na, nb, ra, rb, ea, eb);
         /* Where the model is not rs_fit's (content and hybrid on more than
-         * one rank: shared feature rows merged between blocks), its test
+         * one rank: no cold-start refit there), its test
          * RMSE must not be more than 1% above rs_fit's; it may be lower
          * (docs/guide/distributed.md has the figures). */
         if (expect_identical)
@@ -599,6 +607,12 @@ int main(int argc, char **argv)
         int64_t epochs = argc > 4 ? atoi(argv[4]) : 6;
         compare_fit(name, sc, policy_of(argv[3]), epochs, 0, 0,
                     sc == RS_SCORER_COLLABORATIVE || size == 1);
+    } else if (strcmp(c, "exact") == 0 && argc > 3) {
+        int32_t sc = scorer_of(argv[2]);
+        char name[64];
+        snprintf(name, sizeof name, "exact %s %s", argv[2], argv[3]);
+        g_cold = 0; /* the refit runs on one rank only */
+        compare_fit(name, sc, policy_of(argv[3]), 6, 0, 0, 1);
     } else if (strcmp(c, "threads") == 0) {
         g_threads = 2;
         compare_fit("threads 2", RS_SCORER_COLLABORATIVE, RS_LR_ADAGRAD, 6, 0, 0, 1);
