@@ -158,8 +158,10 @@ static void run_merge(rs__epoch_plan *plan, size_t tid, size_t r)
 static void reset_merges(rs__epoch_plan *plan)
 {
     size_t steps = plan_bands(plan) * plan->phases;
-    memset(plan->merge_stats, 0, steps * sizeof *plan->merge_stats);
-    memset(plan->diag_done, 0, steps * sizeof *plan->diag_done);
+    if (plan->merge_stats) /* a plan built by hand (the MPI module's) may have none */
+        memset(plan->merge_stats, 0, steps * sizeof *plan->merge_stats);
+    if (plan->diag_done)
+        memset(plan->diag_done, 0, steps * sizeof *plan->diag_done);
     plan->merged = 0;
     if (plan->merge)
         plan->merge(plan, 0, RS__PLAN_EPOCH_START);

@@ -549,6 +549,8 @@ rs_status rs__dist_prepare_epochs(rs__dist *d)
         sub->ctx = fr->ctx;
         sub->threads = fr->threads;
         sub->n_blocks = d->n_own;
+        sub->phases = 1; /* no merge points: one step per block */
+        sub->n_pos = d->n_own;
         sub->order = rs__alloc(a, 3 * slots, sizeof *sub->order);
         sub->block_stats = rs__calloc(a, slots, sizeof *sub->block_stats);
         sub->state = rs__calloc(a, slots, 1);
