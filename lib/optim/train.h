@@ -60,7 +60,7 @@ typedef struct rs__train_ctx {
     rs__optstate *opt;
     int32_t lr_policy;
     float lr;          /* base learning rate for this epoch */
-    float l2[3];       /* by RS__REG_* */
+    float l2[RS__REG_COUNT]; /* by RS__REG_* */
     float beta1, beta2, eps;
     rs__clip_policy clip;
     float blowup;      /* |error| above this means the run diverged */

@@ -107,8 +107,90 @@ static RS_ALWAYS_INLINE void bias_step(float *x, float g, float lr, const rs__tr
 #undef MF_TARGET
 #endif
 
+/* SVD++ (implicit user factors): the generic step over mf's pred_grad, in
+ * its order and with its float operations, with the user vector formed
+ * once per rating instead of twice. Every row goes through rs__sgd_row, so
+ * all learning-rate and clipping policies apply as in the generic step. */
+static RS_ALWAYS_INLINE void svdpp_chunk_body(rs__train_ctx *c, const rs__chunk *ch, int32_t yb)
+{
+    rs__weights *w = c->w;
+    const rs__block *P = &w->blocks[MF_BLOCK_P], *Q = &w->blocks[MF_BLOCK_Q];
+    const rs__block *Y = &w->blocks[yb];
+    size_t k = w->factors;
+    float *uvec = c->scratch, *qcopy = c->scratch + k, *gy = c->scratch + 2 * k;
+    const float one = 1.0f;
+    for (size_t j = 0; j < ch->n; j++) {
+        int32_t u = ch->u[j], i = ch->i[j];
+        float wt = ch->wt ? ch->wt[j] : 1.0f;
+        const float *pu = P->data + (size_t)u * P->stride, *qi = Q->data + (size_t)i * Q->stride;
+        rs__implicit_user_vector(w, yb, pu, u, k, uvec);
+        float e = ch->r[j] - (w->global_mean + w->blocks[MF_BLOCK_UBIAS].data[u] +
+                              w->blocks[MF_BLOCK_IBIAS].data[i] + rs__mf_sliced_dot(uvec, qi, k));
+        if (RS_UNLIKELY(!(fabsf(e) <= c->blowup))) {
+            c->diverged = 1;
+            return;
+        }
+        c->st.sq_err += (double)(wt * e * e);
+        c->st.sum_w += wt;
+        const int32_t *col;
+        const float *val;
+        size_t n = rs__features_row(&w->implicit, (size_t)u, &col, &val);
+        float cu = n ? val[0] : 0.0f;
+        /* Gradients come from the rows before they move (a simultaneous step). */
+        memcpy(qcopy, qi, k * sizeof(float));
+        for (size_t f = 0; f < k; f++)
+            gy[f] = cu * qi[f];
+        float g = -wt * e, norm2 = 0.0f, fnorm2 = 0.0f, rn2;
+        norm2 += rs__sgd_row(c, MF_BLOCK_UBIAS, (size_t)u, g, &one, 1);
+        norm2 += rs__sgd_row(c, MF_BLOCK_IBIAS, (size_t)i, g, &one, 1);
+        rn2 = rs__sgd_row(c, MF_BLOCK_P, (size_t)u, g, qcopy, k);
+        norm2 += rn2;
+        fnorm2 += rn2;
+        rn2 = rs__sgd_row(c, MF_BLOCK_Q, (size_t)i, g, uvec, k);
+        norm2 += rn2;
+        fnorm2 += rn2;
+        for (size_t t = 0; t < n; t++) {
+            if ((size_t)col[t] >= Y->rows)
+                continue;
+            rn2 = rs__sgd_row(c, yb, (size_t)col[t], g, gy, k);
+            norm2 += rn2;
+            fnorm2 += rn2;
+        }
+        float gn = sqrtf(norm2);
+        c->st.gnorm_sum += gn;
+        c->st.fnorm_sum += sqrtf(fnorm2);
+        if (gn > c->st.gnorm_max)
+            c->st.gnorm_max = gn;
+        c->st.n_updates++;
+    }
+}
+
+static void svdpp_chunk_base(rs__train_ctx *c, const rs__chunk *ch, int32_t yb)
+{
+    svdpp_chunk_body(c, ch, yb);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2,fma"))) static void svdpp_chunk_avx2(rs__train_ctx *c,
+                                                                  const rs__chunk *ch, int32_t yb)
+{
+    svdpp_chunk_body(c, ch, yb);
+}
+#endif
+
 void rs__mf_train_chunk(rs__train_ctx *c, const rs__chunk *ch)
 {
+    int32_t yb = rs__weights_implicit_block(c->w);
+    if (yb >= 0) {
+#if defined(__x86_64__) && defined(__GNUC__)
+        if (c->isa >= RS__ISA_AVX2) {
+            svdpp_chunk_avx2(c, ch, yb);
+            return;
+        }
+#endif
+        svdpp_chunk_base(c, ch, yb);
+        return;
+    }
     if (!c->rowbuf) { /* a context without row buffers (tests build such) */
         rs__train_chunk_generic(c, ch);
         return;

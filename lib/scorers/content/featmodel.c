@@ -3,6 +3,7 @@
  * (see featmodel.h). Serving calls predict concurrently, so it uses only a
  * fixed stack buffer and walks the k dimensions in slices. */
 #include "featmodel.h"
+#include "scorers/implicit.h"
 
 #include <math.h>
 #include <string.h>
@@ -12,7 +13,10 @@
 
 #define SLICE 128
 
-static inline int has_item_factors(const rs__weights *w) { return w->n_blocks > FM_Q; }
+static inline int has_item_factors(const rs__weights *w)
+{
+    return w->n_blocks > FM_Q && w->blocks[FM_Q].role == RS__ROLE_ITEM_FACTORS;
+}
 
 /* Which id parts a rating uses: both, except when training drops one so the
  * feature parts learn to stand alone (RS_PARAM_ID_DROPOUT). */
@@ -45,6 +49,9 @@ rs_status rs__fm_layout(rs__weights *w, const rs__allocator *a, const rs__params
                                                      RS_BLOCK_ITEM_FACTORS, RS__REG_FACTORS,
                                                      w->n_items, k)))
         return st;
+    /* Implicit user factors (SVD++): the y_j block last (implicit.h). */
+    if ((st = rs__implicit_layout(w, a, p)))
+        return st;
     w->factors = k;
     return RS_OK;
 }
@@ -76,6 +83,10 @@ static RS_ALWAYS_INLINE void user_slice(const rs__weights *w, int32_t u, size_t 
     for (size_t j = 0; j < n; j++) {
         add_scaled(out, U->data + (size_t)col[j] * U->stride + lo, val[j], len);
     }
+    /* The implicit sum belongs to the user's id part: a new user has no N(u). */
+    int32_t yb = rs__weights_implicit_block(w);
+    if (yb >= 0 && (use & USE_USER_ID))
+        rs__implicit_add(w, yb, u, lo, len, out);
 }
 
 static RS_ALWAYS_INLINE void item_slice(const rs__weights *w, int32_t i, size_t lo, size_t len, float *out,
@@ -142,13 +153,16 @@ size_t rs__fm_max_touches(const rs__weights *w)
     for (size_t r = 0; r < w->item_feat.n_rows; r++)
         if (w->item_feat.row_len[r] > mi)
             mi = w->item_feat.row_len[r];
-    return 4 + 2 * mu + 2 * mi;
+    size_t ny = rs__weights_implicit_block(w) >= 0 ? rs__weights_implicit_max_row(w) : 0;
+    return 4 + 2 * mu + 2 * mi + ny;
 }
 
 size_t rs__fm_scratch_floats(const rs__weights *w)
 {
-    /* user and item vectors, then one gradient row per touch */
-    return 2 * w->factors + rs__fm_max_touches(w) * (w->factors + 1);
+    /* user and item vectors, then one gradient row per touch (the implicit
+     * rows of N(u) share one) */
+    size_t ny = rs__weights_implicit_block(w) >= 0 ? rs__weights_implicit_max_row(w) : 0;
+    return 3 * w->factors + (rs__fm_max_touches(w) - ny) * (w->factors + 1);
 }
 
 size_t rs__fm_pred_grad(const rs__weights *w, int32_t u, int32_t i, rs__touch *t, size_t max_t,
@@ -160,7 +174,11 @@ size_t rs__fm_pred_grad(const rs__weights *w, int32_t u, int32_t i, rs__touch *t
     size_t nu = rs__features_row(&w->user_feat, (size_t)u, &ucol, &uval);
     size_t ni = rs__features_row(&w->item_feat, (size_t)i, &icol, &ival);
     size_t need_t = 4 + 2 * nu + 2 * ni;
-    if (max_t < need_t || scratch_floats < 2 * k + need_t * (k + 1))
+    int32_t yb = rs__weights_implicit_block(w);
+    const int32_t *ycol = NULL;
+    const float *yval = NULL;
+    size_t ny = yb >= 0 ? rs__features_row(&w->implicit, (size_t)u, &ycol, &yval) : 0;
+    if (max_t < need_t + ny || scratch_floats < 3 * k + need_t * (k + 1))
         return 0;
     float *uvec = scratch, *ivec = scratch + k, *next = scratch + 2 * k;
     for (size_t lo = 0; lo < k; lo += SLICE) {
@@ -195,6 +213,14 @@ size_t rs__fm_pred_grad(const rs__weights *w, int32_t u, int32_t i, rs__touch *t
     SCALAR_TOUCH(FM_IBIAS, i, 1.0f);
     if (has_item_factors(w))
         VECTOR_TOUCH(FM_Q, i, 1.0f, uvec);
+    if (ny > 0) { /* d/dy_j = |N(u)|^-1/2 z, one row for all j */
+        float *gy = next;
+        for (size_t f = 0; f < k; f++)
+            gy[f] = yval[0] * ivec[f];
+        for (size_t j = 0; j < ny; j++)
+            if ((size_t)ycol[j] < w->blocks[yb].rows)
+                t[nt++] = (rs__touch){yb, (size_t)ycol[j], k, gy};
+    }
 #undef SCALAR_TOUCH
 #undef VECTOR_TOUCH
     return nt;
@@ -261,6 +287,20 @@ static RS_ALWAYS_INLINE void fm_chunk_body(rs__train_ctx *c, const rs__chunk *ch
             norm2 += rs__sgd_row(c, FM_IBIAS, (size_t)i, g, &one, 1);
             if (has_item_factors(w))
                 fnorm2 += rs__sgd_row(c, FM_Q, (size_t)i, g, uvec, k);
+        }
+        /* The implicit rows of N(u), last as in pred_grad, with the user's id part. */
+        int32_t yb = rs__weights_implicit_block(w);
+        const int32_t *ycol;
+        const float *yval;
+        size_t ny = yb >= 0 && (use & USE_USER_ID) && !refit
+                        ? rs__features_row(&w->implicit, (size_t)u, &ycol, &yval) : 0;
+        if (ny > 0) {
+            float *gy = c->scratch + 2 * k;
+            for (size_t f = 0; f < k; f++)
+                gy[f] = yval[0] * ivec[f];
+            for (size_t f = 0; f < ny; f++)
+                if ((size_t)ycol[f] < w->blocks[yb].rows)
+                    fnorm2 += rs__sgd_row(c, yb, (size_t)ycol[f], g, gy, k);
         }
         float gn = sqrtf(norm2 + fnorm2);
         c->st.gnorm_sum += gn;
