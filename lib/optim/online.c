@@ -195,7 +195,8 @@ static rs_status partial_fit_unguarded(rs_model *m, const rs_dataset *ratings,
     fr.epoch_base = m->params.epochs_trained; /* the schedule goes on where training left it */
     fr.budget_epochs = m->params.epochs;       /* params.epochs is the online count here */
     /* Shared rows (feature weights, the y_j of implicit user factors): one thread. */
-    fr.threads = m->ops->shares_rows || params.implicit_user_factors ? 1 : (size_t)params.threads;
+    fr.threads = m->ops->shares_rows || rs__weights_implicit_block(&m->w) >= 0
+                     ? 1 : (size_t)params.threads;
 #if !RS_ENABLE_THREADS
     fr.threads = 1;
 #endif

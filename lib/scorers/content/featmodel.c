@@ -290,8 +290,8 @@ static RS_ALWAYS_INLINE void fm_chunk_body(rs__train_ctx *c, const rs__chunk *ch
         }
         /* The implicit rows of N(u), last as in pred_grad, with the user's id part. */
         int32_t yb = rs__weights_implicit_block(w);
-        const int32_t *ycol;
-        const float *yval;
+        const int32_t *ycol = NULL;
+        const float *yval = NULL;
         size_t ny = yb >= 0 && (use & USE_USER_ID) && !refit
                         ? rs__features_row(&w->implicit, (size_t)u, &ycol, &yval) : 0;
         if (ny > 0) {
