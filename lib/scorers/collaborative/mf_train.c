@@ -115,7 +115,6 @@ static RS_ALWAYS_INLINE void svdpp_chunk_body(rs__train_ctx *c, const rs__chunk 
 {
     rs__weights *w = c->w;
     const rs__block *P = &w->blocks[MF_BLOCK_P], *Q = &w->blocks[MF_BLOCK_Q];
-    const rs__block *Y = &w->blocks[yb];
     size_t k = w->factors;
     float *uvec = c->scratch, *qcopy = c->scratch + k, *gy = c->scratch + 2 * k;
     const float one = 1.0f;
@@ -149,13 +148,7 @@ static RS_ALWAYS_INLINE void svdpp_chunk_body(rs__train_ctx *c, const rs__chunk 
         rn2 = rs__sgd_row(c, MF_BLOCK_Q, (size_t)i, g, uvec, k);
         norm2 += rn2;
         fnorm2 += rn2;
-        for (size_t t = 0; t < n; t++) {
-            if ((size_t)col[t] >= Y->rows)
-                continue;
-            rn2 = rs__sgd_row(c, yb, (size_t)col[t], g, gy, k);
-            norm2 += rn2;
-            fnorm2 += rn2;
-        }
+        rs__sgd_rows_shared(c, yb, col, n, g, gy, k, &norm2, &fnorm2);
         float gn = sqrtf(norm2);
         c->st.gnorm_sum += gn;
         c->st.fnorm_sum += sqrtf(fnorm2);

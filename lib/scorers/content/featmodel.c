@@ -298,9 +298,7 @@ static RS_ALWAYS_INLINE void fm_chunk_body(rs__train_ctx *c, const rs__chunk *ch
             float *gy = c->scratch + 2 * k;
             for (size_t f = 0; f < k; f++)
                 gy[f] = yval[0] * ivec[f];
-            for (size_t f = 0; f < ny; f++)
-                if ((size_t)ycol[f] < w->blocks[yb].rows)
-                    fnorm2 += rs__sgd_row(c, yb, (size_t)ycol[f], g, gy, k);
+            rs__sgd_rows_shared(c, yb, ycol, ny, g, gy, k, NULL, &fnorm2);
         }
         float gn = sqrtf(norm2 + fnorm2);
         c->st.gnorm_sum += gn;
