@@ -214,7 +214,17 @@ static void compare_paths_ex(const rs__scorer_ops *ops, int32_t clip_kind, int32
     c1.opt = &opt1;
     c2.opt = &opt2;
     clip_calls = 0;
-    ops->train_chunk(&c1, &ch);
+    if (svdpp) {
+        /* The implicit-factor loops step the y_j once per run of a user's
+         * ratings; a run of one rating is the generic step, so feed them one
+         * rating at a time. */
+        for (int j = 0; j < N; j++) {
+            rs__chunk one = {us + j, is + j, rs + j, wts + j, 1};
+            ops->train_chunk(&c1, &one);
+        }
+    } else {
+        ops->train_chunk(&c1, &ch);
+    }
     size_t fused_calls = clip_calls;
     clip_calls = 0;
     rs__train_chunk_generic(&c2, &ch);

@@ -205,6 +205,9 @@ static rs_status partial_fit_unguarded(rs_model *m, const rs_dataset *ratings,
         size_t bands = rs__run_choose_bands(fr.threads, &m->w, rv.n);
         st = rs__fitdata_from_arrays(&fr.fd, &rv, n_users, n_items, bands,
                                      rs__seed_mix((uint64_t)params.seed, m->n_epoch_stats), a);
+        /* Implicit user factors: runs of a user's ratings (sgd.c). */
+        if (st == RS_OK && rs__weights_implicit_block(&m->w) >= 0 && !params.implicit)
+            st = rs__fitdata_group_users(&fr.fd, a);
     }
     /* N(u) of the implicit user factors grows with the new ratings. */
     if (st == RS_OK) {

@@ -154,6 +154,11 @@ static rs_status stage(rs__fit_run *fr, const rs_dataset *train, const rs_datase
         st = rs__fitdata_build(&fr->fd, train, valid, &fr->users, &fr->items, bands,
                                (uint64_t)fr->p->seed, a);
     }
+    /* Implicit user factors step their y_j once per run of a user's
+     * ratings: each block's ratings grouped by user make the runs long.
+     * (Implicit mode lays out its negative slots itself and keeps its order.) */
+    if (st == RS_OK && fr->p->implicit_user_factors && !fr->implicit)
+        st = rs__fitdata_group_users(&fr->fd, a);
     if (st != RS_OK)
         return st;
     if ((st = seen_prepare(fr, train)) != RS_OK || (st = zero_unrated_ids(fr)) != RS_OK)

@@ -175,12 +175,11 @@ static RS_ALWAYS_INLINE void rs__update_row(rs__train_ctx *c, int32_t blk, size_
  * (into c->gbuf), statistics, the clip policy and the learning-rate policy.
  * Returns the row's squared gradient norm before clipping. The generic step
  * and the feature-model loop both update rows through this. */
-static RS_ALWAYS_INLINE float rs__sgd_row(rs__train_ctx *c, int32_t blk, size_t row, float scale,
-                                const float *src, size_t n)
+static RS_ALWAYS_INLINE float rs__sgd_row_l2(rs__train_ctx *c, int32_t blk, size_t row, float scale,
+                                             const float *src, size_t n, float l2)
 {
     rs__block *b = &c->w->blocks[blk];
     float *theta = b->data + row * b->stride;
-    float l2 = c->l2[b->reg];
     /* The norm uses rs__vec_sqnorm's fixed-order partial sums, not one
      * serial chain of additions: same result every run, and vectorised. */
     float *gb = c->gbuf;
@@ -192,30 +191,38 @@ static RS_ALWAYS_INLINE float rs__sgd_row(rs__train_ctx *c, int32_t blk, size_t 
     return rn2;
 }
 
+static RS_ALWAYS_INLINE float rs__sgd_row(rs__train_ctx *c, int32_t blk, size_t row, float scale,
+                                          const float *src, size_t n)
+{
+    return rs__sgd_row_l2(c, blk, row, scale, src, n, c->l2[c->w->blocks[blk].reg]);
+}
+
 /* rs__sgd_row for rows[0, n_rows) of block blk that share one gradient
- * source (the implicit vectors y_j of a rating's N(u), implicit user
- * factors); rows at or past the block's end are skipped. Each row's squared
- * gradient norm is added to *norm2 (when not NULL) and *fnorm2 in row
- * order, as n_rows calls would. Under a step without per-row state
- * (constant, inverse-time, auto) and without clipping, a row takes one
- * fused pass instead of three: the same operations per component. */
+ * source (the implicit vectors y_j of a user's N(u), implicit user
+ * factors), with the block's L2 times l2_times (the number of ratings the
+ * step stands for); rows at or past the block's end are skipped. Each
+ * row's squared gradient norm is added to *norm2 (when not NULL) and
+ * *fnorm2 in row order, as n_rows calls would. Under a step without
+ * per-row state (constant, inverse-time, auto) and without clipping, a row
+ * takes one fused pass instead of three: the same operations per component. */
 static RS_ALWAYS_INLINE void rs__sgd_rows_shared(rs__train_ctx *c, int32_t blk, const int32_t *rows,
                                                  size_t n_rows, float scale, const float *src,
-                                                 size_t n, float *norm2, float *fnorm2)
+                                                 size_t n, float l2_times, float *norm2,
+                                                 float *fnorm2)
 {
     rs__block *b = &c->w->blocks[blk];
+    const float l2 = c->l2[b->reg] * l2_times;
     if (c->clip.kind != RS_CLIP_NONE || c->lr_policy == RS_LR_ADAGRAD || c->lr_policy == RS_LR_ADAM) {
         for (size_t r = 0; r < n_rows; r++) {
             if ((size_t)rows[r] >= b->rows)
                 continue;
-            float rn2 = rs__sgd_row(c, blk, (size_t)rows[r], scale, src, n);
+            float rn2 = rs__sgd_row_l2(c, blk, (size_t)rows[r], scale, src, n, l2);
             if (norm2)
                 *norm2 += rn2;
             *fnorm2 += rn2;
         }
         return;
     }
-    const float l2 = c->l2[b->reg];
     const float *restrict g0 = src;
     for (size_t r = 0; r < n_rows; r++) {
         if ((size_t)rows[r] >= b->rows)

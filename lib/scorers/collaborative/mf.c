@@ -102,8 +102,9 @@ static size_t mf_max_touches(const rs__weights *w)
     /* SVD++: one more row per item of the user's N(u) */
     return 4 + (rs__weights_implicit_block(w) >= 0 ? rs__weights_implicit_max_row(w) : 0);
 }
-/* SVD++ adds one gradient row shared by every y_j of the rating. */
-static size_t mf_scratch_floats(const rs__weights *w) { return 2 + 3 * w->factors; }
+/* SVD++ adds one gradient row shared by every y_j of the rating (and its
+ * training loop a user's implicit sum). */
+static size_t mf_scratch_floats(const rs__weights *w) { return 2 + 4 * w->factors; }
 
 const rs__scorer_ops rs__collaborative_ops = {
     RS_SCORER_COLLABORATIVE, "collaborative", mf_layout, mf_predict, mf_pred_grad,

@@ -107,22 +107,46 @@ static RS_ALWAYS_INLINE void bias_step(float *x, float g, float lr, const rs__tr
 #undef MF_TARGET
 #endif
 
-/* SVD++ (implicit user factors): the generic step over mf's pred_grad, in
- * its order and with its float operations, with the user vector formed
- * once per rating instead of twice. Every row goes through rs__sgd_row, so
- * all learning-rate and clipping policies apply as in the generic step. */
+/* SVD++ (implicit user factors). A rating's step moves every y_j of its
+ * user's N(u), |N(u)| rows; stepping them per rating would cost |N(u)|
+ * times a plain rating. So a run of consecutive ratings of one user in the
+ * chunk (the grid groups each block's ratings by user for this,
+ * rs__fitdata_group_users) shares one implicit sum s_u, taken when the run
+ * starts, and the y_j take one step at its end: their gradients summed over
+ * the run, their L2 once per rating of it. Biases, p_u and q_i step per
+ * rating as always, in the generic step's order and through rs__sgd_row, so
+ * every learning-rate and clipping policy applies. A run of one rating is
+ * exactly the generic step over mf's pred_grad (the tests check this); the
+ * y_j steps count towards the gradient norm of the run's last rating. */
 static RS_ALWAYS_INLINE void svdpp_chunk_body(rs__train_ctx *c, const rs__chunk *ch, int32_t yb)
 {
     rs__weights *w = c->w;
     const rs__block *P = &w->blocks[MF_BLOCK_P], *Q = &w->blocks[MF_BLOCK_Q];
     size_t k = w->factors;
-    float *uvec = c->scratch, *qcopy = c->scratch + k, *gy = c->scratch + 2 * k;
+    float *uvec = c->scratch, *qcopy = c->scratch + k, *acc = c->scratch + 2 * k;
+    float *su = c->scratch + 3 * k;
     const float one = 1.0f;
+    size_t run_end = 0;
+    const int32_t *col = NULL;
+    const float *val = NULL;
+    size_t n = 0;
+    float cu = 0.0f, m = 0.0f;
     for (size_t j = 0; j < ch->n; j++) {
         int32_t u = ch->u[j], i = ch->i[j];
+        if (j == run_end) { /* a new run: the user's implicit sum, a zero y gradient */
+            run_end = j + 1;
+            while (run_end < ch->n && ch->u[run_end] == u)
+                run_end++;
+            n = rs__features_row(&w->implicit, (size_t)u, &col, &val);
+            cu = n ? val[0] : 0.0f;
+            rs__implicit_user_vector(w, yb, NULL, u, k, su);
+            memset(acc, 0, k * sizeof(float));
+            m = 0.0f;
+        }
         float wt = ch->wt ? ch->wt[j] : 1.0f;
         const float *pu = P->data + (size_t)u * P->stride, *qi = Q->data + (size_t)i * Q->stride;
-        rs__implicit_user_vector(w, yb, pu, u, k, uvec);
+        for (size_t f = 0; f < k; f++)
+            uvec[f] = pu[f] + su[f];
         float e = ch->r[j] - (w->global_mean + w->blocks[MF_BLOCK_UBIAS].data[u] +
                               w->blocks[MF_BLOCK_IBIAS].data[i] + rs__mf_sliced_dot(uvec, qi, k));
         if (RS_UNLIKELY(!(fabsf(e) <= c->blowup))) {
@@ -131,15 +155,12 @@ static RS_ALWAYS_INLINE void svdpp_chunk_body(rs__train_ctx *c, const rs__chunk 
         }
         c->st.sq_err += (double)(wt * e * e);
         c->st.sum_w += wt;
-        const int32_t *col;
-        const float *val;
-        size_t n = rs__features_row(&w->implicit, (size_t)u, &col, &val);
-        float cu = n ? val[0] : 0.0f;
         /* Gradients come from the rows before they move (a simultaneous step). */
         memcpy(qcopy, qi, k * sizeof(float));
-        for (size_t f = 0; f < k; f++)
-            gy[f] = cu * qi[f];
         float g = -wt * e, norm2 = 0.0f, fnorm2 = 0.0f, rn2;
+        for (size_t f = 0; f < k; f++) /* d/dy_j = |N(u)|^-1/2 q_i, summed over the run */
+            acc[f] += g * (cu * qcopy[f]);
+        m += 1.0f;
         norm2 += rs__sgd_row(c, MF_BLOCK_UBIAS, (size_t)u, g, &one, 1);
         norm2 += rs__sgd_row(c, MF_BLOCK_IBIAS, (size_t)i, g, &one, 1);
         rn2 = rs__sgd_row(c, MF_BLOCK_P, (size_t)u, g, qcopy, k);
@@ -148,7 +169,8 @@ static RS_ALWAYS_INLINE void svdpp_chunk_body(rs__train_ctx *c, const rs__chunk 
         rn2 = rs__sgd_row(c, MF_BLOCK_Q, (size_t)i, g, uvec, k);
         norm2 += rn2;
         fnorm2 += rn2;
-        rs__sgd_rows_shared(c, yb, col, n, g, gy, k, &norm2, &fnorm2);
+        if (j + 1 == run_end) /* the run's y_j step */
+            rs__sgd_rows_shared(c, yb, col, n, 1.0f, acc, k, m, &norm2, &fnorm2);
         float gn = sqrtf(norm2);
         c->st.gnorm_sum += gn;
         c->st.fnorm_sum += sqrtf(fnorm2);

@@ -21,6 +21,9 @@ static inline int has_item_factors(const rs__weights *w)
 /* Which id parts a rating uses: both, except when training drops one so the
  * feature parts learn to stand alone (RS_PARAM_ID_DROPOUT). */
 enum { USE_USER_ID = 1, USE_ITEM_ID = 2, USE_IDS = 3 };
+/* The training loop adds the implicit sum of implicit user factors itself
+ * (one per run of a user's ratings): user_slice then leaves it out. */
+enum { NO_IMPLICIT = 4 };
 
 rs_status rs__fm_layout(rs__weights *w, const rs__allocator *a, const rs__params *p,
                         int with_item_ids)
@@ -85,7 +88,7 @@ static RS_ALWAYS_INLINE void user_slice(const rs__weights *w, int32_t u, size_t 
     }
     /* The implicit sum belongs to the user's id part: a new user has no N(u). */
     int32_t yb = rs__weights_implicit_block(w);
-    if (yb >= 0 && (use & USE_USER_ID))
+    if (yb >= 0 && (use & USE_USER_ID) && !(use & NO_IMPLICIT))
         rs__implicit_add(w, yb, u, lo, len, out);
 }
 
@@ -162,7 +165,7 @@ size_t rs__fm_scratch_floats(const rs__weights *w)
     /* user and item vectors, then one gradient row per touch (the implicit
      * rows of N(u) share one) */
     size_t ny = rs__weights_implicit_block(w) >= 0 ? rs__weights_implicit_max_row(w) : 0;
-    return 3 * w->factors + (rs__fm_max_touches(w) - ny) * (w->factors + 1);
+    return 4 * w->factors + (rs__fm_max_touches(w) - ny) * (w->factors + 1);
 }
 
 size_t rs__fm_pred_grad(const rs__weights *w, int32_t u, int32_t i, rs__touch *t, size_t max_t,
@@ -233,9 +236,28 @@ static RS_ALWAYS_INLINE void fm_chunk_body(rs__train_ctx *c, const rs__chunk *ch
     size_t k = w->factors;
     float *uvec = c->scratch, *ivec = c->scratch + k;
     const float one = 1.0f;
+    /* Implicit user factors: per run of one user's ratings, as in mf_train.c
+     * (one implicit sum s_u, one y_j step at the run's end, the gradients
+     * summed); a run of one rating is the generic step. */
+    int32_t yb = rs__weights_implicit_block(w);
+    float *acc = c->scratch + 2 * k, *su = c->scratch + 3 * k;
+    size_t run_end = 0, ny = 0;
+    const int32_t *ycol = NULL;
+    const float *yval = NULL;
+    float cu = 0.0f, m = 0.0f;
     for (size_t j = 0; j < ch->n; j++) {
         int32_t u = ch->u[j], i = ch->i[j];
         float wt = ch->wt ? ch->wt[j] : 1.0f;
+        if (yb >= 0 && j == run_end) {
+            run_end = j + 1;
+            while (run_end < ch->n && ch->u[run_end] == u)
+                run_end++;
+            ny = rs__features_row(&w->implicit, (size_t)u, &ycol, &yval);
+            cu = ny ? yval[0] : 0.0f;
+            rs__implicit_user_vector(w, yb, NULL, u, k, su);
+            memset(acc, 0, k * sizeof(float));
+            m = 0.0f;
+        }
         int use = USE_IDS;
         if (c->refit == RS__REFIT_USER || c->refit == RS__REFIT_ITEM) {
             /* Cold-start refit: predict as for a brand-new id of that side. */
@@ -251,9 +273,12 @@ static RS_ALWAYS_INLINE void fm_chunk_body(rs__train_ctx *c, const rs__chunk *ch
         /* Both vectors are taken before any row moves: a simultaneous step. */
         for (size_t lo = 0; lo < k; lo += SLICE) {
             size_t len = k - lo < SLICE ? k - lo : SLICE;
-            user_slice(w, u, lo, len, uvec + lo, use);
+            user_slice(w, u, lo, len, uvec + lo, use | NO_IMPLICIT);
             item_slice(w, i, lo, len, ivec + lo, use);
         }
+        if (yb >= 0 && (use & USE_USER_ID))
+            for (size_t f = 0; f < k; f++)
+                uvec[f] += su[f];
         float e = ch->r[j] - (biases(w, u, i, use) + rs__vec_dot(uvec, ivec, k));
         if (RS_UNLIKELY(!(fabsf(e) <= c->blowup))) {
             c->diverged = 1;
@@ -288,18 +313,16 @@ static RS_ALWAYS_INLINE void fm_chunk_body(rs__train_ctx *c, const rs__chunk *ch
             if (has_item_factors(w))
                 fnorm2 += rs__sgd_row(c, FM_Q, (size_t)i, g, uvec, k);
         }
-        /* The implicit rows of N(u), last as in pred_grad, with the user's id part. */
-        int32_t yb = rs__weights_implicit_block(w);
-        const int32_t *ycol = NULL;
-        const float *yval = NULL;
-        size_t ny = yb >= 0 && (use & USE_USER_ID) && !refit
-                        ? rs__features_row(&w->implicit, (size_t)u, &ycol, &yval) : 0;
-        if (ny > 0) {
-            float *gy = c->scratch + 2 * k;
+        /* The implicit rows of N(u), with the user's id part: the run's
+         * gradient, and its step after the run's last rating (last, as in
+         * pred_grad). */
+        if (yb >= 0 && (use & USE_USER_ID) && !refit) {
             for (size_t f = 0; f < k; f++)
-                gy[f] = yval[0] * ivec[f];
-            rs__sgd_rows_shared(c, yb, ycol, ny, g, gy, k, NULL, &fnorm2);
+                acc[f] += g * (cu * ivec[f]);
+            m += 1.0f;
         }
+        if (yb >= 0 && j + 1 == run_end && m > 0.0f)
+            rs__sgd_rows_shared(c, yb, ycol, ny, 1.0f, acc, k, m, NULL, &fnorm2);
         float gn = sqrtf(norm2 + fnorm2);
         c->st.gnorm_sum += gn;
         c->st.fnorm_sum += sqrtf(fnorm2);
