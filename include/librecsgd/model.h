@@ -108,7 +108,7 @@ enum {
                                       independently, the item's) id part, so features learn to stand
                                       alone for cold start; default 0, [0, 1) */
     RS_PARAM_L2_IMPLICIT    = 215, /* since 0.2, with RS_PARAM_IMPLICIT_USER_FACTORS: L2 on the
-                                      implicit item vectors y_j, default 0.06, [0, 1e3] */
+                                      implicit item vectors y_j, default 0.005, [0, 1e3] */
     RS_PARAM_IMPLICIT_LR_SCALE = 216, /* since 0.2, with RS_PARAM_IMPLICIT_USER_FACTORS: the
                                       learning rate of the y_j rows is RS_PARAM_LEARNING_RATE times
                                       this, default 1, (0, 100] */

@@ -42,7 +42,7 @@ static const rs__param_info TABLE[] = {
     {RS_PARAM_CONFIDENCE, "confidence", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.0, OFF(confidence)},
     {RS_PARAM_ID_DROPOUT, "id_dropout", RS__PT_REAL, RS__OWNER_MODEL, 0, 1, 0, 1, 0, 0.0, OFF(id_dropout)},
     {RS_PARAM_DIVERGENCE, "divergence", RS__PT_REAL, RS__OWNER_MODEL, 1, 1e6, 1, 0, 0, 4.0, OFF(divergence)},
-    {RS_PARAM_L2_IMPLICIT, "l2_implicit", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.06, OFF(l2_implicit)},
+    {RS_PARAM_L2_IMPLICIT, "l2_implicit", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.005, OFF(l2_implicit)},
     {RS_PARAM_IMPLICIT_LR_SCALE, "implicit_lr_scale", RS__PT_REAL, RS__OWNER_MODEL, 0, 100, 1, 0, 0, 1.0, OFF(implicit_lr_scale)},
 
     {RS_PARAM_LR_POLICY, "lr_policy", RS__PT_CHOICE, RS__OWNER_MODEL, 0, 4, 0, 0, 0, RS_LR_AUTO, OFF(lr_policy)},
