@@ -353,6 +353,38 @@ START_TEST(test_svdpp_failed_updates_leave_the_model)
 }
 END_TEST
 
+/* Implicit feedback mode (sampled negatives) with implicit user factors:
+ * trained on the well-rated pairs (N(u) are those positives), the model
+ * ranks held-out well-rated items above the rest, and round-trips. */
+START_TEST(test_svdpp_in_implicit_mode)
+{
+    rs_dataset *pos;
+    ck_assert_int_eq(rs_dataset_new(&pos, NULL, NULL), RS_OK);
+    for (size_t j = 0; j < rs_dataset_num_ratings(train_ds); j++) {
+        int64_t u, i;
+        float r;
+        rs_dataset_get_rating(train_ds, j, &u, &i, &r, NULL);
+        if (r >= 3.5f)
+            ck_assert_int_eq(rs_dataset_add_rating(pos, u, i, 1.0f, 1.0f), RS_OK);
+    }
+    rs_model *m = model_of(RS_SCORER_COLLABORATIVE, 1, 1, NULL, NULL);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_IMPLICIT, 1), RS_OK);
+    rs_model_set_int(m, RS_PARAM_EPOCHS, 20);
+    ck_assert_int_eq(rs_fit(m, pos, NULL), RS_OK);
+    rs_dataset_free(pos);
+    double v[RS_METRIC_COUNT_V0_2];
+    size_t nv;
+    ck_assert_int_eq(rs_model_evaluate_ranking(m, test_ds, NULL, NULL, 0, 10, 3.5, 0, v,
+                                               RS_METRIC_COUNT_V0_2, &nv),
+                     RS_OK);
+    ck_assert_msg(v[RS_METRIC_AUC] > 0.55, "AUC %g", v[RS_METRIC_AUC]);
+    rs_model *back = reloaded(m);
+    assert_same_predictions(m, back);
+    rs_model_free(back);
+    rs_model_free(m);
+}
+END_TEST
+
 static Suite *svdpp_suite(void)
 {
     Suite *s = suite_create("check_api_svdpp");
@@ -366,6 +398,7 @@ static Suite *svdpp_suite(void)
     tcase_add_test(tc, test_svdpp_fold_in_user);
     tcase_add_loop_test(tc, test_svdpp_partial_fit, 0, 2);
     tcase_add_test(tc, test_svdpp_failed_updates_leave_the_model);
+    tcase_add_test(tc, test_svdpp_in_implicit_mode);
     suite_add_tcase(s, tc);
     return s;
 }
