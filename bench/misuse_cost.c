@@ -3,18 +3,21 @@
  * counter of lib/core/inflight.h) costs on the two hottest shared calls.
  * The same build holds both versions of each call: the public, guarded
  * rs_predict / rs_topk and the unguarded bodies behind them
- * (rs__predict_unguarded / rs__topk_unguarded), so the ratio is the counter
+ * (rs__predict_unguarded / rs__topk_unguarded), so the ratio is the check
  * alone. A collaborative model is trained on synthetic ratings; then each
- * call is timed in rounds that alternate guarded and unguarded (best round
- * of each kept), with 1 thread and with T threads calling at once on the one
- * model (T = the number of processors, at least 2; contention on the
- * counter's cache line shows there).
+ * call is timed in pairs of short batches (the same calls guarded and
+ * unguarded, back to back, in alternating order), with 1 thread and with T
+ * threads calling at once on the one model (T = the number of processors,
+ * at least 2; every thread starts each batch together, so sharing shows
+ * there). The figure is the median of the pairs' ratios: on a shared host
+ * the machine's speed drifts by tens of percent over seconds, and only
+ * batches milliseconds apart see the same machine.
  *
- * Usage: bench/misuse_cost [n_users] [n_items] [factors] [rounds]
- *        (defaults 2000 20000 64 7)
+ * Usage: bench/misuse_cost [n_users] [n_items] [factors] [pairs]
+ *        (defaults 2000 20000 64 401)
  * The last line is the key=value summary: predict_ratio_1t, topk_ratio_1t,
- * predict_ratio_Nt, topk_ratio_Nt (guarded time / unguarded time, so 1.02
- * means 2% slower), plus misuse_check=0 when the build has no counter
+ * predict_ratio_Nt, topk_ratio_Nt (median guarded time / unguarded time, so
+ * 1.02 means 2% slower), plus misuse_check=0 when the build has no check
  * (no threads): then both versions are the same code. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -70,74 +73,113 @@ static rs_model *build(size_t nu, size_t ni, size_t f)
 
 typedef struct job {
     const rs_model *m;
-    int topk, guarded;
-    size_t calls, nu, ni;
+    int topk;
+    size_t calls, pairs, nu, ni;
     unsigned seed;
+    pthread_barrier_t *barrier; /* NULL: one thread */
+    double *ratio;              /* pairs ratios guarded / unguarded, one per pair */
+    double g_sum, u_sum;        /* seconds of all guarded / unguarded batches */
     volatile float sink;
 } job;
 
-static void *run(void *arg)
+/* One batch of `calls` calls of one variant, from seed s (both variants of a
+ * pair make the same calls). */
+static double batch(job *j, int guarded, unsigned s)
 {
-    job *j = arg;
     float acc = 0, y;
     int64_t items[10];
     float scores[10];
     size_t n;
-    unsigned s = j->seed;
+    double t0 = now();
     for (size_t c = 0; c < j->calls; c++) {
         s = s * 1103515245u + 12345u;
         int64_t u = (int64_t)(s % j->nu) + 1, i = (int64_t)((s >> 8) % j->ni) + 1;
         rs_status st;
         if (j->topk)
-            st = j->guarded ? rs_topk(j->m, u, 10, 0, NULL, 0, NULL, 0, items, scores, &n)
-                            : rs__topk_unguarded(j->m, u, 10, 0, NULL, 0, NULL, 0, items, scores,
-                                                 &n);
+            st = guarded ? rs_topk(j->m, u, 10, 0, NULL, 0, NULL, 0, items, scores, &n)
+                         : rs__topk_unguarded(j->m, u, 10, 0, NULL, 0, NULL, 0, items, scores, &n);
         else
-            st = j->guarded ? rs_predict(j->m, u, i, &y) : rs__predict_unguarded(j->m, u, i, &y);
+            st = guarded ? rs_predict(j->m, u, i, &y) : rs__predict_unguarded(j->m, u, i, &y);
         if (st != RS_OK && st != RS_FALLBACK)
             die(j->topk ? "rs_topk" : "rs_predict", st);
         acc += j->topk ? scores[0] : y;
     }
+    double t = now() - t0;
     j->sink = acc;
+    return t;
+}
+
+static void sync_threads(job *j)
+{
+    if (j->barrier)
+        pthread_barrier_wait(j->barrier);
+}
+
+/* Pairs of batches back to back, guarded and unguarded in alternating order,
+ * every thread starting each batch together: on a shared host the machine's
+ * speed drifts over seconds, and a pair's two batches, milliseconds apart,
+ * see the same machine. */
+static void *run(void *arg)
+{
+    job *j = arg;
+    unsigned s = j->seed;
+    batch(j, 1, s); /* warm caches */
+    for (size_t p = 0; p < j->pairs; p++) {
+        s = s * 1103515245u + 12345u;
+        double t[2];
+        for (int k = 0; k < 2; k++) {
+            int guarded = (int)((p + (size_t)k) % 2);
+            sync_threads(j);
+            t[guarded] = batch(j, guarded, s);
+        }
+        j->ratio[p] = t[1] / t[0];
+        j->g_sum += t[1];
+        j->u_sum += t[0];
+    }
     return NULL;
 }
 
-/* Seconds per call of one variant, with `threads` threads at once. */
-static double time_calls(const rs_model *m, int topk, int guarded, size_t calls, int threads,
-                         size_t nu, size_t ni)
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median over every thread's pairs of the ratio guarded / unguarded; the
+ * mean times per call in *g_ns, *u_ns. */
+static double ratio(const rs_model *m, int topk, size_t calls, size_t pairs, int threads,
+                    size_t nu, size_t ni, double *g_ns, double *u_ns)
 {
     pthread_t t[64];
     job jobs[64];
-    double t0 = now();
+    pthread_barrier_t barrier;
+    double *all = malloc((size_t)threads * pairs * sizeof *all);
+    if (!all || (threads > 1 && pthread_barrier_init(&barrier, NULL, (unsigned)threads) != 0))
+        die("setup", RS_ERR_NOMEM);
     for (int k = 0; k < threads; k++) {
-        jobs[k] = (job){m, topk, guarded, calls, nu, ni, 1234u + (unsigned)k, 0};
+        jobs[k] = (job){m, topk, calls, pairs, nu, ni, 1234u + 77u * (unsigned)k,
+                        threads > 1 ? &barrier : NULL, all + (size_t)k * pairs, 0, 0, 0};
         if (threads == 1)
             run(&jobs[k]);
         else if (pthread_create(&t[k], NULL, run, &jobs[k]) != 0)
             die("pthread_create", RS_ERR_NOMEM);
     }
-    if (threads > 1)
-        for (int k = 0; k < threads; k++)
+    double g = 0, u = 0;
+    for (int k = 0; k < threads; k++) {
+        if (threads > 1)
             pthread_join(t[k], NULL);
-    return (now() - t0) / (double)calls;
-}
-
-/* Best-of-rounds ratio guarded / unguarded; rounds alternate the order. */
-static double ratio(const rs_model *m, int topk, size_t calls, int threads, int rounds, size_t nu,
-                    size_t ni, double *g_best, double *u_best)
-{
-    *g_best = *u_best = 1e30;
-    time_calls(m, topk, 1, calls / 4 + 1, threads, nu, ni); /* warm caches */
-    for (int r = 0; r < rounds; r++) {
-        for (int pass = 0; pass < 2; pass++) {
-            int guarded = (r + pass) % 2;
-            double t = time_calls(m, topk, guarded, calls, threads, nu, ni);
-            double *best = guarded ? g_best : u_best;
-            if (t < *best)
-                *best = t;
-        }
+        g += jobs[k].g_sum;
+        u += jobs[k].u_sum;
     }
-    return *g_best / *u_best;
+    if (threads > 1)
+        pthread_barrier_destroy(&barrier);
+    size_t n = (size_t)threads * pairs;
+    qsort(all, n, sizeof *all, cmp_double);
+    double med = n % 2 ? all[n / 2] : 0.5 * (all[n / 2 - 1] + all[n / 2]);
+    free(all);
+    *g_ns = g / (double)(threads * pairs * calls) * 1e9;
+    *u_ns = u / (double)(threads * pairs * calls) * 1e9;
+    return med;
 }
 
 int main(int argc, char **argv)
@@ -145,9 +187,9 @@ int main(int argc, char **argv)
     size_t nu = argc > 1 ? (size_t)atol(argv[1]) : 2000;
     size_t ni = argc > 2 ? (size_t)atol(argv[2]) : 20000;
     size_t f = argc > 3 ? (size_t)atol(argv[3]) : 64;
-    int rounds = argc > 4 ? atoi(argv[4]) : 7;
-    if (nu < 1 || ni < 1 || f < 1 || rounds < 1) {
-        fprintf(stderr, "usage: bench/misuse_cost [n_users] [n_items] [factors] [rounds]\n");
+    int pairs = argc > 4 ? atoi(argv[4]) : 401;
+    if (nu < 1 || ni < 1 || f < 1 || pairs < 1) {
+        fprintf(stderr, "usage: bench/misuse_cost [n_users] [n_items] [factors] [pairs]\n");
         return 2;
     }
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -157,13 +199,13 @@ int main(int argc, char **argv)
            nu, ni, f, RS__MISUSE_CHECK ? "compiled in" : "compiled out (no threads)");
     double r[2][2], g, u;
     const char *name[2] = {"rs_predict", "rs_topk(k=10)"};
-    const size_t calls[2] = {400000, 400};
+    const size_t calls[2] = {4000, 4}; /* per batch: about 0.4 ms and 0.8 ms */
     for (int topk = 0; topk < 2; topk++) {
         for (int mt = 0; mt < 2; mt++) {
             int threads = mt ? T : 1;
-            r[topk][mt] = ratio(m, topk, calls[topk], threads, rounds, nu, ni, &g, &u);
-            printf("%-14s %2d thread%s  guarded %10.1f ns  unguarded %10.1f ns  ratio %.4f\n",
-                   name[topk], threads, threads > 1 ? "s" : " ", g * 1e9, u * 1e9, r[topk][mt]);
+            r[topk][mt] = ratio(m, topk, calls[topk], (size_t)pairs, threads, nu, ni, &g, &u);
+            printf("%-14s %2d thread%s  guarded %10.1f ns  unguarded %10.1f ns  median ratio %.4f\n",
+                   name[topk], threads, threads > 1 ? "s" : " ", g, u, r[topk][mt]);
         }
     }
     printf("misuse_check=%d threads=%d predict_ratio_1t=%.4f topk_ratio_1t=%.4f "

@@ -28,7 +28,7 @@ rs_status rs__model_create(rs_model **out, int32_t scorer, const struct rs__scor
     rs__features_init(&m->w.user_feat);
     rs__features_init(&m->w.item_feat);
 #if RS__MISUSE_CHECK
-    atomic_init(&m->inflight, 0);
+    rs__inflight_init(&m->inflight);
 #endif
     *out = m;
     return RS_OK;

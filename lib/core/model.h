@@ -12,12 +12,31 @@
 #include "data/idmap.h"
 #include "common/params.h"
 #include "common/q8mat.h"
-/* The in-flight counter of lib/core/inflight.h exists when threads do. */
+/* The misuse check of lib/core/inflight.h exists when threads do. */
 #if RS_ENABLE_THREADS && !defined(__STDC_NO_ATOMICS__)
 #define RS__MISUSE_CHECK 1
 #include <stdatomic.h>
 #else
 #define RS__MISUSE_CHECK 0
+#endif
+
+#if RS__MISUSE_CHECK
+/* A shared call marks one reader slot busy while it runs, picked by its
+ * thread's stack address; each slot has a cache line of its own, so threads
+ * serving one model do not write a common line. */
+#define RS__READER_SLOTS_LOG2 4
+#define RS__READER_SLOTS (1u << RS__READER_SLOTS_LOG2)
+#define RS__CACHE_LINE 64
+typedef struct rs__reader_slot {
+    atomic_int busy;
+    unsigned char pad_[RS__CACHE_LINE - sizeof(atomic_int)];
+} rs__reader_slot;
+typedef struct rs__inflight {
+    atomic_int exclusive; /* 1 while an exclusive call runs (or checks for readers) */
+    int readers_fence;    /* 1: readers need a full fence (no membarrier(2)); 0: a compiler barrier */
+    unsigned char pad_[RS__CACHE_LINE - sizeof(atomic_int) - sizeof(int)];
+    rs__reader_slot readers[RS__READER_SLOTS];
+} rs__inflight;
 #endif
 
 #include "weights.h"
@@ -46,7 +65,7 @@ struct rs_model {
     rs_clip_fn clip_fn;         void *clip_ud; /* NULL: built-in from params.clip */
     int32_t in_callback;        /* set while a callback runs: re-entry is RS_ERR_MISUSE */
 #if RS__MISUSE_CHECK
-    atomic_int inflight;        /* shared calls in flight, or an exclusive one (inflight.h) */
+    rs__inflight inflight;      /* shared calls in flight, or an exclusive one (inflight.h) */
 #endif
     /* fitted state */
     int32_t fitted;

@@ -143,10 +143,11 @@ rs_status rs_model_save_file(const rs_model *model, const char *path, char *errm
 {
     if (!model)
         return save_file_unguarded(model, path, errmsg, errmsg_cap);
-    if (!rs__shared_enter(model)) /* misuse detection, core/inflight.h */
+    unsigned slot;
+    if (!rs__shared_enter(model, &slot)) /* misuse detection, core/inflight.h */
         return rs__save_misuse(errmsg, errmsg_cap);
     rs_status st = save_file_unguarded(model, path, errmsg, errmsg_cap);
-    rs__shared_leave(model);
+    rs__shared_leave(model, slot);
     return st;
 }
 

@@ -1287,10 +1287,11 @@ rs_status rs_model_save(const rs_model *model, rs_writer_fn writer, void *ud, ch
 {
     if (!model)
         return model_save_unguarded(model, writer, ud, errmsg, errmsg_cap);
-    if (!rs__shared_enter(model))
+    unsigned slot;
+    if (!rs__shared_enter(model, &slot))
         return rs__save_misuse(errmsg, errmsg_cap);
     rs_status st = model_save_unguarded(model, writer, ud, errmsg, errmsg_cap);
-    rs__shared_leave(model);
+    rs__shared_leave(model, slot);
     return st;
 }
 
@@ -1299,9 +1300,10 @@ rs_status rs_model_save_buffer(const rs_model *model, void *buf, size_t cap, siz
 {
     if (!model)
         return model_save_buffer_unguarded(model, buf, cap, size_out, errmsg, errmsg_cap);
-    if (!rs__shared_enter(model))
+    unsigned slot;
+    if (!rs__shared_enter(model, &slot))
         return rs__save_misuse(errmsg, errmsg_cap);
     rs_status st = model_save_buffer_unguarded(model, buf, cap, size_out, errmsg, errmsg_cap);
-    rs__shared_leave(model);
+    rs__shared_leave(model, slot);
     return st;
 }
