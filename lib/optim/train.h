@@ -250,6 +250,18 @@ static RS_ALWAYS_INLINE void rs__sgd_rows_shared(rs__train_ctx *c, int32_t blk, 
     }
 }
 
+/* One rating's gradient statistics: norm2 the squared norm of all its rows'
+ * gradients, fnorm2 that of its factor rows'. */
+static RS_ALWAYS_INLINE void rs__stats_rating(rs__train_ctx *c, float norm2, float fnorm2)
+{
+    float gn = sqrtf(norm2);
+    c->st.gnorm_sum += gn;
+    c->st.fnorm_sum += sqrtf(fnorm2);
+    if (gn > c->st.gnorm_max)
+        c->st.gnorm_max = gn;
+    c->st.n_updates++;
+}
+
 /* The generic SGD step over a chunk, built on the scorer's pred_grad. */
 RS_INTERNAL void rs__train_chunk_generic(rs__train_ctx *c, const rs__chunk *ch);
 

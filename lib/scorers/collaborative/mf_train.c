@@ -126,23 +126,11 @@ static RS_ALWAYS_INLINE void svdpp_chunk_body(rs__train_ctx *c, const rs__chunk 
     float *uvec = c->scratch, *qcopy = c->scratch + k, *acc = c->scratch + 2 * k;
     float *su = c->scratch + 3 * k;
     const float one = 1.0f;
-    size_t run_end = 0;
-    const int32_t *col = NULL;
-    const float *val = NULL;
-    size_t n = 0;
-    float cu = 0.0f, m = 0.0f;
+    rs__implicit_run run = {0, NULL, NULL, 0, 0.0f, 0.0f};
     for (size_t j = 0; j < ch->n; j++) {
         int32_t u = ch->u[j], i = ch->i[j];
-        if (j == run_end) { /* a new run: the user's implicit sum, a zero y gradient */
-            run_end = j + 1;
-            while (run_end < ch->n && ch->u[run_end] == u)
-                run_end++;
-            n = rs__features_row(&w->implicit, (size_t)u, &col, &val);
-            cu = n ? val[0] : 0.0f;
-            rs__implicit_user_vector(w, yb, NULL, u, k, su);
-            memset(acc, 0, k * sizeof(float));
-            m = 0.0f;
-        }
+        if (j == run.end) /* a new run: the user's implicit sum, a zero y gradient */
+            rs__implicit_run_begin(&run, w, yb, ch->u, ch->n, j, k, su, acc);
         float wt = ch->wt ? ch->wt[j] : 1.0f;
         const float *pu = P->data + (size_t)u * P->stride, *qi = Q->data + (size_t)i * Q->stride;
         for (size_t f = 0; f < k; f++)
@@ -159,8 +147,8 @@ static RS_ALWAYS_INLINE void svdpp_chunk_body(rs__train_ctx *c, const rs__chunk 
         memcpy(qcopy, qi, k * sizeof(float));
         float g = -wt * e, norm2 = 0.0f, fnorm2 = 0.0f, rn2;
         for (size_t f = 0; f < k; f++) /* d/dy_j = |N(u)|^-1/2 q_i, summed over the run */
-            acc[f] += g * (cu * qcopy[f]);
-        m += 1.0f;
+            acc[f] += g * (run.cu * qcopy[f]);
+        run.m += 1.0f;
         norm2 += rs__sgd_row(c, MF_BLOCK_UBIAS, (size_t)u, g, &one, 1);
         norm2 += rs__sgd_row(c, MF_BLOCK_IBIAS, (size_t)i, g, &one, 1);
         rn2 = rs__sgd_row(c, MF_BLOCK_P, (size_t)u, g, qcopy, k);
@@ -169,14 +157,9 @@ static RS_ALWAYS_INLINE void svdpp_chunk_body(rs__train_ctx *c, const rs__chunk 
         rn2 = rs__sgd_row(c, MF_BLOCK_Q, (size_t)i, g, uvec, k);
         norm2 += rn2;
         fnorm2 += rn2;
-        if (j + 1 == run_end) /* the run's y_j step */
-            rs__sgd_rows_shared(c, yb, col, n, 1.0f, acc, k, m, &norm2, &fnorm2);
-        float gn = sqrtf(norm2);
-        c->st.gnorm_sum += gn;
-        c->st.fnorm_sum += sqrtf(fnorm2);
-        if (gn > c->st.gnorm_max)
-            c->st.gnorm_max = gn;
-        c->st.n_updates++;
+        if (j + 1 == run.end) /* the run's y_j step */
+            rs__sgd_rows_shared(c, yb, run.col, run.n, 1.0f, acc, k, run.m, &norm2, &fnorm2);
+        rs__stats_rating(c, norm2, fnorm2);
     }
 }
 

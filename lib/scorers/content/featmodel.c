@@ -59,18 +59,6 @@ rs_status rs__fm_layout(rs__weights *w, const rs__allocator *a, const rs__params
     return RS_OK;
 }
 
-/* out += v * row: out is the caller's stack or scratch buffer, never a
- * parameter row, so restrict lets the compiler vectorise. */
-static RS_ALWAYS_INLINE void add_scaled(float *restrict out, const float *restrict row, float v, size_t len)
-{
-    size_t f = 0;
-    for (; f + 8 <= len; f += 8) /* blocks of 8: vectorised at -O2 too */
-        for (int l = 0; l < 8; l++)
-            out[f + l] += v * row[f + l];
-    for (; f < len; f++)
-        out[f] += v * row[f];
-}
-
 /* Dimensions [lo, lo + len) of the user and item vectors. */
 static RS_ALWAYS_INLINE void user_slice(const rs__weights *w, int32_t u, size_t lo, size_t len, float *out,
                        int use)
@@ -84,7 +72,7 @@ static RS_ALWAYS_INLINE void user_slice(const rs__weights *w, int32_t u, size_t 
     const float *val;
     size_t n = rs__features_row(&w->user_feat, (size_t)u, &col, &val);
     for (size_t j = 0; j < n; j++) {
-        add_scaled(out, U->data + (size_t)col[j] * U->stride + lo, val[j], len);
+        rs__add_scaled(out, U->data + (size_t)col[j] * U->stride + lo, val[j], len);
     }
     /* The implicit sum belongs to the user's id part: a new user has no N(u). */
     int32_t yb = rs__weights_implicit_block(w);
@@ -106,7 +94,7 @@ static RS_ALWAYS_INLINE void item_slice(const rs__weights *w, int32_t i, size_t 
     const float *val;
     size_t n = rs__features_row(&w->item_feat, (size_t)i, &col, &val);
     for (size_t j = 0; j < n; j++) {
-        add_scaled(out, V->data + (size_t)col[j] * V->stride + lo, val[j], len);
+        rs__add_scaled(out, V->data + (size_t)col[j] * V->stride + lo, val[j], len);
     }
 }
 
@@ -241,23 +229,12 @@ static RS_ALWAYS_INLINE void fm_chunk_body(rs__train_ctx *c, const rs__chunk *ch
      * summed); a run of one rating is the generic step. */
     int32_t yb = rs__weights_implicit_block(w);
     float *acc = c->scratch + 2 * k, *su = c->scratch + 3 * k;
-    size_t run_end = 0, ny = 0;
-    const int32_t *ycol = NULL;
-    const float *yval = NULL;
-    float cu = 0.0f, m = 0.0f;
+    rs__implicit_run run = {0, NULL, NULL, 0, 0.0f, 0.0f};
     for (size_t j = 0; j < ch->n; j++) {
         int32_t u = ch->u[j], i = ch->i[j];
         float wt = ch->wt ? ch->wt[j] : 1.0f;
-        if (yb >= 0 && j == run_end) {
-            run_end = j + 1;
-            while (run_end < ch->n && ch->u[run_end] == u)
-                run_end++;
-            ny = rs__features_row(&w->implicit, (size_t)u, &ycol, &yval);
-            cu = ny ? yval[0] : 0.0f;
-            rs__implicit_user_vector(w, yb, NULL, u, k, su);
-            memset(acc, 0, k * sizeof(float));
-            m = 0.0f;
-        }
+        if (yb >= 0 && j == run.end)
+            rs__implicit_run_begin(&run, w, yb, ch->u, ch->n, j, k, su, acc);
         int use = USE_IDS;
         if (c->refit == RS__REFIT_USER || c->refit == RS__REFIT_ITEM) {
             /* Cold-start refit: predict as for a brand-new id of that side. */
@@ -318,17 +295,12 @@ static RS_ALWAYS_INLINE void fm_chunk_body(rs__train_ctx *c, const rs__chunk *ch
          * pred_grad). */
         if (yb >= 0 && (use & USE_USER_ID) && !refit) {
             for (size_t f = 0; f < k; f++)
-                acc[f] += g * (cu * ivec[f]);
-            m += 1.0f;
+                acc[f] += g * (run.cu * ivec[f]);
+            run.m += 1.0f;
         }
-        if (yb >= 0 && j + 1 == run_end && m > 0.0f)
-            rs__sgd_rows_shared(c, yb, ycol, ny, 1.0f, acc, k, m, NULL, &fnorm2);
-        float gn = sqrtf(norm2 + fnorm2);
-        c->st.gnorm_sum += gn;
-        c->st.fnorm_sum += sqrtf(fnorm2);
-        if (gn > c->st.gnorm_max)
-            c->st.gnorm_max = gn;
-        c->st.n_updates++;
+        if (yb >= 0 && j + 1 == run.end && run.m > 0.0f)
+            rs__sgd_rows_shared(c, yb, run.col, run.n, 1.0f, acc, k, run.m, NULL, &fnorm2);
+        rs__stats_rating(c, norm2 + fnorm2, fnorm2);
     }
 }
 
