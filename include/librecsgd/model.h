@@ -83,10 +83,11 @@ enum {
                                       vector becomes p_u + |N(u)|^-1/2 * sum over j in N(u) of y_j,
                                       N(u) the items the user rated in training (fold-in and
                                       rs_partial_fit extend it), y_j a learned vector per item
-                                      (RS_BLOCK_ITEM_IMPLICIT_FACTORS), saved with the model. A
-                                      rating's step then touches |N(u)| extra rows, so training
-                                      costs about |N(u)| times more and runs on one thread
-                                      (docs/guide/tuning.md); default 0, [0, 1] */
+                                      (RS_BLOCK_ITEM_IMPLICIT_FACTORS), saved with the model. The
+                                      y_j of a user step once per run of the user's ratings in a
+                                      block of the grid; training runs on one thread and costs
+                                      2-20 times more on MovieLens 100K (docs/guide/tuning.md);
+                                      default 0, [0, 1] */
 
     RS_PARAM_LEARNING_RATE  = 200, /* initial step size, default 0.05 (0.005 before 0.2), (0, 10] */
     RS_PARAM_L2_FACTORS     = 201, /* L2 on user and item factors, default 0.06, [0, 1e3] */
