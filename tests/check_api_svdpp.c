@@ -353,6 +353,34 @@ START_TEST(test_svdpp_failed_updates_leave_the_model)
 }
 END_TEST
 
+/* With a validation set the fit keeps its best epoch (a snapshot of the
+ * weights, N(u) included): the kept model's validation RMSE is the best
+ * one the epochs reported, and it round-trips. */
+START_TEST(test_svdpp_keeps_the_best_validation_epoch)
+{
+    rs_model *m = model_of(RS_SCORER_HYBRID, 1, 1, NULL, NULL);
+    if (!m)
+        return;
+    rs_model_set_double(m, RS_PARAM_LEARNING_RATE, 0.2); /* large steps: validation turns */
+    ck_assert_int_eq(rs_fit(m, train_ds, test_ds), RS_OK);
+    double best = INFINITY, st[RS_STAT_COUNT_V0_2];
+    size_t n_stats = rs_model_num_epoch_stats(m);
+    ck_assert_uint_gt(n_stats, 0);
+    for (size_t e = 0; e < n_stats; e++) {
+        size_t n;
+        ck_assert_int_eq(rs_model_epoch_stats(m, e, st, RS_STAT_COUNT_V0_2, &n), RS_OK);
+        if (st[RS_STAT_VALID_RMSE] < best)
+            best = st[RS_STAT_VALID_RMSE];
+    }
+    double kept = rmse_from(m, 0);
+    ck_assert_msg(fabs(kept - best) <= 1e-4 * best, "kept %g, best epoch %g", kept, best);
+    rs_model *back = reloaded(m);
+    assert_same_predictions(m, back);
+    rs_model_free(back);
+    rs_model_free(m);
+}
+END_TEST
+
 /* Implicit feedback mode (sampled negatives) with implicit user factors:
  * trained on the well-rated pairs (N(u) are those positives), the model
  * ranks held-out well-rated items above the rest, and round-trips. */
@@ -399,6 +427,7 @@ static Suite *svdpp_suite(void)
     tcase_add_loop_test(tc, test_svdpp_partial_fit, 0, 2);
     tcase_add_test(tc, test_svdpp_failed_updates_leave_the_model);
     tcase_add_test(tc, test_svdpp_in_implicit_mode);
+    tcase_add_test(tc, test_svdpp_keeps_the_best_validation_epoch);
     suite_add_tcase(s, tc);
     return s;
 }
