@@ -85,6 +85,8 @@ typedef struct rs__fit_run {
     int have_baseline;
     float *ufeat_scale, *ifeat_scale; /* learning-rate multipliers of feature rows */
     size_t n_ufeat_scale, n_ifeat_scale;
+    float *imp_scale; /* RS_PARAM_IMPLICIT_LR_SCALE for every row of the implicit block */
+    size_t n_imp_scale;
     /* implicit feedback (implicit.c) */
     int implicit;
     size_t n_positives;

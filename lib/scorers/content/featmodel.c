@@ -3,6 +3,7 @@
  * (see featmodel.h). Serving calls predict concurrently, so it uses only a
  * fixed stack buffer and walks the k dimensions in slices. */
 #include "featmodel.h"
+#include "scorers/implicit.h"
 
 #include <math.h>
 #include <string.h>
@@ -12,11 +13,17 @@
 
 #define SLICE 128
 
-static inline int has_item_factors(const rs__weights *w) { return w->n_blocks > FM_Q; }
+static inline int has_item_factors(const rs__weights *w)
+{
+    return w->n_blocks > FM_Q && w->blocks[FM_Q].role == RS__ROLE_ITEM_FACTORS;
+}
 
 /* Which id parts a rating uses: both, except when training drops one so the
  * feature parts learn to stand alone (RS_PARAM_ID_DROPOUT). */
 enum { USE_USER_ID = 1, USE_ITEM_ID = 2, USE_IDS = 3 };
+/* The training loop adds the implicit sum of implicit user factors itself
+ * (one per run of a user's ratings): user_slice then leaves it out. */
+enum { NO_IMPLICIT = 4 };
 
 rs_status rs__fm_layout(rs__weights *w, const rs__allocator *a, const rs__params *p,
                         int with_item_ids)
@@ -45,20 +52,11 @@ rs_status rs__fm_layout(rs__weights *w, const rs__allocator *a, const rs__params
                                                      RS_BLOCK_ITEM_FACTORS, RS__REG_FACTORS,
                                                      w->n_items, k)))
         return st;
+    /* Implicit user factors (SVD++): the y_j block last (implicit.h). */
+    if ((st = rs__implicit_layout(w, a, p)))
+        return st;
     w->factors = k;
     return RS_OK;
-}
-
-/* out += v * row: out is the caller's stack or scratch buffer, never a
- * parameter row, so restrict lets the compiler vectorise. */
-static RS_ALWAYS_INLINE void add_scaled(float *restrict out, const float *restrict row, float v, size_t len)
-{
-    size_t f = 0;
-    for (; f + 8 <= len; f += 8) /* blocks of 8: vectorised at -O2 too */
-        for (int l = 0; l < 8; l++)
-            out[f + l] += v * row[f + l];
-    for (; f < len; f++)
-        out[f] += v * row[f];
 }
 
 /* Dimensions [lo, lo + len) of the user and item vectors. */
@@ -74,8 +72,12 @@ static RS_ALWAYS_INLINE void user_slice(const rs__weights *w, int32_t u, size_t 
     const float *val;
     size_t n = rs__features_row(&w->user_feat, (size_t)u, &col, &val);
     for (size_t j = 0; j < n; j++) {
-        add_scaled(out, U->data + (size_t)col[j] * U->stride + lo, val[j], len);
+        rs__add_scaled(out, U->data + (size_t)col[j] * U->stride + lo, val[j], len);
     }
+    /* The implicit sum belongs to the user's id part: a new user has no N(u). */
+    int32_t yb = rs__weights_implicit_block(w);
+    if (yb >= 0 && (use & USE_USER_ID) && !(use & NO_IMPLICIT))
+        rs__implicit_add(w, yb, u, lo, len, out);
 }
 
 static RS_ALWAYS_INLINE void item_slice(const rs__weights *w, int32_t i, size_t lo, size_t len, float *out,
@@ -92,7 +94,7 @@ static RS_ALWAYS_INLINE void item_slice(const rs__weights *w, int32_t i, size_t 
     const float *val;
     size_t n = rs__features_row(&w->item_feat, (size_t)i, &col, &val);
     for (size_t j = 0; j < n; j++) {
-        add_scaled(out, V->data + (size_t)col[j] * V->stride + lo, val[j], len);
+        rs__add_scaled(out, V->data + (size_t)col[j] * V->stride + lo, val[j], len);
     }
 }
 
@@ -142,13 +144,16 @@ size_t rs__fm_max_touches(const rs__weights *w)
     for (size_t r = 0; r < w->item_feat.n_rows; r++)
         if (w->item_feat.row_len[r] > mi)
             mi = w->item_feat.row_len[r];
-    return 4 + 2 * mu + 2 * mi;
+    size_t ny = rs__weights_implicit_block(w) >= 0 ? rs__weights_implicit_max_row(w) : 0;
+    return 4 + 2 * mu + 2 * mi + ny;
 }
 
 size_t rs__fm_scratch_floats(const rs__weights *w)
 {
-    /* user and item vectors, then one gradient row per touch */
-    return 2 * w->factors + rs__fm_max_touches(w) * (w->factors + 1);
+    /* user and item vectors, then one gradient row per touch (the implicit
+     * rows of N(u) share one) */
+    size_t ny = rs__weights_implicit_block(w) >= 0 ? rs__weights_implicit_max_row(w) : 0;
+    return 4 * w->factors + (rs__fm_max_touches(w) - ny) * (w->factors + 1);
 }
 
 size_t rs__fm_pred_grad(const rs__weights *w, int32_t u, int32_t i, rs__touch *t, size_t max_t,
@@ -160,7 +165,11 @@ size_t rs__fm_pred_grad(const rs__weights *w, int32_t u, int32_t i, rs__touch *t
     size_t nu = rs__features_row(&w->user_feat, (size_t)u, &ucol, &uval);
     size_t ni = rs__features_row(&w->item_feat, (size_t)i, &icol, &ival);
     size_t need_t = 4 + 2 * nu + 2 * ni;
-    if (max_t < need_t || scratch_floats < 2 * k + need_t * (k + 1))
+    int32_t yb = rs__weights_implicit_block(w);
+    const int32_t *ycol = NULL;
+    const float *yval = NULL;
+    size_t ny = yb >= 0 ? rs__features_row(&w->implicit, (size_t)u, &ycol, &yval) : 0;
+    if (max_t < need_t + ny || scratch_floats < 3 * k + need_t * (k + 1))
         return 0;
     float *uvec = scratch, *ivec = scratch + k, *next = scratch + 2 * k;
     for (size_t lo = 0; lo < k; lo += SLICE) {
@@ -195,6 +204,14 @@ size_t rs__fm_pred_grad(const rs__weights *w, int32_t u, int32_t i, rs__touch *t
     SCALAR_TOUCH(FM_IBIAS, i, 1.0f);
     if (has_item_factors(w))
         VECTOR_TOUCH(FM_Q, i, 1.0f, uvec);
+    if (ny > 0) { /* d/dy_j = |N(u)|^-1/2 z, one row for all j */
+        float *gy = next;
+        for (size_t f = 0; f < k; f++)
+            gy[f] = yval[0] * ivec[f];
+        for (size_t j = 0; j < ny; j++)
+            if ((size_t)ycol[j] < w->blocks[yb].rows)
+                t[nt++] = (rs__touch){yb, (size_t)ycol[j], k, gy};
+    }
 #undef SCALAR_TOUCH
 #undef VECTOR_TOUCH
     return nt;
@@ -207,9 +224,17 @@ static RS_ALWAYS_INLINE void fm_chunk_body(rs__train_ctx *c, const rs__chunk *ch
     size_t k = w->factors;
     float *uvec = c->scratch, *ivec = c->scratch + k;
     const float one = 1.0f;
+    /* Implicit user factors: per run of one user's ratings, as in mf_train.c
+     * (one implicit sum s_u, one y_j step at the run's end, the gradients
+     * summed); a run of one rating is the generic step. */
+    int32_t yb = rs__weights_implicit_block(w);
+    float *acc = c->scratch + 2 * k, *su = c->scratch + 3 * k;
+    rs__implicit_run run = {0, NULL, NULL, 0, 0.0f, 0.0f};
     for (size_t j = 0; j < ch->n; j++) {
         int32_t u = ch->u[j], i = ch->i[j];
         float wt = ch->wt ? ch->wt[j] : 1.0f;
+        if (yb >= 0 && j == run.end)
+            rs__implicit_run_begin(&run, w, yb, ch->u, ch->n, j, k, su, acc);
         int use = USE_IDS;
         if (c->refit == RS__REFIT_USER || c->refit == RS__REFIT_ITEM) {
             /* Cold-start refit: predict as for a brand-new id of that side. */
@@ -225,9 +250,12 @@ static RS_ALWAYS_INLINE void fm_chunk_body(rs__train_ctx *c, const rs__chunk *ch
         /* Both vectors are taken before any row moves: a simultaneous step. */
         for (size_t lo = 0; lo < k; lo += SLICE) {
             size_t len = k - lo < SLICE ? k - lo : SLICE;
-            user_slice(w, u, lo, len, uvec + lo, use);
+            user_slice(w, u, lo, len, uvec + lo, use | NO_IMPLICIT);
             item_slice(w, i, lo, len, ivec + lo, use);
         }
+        if (yb >= 0 && (use & USE_USER_ID))
+            for (size_t f = 0; f < k; f++)
+                uvec[f] += su[f];
         float e = ch->r[j] - (biases(w, u, i, use) + rs__vec_dot(uvec, ivec, k));
         if (RS_UNLIKELY(!(fabsf(e) <= c->blowup))) {
             c->diverged = 1;
@@ -262,12 +290,17 @@ static RS_ALWAYS_INLINE void fm_chunk_body(rs__train_ctx *c, const rs__chunk *ch
             if (has_item_factors(w))
                 fnorm2 += rs__sgd_row(c, FM_Q, (size_t)i, g, uvec, k);
         }
-        float gn = sqrtf(norm2 + fnorm2);
-        c->st.gnorm_sum += gn;
-        c->st.fnorm_sum += sqrtf(fnorm2);
-        if (gn > c->st.gnorm_max)
-            c->st.gnorm_max = gn;
-        c->st.n_updates++;
+        /* The implicit rows of N(u), with the user's id part: the run's
+         * gradient, and its step after the run's last rating (last, as in
+         * pred_grad). */
+        if (yb >= 0 && (use & USE_USER_ID) && !refit) {
+            for (size_t f = 0; f < k; f++)
+                acc[f] += g * (run.cu * ivec[f]);
+            run.m += 1.0f;
+        }
+        if (yb >= 0 && j + 1 == run.end && run.m > 0.0f)
+            rs__sgd_rows_shared(c, yb, run.col, run.n, 1.0f, acc, k, run.m, NULL, &fnorm2);
+        rs__stats_rating(c, norm2 + fnorm2, fnorm2);
     }
 }
 
