@@ -100,20 +100,9 @@ static rs_model *reloaded(const rs_model *m)
 /* RMSE on test ratings of users above `from` (all: 0). */
 static double rmse_from(const rs_model *m, int64_t from)
 {
-    double se = 0;
-    size_t n = 0;
-    for (size_t j = 0; j < rs_dataset_num_ratings(test_ds); j++) {
-        int64_t u, i;
-        float r, y;
-        rs_dataset_get_rating(test_ds, j, &u, &i, &r, NULL);
-        if (u <= from)
-            continue;
-        rs_status st = rs_predict(m, u, i, &y);
-        ck_assert(st == RS_OK || st == RS_FALLBACK);
-        se += ((double)r - y) * ((double)r - y);
-        n++;
-    }
-    return sqrt(se / (double)n);
+    double e = synth_rmse_users_above(m, test_ds, from);
+    ck_assert(isfinite(e)); /* every prediction RS_OK or RS_FALLBACK */
+    return e;
 }
 
 /* Every test prediction of a and b is the same float. */
