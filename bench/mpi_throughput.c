@@ -6,7 +6,7 @@
  *
  *   bench/mpi_throughput [--ratings N] [--ranks 1,2,4] [--factors K]
  *                        [--epochs E] [--policy constant|adagrad|adam|auto]
- *                        [--dir D]
+ *                        [--dir D] [--rounds R]
  *
  * The driver writes the file once (into --dir, default a temporary
  * directory removed at the end), then runs `mpirun -np R` of itself as a
@@ -26,8 +26,12 @@
  *     (mean over ranks);
  *   - the model's test RMSE on the 1% test lines (close for every rank
  *     count; -np 1 gives rs_fit's model).
- * The last line is a key=value summary. Figures from a shared, loaded
- * machine are not results. */
+ * With --rounds R (default 1) the rank counts run R times in turn (1, 2, 4,
+ * 1, 2, 4, ...); every figure is then the median over the rounds, and a
+ * speed-up the median of each round's own ratio (runs a minute apart see the
+ * same host; on a shared one, the speed of a core drifts by tens of percent
+ * over minutes). The last line is a key=value summary. Figures from a
+ * shared, loaded machine are not results. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <mpi.h>
@@ -44,6 +48,7 @@
 
 
 #define MAX_RANKS_LIST 8
+#define MAX_ROUNDS 15
 #define MAX_EPOCHS 200
 
 typedef struct timing {
@@ -163,6 +168,25 @@ static int parse_list(const char *s, int *out, int max)
     return n;
 }
 
+/* Median over the rounds of column r (NaN rounds, failed runs, sort last). */
+static double median_of(double v[][MAX_RANKS_LIST], int rounds, int r)
+{
+    double x[MAX_ROUNDS];
+    int n = 0;
+    for (int k = 0; k < rounds; k++)
+        if (v[k][r] == v[k][r])
+            x[n++] = v[k][r];
+    for (int i = 1; i < n; i++) /* insertion sort: at most MAX_ROUNDS values */
+        for (int j = i; j > 0 && x[j] < x[j - 1]; j--) {
+            double t = x[j];
+            x[j] = x[j - 1];
+            x[j - 1] = t;
+        }
+    if (n == 0)
+        return NAN;
+    return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
+}
+
 static double field(const char *line, const char *key)
 {
     const char *p = strstr(line, key);
@@ -174,6 +198,7 @@ int main(int argc, char **argv)
     size_t n = 10000000;
     int ranks[MAX_RANKS_LIST] = {1, 2, 4}, n_ranks = 3, factors = 32, epochs = 10, policy = RS_LR_CONSTANT;
     const char *dir = NULL;
+    int rounds = 1;
     if (argc >= 6 && strcmp(argv[1], "--worker") == 0)
         return worker(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]), argc > 6 ? atoi(argv[6]) : policy);
     for (int k = 1; k < argc; k++) {
@@ -192,13 +217,16 @@ int main(int argc, char **argv)
             k++;
         } else if (strcmp(a, "--dir") == 0 && v)
             dir = v, k++;
+        else if (strcmp(a, "--rounds") == 0 && v)
+            rounds = atoi(v), k++;
         else {
             fprintf(stderr, "usage: mpi_throughput [--ratings N] [--ranks 1,2,4] [--factors K] "
-                            "[--epochs E] [--policy constant|adagrad|adam|auto] [--dir D]\n");
+                            "[--epochs E] [--policy constant|adagrad|adam|auto] [--dir D] [--rounds R]\n");
             return 2;
         }
     }
-    if (n < 1000 || epochs < 2 || epochs > MAX_EPOCHS || n_ranks < 1 || factors < 1) {
+    if (n < 1000 || epochs < 2 || epochs > MAX_EPOCHS || n_ranks < 1 || factors < 1 || rounds < 1 ||
+        rounds > MAX_ROUNDS) {
         fprintf(stderr, "mpi_throughput: bad arguments\n");
         return 2;
     }
@@ -233,44 +261,57 @@ int main(int argc, char **argv)
         mpirun = "mpirun";
     printf("factors %d, %d epochs, policy %d, one thread per rank; speeds are train-only "
            "(median epoch of 2..%d)\n", factors, epochs, policy, epochs);
-    printf("%6s %6s %12s %9s %14s %9s %14s %11s %10s\n", "ranks", "bands", "updates/s", "speed-up",
-           "compute u/s", "speed-up", "bytes/epoch", "wait share", "test RMSE");
-    double base = NAN, cbase = NAN, speed[MAX_RANKS_LIST], cspeed[MAX_RANKS_LIST];
-    double wait[MAX_RANKS_LIST], bytes[MAX_RANKS_LIST];
+    printf("%6s %6s %6s %12s %9s %14s %9s %14s %11s %10s\n", "round", "ranks", "bands", "updates/s",
+           "speed-up", "compute u/s", "speed-up", "bytes/epoch", "wait share", "test RMSE");
+    /* per round and rank count; speed-ups against the round's first rank count */
+    static double speed[MAX_ROUNDS][MAX_RANKS_LIST], cspeed[MAX_ROUNDS][MAX_RANKS_LIST];
+    static double wait[MAX_ROUNDS][MAX_RANKS_LIST], bytes[MAX_ROUNDS][MAX_RANKS_LIST];
+    static double up[MAX_ROUNDS][MAX_RANKS_LIST], cup[MAX_ROUNDS][MAX_RANKS_LIST];
     int ok = 1;
-    for (int r = 0; r < n_ranks; r++) {
-        char cmd[16384];
-        snprintf(cmd, sizeof cmd, "%s --oversubscribe %s --bind-to none -np %d '%s' --worker '%s' "
-                 "'%s' %d %d %d", mpirun, geteuid() == 0 ? "--allow-run-as-root" : "", ranks[r],
-                 self, train, test, factors, epochs, policy);
-        FILE *p = popen(cmd, "r");
-        char line[1024] = "", got[1024] = "";
-        while (p && fgets(line, sizeof line, p))
-            if (strncmp(line, "ranks=", 6) == 0)
-                memcpy(got, line, sizeof got);
-        int rc = p ? pclose(p) : -1;
-        if (rc != 0 || !got[0]) {
-            fprintf(stderr, "mpi_throughput: %d ranks failed (%s)\n", ranks[r], cmd);
-            ok = 0;
-            speed[r] = cspeed[r] = wait[r] = bytes[r] = NAN;
-            continue;
+    for (int round = 0; round < rounds; round++)
+        for (int r = 0; r < n_ranks; r++) {
+            char cmd[16384];
+            snprintf(cmd, sizeof cmd, "%s --oversubscribe %s --bind-to none -np %d '%s' --worker '%s' "
+                     "'%s' %d %d %d", mpirun, geteuid() == 0 ? "--allow-run-as-root" : "", ranks[r],
+                     self, train, test, factors, epochs, policy);
+            FILE *p = popen(cmd, "r");
+            char line[1024] = "", got[1024] = "";
+            while (p && fgets(line, sizeof line, p))
+                if (strncmp(line, "ranks=", 6) == 0)
+                    memcpy(got, line, sizeof got);
+            int rc = p ? pclose(p) : -1;
+            if (rc != 0 || !got[0]) {
+                fprintf(stderr, "mpi_throughput: %d ranks failed (%s)\n", ranks[r], cmd);
+                ok = 0;
+                speed[round][r] = cspeed[round][r] = wait[round][r] = bytes[round][r] = NAN;
+                up[round][r] = cup[round][r] = NAN;
+                continue;
+            }
+            speed[round][r] = field(got, " updates_per_s=");
+            cspeed[round][r] = field(got, "cpu_updates_per_s=");
+            wait[round][r] = field(got, "wait_share=");
+            bytes[round][r] = field(got, "bytes_per_epoch=");
+            up[round][r] = speed[round][r] / speed[round][0];
+            cup[round][r] = cspeed[round][r] / cspeed[round][0];
+            printf("%6d %6d %6.0f %12.4g %8.2fx %14.4g %8.2fx %14.4g %10.1f%% %10.4f\n", round + 1,
+                   ranks[r], field(got, "bands="), speed[round][r], up[round][r], cspeed[round][r],
+                   cup[round][r], bytes[round][r], 100.0 * wait[round][r], field(got, "test_rmse="));
+            fflush(stdout);
         }
-        speed[r] = field(got, " updates_per_s=");
-        cspeed[r] = field(got, "cpu_updates_per_s=");
-        wait[r] = field(got, "wait_share=");
-        bytes[r] = field(got, "bytes_per_epoch=");
-        if (r == 0)
-            base = speed[r], cbase = cspeed[r];
-        printf("%6d %6.0f %12.4g %8.2fx %14.4g %8.2fx %14.4g %10.1f%% %10.4f\n", ranks[r],
-               field(got, "bands="), speed[r], speed[r] / base, cspeed[r], cspeed[r] / cbase,
-               bytes[r], 100.0 * wait[r], field(got, "test_rmse="));
-        fflush(stdout);
+    if (rounds > 1) {
+        printf("median of %d rounds:\n", rounds);
+        for (int r = 0; r < n_ranks; r++)
+            printf("%6s %6d %6s %12.4g %8.2fx %14.4g %8.2fx %14.4g %10.1f%%\n", "median", ranks[r], "",
+                   median_of(speed, rounds, r), median_of(up, rounds, r), median_of(cspeed, rounds, r),
+                   median_of(cup, rounds, r), median_of(bytes, rounds, r),
+                   100.0 * median_of(wait, rounds, r));
     }
-    printf("summary ratings=%zu factors=%d epochs=%d", n, factors, epochs);
+    printf("summary ratings=%zu factors=%d epochs=%d rounds=%d", n, factors, epochs, rounds);
     for (int r = 0; r < n_ranks; r++)
         printf(" r%d_updates_per_s=%.4g r%d_speedup=%.3f r%d_cpu_speedup=%.3f r%d_bytes_per_epoch=%.4g "
-               "r%d_wait_share=%.4f", ranks[r], speed[r], ranks[r], speed[r] / base, ranks[r],
-               cspeed[r] / cbase, ranks[r], bytes[r], ranks[r], wait[r]);
+               "r%d_wait_share=%.4f", ranks[r], median_of(speed, rounds, r), ranks[r],
+               median_of(up, rounds, r), ranks[r], median_of(cup, rounds, r), ranks[r],
+               median_of(bytes, rounds, r), ranks[r], median_of(wait, rounds, r));
     printf("\n");
     if (own_dir) {
         remove(train);

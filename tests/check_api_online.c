@@ -58,20 +58,9 @@ static rs_model *fitted(rs_alloc_fn alloc, void *ud) { return fitted_epochs(allo
 /* RMSE over test ratings of users > 250 (the newcomers). */
 static double newcomer_rmse(const rs_model *m)
 {
-    double se = 0;
-    size_t n = 0;
-    for (size_t j = 0; j < rs_dataset_num_ratings(test_ds); j++) {
-        int64_t u, i;
-        float r, y;
-        rs_dataset_get_rating(test_ds, j, &u, &i, &r, NULL);
-        if (u <= 250)
-            continue;
-        rs_status st = rs_predict(m, u, i, &y);
-        ck_assert(st == RS_OK || st == RS_FALLBACK);
-        se += ((double)r - y) * ((double)r - y);
-        n++;
-    }
-    return sqrt(se / (double)n);
+    double e = synth_rmse_users_above(m, test_ds, 250);
+    ck_assert(isfinite(e)); /* every prediction RS_OK or RS_FALLBACK */
+    return e;
 }
 
 START_TEST(test_partial_fit_adds_and_learns_new_users)

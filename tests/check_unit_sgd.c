@@ -23,12 +23,15 @@ static const int32_t KINDS[] = {RS_SCORER_COLLABORATIVE, RS_SCORER_CONTENT, RS_S
 enum { NU = 6, NI = 5, K = 5, NUF = 3, NIF = 4 };
 
 /* Weights of a tiny model of any scorer, every parameter random, with random
- * sparse feature rows for every user and item. */
-static int make_weights(const rs__scorer_ops *ops, rs__weights *w, rs__allocator *a, uint64_t seed)
+ * sparse feature rows for every user and item; with svdpp, implicit user
+ * factors too (N(u): 1 to NI - 1 items per user, user 0 with none). */
+static int make_weights_ex(const rs__scorer_ops *ops, rs__weights *w, rs__allocator *a,
+                           uint64_t seed, int svdpp)
 {
     rs__params p;
     rs__params_default(&p);
     p.factors = K;
+    p.implicit_user_factors = svdpp;
     memset(w, 0, sizeof *w);
     rs__features_init(&w->user_feat);
     rs__features_init(&w->item_feat);
@@ -62,6 +65,18 @@ static int make_weights(const rs__scorer_ops *ops, rs__weights *w, rs__allocator
     w->n_item_features = NIF;
     if (ops->layout(w, a, &p) != RS_OK)
         return 0;
+    if (svdpp) {
+        size_t off[NU + 1] = {0};
+        int32_t items[NU * NI];
+        for (size_t u = 0; u < NU; u++) {
+            off[u + 1] = off[u];
+            for (int32_t i = 0; i < NI; i++)
+                if (u > 0 && ((size_t)i + u) % 3 != 0)
+                    items[off[u + 1]++] = i;
+        }
+        ck_assert_int_eq(rs__weights_implicit_block(w), (int32_t)w->n_blocks - 1);
+        ck_assert_int_eq(rs__weights_implicit_build(&w->implicit, a, off, items, NU), RS_OK);
+    }
     for (size_t b = 0; b < w->n_blocks; b++) {
         rs__block *blk = &w->blocks[b];
         for (size_t row = 0; row < blk->rows; row++)
@@ -72,15 +87,16 @@ static int make_weights(const rs__scorer_ops *ops, rs__weights *w, rs__allocator
     return 1;
 }
 
-START_TEST(test_gradient_matches_finite_differences)
+
+static void check_gradients(int kind_index, int svdpp)
 {
-    const rs__scorer_ops *ops = rs__scorer_ops_for(KINDS[_i]);
+    const rs__scorer_ops *ops = rs__scorer_ops_for(KINDS[kind_index]);
     if (!ops)
         return; /* scorer not built */
     rs__allocator a;
     rs__allocator_init(&a, NULL, NULL);
     rs__weights w;
-    ck_assert(make_weights(ops, &w, &a, 11 + (uint64_t)_i));
+    ck_assert(make_weights_ex(ops, &w, &a, 11 + (uint64_t)kind_index, svdpp));
     size_t mt = ops->max_touches(&w), sf = ops->scratch_floats(&w);
     rs__touch *t = calloc(mt, sizeof *t);
     float *scratch = calloc(sf, sizeof *scratch);
@@ -103,8 +119,9 @@ START_TEST(test_gradient_matches_finite_differences)
                     *x = keep;
                     double fd = (up - down) / (2.0 * h);
                     ck_assert_msg(fabs(fd - t[k].grad[c]) <= 2e-3 * (1.0 + fabs(fd)),
-                                  "scorer %d block %d row %zu col %zu: analytic %g vs numeric %g",
-                                  (int)KINDS[_i], (int)t[k].block, t[k].row, c, t[k].grad[c], fd);
+                                  "scorer %d svdpp %d block %d row %zu col %zu: analytic %g vs "
+                                  "numeric %g", (int)KINDS[kind_index], svdpp, (int)t[k].block,
+                                  t[k].row, c, t[k].grad[c], fd);
                 }
             }
         }
@@ -116,6 +133,15 @@ START_TEST(test_gradient_matches_finite_differences)
     free(scratch);
     rs__weights_free(&w, &a);
 }
+
+START_TEST(test_gradient_matches_finite_differences) { check_gradients(_i, 0); }
+END_TEST
+
+/* Implicit user factors (SVD++): the y_j rows of N(u) get |N(u)|^-1/2 q_i
+ * (z_i for the feature models), p_u and the item rows see the effective
+ * user vector; every parameter the prediction depends on is touched, and
+ * no other (a rating of user 0, whose N(u) is empty, touches no y_j). */
+START_TEST(test_svdpp_gradient_matches_finite_differences) { check_gradients(_i, 1); }
 END_TEST
 
 /* A user clip policy: the exported norm clip, counted, so the test sees the
@@ -127,12 +153,12 @@ static int32_t counting_clip(void *ud, float *g, size_t n)
     return rs_clip_norm(ud, g, n);
 }
 
-/* The deferred blocks of w differ from the weights make_weights(seed 5)
+/* The deferred blocks of w differ from the weights make_weights_ex(seed 5)
  * started them from: the merge point moved them. */
 static void check_deferred_moved(const rs__scorer_ops *ops, const rs__weights *w, rs__allocator *a)
 {
     rs__weights w0;
-    ck_assert(make_weights(ops, &w0, a, 5));
+    ck_assert(make_weights_ex(ops, &w0, a, 5, 0));
     for (size_t b = 0; b < w->n_blocks; b++) {
         if (!(ops->deferred_blocks >> b & 1u))
             continue;
@@ -160,14 +186,16 @@ static const sums_mode SUMS_MODES[] = {{1, 200}, {3, 0}, {3, 33}, {3, 200}};
 /* Run one chunk with a scorer's specialised loop and with the generic step
  * from the same start and compare every parameter. Scorers with deferred
  * shared rows (optim/deferred.h) get their merge point after the chunk,
- * twice (two sub-epochs), so the deferred updates are compared too. */
-static void compare_paths_for(const rs__scorer_ops *ops, int32_t clip_kind, int32_t isa,
-                              int32_t lr_policy, sums_mode sm)
+ * twice (two sub-epochs), so the deferred updates are compared too. With
+ * implicit user factors (svdpp) nothing is deferred: those fits step the
+ * feature rows per rating on one thread, as the generic step does. */
+static void compare_paths_ex(const rs__scorer_ops *ops, int32_t clip_kind, int32_t isa,
+                             int32_t lr_policy, sums_mode sm, int svdpp)
 {
     rs__allocator a;
     rs__allocator_init(&a, NULL, NULL);
     rs__weights w1, w2;
-    ck_assert(make_weights(ops, &w1, &a, 5));
+    ck_assert(make_weights_ex(ops, &w1, &a, 5, svdpp));
     ck_assert_int_eq(rs__weights_clone(&w2, &w1, &a), RS_OK);
     enum { N = 200 };
     int32_t us[N], is[N];
@@ -193,10 +221,11 @@ static void compare_paths_for(const rs__scorer_ops *ops, int32_t clip_kind, int3
     c1.beta1 = 0.9f;
     c1.beta2 = 0.999f;
     c1.eps = 1e-8f;
-    c1.lr = 0.05f;
+    c1.lr = svdpp ? 0.01f : 0.05f; /* a rating moves every y_j of N(u) too */
     c1.l2[RS__REG_FACTORS] = 0.02f;
     c1.l2[RS__REG_BIAS] = 0.01f;
     c1.l2[RS__REG_FEATURES] = 0.03f;
+    c1.l2[RS__REG_IMPLICIT] = 0.04f;
     c1.clip = (rs__clip_policy){clip_kind, 0.3f, NULL, NULL};
     static double custom_c = 0.3;
     if (clip_kind == RS_CLIP_CUSTOM) /* the exported norm clip, called through the pointer */
@@ -221,8 +250,8 @@ static void compare_paths_for(const rs__scorer_ops *ops, int32_t clip_kind, int3
     rs__deferred d1, d2;
     ck_assert_int_eq(rs__deferred_init(&d1, ops, &w1, us, is, N, sm.slots, &a), RS_OK);
     ck_assert_int_eq(rs__deferred_init(&d2, ops, &w2, us, is, N, sm.slots, &a), RS_OK);
-    ck_assert_uint_eq(d1.mask, ops->deferred_blocks);
-    if (ops->deferred_blocks) {
+    ck_assert_uint_eq(d1.mask, svdpp ? 0u : ops->deferred_blocks);
+    if (d1.mask) {
         ck_assert_uint_eq(d1.slots, sm.slots);
         /* the fused loop's state chosen again for sm.ratings ratings */
         d1.n_ratings = sm.ratings;
@@ -237,18 +266,29 @@ static void compare_paths_for(const rs__scorer_ops *ops, int32_t clip_kind, int3
     size_t fused_calls = 0, generic_calls = 0;
     for (int sub = 0; sub < 2; sub++) {
         clip_calls = 0;
-        ops->train_chunk(&c1, &ch);
+        if (svdpp) {
+            /* The implicit-factor loops step the y_j once per run of a user's
+             * ratings; a run of one rating is the generic step, so feed them
+             * one rating at a time. */
+            for (int j = 0; j < N; j++) {
+                rs__chunk one = {us + j, is + j, rs + j, wts + j, 1};
+                ops->train_chunk(&c1, &one);
+            }
+        } else {
+            ops->train_chunk(&c1, &ch);
+        }
         rs__deferred_apply(&c1);
         fused_calls += clip_calls;
         clip_calls = 0;
         rs__train_chunk_generic(&c2, &ch);
         rs__deferred_apply(&c2);
         generic_calls += clip_calls;
-        if (sub == 0)
+        if (sub == 0 && d1.mask)
             check_deferred_moved(ops, &w1, &a);
     }
     ck_assert_uint_eq(fused_calls, generic_calls);
     ck_assert_int_eq(c1.diverged, 0);
+    ck_assert_int_eq(c2.diverged, 0);
     for (size_t b = 0; b < w1.n_blocks; b++)
         for (size_t k = 0; k < w1.blocks[b].rows * w1.blocks[b].stride; k++) {
             float x = w1.blocks[b].data[k], y = w2.blocks[b].data[k];
@@ -278,6 +318,30 @@ static void compare_paths_for(const rs__scorer_ops *ops, int32_t clip_kind, int3
     rs__weights_free(&w1, &a);
     rs__weights_free(&w2, &a);
 }
+
+static void compare_paths_for(const rs__scorer_ops *ops, int32_t clip_kind, int32_t isa,
+                              int32_t lr_policy, sums_mode sm)
+{
+    compare_paths_ex(ops, clip_kind, isa, lr_policy, sm, 0);
+}
+
+/* SVD++: every scorer's own loop (mf's implicit-factor loop, the feature
+ * model's) against the generic step, every clip and learning-rate policy,
+ * on every kernel ISA this CPU runs. */
+START_TEST(test_svdpp_loops_match_generic_step)
+{
+    static const int32_t clips[] = {RS_CLIP_NONE, RS_CLIP_VALUE, RS_CLIP_NORM, RS_CLIP_CUSTOM};
+    static const int32_t policies[] = {RS_LR_CONSTANT, RS_LR_ADAGRAD, RS_LR_ADAM};
+    int32_t clip = clips[_i % 4], policy = policies[_i / 4];
+    for (int k = 0; k < N_KINDS; k++) {
+        const rs__scorer_ops *ops = rs__scorer_ops_for(KINDS[k]);
+        if (!ops)
+            continue;
+        for (int32_t isa = RS__ISA_BASELINE; isa <= rs__isa_detect(); isa++)
+            compare_paths_ex(ops, clip, isa, policy, SUMS_MODES[0], 1);
+    }
+}
+END_TEST
 
 /* Every clip policy (none, value, norm, a user callback) x every learning-
  * rate policy, on every kernel ISA this CPU runs. */
@@ -519,6 +583,8 @@ static Suite *sgd_suite(void)
     Suite *s = suite_create("check_unit_sgd");
     TCase *tc = tcase_create("core");
     tcase_add_loop_test(tc, test_gradient_matches_finite_differences, 0, N_KINDS);
+    tcase_add_loop_test(tc, test_svdpp_gradient_matches_finite_differences, 0, N_KINDS);
+    tcase_add_loop_test(tc, test_svdpp_loops_match_generic_step, 0, 12);
     tcase_add_loop_test(tc, test_mf_fast_loop_matches_generic_step, 0, 12);
     tcase_add_loop_test(tc, test_feature_model_loop_matches_generic_step, 0, 12);
     tcase_add_test(tc, test_builtin_clipping);

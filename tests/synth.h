@@ -140,21 +140,31 @@ out:
     return n;
 }
 
-/* RMSE of the model on every rating of ds (fallback scores included). */
-static inline double synth_rmse(const rs_model *m, const rs_dataset *ds)
+/* RMSE of the model on the ratings of ds whose user id is above `from`
+ * (fallback scores included); INFINITY when a prediction fails. */
+static inline double synth_rmse_users_above(const rs_model *m, const rs_dataset *ds, int64_t from)
 {
-    size_t n = rs_dataset_num_ratings(ds);
+    size_t n = 0;
     double se = 0;
-    for (size_t j = 0; j < n; j++) {
+    for (size_t j = 0; j < rs_dataset_num_ratings(ds); j++) {
         int64_t u, i;
         float r, w, y = 0;
         rs_dataset_get_rating(ds, j, &u, &i, &r, &w);
+        if (u <= from)
+            continue;
         rs_status st = rs_predict(m, u, i, &y);
         if (st != RS_OK && st != RS_FALLBACK)
             return INFINITY;
         se += ((double)r - y) * ((double)r - y);
+        n++;
     }
     return n ? sqrt(se / (double)n) : NAN;
+}
+
+/* RMSE of the model on every rating of ds (fallback scores included). */
+static inline double synth_rmse(const rs_model *m, const rs_dataset *ds)
+{
+    return synth_rmse_users_above(m, ds, INT64_MIN);
 }
 
 #endif

@@ -78,6 +78,16 @@ enum {
                                       its last good epoch instead, as 0.1 did. (A stop requested by
                                       the progress callback always keeps the last complete epoch.)
                                       [0, 1]; since 0.2 */
+    RS_PARAM_IMPLICIT_USER_FACTORS = 113, /* since 0.2, collaborative and hybrid (and content): 1
+                                      adds implicit user factors (SVD++, Koren 2008) - the user
+                                      vector becomes p_u + |N(u)|^-1/2 * sum over j in N(u) of y_j,
+                                      N(u) the items the user rated in training (fold-in and
+                                      rs_partial_fit extend it), y_j a learned vector per item
+                                      (RS_BLOCK_ITEM_IMPLICIT_FACTORS), saved with the model. The
+                                      y_j of a user step once per run of the user's ratings in a
+                                      block of the grid; training runs on one thread and costs
+                                      2-20 times more on MovieLens 100K (docs/guide/tuning.md);
+                                      default 0, [0, 1] */
 
     RS_PARAM_LEARNING_RATE  = 200, /* initial step size, default 0.05 (0.005 before 0.2), (0, 10] */
     RS_PARAM_L2_FACTORS     = 201, /* L2 on user and item factors, default 0.06, [0, 1e3] */
@@ -98,6 +108,11 @@ enum {
     RS_PARAM_ID_DROPOUT     = 213, /* content/hybrid: chance a rating trains without the user's (and,
                                       independently, the item's) id part, so features learn to stand
                                       alone for cold start; default 0, [0, 1) */
+    RS_PARAM_L2_IMPLICIT    = 215, /* since 0.2, with RS_PARAM_IMPLICIT_USER_FACTORS: L2 on the
+                                      implicit item vectors y_j, default 0.005, [0, 1e3] */
+    RS_PARAM_IMPLICIT_LR_SCALE = 216, /* since 0.2, with RS_PARAM_IMPLICIT_USER_FACTORS: the
+                                      learning rate of the y_j rows is RS_PARAM_LEARNING_RATE times
+                                      this, default 1, (0, 100] */
 
     RS_PARAM_LR_POLICY      = 300, /* RS_LR_*, default RS_LR_AUTO (RS_LR_CONSTANT before 0.2) */
     RS_PARAM_INIT           = 301, /* RS_INIT_*, default RS_INIT_NORMAL */
@@ -136,7 +151,9 @@ enum {
     RS_BLOCK_USER_FACTORS         = 0,
     RS_BLOCK_ITEM_FACTORS         = 1,
     RS_BLOCK_USER_FEATURE_FACTORS = 2, /* one row per user feature (content, hybrid) */
-    RS_BLOCK_ITEM_FEATURE_FACTORS = 3  /* one row per item feature (hybrid) */
+    RS_BLOCK_ITEM_FEATURE_FACTORS = 3, /* one row per item feature (hybrid) */
+    RS_BLOCK_ITEM_IMPLICIT_FACTORS = 4 /* since 0.2: one row per item, the implicit vectors y_j of
+                                          RS_PARAM_IMPLICIT_USER_FACTORS */
 };
 
 /* Per-epoch training statistics: indices into the stats array given to the

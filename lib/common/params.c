@@ -25,6 +25,7 @@ static const rs__param_info TABLE[] = {
     {RS_PARAM_EPOCHS_TRAINED, "epochs_trained", RS__PT_INT, RS__OWNER_MODEL, 0, 4611686018427387904.0, 0, 0, 2, 0, OFF(epochs_trained)},
     {RS_PARAM_SERVE_OVERSAMPLE, "serve_oversample", RS__PT_INT, RS__OWNER_MODEL, 1, 1000, 0, 0, 0, 8, OFF(serve_oversample)},
     {RS_PARAM_KEEP_PARTIAL, "keep_partial", RS__PT_INT, RS__OWNER_MODEL, 0, 1, 0, 0, 0, 0, OFF(keep_partial)},
+    {RS_PARAM_IMPLICIT_USER_FACTORS, "implicit_user_factors", RS__PT_INT, RS__OWNER_MODEL, 0, 1, 0, 0, 0, 0, OFF(implicit_user_factors)},
 
     {RS_PARAM_LEARNING_RATE, "learning_rate", RS__PT_REAL, RS__OWNER_MODEL, 0, 10, 1, 0, 0, 0.05, OFF(learning_rate)},
     {RS_PARAM_L2_FACTORS, "l2_factors", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.06, OFF(l2_factors)},
@@ -41,6 +42,8 @@ static const rs__param_info TABLE[] = {
     {RS_PARAM_CONFIDENCE, "confidence", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.0, OFF(confidence)},
     {RS_PARAM_ID_DROPOUT, "id_dropout", RS__PT_REAL, RS__OWNER_MODEL, 0, 1, 0, 1, 0, 0.0, OFF(id_dropout)},
     {RS_PARAM_DIVERGENCE, "divergence", RS__PT_REAL, RS__OWNER_MODEL, 1, 1e6, 1, 0, 0, 4.0, OFF(divergence)},
+    {RS_PARAM_L2_IMPLICIT, "l2_implicit", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.005, OFF(l2_implicit)},
+    {RS_PARAM_IMPLICIT_LR_SCALE, "implicit_lr_scale", RS__PT_REAL, RS__OWNER_MODEL, 0, 100, 1, 0, 0, 1.0, OFF(implicit_lr_scale)},
 
     {RS_PARAM_LR_POLICY, "lr_policy", RS__PT_CHOICE, RS__OWNER_MODEL, 0, 4, 0, 0, 0, RS_LR_AUTO, OFF(lr_policy)},
     {RS_PARAM_INIT, "init", RS__PT_CHOICE, RS__OWNER_MODEL, 0, 3, 0, 0, 0, RS_INIT_NORMAL, OFF(init)},

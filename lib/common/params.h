@@ -21,6 +21,8 @@ typedef struct rs__params {
     double id_dropout, confidence;
     int64_t lr_policy, init, clip, on_divergence, cold_start, scorer;
     int64_t serve_quantized, serve_oversample; /* serving: RS_QUANT_*, candidates per item */
+    int64_t implicit_user_factors;       /* SVD++ (RS_PARAM_IMPLICIT_USER_FACTORS) */
+    double l2_implicit, implicit_lr_scale;
 } rs__params;
 
 enum { RS__PT_INT = 0, RS__PT_REAL = 1, RS__PT_CHOICE = 2 };

@@ -50,13 +50,15 @@ void rs__weights_free(rs__weights *w, const rs__allocator *a)
         rs__free_aligned(a, w->blocks[b].raw, w->blocks[b].raw_bytes);
     rs__features_free(&w->user_feat, a);
     rs__features_free(&w->item_feat, a);
+    rs__features_free(&w->implicit, a);
     memset(w, 0, sizeof *w);
 }
 
 size_t rs__weights_bytes(const rs__weights *w)
 {
     /* what rs__weights_free gives back */
-    size_t n = rs__features_bytes(&w->user_feat) + rs__features_bytes(&w->item_feat);
+    size_t n = rs__features_bytes(&w->user_feat) + rs__features_bytes(&w->item_feat) +
+               rs__features_bytes(&w->implicit);
     for (size_t b = 0; b < w->n_blocks; b++)
         n += w->blocks[b].raw ? w->blocks[b].raw_bytes : 0;
     return n;
@@ -67,6 +69,7 @@ rs_status rs__weights_clone(rs__weights *dst, const rs__weights *src, const rs__
     memset(dst, 0, sizeof *dst);
     rs__features_init(&dst->user_feat);
     rs__features_init(&dst->item_feat);
+    rs__features_init(&dst->implicit);
     for (size_t b = 0; b < src->n_blocks; b++) {
         const rs__block *s = &src->blocks[b];
         rs_status st = rs__weights_add_block(dst, a, s->role, s->init_block, s->reg, s->rows, s->cols);
@@ -87,6 +90,8 @@ rs_status rs__weights_clone(rs__weights *dst, const rs__weights *src, const rs__
     rs_status st = rs__features_copy(&dst->user_feat, &src->user_feat, a);
     if (st == RS_OK)
         st = rs__features_copy(&dst->item_feat, &src->item_feat, a);
+    if (st == RS_OK)
+        st = rs__features_copy(&dst->implicit, &src->implicit, a);
     if (st != RS_OK)
         rs__weights_free(dst, a);
     return st;
@@ -139,4 +144,47 @@ rs_status rs__block_reserve_rows(rs__block *b, const rs__allocator *a, size_t ro
     b->raw_bytes = raw_bytes;
     b->cap_rows = cap;
     return RS_OK;
+}
+
+rs_status rs__weights_implicit_build(rs__features *out, const rs__allocator *a, const size_t *off,
+                                     const int32_t *items, size_t n_users)
+{
+    rs__features_init(out);
+    if (!off || n_users == 0 || off[n_users] == 0)
+        return RS_OK;
+    /* One allocation for every row: the slices are laid out in user order. */
+    size_t nnz = off[n_users];
+    out->row_off = rs__alloc(a, n_users, sizeof *out->row_off);
+    out->row_len = rs__alloc(a, n_users, sizeof *out->row_len);
+    out->col = rs__alloc(a, nnz, sizeof *out->col);
+    out->val = rs__alloc(a, nnz, sizeof *out->val);
+    if (!out->row_off || !out->row_len || !out->col || !out->val) {
+        rs__free(a, out->row_off, n_users, sizeof *out->row_off);
+        rs__free(a, out->row_len, n_users, sizeof *out->row_len);
+        rs__free(a, out->col, nnz, sizeof *out->col);
+        rs__free(a, out->val, nnz, sizeof *out->val);
+        rs__features_init(out);
+        return RS_ERR_NOMEM;
+    }
+    out->n_rows = out->rows_cap = n_users;
+    out->nnz = out->nnz_cap = nnz;
+    memcpy(out->col, items, nnz * sizeof *out->col);
+    for (size_t u = 0; u < n_users; u++) {
+        size_t n = off[u + 1] - off[u];
+        out->row_off[u] = off[u];
+        out->row_len[u] = (uint32_t)n;
+        float c = n ? 1.0f / sqrtf((float)n) : 0.0f;
+        for (size_t j = off[u]; j < off[u + 1]; j++)
+            out->val[j] = c;
+    }
+    return RS_OK;
+}
+
+size_t rs__weights_implicit_max_row(const rs__weights *w)
+{
+    size_t m = 0;
+    for (size_t r = 0; r < w->implicit.n_rows; r++)
+        if (w->implicit.row_len[r] > m)
+            m = w->implicit.row_len[r];
+    return m;
 }

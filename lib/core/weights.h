@@ -26,12 +26,15 @@ enum {
     RS__ROLE_ITEM_FEATURE_FACTORS,
     RS__ROLE_USER_FEATURE_BIAS,
     RS__ROLE_ITEM_FEATURE_BIAS,
+    RS__ROLE_ITEM_IMPLICIT_FACTORS, /* y_j of RS_PARAM_IMPLICIT_USER_FACTORS, always the last block */
     RS__ROLE_COUNT
 };
 /* Which L2 coefficient applies to a block. */
-enum { RS__REG_FACTORS = 0, RS__REG_BIAS = 1, RS__REG_FEATURES = 2 };
+enum { RS__REG_FACTORS = 0, RS__REG_BIAS = 1, RS__REG_FEATURES = 2, RS__REG_IMPLICIT = 3 };
+#define RS__REG_COUNT 4
 
-#define RS__MAX_BLOCKS 8
+/* The hybrid scorer's eight blocks plus the implicit vectors. */
+#define RS__MAX_BLOCKS 9
 
 typedef struct rs__block {
     int32_t role;       /* RS__ROLE_* */
@@ -54,6 +57,11 @@ typedef struct rs__weights {
     /* feature rows of known users/items (content, hybrid), by dense index */
     rs__features user_feat, item_feat;
     size_t n_user_features, n_item_features;
+    /* With implicit user factors (an RS__ROLE_ITEM_IMPLICIT_FACTORS block):
+     * N(u), the user's training items (the model's seen lists), as rows
+     * indexed by user whose entries are item indices with the value
+     * |N(u)|^-1/2; built by rs__weights_implicit_build, empty otherwise. */
+    rs__features implicit;
 } rs__weights;
 
 /* Block of a role, or NULL. */
@@ -77,7 +85,8 @@ static inline int32_t rs__block_side(const rs__block *b)
 {
     if (b->role == RS__ROLE_USER_BIAS || b->role == RS__ROLE_USER_FACTORS)
         return RS_SIDE_USER;
-    if (b->role == RS__ROLE_ITEM_BIAS || b->role == RS__ROLE_ITEM_FACTORS)
+    if (b->role == RS__ROLE_ITEM_BIAS || b->role == RS__ROLE_ITEM_FACTORS ||
+        b->role == RS__ROLE_ITEM_IMPLICIT_FACTORS) /* one row per item id */
         return RS_SIDE_ITEM;
     return -1;
 }
@@ -99,5 +108,20 @@ RS_INTERNAL rs_status rs__weights_clone(rs__weights *dst, const rs__weights *src
 RS_INTERNAL void rs__weights_copy_data(rs__weights *dst, const rs__weights *src);
 /* 1 if every parameter is finite. */
 RS_INTERNAL int rs__weights_all_finite(const rs__weights *w);
+/* Index of the implicit-vector block (the scorers declare it last), or -1. */
+static inline int32_t rs__weights_implicit_block(const rs__weights *w)
+{
+    return w->n_blocks > 0 && w->blocks[w->n_blocks - 1].role == RS__ROLE_ITEM_IMPLICIT_FACTORS
+               ? (int32_t)w->n_blocks - 1
+               : -1;
+}
+/* N(u) rows for users [0, n_users) from seen lists (off: n_users + 1
+ * offsets into items, each list sorted and distinct) into *out (initialised
+ * here; on failure empty). */
+RS_INTERNAL rs_status rs__weights_implicit_build(rs__features *out, const rs__allocator *a,
+                                                 const size_t *off, const int32_t *items,
+                                                 size_t n_users);
+/* The longest N(u) row (rs__scorer_ops.max_touches needs it). */
+RS_INTERNAL size_t rs__weights_implicit_max_row(const rs__weights *w);
 
 #endif

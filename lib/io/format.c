@@ -786,7 +786,8 @@ typedef struct block_desc {
 
 /* The blocks the scorer declares for this many factors, in its order (the
  * scorers address blocks by position, so the order is part of the check). */
-static rs_status expected_blocks(rs_model *m, size_t factors, block_desc *d, size_t *n)
+static rs_status expected_blocks(rs_model *m, size_t factors, int implicit, block_desc *d,
+                                 size_t *n)
 {
     rs__weights tmp;
     memset(&tmp, 0, sizeof tmp);
@@ -794,6 +795,7 @@ static rs_status expected_blocks(rs_model *m, size_t factors, block_desc *d, siz
     rs__features_init(&tmp.item_feat);
     rs__params p = m->params;
     p.factors = (int64_t)factors;
+    p.implicit_user_factors = implicit;
     rs_status st = m->ops->layout(&tmp, &m->alloc, &p);
     *n = tmp.n_blocks;
     for (size_t b = 0; b < tmp.n_blocks; b++) {
@@ -812,7 +814,8 @@ static size_t rows_for_role(const rs__weights *w, int32_t role)
     case RS__ROLE_USER_BIAS:
     case RS__ROLE_USER_FACTORS: return w->n_users;
     case RS__ROLE_ITEM_BIAS:
-    case RS__ROLE_ITEM_FACTORS: return w->n_items;
+    case RS__ROLE_ITEM_FACTORS:
+    case RS__ROLE_ITEM_IMPLICIT_FACTORS: return w->n_items;
     case RS__ROLE_USER_FEATURE_FACTORS:
     case RS__ROLE_USER_FEATURE_BIAS: return w->n_user_features;
     default: return w->n_item_features;
@@ -825,8 +828,13 @@ static rs_status read_blocks(rs_model *m, source *s, size_t n_blocks)
     block_desc want[RS__MAX_BLOCKS];
     size_t n_want = 0;
     rs_status st = get_tag(s, TAG_BLOCKS, "parameter block");
+    /* The weights, not the parameter (which may have been set after the
+     * fit), say whether the model has implicit user factors: the layout
+     * with the y_j block is tried when the count asks for one more block. */
     if (st == RS_OK)
-        st = expected_blocks(m, w->factors, want, &n_want);
+        st = expected_blocks(m, w->factors, 0, want, &n_want);
+    if (st == RS_OK && n_blocks == n_want + 1)
+        st = expected_blocks(m, w->factors, 1, want, &n_want);
     if (st != RS_OK)
         return st;
     if (n_blocks != n_want)
@@ -1038,6 +1046,11 @@ static rs_status read_body(rs_model *m, source *s, uint32_t flags)
         (st = read_features(m, s, TAG_ITEM_FEATURES, &w->item_feat, w->n_item_features,
                             w->n_items, "item")) != RS_OK ||
         (st = read_blocks(m, s, n_blocks)) != RS_OK || (st = read_seen(m, s)) != RS_OK)
+        return st;
+    /* Implicit user factors: N(u) is each user's seen list (not stored twice). */
+    if (rs__weights_implicit_block(w) >= 0 &&
+        (st = rs__weights_implicit_build(&w->implicit, &m->alloc, m->seen_off, m->seen_item,
+                                         w->n_users)) != RS_OK)
         return st;
     if ((flags & RS__FLAG_STRING_IDS) &&
         ((st = read_strings(m, s, TAG_USER_STRINGS, &m->users, "user")) != RS_OK ||

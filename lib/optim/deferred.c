@@ -104,7 +104,9 @@ rs_status rs__deferred_init(rs__deferred *d, const rs__scorer_ops *ops, const rs
 {
     memset(d, 0, sizeof *d);
     d->ops = ops;
-    if (!ops->deferred_blocks)
+    /* Implicit user factors train on one thread (run.c) with every row
+     * stepped per rating: nothing to defer. */
+    if (!ops->deferred_blocks || rs__weights_implicit_block(w) >= 0)
         return RS_OK;
     d->slots = choose_slots(w, ops->deferred_blocks, slots);
     for (size_t b = 0; b < w->n_blocks; b++) {

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 #include "common/rng.h"
+#include "common/sort.h"
 
 /* Deal n ids at random into bands of (almost) equal size. */
 static int32_t *deal_bands(size_t n, size_t bands, rs__rng *rng, const rs__allocator *a)
@@ -696,5 +697,62 @@ rs_status rs__seen_merge(const size_t *old_off, const int32_t *old_items, size_t
     *off_out = shrunk;
     *items_out = items;
     *nnz_out = cap;
+    return RS_OK;
+}
+
+/* ---- grouping each block's ratings by user (implicit user factors) ---- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Put column col (elem bytes per entry) of [lo, lo + len) in keys' order. */
+static void permute_column(void *col, size_t elem, size_t lo, size_t len, const uint64_t *keys,
+                           unsigned char *tmp)
+{
+    if (!col)
+        return;
+    unsigned char *base = (unsigned char *)col + lo * elem;
+    for (size_t j = 0; j < len; j++)
+        memcpy(tmp + j * elem, base + (size_t)(keys[j] & 0xffffffffu) * elem, elem);
+    memcpy(base, tmp, len * elem);
+}
+
+rs_status rs__fitdata_group_users(rs__fitdata *fd, const rs__allocator *a)
+{
+    size_t nb = fd->bands * fd->bands, longest = 0;
+    for (size_t b = 0; b < nb; b++)
+        if (fd->block_off[b + 1] - fd->block_off[b] > longest)
+            longest = fd->block_off[b + 1] - fd->block_off[b];
+    if (longest < 2)
+        return RS_OK;
+    if (longest > 0xffffffffu)
+        return RS_OK; /* positions would not fit the key: keep the shuffle (still correct) */
+    uint64_t *keys = rs__alloc(a, longest, sizeof *keys);
+    unsigned char *tmp = rs__alloc(a, longest, 8);
+    if (!keys || !tmp) {
+        rs__free(a, keys, longest, sizeof *keys);
+        rs__free(a, tmp, longest, 8);
+        return RS_ERR_NOMEM;
+    }
+    for (size_t b = 0; b < nb; b++) {
+        size_t lo = fd->block_off[b], len = fd->block_off[b + 1] - lo;
+        if (len < 2)
+            continue;
+        /* user, then position in the shuffle: unique keys, so the order is
+         * fully determined (the sort need not be stable). */
+        for (size_t j = 0; j < len; j++)
+            keys[j] = (uint64_t)(uint32_t)fd->u[lo + j] << 32 | (uint64_t)j;
+        rs__sort(keys, len, sizeof *keys, cmp_u64);
+        permute_column(fd->u, sizeof *fd->u, lo, len, keys, tmp);
+        permute_column(fd->i, sizeof *fd->i, lo, len, keys, tmp);
+        permute_column(fd->r, sizeof *fd->r, lo, len, keys, tmp);
+        permute_column(fd->wt, sizeof *fd->wt, lo, len, keys, tmp);
+        permute_column(fd->tm, sizeof *fd->tm, lo, len, keys, tmp);
+    }
+    rs__free(a, keys, longest, sizeof *keys);
+    rs__free(a, tmp, longest, 8);
     return RS_OK;
 }

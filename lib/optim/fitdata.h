@@ -114,6 +114,12 @@ RS_INTERNAL rs_status rs__fitdata_build(rs__fitdata *fd, const rs_dataset *train
                                         const rs__allocator *a);
 RS_INTERNAL void rs__fitdata_free(rs__fitdata *fd, const rs__allocator *a);
 
+/* Reorder the ratings of every block by user (in the shuffle's order within
+ * a user), so the implicit-user-factor loops see each user's ratings of a
+ * block as one run (mf_train.c). Deterministic; RS_ERR_NOMEM leaves fd as
+ * it was. */
+RS_INTERNAL rs_status rs__fitdata_group_users(rs__fitdata *fd, const rs__allocator *a);
+
 /* Each user's distinct training items, sorted ascending, as CSR. */
 RS_INTERNAL rs_status rs__seen_build(const rs_dataset *train, size_t n_users, size_t n_items,
                                      size_t **off_out, int32_t **items_out, size_t *nnz_out,

@@ -29,6 +29,37 @@ static void install_seen(rs_model *m, size_t **off, int32_t **items, size_t nnz,
     *items = NULL;
 }
 
+/* With implicit user factors, N(u) follows the seen lists: the rows for
+ * the merged lists go into the weights now (the old rows into *keep), and
+ * implicit_restore puts the old ones back when the call fails. */
+static rs_status implicit_swap_in(rs_model *m, const size_t *off, const int32_t *items,
+                                  size_t n_users, rs__features *keep)
+{
+    rs__features_init(keep);
+    if (rs__weights_implicit_block(&m->w) < 0)
+        return RS_OK;
+    rs__features fresh;
+    rs_status st = rs__weights_implicit_build(&fresh, &m->alloc, off, items, n_users);
+    if (st != RS_OK)
+        return st;
+    *keep = m->w.implicit;
+    m->w.implicit = fresh;
+    return RS_OK;
+}
+
+static void implicit_restore(rs_model *m, rs__features *keep, int failed)
+{
+    if (rs__weights_implicit_block(&m->w) < 0)
+        return;
+    if (failed) {
+        rs__features_free(&m->w.implicit, &m->alloc);
+        m->w.implicit = *keep;
+    } else {
+        rs__features_free(keep, &m->alloc);
+    }
+    rs__features_init(keep);
+}
+
 /* ---- rs_partial_fit ---- */
 
 typedef struct online_batch {
@@ -117,6 +148,9 @@ static rs_status partial_fit_unguarded(rs_model *m, const rs_dataset *ratings,
     rs__weights before;
     memset(&before, 0, sizeof before);
     int have_before = 0;
+    rs__features old_implicit;
+    rs__features_init(&old_implicit);
+    int swapped = 0;
 
     /* 1. New ratings in model indices; new ids numbered after the known ones. */
     for (size_t j = 0; st == RS_OK && j < ratings->n; j++) {
@@ -160,12 +194,22 @@ static rs_status partial_fit_unguarded(rs_model *m, const rs_dataset *ratings,
     fr.p = &params;
     fr.epoch_base = m->params.epochs_trained; /* the schedule goes on where training left it */
     fr.budget_epochs = m->params.epochs;       /* params.epochs is the online count here */
-    fr.threads = rs__run_threads(m, params.threads);
+    /* Shared rows the scorer does not defer, the y_j of implicit user
+     * factors: one thread. */
+    fr.threads = rs__run_threads(m, params.threads, rs__weights_implicit_block(&m->w) >= 0);
     if (st == RS_OK) {
         rs__ratings_view rv = {batch.u, batch.i, batch.r, batch.w, batch.n};
         size_t bands = rs__run_choose_bands(fr.threads, &m->w, rv.n);
         st = rs__fitdata_from_arrays(&fr.fd, &rv, n_users, n_items, bands,
                                      rs__seed_mix((uint64_t)params.seed, m->n_epoch_stats), a);
+        /* Implicit user factors: runs of a user's ratings (sgd.c). */
+        if (st == RS_OK && rs__weights_implicit_block(&m->w) >= 0 && !params.implicit)
+            st = rs__fitdata_group_users(&fr.fd, a);
+    }
+    /* N(u) of the implicit user factors grows with the new ratings. */
+    if (st == RS_OK) {
+        st = implicit_swap_in(m, seen_off, seen_item, n_users, &old_implicit);
+        swapped = st == RS_OK;
     }
     if (st == RS_OK) {
         rs__model_push_new_ids(m, RS_SIDE_USER, &fresh_users, &ratings->users);
@@ -189,6 +233,8 @@ static rs_status partial_fit_unguarded(rs_model *m, const rs_dataset *ratings,
         memset(&fr.w, 0, sizeof fr.w);
     }
     int trained = pushed && rs__run_keeps(&fr, st);
+    if (swapped)
+        implicit_restore(m, &old_implicit, !trained);
     if (trained) {
         /* The new seen lists and statistics; the rating range grows with the data. */
         install_seen(m, &seen_off, &seen_item, seen_nnz, n_users);
@@ -297,6 +343,13 @@ static rs_status fold_in(rs_model *m, int32_t side, int64_t id, const int64_t *o
     const rs__allocator *a = &m->alloc;
     size_t k = fac->cols, dim = k + 1;
     size_t mt = m->ops->max_touches(&m->w), sf = m->ops->scratch_floats(&m->w);
+    /* Implicit user factors: the merged seen lists lengthen an N(u) row by
+     * at most n items (fold-in of a user) or 1 (of an item). */
+    if (rs__weights_implicit_block(&m->w) >= 0)
+        mt += n;
+    rs__features old_implicit;
+    rs__features_init(&old_implicit);
+    int swapped = 0;
     double *A = rs__calloc(a, dim * dim, sizeof *A);
     double *b = rs__calloc(a, dim, sizeof *b);
     rs__touch *touches = rs__alloc(a, mt, sizeof *touches);
@@ -329,6 +382,12 @@ static rs_status fold_in(rs_model *m, int32_t side, int64_t id, const int64_t *o
         }
         st = rs__seen_merge(m->seen_off, m->seen_item, m->w.n_users, pair_u, pair_i, known, n_users,
                             &seen_off, &seen_item, &seen_nnz, a);
+    }
+    /* N(u) follows the merged seen lists: a user's folded-in items, or the
+     * item joining the lists of the users who rated it. */
+    if (st == RS_OK) {
+        st = implicit_swap_in(m, seen_off, seen_item, n_users, &old_implicit);
+        swapped = st == RS_OK;
     }
     if (st == RS_OK) {
         if (is_new)
@@ -388,16 +447,22 @@ static rs_status fold_in(rs_model *m, int32_t side, int64_t id, const int64_t *o
             for (size_t f = 0; f < k; f++)
                 frow[f] = (float)b[f + 1];
             install_seen(m, &seen_off, &seen_item, seen_nnz, n_users);
+            if (swapped)
+                implicit_restore(m, &old_implicit, 0);
             rs__model_serving_refresh(m, side == RS_SIDE_ITEM ? (size_t)self : 0, side == RS_SIDE_ITEM);
         } else {
             brow[0] = keep[0];
             memcpy(frow, keep + 1, k * sizeof(float));
             if (is_new)
                 rs__model_pop_ids(m, side, (size_t)self);
+            if (swapped)
+                implicit_restore(m, &old_implicit, 1);
             st = rs__err(&m->err, RS_ERR_NUMERIC, "fold-in of %s %lld gave no finite solution", what,
                          (long long)id);
         }
     } else {
+        if (swapped)
+            implicit_restore(m, &old_implicit, 1);
         rs__err(&m->err, st, "fold-in of %s %lld failed: %s", what, (long long)id,
                 rs_status_string(st));
     }

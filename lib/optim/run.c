@@ -155,9 +155,19 @@ void rs__feature_scale_finish(float *scale, size_t n_features, size_t n, size_t 
 
 static rs_status setup_scales(rs__fit_run *fr)
 {
+    const rs__allocator *a = &fr->m->alloc;
+    int32_t yb = rs__weights_implicit_block(&fr->w);
+    if (yb >= 0 && fr->p->implicit_lr_scale != 1.0) {
+        /* The implicit rows' own step: one scale for every row. */
+        fr->n_imp_scale = fr->w.blocks[yb].rows ? fr->w.blocks[yb].rows : 1;
+        fr->imp_scale = rs__alloc(a, fr->n_imp_scale, sizeof *fr->imp_scale);
+        if (!fr->imp_scale)
+            return RS_ERR_NOMEM;
+        for (size_t r = 0; r < fr->n_imp_scale; r++)
+            fr->imp_scale[r] = (float)fr->p->implicit_lr_scale;
+    }
     if (!fr->m->ops->shares_rows)
         return RS_OK;
-    const rs__allocator *a = &fr->m->alloc;
     fr->n_ufeat_scale = fr->w.n_user_features ? fr->w.n_user_features : 1;
     fr->n_ifeat_scale = fr->w.n_item_features ? fr->w.n_item_features : 1;
     fr->ufeat_scale = feature_scales(&fr->w.user_feat, fr->w.n_user_features, fr->fd.u, fr->fd.n,
@@ -167,7 +177,7 @@ static rs_status setup_scales(rs__fit_run *fr)
     return fr->ufeat_scale && fr->ifeat_scale ? RS_OK : RS_ERR_NOMEM;
 }
 
-size_t rs__run_threads(rs_model *m, int64_t requested)
+size_t rs__run_threads(rs_model *m, int64_t requested, int implicit)
 {
 #if RS_ENABLE_THREADS
     if (requested > 1 && !rs__scorer_threads_ok(m->ops)) {
@@ -175,10 +185,19 @@ size_t rs__run_threads(rs_model *m, int64_t requested)
                 "are not deferred)", m->ops->name);
         return 1;
     }
+    if (requested > 1 && implicit) {
+        /* A rating moves the y_j of every item its user rated: no block
+         * schedule keeps those updates disjoint, and one thread keeps the
+         * fit deterministic. */
+        rs__log(m, RS_LOG_INFO, "implicit_user_factors trains on one thread (a rating updates "
+                "the implicit vectors of all the items its user rated)");
+        return 1;
+    }
     return requested > 1 ? (size_t)requested : 1;
 #else
     (void)m;
     (void)requested;
+    (void)implicit;
     return 1;
 #endif
 }
@@ -218,6 +237,7 @@ static rs_status setup_contexts(rs__fit_run *fr)
         c->l2[RS__REG_FACTORS] = (float)p->l2_factors;
         c->l2[RS__REG_BIAS] = (float)p->l2_bias;
         c->l2[RS__REG_FEATURES] = (float)p->l2_features;
+        c->l2[RS__REG_IMPLICIT] = (float)p->l2_implicit;
         c->beta1 = (float)p->adam_beta1;
         c->beta2 = (float)p->adam_beta2;
         c->eps = (float)p->epsilon;
@@ -240,6 +260,8 @@ static rs_status setup_contexts(rs__fit_run *fr)
                 c->lr_scale[b] = fr->ufeat_scale;
             else if (role == RS__ROLE_ITEM_FEATURE_FACTORS || role == RS__ROLE_ITEM_FEATURE_BIAS)
                 c->lr_scale[b] = fr->ifeat_scale;
+            else if (role == RS__ROLE_ITEM_IMPLICIT_FACTORS)
+                c->lr_scale[b] = fr->imp_scale; /* NULL: the base rate */
         }
     }
     return RS_OK;
@@ -272,6 +294,7 @@ void rs__run_free(rs__fit_run *fr)
         rs__free_aligned(a, fr->rowbuf_raw, fr->rowbuf_bytes);
     rs__free(a, fr->stats, fr->stats_cap * RS__NSTATS, sizeof(double));
     rs__free(a, fr->ufeat_scale, fr->n_ufeat_scale, sizeof(float));
+    rs__free(a, fr->imp_scale, fr->n_imp_scale, sizeof(float));
     rs__implicit_free(fr);
     rs__free(a, fr->ifeat_scale, fr->n_ifeat_scale, sizeof(float));
     rs__coldfit_free(fr);

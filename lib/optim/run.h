@@ -85,6 +85,8 @@ typedef struct rs__fit_run {
     int have_baseline;
     float *ufeat_scale, *ifeat_scale; /* learning-rate multipliers of feature rows */
     size_t n_ufeat_scale, n_ifeat_scale;
+    float *imp_scale; /* RS_PARAM_IMPLICIT_LR_SCALE for every row of the implicit block */
+    size_t n_imp_scale;
     /* implicit feedback (implicit.c) */
     int implicit;
     size_t n_positives;
@@ -110,8 +112,10 @@ RS_INTERNAL double rs__schedule_lr(const rs__params *p, int64_t t, int64_t budge
  * becomes min(1, (n / n_ids) / count). */
 RS_INTERNAL void rs__feature_scale_finish(float *scale, size_t n_features, size_t n, size_t n_ids);
 RS_INTERNAL size_t rs__run_choose_bands(size_t threads, const rs__weights *w, size_t n_ratings);
-/* The threads a run of the model's scorer uses for `requested`. */
-RS_INTERNAL size_t rs__run_threads(rs_model *m, int64_t requested);
+/* The threads a run of the model's scorer uses for `requested` (one, with
+ * a logged reason, for a scorer whose shared rows are not deferred and for
+ * implicit user factors, `implicit` != 0). */
+RS_INTERNAL size_t rs__run_threads(rs_model *m, int64_t requested, int implicit);
 /* Allocate the per-run state for fr->w and fr->fd: snapshots, optimizer
  * state, statistics, learning-rate scales and thread contexts. */
 RS_INTERNAL rs_status rs__run_prepare(rs__fit_run *fr);

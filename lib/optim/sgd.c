@@ -83,13 +83,24 @@ static rs_status zero_unrated_ids(rs__fit_run *fr)
  * them is taken now, and rs__fitdata_into_seen turns the training ratings
  * into them in place once the run is kept (no second copy of the ratings at
  * any time, and nothing left to fail). */
+static int seen_first(const rs__fit_run *fr)
+{
+    /* Implicit mode and implicit user factors (N(u)) read them during the run. */
+    return fr->implicit || fr->p->implicit_user_factors;
+}
+
 static rs_status seen_prepare(rs__fit_run *fr, const rs_dataset *train)
 {
     const rs__allocator *a = &fr->m->alloc;
     size_t nu = fr->w.n_users;
-    if (fr->implicit)
-        return rs__seen_build(train, nu, fr->w.n_items, &fr->seen_off, &fr->seen_item,
-                              &fr->seen_nnz, a);
+    if (seen_first(fr)) {
+        rs_status st = rs__seen_build(train, nu, fr->w.n_items, &fr->seen_off, &fr->seen_item,
+                                      &fr->seen_nnz, a);
+        /* N(u) of the implicit user factors: the seen lists themselves. */
+        if (st == RS_OK && rs__weights_implicit_block(&fr->w) >= 0)
+            st = rs__weights_implicit_build(&fr->w.implicit, a, fr->seen_off, fr->seen_item, nu);
+        return st;
+    }
     fr->seen_off = rs__alloc(a, nu + 1, sizeof *fr->seen_off);
     fr->seen_next = rs__alloc(a, nu ? nu : 1, sizeof *fr->seen_next);
     fr->seen_next_n = fr->seen_next ? (nu ? nu : 1) : 0;
@@ -98,7 +109,7 @@ static rs_status seen_prepare(rs__fit_run *fr, const rs_dataset *train)
 
 static void seen_finish(rs__fit_run *fr)
 {
-    if (fr->implicit)
+    if (seen_first(fr))
         return;
     rs__fitdata_into_seen(&fr->fd, fr->w.n_users, fr->seen_off, fr->seen_next, &fr->seen_item,
                           &fr->seen_nnz, &fr->m->alloc);
@@ -133,8 +144,9 @@ static rs_status stage(rs__fit_run *fr, const rs_dataset *train, const rs_datase
         return st;
     size_t bands = rs__run_choose_bands(fr->threads, &fr->w, train->n);
     fr->implicit = fr->p->implicit != 0;
-    /* Implicit mode reads train's ratings for its seen lists: it copies. */
-    if (consume && !fr->implicit) {
+    /* Implicit mode and implicit user factors read train's ratings for
+     * their seen lists: they copy. */
+    if (consume && !seen_first(fr)) {
         st = rs__fitdata_take(&fr->fd, consume, valid, &fr->users, &fr->items, bands,
                               (uint64_t)fr->p->seed, a);
         fr->consumed = st == RS_OK ? consume : NULL;
@@ -142,6 +154,11 @@ static rs_status stage(rs__fit_run *fr, const rs_dataset *train, const rs_datase
         st = rs__fitdata_build(&fr->fd, train, valid, &fr->users, &fr->items, bands,
                                (uint64_t)fr->p->seed, a);
     }
+    /* Implicit user factors step their y_j once per run of a user's
+     * ratings: each block's ratings grouped by user make the runs long.
+     * (Implicit mode lays out its negative slots itself and keeps its order.) */
+    if (st == RS_OK && fr->p->implicit_user_factors && !fr->implicit)
+        st = rs__fitdata_group_users(&fr->fd, a);
     if (st != RS_OK)
         return st;
     if ((st = seen_prepare(fr, train)) != RS_OK || (st = zero_unrated_ids(fr)) != RS_OK)
@@ -192,7 +209,7 @@ static rs_status fit_unguarded(rs_model *m, const rs_dataset *train, const rs_da
     fr.m = m;
     rs__params params = m->params;
     fr.p = &params;
-    fr.threads = rs__run_threads(m, params.threads);
+    fr.threads = rs__run_threads(m, params.threads, params.implicit_user_factors != 0);
     fr.budget_epochs = params.epochs;
     double t0 = rs__now_seconds();
     /* A dataset that also validates, or that another allocator owns, is copied. */

@@ -51,12 +51,7 @@ void rs__train_chunk_generic(rs__train_ctx *c, const rs__chunk *ch)
             if (tc->n > 1)
                 fnorm2 += rn2;
         }
-        float gn = sqrtf(norm2);
-        c->st.gnorm_sum += gn;
-        c->st.fnorm_sum += sqrtf(fnorm2);
-        if (gn > c->st.gnorm_max)
-            c->st.gnorm_max = gn;
-        c->st.n_updates++;
+        rs__stats_rating(c, norm2, fnorm2);
     }
 }
 

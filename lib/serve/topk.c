@@ -19,6 +19,7 @@
 #include "topk_q8.h"
 #include "common/dots.h"
 #include "scorers/scorer.h"
+#include "scorers/implicit.h"
 #include "core/inflight.h"
 #include "unguarded.h"
 
@@ -144,6 +145,18 @@ static rs_status topk_one(const rs_model *m, int32_t u, size_t k, int32_t flags,
 
     user_scorer sc;
     scorer_init(&sc, m, u);
+    /* Implicit user factors: the fast path scans with the effective user
+     * vector p_u + |N(u)|^-1/2 sum_j y_j (a padded, aligned row, as P's). */
+    int32_t yb = rs__weights_implicit_block(&m->w);
+    void *eff_raw = NULL;
+    size_t eff_bytes = 0;
+    if (sc.mode == MODE_FAST && yb >= 0) {
+        float *eff = rs__alloc_floats_aligned(a, sc.q->stride, &eff_raw, &eff_bytes);
+        if (!eff)
+            return RS_ERR_NOMEM;
+        rs__implicit_user_vector(&m->w, yb, sc.p, u, sc.q->cols, eff);
+        sc.p = eff;
+    }
     const int32_t *seen;
     size_t n_seen = seen_of(m, u, flags, &seen);
     int use_mark = (block && n_block > 0) || allow;
@@ -157,6 +170,8 @@ static rs_status topk_one(const rs_model *m, int32_t u, size_t k, int32_t flags,
         rs__free(a, mark, n, 1);
         rs__free(a, scores, RS__TOPK_TILE, sizeof *scores);
         rs__free(a, tmark, RS__TOPK_TILE, 1);
+        if (eff_raw)
+            rs__free_aligned(a, eff_raw, eff_bytes);
         return RS_ERR_NOMEM;
     }
 
@@ -206,6 +221,8 @@ static rs_status topk_one(const rs_model *m, int32_t u, size_t k, int32_t flags,
     rs__free(a, mark, n, 1);
     rs__free(a, scores, RS__TOPK_TILE, sizeof *scores);
     rs__free(a, tmark, RS__TOPK_TILE, 1);
+    if (eff_raw)
+        rs__free_aligned(a, eff_raw, eff_bytes);
     return st;
 }
 
@@ -240,6 +257,9 @@ typedef struct batch_scratch {
     uint8_t *tmark;    /* tile flags of seen items (zero between uses) */
     size_t c_n, pk_n, heaps_n, tmark_n;
     int32_t isa;       /* the kernel variant pk is packed for */
+    float *eff;        /* implicit user factors: BATCH_USERS effective user rows, or NULL */
+    void *eff_raw;
+    size_t eff_bytes;
 } batch_scratch;
 
 static void batch_scratch_free(const rs__allocator *a, batch_scratch *s)
@@ -248,6 +268,8 @@ static void batch_scratch_free(const rs__allocator *a, batch_scratch *s)
     rs__free(a, s->pk, s->pk_n, sizeof *s->pk);
     rs__free(a, s->heaps, s->heaps_n, sizeof *s->heaps);
     rs__free(a, s->tmark, s->tmark_n, 1);
+    if (s->eff_raw)
+        rs__free_aligned(a, s->eff_raw, s->eff_bytes);
 }
 
 static void sift_down(int32_t *v, size_t r, size_t n)
@@ -335,6 +357,12 @@ static void batch_block(const rs_model *m, const rs__block *P, const rs__block *
             n_seen = seen_of(m, uidx[b], flags, &seen);
         }
         rows[b] = P->data + (size_t)uidx[b] * P->stride;
+        if (s->eff) { /* implicit user factors: the effective user vector */
+            float *e = s->eff + b * P->stride;
+            rs__implicit_user_vector(&m->w, rs__weights_implicit_block(&m->w), rows[b], uidx[b],
+                                     f, e);
+            rows[b] = e;
+        }
         base[b] = m->w.global_mean + (ub ? ub[uidx[b]] : 0.0f);
         rs__skiplist_init(&sk[b], seen, n_seen);
         rs__topheap_init(&h[b], s->heaps + b * cap, cap);
@@ -406,7 +434,10 @@ static rs_status topk_batch_unguarded(const rs_model *m, const int64_t *users, s
         s.heaps = rs__alloc(a, s.heaps_n, sizeof *s.heaps);
         s.tmark_n = tile;
         s.tmark = rs__calloc(a, s.tmark_n, 1);
-        if (!s.c || !s.pk || !s.heaps || !s.tmark) {
+        if (rs__weights_implicit_block(&m->w) >= 0)
+            s.eff = rs__alloc_floats_aligned(a, BATCH_USERS * P->stride, &s.eff_raw, &s.eff_bytes);
+        if (!s.c || !s.pk || !s.heaps || !s.tmark ||
+            (rs__weights_implicit_block(&m->w) >= 0 && !s.eff)) {
             batch_scratch_free(a, &s);
             return RS_ERR_NOMEM;
         }

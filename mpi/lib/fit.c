@@ -250,6 +250,9 @@ static rs_status fit_unguarded(rs_mpi_job *job, rs_model *m, const rs_dataset *t
     else if (m->params.implicit)
         st = RS_ERR_INVALID_ARG, msg = "implicit feedback (RS_PARAM_IMPLICIT) is not supported by "
                                        "rs_mpi_fit";
+    else if (m->params.implicit_user_factors)
+        st = RS_ERR_INVALID_ARG, msg = "implicit user factors (RS_PARAM_IMPLICIT_USER_FACTORS) are "
+                                       "not supported by rs_mpi_fit";
     else if (job->resume && !job->checkpoint)
         st = RS_ERR_INVALID_ARG, msg = "RS_MPI_PARAM_RESUME needs RS_MPI_PARAM_CHECKPOINT";
     if ((st = rs__mpi_agree(job, st, msg)) != RS_OK) {

@@ -33,7 +33,7 @@ t0=$(date +%s)
 for np in 1 2 4; do
     for args in "equal collaborative auto" "equal collaborative adagrad" "equal collaborative adam" \
         "equal collaborative constant" "equal content auto" "equal hybrid auto" "equal hybrid adagrad" \
-        "exact content auto" "exact hybrid adagrad" "exact hybrid adam" "threads" "valid" "halve" "file $sample/ratings.tsv" "csv" "formats" "gzip" "badline" "nomem" \
+        "exact content auto" "exact hybrid adagrad" "exact hybrid adam" "threads" "valid" "halve" "file $sample/ratings.tsv" "csv" "formats" "gzip" "badline" "unsupported" "nomem" \
         "resume"; do
         # shellcheck disable=SC2086 # args are words
         if sh "$run" "$np" 120 "$fit" $args > "$tmp/out" 2>&1; then

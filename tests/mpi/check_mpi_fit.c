@@ -421,6 +421,31 @@ static void case_gzip(void)
         unlink(path);
 }
 
+/* Options rs_mpi_fit does not support are refused on every rank alike, and
+ * the model stays unfitted. */
+static void case_unsupported(void)
+{
+    rs_mpi_job *job = new_job();
+    rs_dataset *ds;
+    rs_dataset_new(&ds, NULL, NULL);
+    for (int j = 0; j < 200; j++)
+        rs_dataset_add_rating(ds, rank * 1000 + j % 20, j % 13, (float)(1 + j % 5), 1.0f);
+    rs_model *m = new_model(RS_SCORER_COLLABORATIVE, RS_LR_AUTO, 3, 0);
+    CHECK(rs_model_set_int(m, RS_PARAM_IMPLICIT_USER_FACTORS, 1) == RS_OK, "set option");
+    rs_status st = rs_mpi_fit(job, m, ds, NULL);
+    const char *msg = rs_mpi_job_last_error(job);
+    CHECK(st == RS_ERR_INVALID_ARG && strstr(msg, "RS_PARAM_IMPLICIT_USER_FACTORS"),
+          "implicit user factors: %s (%s)", rs_status_string(st), msg);
+    CHECK(rs_model_num_users(m) == 0, "the refused fit left a fitted model");
+    check_same_status(st, "implicit user factors");
+    check_same_message(msg, "implicit user factors");
+    if (rank == 0)
+        printf("PASS unsupported option on %d ranks: every rank: %s\n", size, msg);
+    rs_model_free(m);
+    rs_dataset_free(ds);
+    rs_mpi_job_free(job);
+}
+
 static void case_badline(void)
 {
     char *text = malloc(1 << 16);
@@ -630,6 +655,8 @@ int main(int argc, char **argv)
         case_gzip();
     } else if (strcmp(c, "badline") == 0) {
         case_badline();
+    } else if (strcmp(c, "unsupported") == 0) {
+        case_unsupported();
     } else if (strcmp(c, "nomem") == 0) {
         case_nomem();
     } else if (strcmp(c, "timeout") == 0) {
@@ -639,7 +666,7 @@ int main(int argc, char **argv)
     } else {
         if (rank == 0)
             fprintf(stderr, "usage: check_mpi_fit equal SCORER POLICY [EPOCHS] | threads | valid | halve | file PATH | "
-                            "csv | formats | gzip | badline | nomem | timeout | resume\n");
+                            "csv | formats | gzip | badline | unsupported | nomem | timeout | resume\n");
         failures++;
     }
     int all = failures;

@@ -98,6 +98,7 @@ const (
 	ParamEpochsTrained       Param = 110 // RS_PARAM_EPOCHS_TRAINED
 	ParamServeOversample     Param = 111 // RS_PARAM_SERVE_OVERSAMPLE
 	ParamKeepPartial         Param = 112 // RS_PARAM_KEEP_PARTIAL
+	ParamImplicitUserFactors Param = 113 // RS_PARAM_IMPLICIT_USER_FACTORS
 	ParamLearningRate        Param = 200 // RS_PARAM_LEARNING_RATE
 	ParamL2Factors           Param = 201 // RS_PARAM_L2_FACTORS
 	ParamL2Bias              Param = 202 // RS_PARAM_L2_BIAS
@@ -113,6 +114,8 @@ const (
 	ParamReplayRatio         Param = 212 // RS_PARAM_REPLAY_RATIO
 	ParamConfidence          Param = 214 // RS_PARAM_CONFIDENCE
 	ParamIDDropout           Param = 213 // RS_PARAM_ID_DROPOUT
+	ParamL2Implicit          Param = 215 // RS_PARAM_L2_IMPLICIT
+	ParamImplicitLRScale     Param = 216 // RS_PARAM_IMPLICIT_LR_SCALE
 	ParamLRPolicy            Param = 300 // RS_PARAM_LR_POLICY
 	ParamInit                Param = 301 // RS_PARAM_INIT
 	ParamClip                Param = 302 // RS_PARAM_CLIP
@@ -216,10 +219,11 @@ type Block int32
 
 // Constant group RS_BLOCK of the headers.
 const (
-	BlockUserFactors        Block = 0 // RS_BLOCK_USER_FACTORS
-	BlockItemFactors        Block = 1 // RS_BLOCK_ITEM_FACTORS
-	BlockUserFeatureFactors Block = 2 // RS_BLOCK_USER_FEATURE_FACTORS
-	BlockItemFeatureFactors Block = 3 // RS_BLOCK_ITEM_FEATURE_FACTORS
+	BlockUserFactors         Block = 0 // RS_BLOCK_USER_FACTORS
+	BlockItemFactors         Block = 1 // RS_BLOCK_ITEM_FACTORS
+	BlockUserFeatureFactors  Block = 2 // RS_BLOCK_USER_FEATURE_FACTORS
+	BlockItemFeatureFactors  Block = 3 // RS_BLOCK_ITEM_FEATURE_FACTORS
+	BlockItemImplicitFactors Block = 4 // RS_BLOCK_ITEM_IMPLICIT_FACTORS
 )
 
 // Stat indexes the per-epoch statistics (EpochStats).

@@ -3,18 +3,27 @@
  * (see featmodel.h). Serving calls predict concurrently, so it uses only a
  * fixed stack buffer and walks the k dimensions in slices. */
 #include "featmodel.h"
+#include "scorers/implicit.h"
 
 #include <math.h>
 #include <string.h>
 #include "common/vec.h"
+#include "optim/train.h"
+#include "common/rng.h"
 
 #define SLICE 128
 
-static inline int has_item_factors(const rs__weights *w) { return w->n_blocks > FM_Q; }
+static inline int has_item_factors(const rs__weights *w)
+{
+    return w->n_blocks > FM_Q && w->blocks[FM_Q].role == RS__ROLE_ITEM_FACTORS;
+}
 
 /* Which id parts a rating uses: both, except when training drops one so the
  * feature parts learn to stand alone (RS_PARAM_ID_DROPOUT). */
 enum { USE_USER_ID = 1, USE_ITEM_ID = 2, USE_IDS = 3 };
+/* The training loop adds the implicit sum of implicit user factors itself
+ * (one per run of a user's ratings): user_slice then leaves it out. */
+enum { NO_IMPLICIT = 4 };
 
 rs_status rs__fm_layout(rs__weights *w, const rs__allocator *a, const rs__params *p,
                         int with_item_ids)
@@ -43,20 +52,11 @@ rs_status rs__fm_layout(rs__weights *w, const rs__allocator *a, const rs__params
                                                      RS_BLOCK_ITEM_FACTORS, RS__REG_FACTORS,
                                                      w->n_items, k)))
         return st;
+    /* Implicit user factors (SVD++): the y_j block last (implicit.h). */
+    if ((st = rs__implicit_layout(w, a, p)))
+        return st;
     w->factors = k;
     return RS_OK;
-}
-
-/* out += v * row: out is the caller's stack or scratch buffer, never a
- * parameter row, so restrict lets the compiler vectorise. */
-static RS_ALWAYS_INLINE void add_scaled(float *restrict out, const float *restrict row, float v, size_t len)
-{
-    size_t f = 0;
-    for (; f + 8 <= len; f += 8) /* blocks of 8: vectorised at -O2 too */
-        for (int l = 0; l < 8; l++)
-            out[f + l] += v * row[f + l];
-    for (; f < len; f++)
-        out[f] += v * row[f];
 }
 
 /* Dimensions [lo, lo + len) of the user and item vectors. */
@@ -72,8 +72,12 @@ static RS_ALWAYS_INLINE void user_slice(const rs__weights *w, int32_t u, size_t 
     const float *val;
     size_t n = rs__features_row(&w->user_feat, (size_t)u, &col, &val);
     for (size_t j = 0; j < n; j++) {
-        add_scaled(out, U->data + (size_t)col[j] * U->stride + lo, val[j], len);
+        rs__add_scaled(out, U->data + (size_t)col[j] * U->stride + lo, val[j], len);
     }
+    /* The implicit sum belongs to the user's id part: a new user has no N(u). */
+    int32_t yb = rs__weights_implicit_block(w);
+    if (yb >= 0 && (use & USE_USER_ID) && !(use & NO_IMPLICIT))
+        rs__implicit_add(w, yb, u, lo, len, out);
 }
 
 static RS_ALWAYS_INLINE void item_slice(const rs__weights *w, int32_t i, size_t lo, size_t len, float *out,
@@ -90,7 +94,7 @@ static RS_ALWAYS_INLINE void item_slice(const rs__weights *w, int32_t i, size_t 
     const float *val;
     size_t n = rs__features_row(&w->item_feat, (size_t)i, &col, &val);
     for (size_t j = 0; j < n; j++) {
-        add_scaled(out, V->data + (size_t)col[j] * V->stride + lo, val[j], len);
+        rs__add_scaled(out, V->data + (size_t)col[j] * V->stride + lo, val[j], len);
     }
 }
 
@@ -140,13 +144,16 @@ size_t rs__fm_max_touches(const rs__weights *w)
     for (size_t r = 0; r < w->item_feat.n_rows; r++)
         if (w->item_feat.row_len[r] > mi)
             mi = w->item_feat.row_len[r];
-    return 4 + 2 * mu + 2 * mi;
+    size_t ny = rs__weights_implicit_block(w) >= 0 ? rs__weights_implicit_max_row(w) : 0;
+    return 4 + 2 * mu + 2 * mi + ny;
 }
 
 size_t rs__fm_scratch_floats(const rs__weights *w)
 {
-    /* user and item vectors, then one gradient row per touch */
-    return 2 * w->factors + rs__fm_max_touches(w) * (w->factors + 1);
+    /* user and item vectors, then one gradient row per touch (the implicit
+     * rows of N(u) share one) */
+    size_t ny = rs__weights_implicit_block(w) >= 0 ? rs__weights_implicit_max_row(w) : 0;
+    return 4 * w->factors + (rs__fm_max_touches(w) - ny) * (w->factors + 1);
 }
 
 size_t rs__fm_pred_grad(const rs__weights *w, int32_t u, int32_t i, rs__touch *t, size_t max_t,
@@ -158,7 +165,11 @@ size_t rs__fm_pred_grad(const rs__weights *w, int32_t u, int32_t i, rs__touch *t
     size_t nu = rs__features_row(&w->user_feat, (size_t)u, &ucol, &uval);
     size_t ni = rs__features_row(&w->item_feat, (size_t)i, &icol, &ival);
     size_t need_t = 4 + 2 * nu + 2 * ni;
-    if (max_t < need_t || scratch_floats < 2 * k + need_t * (k + 1))
+    int32_t yb = rs__weights_implicit_block(w);
+    const int32_t *ycol = NULL;
+    const float *yval = NULL;
+    size_t ny = yb >= 0 ? rs__features_row(&w->implicit, (size_t)u, &ycol, &yval) : 0;
+    if (max_t < need_t + ny || scratch_floats < 3 * k + need_t * (k + 1))
         return 0;
     float *uvec = scratch, *ivec = scratch + k, *next = scratch + 2 * k;
     for (size_t lo = 0; lo < k; lo += SLICE) {
@@ -193,9 +204,131 @@ size_t rs__fm_pred_grad(const rs__weights *w, int32_t u, int32_t i, rs__touch *t
     SCALAR_TOUCH(FM_IBIAS, i, 1.0f);
     if (has_item_factors(w))
         VECTOR_TOUCH(FM_Q, i, 1.0f, uvec);
+    if (ny > 0) { /* d/dy_j = |N(u)|^-1/2 z, one row for all j */
+        float *gy = next;
+        for (size_t f = 0; f < k; f++)
+            gy[f] = yval[0] * ivec[f];
+        for (size_t j = 0; j < ny; j++)
+            if ((size_t)ycol[j] < w->blocks[yb].rows)
+                t[nt++] = (rs__touch){yb, (size_t)ycol[j], k, gy};
+    }
 #undef SCALAR_TOUCH
 #undef VECTOR_TOUCH
     return nt;
+}
+
+/* The training loop of implicit user factors (SVD++), compiled twice below
+ * (baseline and AVX2+FMA). Those fits run on one thread and defer nothing
+ * (optim/deferred.c): the feature rows step per rating here, as in the
+ * generic step; fm_train.c's loop, which reads them frozen, serves every
+ * other fit. */
+static RS_ALWAYS_INLINE void fm_chunk_body(rs__train_ctx *c, const rs__chunk *ch)
+{
+    rs__weights *w = c->w;
+    size_t k = w->factors;
+    float *uvec = c->scratch, *ivec = c->scratch + k;
+    const float one = 1.0f;
+    /* Implicit user factors: per run of one user's ratings, as in mf_train.c
+     * (one implicit sum s_u, one y_j step at the run's end, the gradients
+     * summed); a run of one rating is the generic step. */
+    int32_t yb = rs__weights_implicit_block(w);
+    float *acc = c->scratch + 2 * k, *su = c->scratch + 3 * k;
+    rs__implicit_run run = {0, NULL, NULL, 0, 0.0f, 0.0f};
+    for (size_t j = 0; j < ch->n; j++) {
+        int32_t u = ch->u[j], i = ch->i[j];
+        float wt = ch->wt ? ch->wt[j] : 1.0f;
+        if (yb >= 0 && j == run.end)
+            rs__implicit_run_begin(&run, w, yb, ch->u, ch->n, j, k, su, acc);
+        int use = USE_IDS;
+        if (c->refit == RS__REFIT_USER || c->refit == RS__REFIT_ITEM) {
+            /* Cold-start refit: predict as for a brand-new id of that side. */
+            if (c->refit_skip && c->refit_skip[c->refit == RS__REFIT_USER ? u : i])
+                continue;
+            use = c->refit == RS__REFIT_USER ? USE_ITEM_ID : USE_USER_ID;
+        } else if (c->id_dropout > 0.0f) {
+            if (rs__rng_uniform(&c->rng) < c->id_dropout)
+                use &= ~USE_USER_ID;
+            if (rs__rng_uniform(&c->rng) < c->id_dropout)
+                use &= ~USE_ITEM_ID;
+        }
+        /* Both vectors are taken before any row moves: a simultaneous step. */
+        for (size_t lo = 0; lo < k; lo += SLICE) {
+            size_t len = k - lo < SLICE ? k - lo : SLICE;
+            user_slice(w, u, lo, len, uvec + lo, use | NO_IMPLICIT);
+            item_slice(w, i, lo, len, ivec + lo, use);
+        }
+        if (yb >= 0 && (use & USE_USER_ID))
+            for (size_t f = 0; f < k; f++)
+                uvec[f] += su[f];
+        float e = ch->r[j] - (biases(w, u, i, use) + rs__vec_dot(uvec, ivec, k));
+        if (RS_UNLIKELY(!(fabsf(e) <= c->blowup))) {
+            c->diverged = 1;
+            return;
+        }
+        c->st.sq_err += (double)(wt * e * e);
+        c->st.sum_w += wt;
+        float g = -wt * e, norm2 = 0.0f, fnorm2 = 0.0f, rn2;
+        const int32_t *ucol, *icol;
+        const float *uval, *ival;
+        size_t nu = rs__features_row(&w->user_feat, (size_t)u, &ucol, &uval);
+        size_t ni = rs__features_row(&w->item_feat, (size_t)i, &icol, &ival);
+        /* A refit moves only the refitted side's feature rows (and the item
+         * feature factors only when item id factors can absorb the change). */
+        int refit = c->refit;
+        if ((use & USE_USER_ID) && !refit) {
+            norm2 += rs__sgd_row(c, FM_UBIAS, (size_t)u, g, &one, 1);
+            rn2 = rs__sgd_row(c, FM_P, (size_t)u, g, ivec, k);
+            fnorm2 += rn2;
+        }
+        for (size_t f = 0; f < nu && (!refit || refit == RS__REFIT_USER); f++) {
+            norm2 += rs__sgd_row(c, FM_UFBIAS, (size_t)ucol[f], g * uval[f], &one, 1);
+            fnorm2 += rs__sgd_row(c, FM_U, (size_t)ucol[f], g * uval[f], ivec, k);
+        }
+        for (size_t f = 0; f < ni && (!refit || refit == RS__REFIT_ITEM); f++) {
+            norm2 += rs__sgd_row(c, FM_IFBIAS, (size_t)icol[f], g * ival[f], &one, 1);
+            if (!refit || has_item_factors(w))
+                fnorm2 += rs__sgd_row(c, FM_V, (size_t)icol[f], g * ival[f], uvec, k);
+        }
+        if ((use & USE_ITEM_ID) && !refit) {
+            norm2 += rs__sgd_row(c, FM_IBIAS, (size_t)i, g, &one, 1);
+            if (has_item_factors(w))
+                fnorm2 += rs__sgd_row(c, FM_Q, (size_t)i, g, uvec, k);
+        }
+        /* The implicit rows of N(u), with the user's id part: the run's
+         * gradient, and its step after the run's last rating (last, as in
+         * pred_grad). */
+        if (yb >= 0 && (use & USE_USER_ID) && !refit) {
+            for (size_t f = 0; f < k; f++)
+                acc[f] += g * (run.cu * ivec[f]);
+            run.m += 1.0f;
+        }
+        if (yb >= 0 && j + 1 == run.end && run.m > 0.0f)
+            rs__sgd_rows_shared(c, yb, run.col, run.n, 1.0f, acc, k, run.m, NULL, &fnorm2);
+        rs__stats_rating(c, norm2 + fnorm2, fnorm2);
+    }
+}
+
+static void fm_chunk_base(rs__train_ctx *c, const rs__chunk *ch) { fm_chunk_body(c, ch); }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The same loop for CPUs with AVX2 and FMA (chosen per fit, as in mf_train.c):
+ * the row kernels are inlined, so they run on 8-float vectors. */
+__attribute__((target("avx2,fma"))) static void fm_chunk_avx2(rs__train_ctx *c,
+                                                               const rs__chunk *ch)
+{
+    fm_chunk_body(c, ch);
+}
+#endif
+
+void rs__fm_train_chunk_implicit(rs__train_ctx *c, const rs__chunk *ch)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (c->isa >= RS__ISA_AVX2) {
+        fm_chunk_avx2(c, ch);
+        return;
+    }
+#endif
+    fm_chunk_base(c, ch);
 }
 
 /* ---- cold-start refit (lib/optim/coldfit.c) ---- */

@@ -46,6 +46,10 @@ struct rs__chunk;
  * and per-id gradient sums, every learning-rate and clip policy, run-time
  * ISA dispatch. */
 RS_INTERNAL void rs__fm_train_chunk(struct rs__train_ctx *c, const struct rs__chunk *ch);
+/* The loop of fits with implicit user factors (featmodel.c), which defer
+ * nothing: one implicit sum per run of a user's ratings, every row stepped
+ * per rating; rs__fm_train_chunk calls it for weights with the y_j block. */
+RS_INTERNAL void rs__fm_train_chunk_implicit(struct rs__train_ctx *c, const struct rs__chunk *ch);
 struct rs__deferred;
 RS_INTERNAL rs_status rs__fm_defer_new(void **state, const rs__weights *w, const struct rs__deferred *d,
                                       const rs__allocator *a);

@@ -401,7 +401,7 @@ static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chu
  * own instantiation of the body, so the inner loops carry no policy tests. */
 static RS_ALWAYS_INLINE void MF_F(fm_chunk_all)(rs__train_ctx *c, const rs__chunk *ch)
 {
-    const int hq = c->w->n_blocks > FM_Q;
+    const int hq = has_q(c->w);
     const int32_t pol = c->lr_policy == RS_LR_ADAGRAD ? POL_ADAGRAD
                         : c->lr_policy == RS_LR_ADAM  ? POL_ADAM
                                                       : POL_CONSTANT;
@@ -479,7 +479,7 @@ static RS_ALWAYS_INLINE void MF_F(collect_chunk)(rs__train_ctx *c, const rs__chu
     rs__deferred *d = c->defer;
     fm_state *S = d->scorer_state;
     const rs__weights *w = c->w;
-    const fm_mode md = mode_of(c, w->n_blocks > FM_Q);
+    const fm_mode md = mode_of(c, has_q(w));
     const size_t slot = rs__deferred_slot(d, c->band);
     const int cu = S->per_id[RS_SIDE_USER] && md.user_feat;
     const int ci = S->per_id[RS_SIDE_ITEM] && md.item_bias;
@@ -500,7 +500,7 @@ static RS_ALWAYS_INLINE void MF_F(collect_body)(rs__train_ctx *c)
     rs__deferred *d = c->defer;
     fm_state *S = d->scorer_state;
     const rs__weights *w = c->w;
-    const fm_mode md = mode_of(c, w->n_blocks > FM_Q);
+    const fm_mode md = mode_of(c, has_q(w));
     fm_side *su = &S->side[RS_SIDE_USER], *si = &S->side[RS_SIDE_ITEM];
     if (d->slots > 1)
         return;

@@ -49,6 +49,13 @@
 
 enum { USE_USER_ID = 1, USE_ITEM_ID = 2, USE_IDS = 3 };
 
+/* 1 when the model has item id factors Q (hybrid; the block after FM_Q is
+ * the y_j of implicit user factors in a content model that has them). */
+static inline int has_q(const rs__weights *w)
+{
+    return w->n_blocks > FM_Q && w->blocks[FM_Q].role == RS__ROLE_ITEM_FACTORS;
+}
+
 /* One id's cache for the current sub-epoch (per-id sides). */
 typedef struct fm_id {
     uint64_t stamp; /* the sub-epoch it belongs to */
@@ -224,6 +231,10 @@ static RS_ALWAYS_INLINE void prefetch_side(const fm_state *S, int side, const rs
 
 void rs__fm_train_chunk(rs__train_ctx *c, const rs__chunk *ch)
 {
+    if (rs__weights_implicit_block(c->w) >= 0) {
+        rs__fm_train_chunk_implicit(c, ch); /* nothing deferred (deferred.c) */
+        return;
+    }
     if (!c->rowbuf || !c->defer || !c->defer->scorer_state) {
         rs__train_chunk_generic(c, ch); /* a context built without them (tests) */
         return;

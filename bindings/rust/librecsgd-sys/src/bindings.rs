@@ -205,6 +205,7 @@ pub const RS_PARAM_COLD_EPOCHS: rs_param = 109;
 pub const RS_PARAM_EPOCHS_TRAINED: rs_param = 110;
 pub const RS_PARAM_SERVE_OVERSAMPLE: rs_param = 111;
 pub const RS_PARAM_KEEP_PARTIAL: rs_param = 112;
+pub const RS_PARAM_IMPLICIT_USER_FACTORS: rs_param = 113;
 pub const RS_PARAM_LEARNING_RATE: rs_param = 200;
 pub const RS_PARAM_L2_FACTORS: rs_param = 201;
 pub const RS_PARAM_L2_BIAS: rs_param = 202;
@@ -220,6 +221,8 @@ pub const RS_PARAM_DIVERGENCE: rs_param = 211;
 pub const RS_PARAM_REPLAY_RATIO: rs_param = 212;
 pub const RS_PARAM_CONFIDENCE: rs_param = 214;
 pub const RS_PARAM_ID_DROPOUT: rs_param = 213;
+pub const RS_PARAM_L2_IMPLICIT: rs_param = 215;
+pub const RS_PARAM_IMPLICIT_LR_SCALE: rs_param = 216;
 pub const RS_PARAM_LR_POLICY: rs_param = 300;
 pub const RS_PARAM_INIT: rs_param = 301;
 pub const RS_PARAM_CLIP: rs_param = 302;
@@ -258,6 +261,7 @@ pub const RS_BLOCK_USER_FACTORS: i32 = 0;
 pub const RS_BLOCK_ITEM_FACTORS: i32 = 1;
 pub const RS_BLOCK_USER_FEATURE_FACTORS: i32 = 2;
 pub const RS_BLOCK_ITEM_FEATURE_FACTORS: i32 = 3;
+pub const RS_BLOCK_ITEM_IMPLICIT_FACTORS: i32 = 4;
 // RS_STAT
 pub const RS_STAT_EPOCH: i32 = 0;
 pub const RS_STAT_TRAIN_RMSE: i32 = 1;
@@ -378,6 +382,7 @@ pub const RS_CONSTANT_GROUPS: &[(&str, &[(&str, i64)])] = &[
         ("RS_PARAM_EPOCHS_TRAINED", 110),
         ("RS_PARAM_SERVE_OVERSAMPLE", 111),
         ("RS_PARAM_KEEP_PARTIAL", 112),
+        ("RS_PARAM_IMPLICIT_USER_FACTORS", 113),
         ("RS_PARAM_LEARNING_RATE", 200),
         ("RS_PARAM_L2_FACTORS", 201),
         ("RS_PARAM_L2_BIAS", 202),
@@ -393,6 +398,8 @@ pub const RS_CONSTANT_GROUPS: &[(&str, &[(&str, i64)])] = &[
         ("RS_PARAM_REPLAY_RATIO", 212),
         ("RS_PARAM_CONFIDENCE", 214),
         ("RS_PARAM_ID_DROPOUT", 213),
+        ("RS_PARAM_L2_IMPLICIT", 215),
+        ("RS_PARAM_IMPLICIT_LR_SCALE", 216),
         ("RS_PARAM_LR_POLICY", 300),
         ("RS_PARAM_INIT", 301),
         ("RS_PARAM_CLIP", 302),
@@ -450,6 +457,7 @@ pub const RS_CONSTANT_GROUPS: &[(&str, &[(&str, i64)])] = &[
         ("RS_BLOCK_ITEM_FACTORS", 1),
         ("RS_BLOCK_USER_FEATURE_FACTORS", 2),
         ("RS_BLOCK_ITEM_FEATURE_FACTORS", 3),
+        ("RS_BLOCK_ITEM_IMPLICIT_FACTORS", 4),
     ]),
     ("RS_STAT", &[
         ("RS_STAT_EPOCH", 0),
