@@ -100,9 +100,110 @@ static RS_ALWAYS_INLINE void MF_F(scatter)(rs__deferred *d, size_t slot, int32_t
     }
 }
 
-static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chunk *ch, int hq,
-                                           int32_t clip_kind, int32_t pol)
+/* The id rows' step (P_u, and Q_i when q is not NULL) under every policy
+ * but the constant step without clipping, in two passes: the gradients
+ * (from the old rows) into the row buffers with their norms, clipping,
+ * then each row's step. One copy per ISA with the policy and the clip read
+ * at run time (they are the same for every rating of a fit): a copy per
+ * combination inlined into the loop made most of this file's compile time.
+ * Adds the rating's gradient to the per-id sums au and ai as the one-pass
+ * loop does (gus, gis: g or 0); returns the rows' squared gradient norms
+ * before clipping and how many rows the clip changed. */
+MF_TARGET __attribute__((noinline)) static id_result
+MF_F(id_rows_policy)(rs__train_ctx *c, const id_state *os, int32_t clip_kind, int32_t pol, MF_V *p,
+                     MF_V *q, const MF_V *tb, const MF_V *zb, MF_V *au, MF_V *ai, float gs, float gus,
+                     float gis, int tu, int qrow, size_t u, size_t i)
 {
+    const int hq = q != NULL;
+    const size_t stride = c->w->blocks[FM_P].stride, nv = stride / MF_LANES, k = c->w->factors;
+    const float inv_k = 1.0f / (float)(k ? k : 1);
+    const float lr = c->lr, cc = c->clip.c;
+    const MF_V l2v = MF_F(splat)(c->l2[RS__REG_FACTORS]);
+    const MF_V gv = MF_F(splat)(gs), gu = MF_F(splat)(gus), gi = MF_F(splat)(gis);
+    MF_V *gp_buf = (MF_V *)c->rowbuf, *gq_buf = gp_buf + nv;
+    float nf2 = 0.0f;
+    MF_V np = MF_F(splat)(0.0f), nq = MF_F(splat)(0.0f);
+    for (size_t v = 0; v < nv; v++) {
+        const MF_V zv = zb[v], tv = tb[v];
+        MF_V gpv = gv * zv + l2v * p[v];
+        np += gpv * gpv;
+        gp_buf[v] = gpv;
+        if (hq) {
+            MF_V gqv = gv * tv + l2v * q[v];
+            nq += gqv * gqv;
+            gq_buf[v] = gqv;
+        }
+        au[v] += gu * zv;
+        ai[v] += gi * tv;
+    }
+    float np2, nq2;
+    MF_F(hsum2)(np, nq, &np2, &nq2);
+    float sqp = np2, sqq = nq2; /* squared norms after clipping */
+    int32_t cp = 0, cq = 0;
+    if (clip_kind == RS_CLIP_NORM) {
+        if (tu && np2 > cc * cc) {
+            const MF_V s = MF_F(splat)(cc / sqrtf(np2));
+            for (size_t v = 0; v < nv; v++)
+                gp_buf[v] *= s;
+            sqp = cc * cc;
+            cp = 1;
+        }
+        if (qrow && nq2 > cc * cc) {
+            const MF_V s = MF_F(splat)(cc / sqrtf(nq2));
+            for (size_t v = 0; v < nv; v++)
+                gq_buf[v] *= s;
+            sqq = cc * cc;
+            cq = 1;
+        }
+    } else if (clip_kind != RS_CLIP_NONE) {
+        if (clip_kind == RS_CLIP_VALUE) {
+            cp = tu ? rs__clip_value_inline((float *)gp_buf, k, cc) : 0;
+            cq = qrow ? rs__clip_value_inline((float *)gq_buf, k, cc) : 0;
+        } else { /* the user's policy, once per row, on the gradient in place */
+            cp = tu ? (c->clip.fn(c->clip.ud, (float *)gp_buf, k) ? 1 : 0) : 0;
+            cq = qrow ? (c->clip.fn(c->clip.ud, (float *)gq_buf, k) ? 1 : 0) : 0;
+        }
+        if (pol == POL_ADAGRAD && (cp || cq)) {
+            MF_V a = MF_F(splat)(0.0f), b = MF_F(splat)(0.0f);
+            for (size_t v = 0; v < nv; v++) {
+                a += gp_buf[v] * gp_buf[v];
+                if (hq)
+                    b += gq_buf[v] * gq_buf[v];
+            }
+            sqp = MF_F(hsum)(a);
+            sqq = MF_F(hsum)(b);
+        }
+    }
+    if (tu) {
+        nf2 += np2;
+        MF_F(row_step)(p, gp_buf, nv, lr, sqp, inv_k, c, pol, os->s[ID_P] ? os->s[ID_P] + u : NULL,
+                 pol == POL_ADAM ? (MF_V *)(os->s[ID_P] + (size_t)u * stride) : NULL,
+                 pol == POL_ADAM ? (MF_V *)(os->s2[ID_P] + (size_t)u * stride) : NULL,
+                 pol == POL_ADAM ? os->p1[ID_P] + u : NULL,
+                 pol == POL_ADAM ? os->p2[ID_P] + u : NULL);
+    }
+    if (qrow) {
+        nf2 += nq2;
+        MF_F(row_step)(q, gq_buf, nv, lr, sqq, inv_k, c, pol, os->s[ID_Q] ? os->s[ID_Q] + i : NULL,
+                 pol == POL_ADAM ? (MF_V *)(os->s[ID_Q] + (size_t)i * stride) : NULL,
+                 pol == POL_ADAM ? (MF_V *)(os->s2[ID_Q] + (size_t)i * stride) : NULL,
+                 pol == POL_ADAM ? os->p1[ID_Q] + i : NULL,
+                 pol == POL_ADAM ? os->p2[ID_Q] + i : NULL);
+    }
+    id_result r = {nf2, cp + cq};
+    return r;
+}
+
+/* The loop, compiled per ISA with and without item factors (hq); the
+ * constant step without clipping (the default) runs in one pass inline,
+ * every other policy through id_rows_policy. */
+static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chunk *ch, int hq)
+{
+    const int32_t pol = c->lr_policy == RS_LR_ADAGRAD ? POL_ADAGRAD
+                        : c->lr_policy == RS_LR_ADAM  ? POL_ADAM
+                                                      : POL_CONSTANT;
+    const int32_t clip_kind = c->clip.kind;
+    const int one_pass = pol == POL_CONSTANT && clip_kind == RS_CLIP_NONE;
     rs__weights *w = c->w;
     rs__deferred *d = c->defer;
     fm_state *S = d->scorer_state;
@@ -115,9 +216,8 @@ static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chu
     const rs__block *Ublk = &w->blocks[FM_U], *Vblk = &w->blocks[FM_V];
     const float *ufb = w->blocks[FM_UFBIAS].data, *ifb = w->blocks[FM_IFBIAS].data;
     const rs__features *uft = &w->user_feat, *ift = &w->item_feat;
-    const size_t stride = w->blocks[FM_P].stride, nv = stride / MF_LANES, k = w->factors;
-    const float inv_k = 1.0f / (float)(k ? k : 1);
-    const float mu = w->global_mean, lr = c->lr, cc = c->clip.c;
+    const size_t stride = w->blocks[FM_P].stride, nv = stride / MF_LANES;
+    const float mu = w->global_mean, lr = c->lr;
     const float l2f = c->l2[RS__REG_FACTORS], l2b = c->l2[RS__REG_BIAS];
     const fm_mode md = mode_of(c, hq);
     const int train_ids = !c->refit;
@@ -233,19 +333,29 @@ static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chu
         if (tu) {
             float gb = g + l2b * ub[u];
             nb2 += gb * gb;
-            st.n_clipped += (uint64_t)clip_scalar(&gb, &c->clip, clip_kind);
-            bias_step(ub + u, gb, lr, c, pol, os.s[ID_UB] ? os.s[ID_UB] + u : NULL,
-                      pol == POL_ADAM ? os.s2[ID_UB] + u : NULL, pol == POL_ADAM ? os.p1[ID_UB] + u : NULL,
-                      pol == POL_ADAM ? os.p2[ID_UB] + u : NULL);
+            if (one_pass) {
+                ub[u] -= lr * gb;
+            } else {
+                st.n_clipped += (uint64_t)clip_scalar(&gb, &c->clip, clip_kind);
+                bias_step(ub + u, gb, lr, c, pol, os.s[ID_UB] ? os.s[ID_UB] + u : NULL,
+                          pol == POL_ADAM ? os.s2[ID_UB] + u : NULL,
+                          pol == POL_ADAM ? os.p1[ID_UB] + u : NULL,
+                          pol == POL_ADAM ? os.p2[ID_UB] + u : NULL);
+            }
             st.n_rows++;
         }
         if (ti) {
             float gb = g + l2b * ib[i];
             nb2 += gb * gb;
-            st.n_clipped += (uint64_t)clip_scalar(&gb, &c->clip, clip_kind);
-            bias_step(ib + i, gb, lr, c, pol, os.s[ID_IB] ? os.s[ID_IB] + i : NULL,
-                      pol == POL_ADAM ? os.s2[ID_IB] + i : NULL, pol == POL_ADAM ? os.p1[ID_IB] + i : NULL,
-                      pol == POL_ADAM ? os.p2[ID_IB] + i : NULL);
+            if (one_pass) {
+                ib[i] -= lr * gb;
+            } else {
+                st.n_clipped += (uint64_t)clip_scalar(&gb, &c->clip, clip_kind);
+                bias_step(ib + i, gb, lr, c, pol, os.s[ID_IB] ? os.s[ID_IB] + i : NULL,
+                          pol == POL_ADAM ? os.s2[ID_IB] + i : NULL,
+                          pol == POL_ADAM ? os.p1[ID_IB] + i : NULL,
+                          pol == POL_ADAM ? os.p2[ID_IB] + i : NULL);
+            }
             st.n_rows++;
         }
         /* the deferred feature rows: gradient sums (per id, or into the
@@ -288,7 +398,7 @@ static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chu
             }
         }
         const int qrow = hq && ti;
-        if (pol == POL_CONSTANT && clip_kind == RS_CLIP_NONE) {
+        if (one_pass) {
             /* One pass: the id rows' gradients from the old vectors, then the steps. */
             const MF_V lu = MF_F(splat)(tu ? lr : 0.0f), li = MF_F(splat)(qrow ? lr : 0.0f);
             MF_V np = MF_F(splat)(0.0f), nq = MF_F(splat)(0.0f);
@@ -314,77 +424,11 @@ static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chu
             if (qrow)
                 nf2 += nq2;
         } else {
-            /* Two passes: gradients (from the old rows) into the row buffers
-             * with their norms; clipping; then each row's step. */
-            MF_V np = MF_F(splat)(0.0f), nq = MF_F(splat)(0.0f);
-            for (size_t v = 0; v < nv; v++) {
-                const MF_V zv = zb[v], tv = tb[v];
-                MF_V gpv = gv * zv + l2v * p[v];
-                np += gpv * gpv;
-                gp_buf[v] = gpv;
-                if (hq) {
-                    MF_V gqv = gv * tv + l2v * q[v];
-                    nq += gqv * gqv;
-                    gq_buf[v] = gqv;
-                }
-                au[v] += gu * zv;
-                ai[v] += gi * tv;
-            }
-            float np2, nq2;
-            MF_F(hsum2)(np, nq, &np2, &nq2);
-            float sqp = np2, sqq = nq2; /* squared norms after clipping */
-            int32_t cp = 0, cq = 0;
-            if (clip_kind == RS_CLIP_NORM) {
-                if (tu && np2 > cc * cc) {
-                    const MF_V s = MF_F(splat)(cc / sqrtf(np2));
-                    for (size_t v = 0; v < nv; v++)
-                        gp_buf[v] *= s;
-                    sqp = cc * cc;
-                    cp = 1;
-                }
-                if (qrow && nq2 > cc * cc) {
-                    const MF_V s = MF_F(splat)(cc / sqrtf(nq2));
-                    for (size_t v = 0; v < nv; v++)
-                        gq_buf[v] *= s;
-                    sqq = cc * cc;
-                    cq = 1;
-                }
-            } else if (clip_kind != RS_CLIP_NONE) {
-                if (clip_kind == RS_CLIP_VALUE) {
-                    cp = tu ? rs__clip_value_inline((float *)gp_buf, k, cc) : 0;
-                    cq = qrow ? rs__clip_value_inline((float *)gq_buf, k, cc) : 0;
-                } else { /* the user's policy, once per row, on the gradient in place */
-                    cp = tu ? (c->clip.fn(c->clip.ud, (float *)gp_buf, k) ? 1 : 0) : 0;
-                    cq = qrow ? (c->clip.fn(c->clip.ud, (float *)gq_buf, k) ? 1 : 0) : 0;
-                }
-                if (pol == POL_ADAGRAD && (cp || cq)) {
-                    MF_V a = MF_F(splat)(0.0f), b = MF_F(splat)(0.0f);
-                    for (size_t v = 0; v < nv; v++) {
-                        a += gp_buf[v] * gp_buf[v];
-                        if (hq)
-                            b += gq_buf[v] * gq_buf[v];
-                    }
-                    sqp = MF_F(hsum)(a);
-                    sqq = MF_F(hsum)(b);
-                }
-            }
-            st.n_clipped += (uint64_t)(cp + cq);
-            if (tu) {
-                nf2 += np2;
-                MF_F(row_step)(p, gp_buf, nv, lr, sqp, inv_k, c, pol, os.s[ID_P] ? os.s[ID_P] + u : NULL,
-                         pol == POL_ADAM ? (MF_V *)(os.s[ID_P] + (size_t)u * stride) : NULL,
-                         pol == POL_ADAM ? (MF_V *)(os.s2[ID_P] + (size_t)u * stride) : NULL,
-                         pol == POL_ADAM ? os.p1[ID_P] + u : NULL,
-                         pol == POL_ADAM ? os.p2[ID_P] + u : NULL);
-            }
-            if (qrow) {
-                nf2 += nq2;
-                MF_F(row_step)(q, gq_buf, nv, lr, sqq, inv_k, c, pol, os.s[ID_Q] ? os.s[ID_Q] + i : NULL,
-                         pol == POL_ADAM ? (MF_V *)(os.s[ID_Q] + (size_t)i * stride) : NULL,
-                         pol == POL_ADAM ? (MF_V *)(os.s2[ID_Q] + (size_t)i * stride) : NULL,
-                         pol == POL_ADAM ? os.p1[ID_Q] + i : NULL,
-                         pol == POL_ADAM ? os.p2[ID_Q] + i : NULL);
-            }
+            const id_result r = MF_F(id_rows_policy)(c, &os, clip_kind, pol, p, qrow ? q : NULL, tb, zb,
+                                                     au, ai, g, au_on ? g : 0.0f, ai_on ? g : 0.0f,
+                                                     tu, qrow, (size_t)u, (size_t)i);
+            nf2 += r.nf2;
+            st.n_clipped += (uint64_t)r.clipped;
         }
         st.n_rows += (uint64_t)(tu + qrow);
         float gn = sqrtf(nb2 + nf2);
@@ -397,39 +441,13 @@ static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chu
     c->st = st;
 }
 
-/* The entry for this ISA: every (item factors, clip, policy) triple is its
- * own instantiation of the body, so the inner loops carry no policy tests. */
+/* The entry for this ISA. */
 static RS_ALWAYS_INLINE void MF_F(fm_chunk_all)(rs__train_ctx *c, const rs__chunk *ch)
 {
-    const int hq = has_q(c->w);
-    const int32_t pol = c->lr_policy == RS_LR_ADAGRAD ? POL_ADAGRAD
-                        : c->lr_policy == RS_LR_ADAM  ? POL_ADAM
-                                                      : POL_CONSTANT;
-    const int32_t clip = c->clip.kind;
-#define FM_BODY_(hq_, clip_)                                                                       \
-    do {                                                                                           \
-        if (pol == POL_ADAGRAD)                                                                    \
-            MF_F(fm_chunk_body)(c, ch, hq_, clip_, POL_ADAGRAD);                                   \
-        else if (pol == POL_ADAM)                                                                  \
-            MF_F(fm_chunk_body)(c, ch, hq_, clip_, POL_ADAM);                                      \
-        else                                                                                       \
-            MF_F(fm_chunk_body)(c, ch, hq_, clip_, POL_CONSTANT);                                  \
-    } while (0)
-#define FM_CLIPS_(hq_)                                                                             \
-    do {                                                                                           \
-        switch (clip) {                                                                            \
-        case RS_CLIP_NONE: FM_BODY_(hq_, RS_CLIP_NONE); break;                                     \
-        case RS_CLIP_VALUE: FM_BODY_(hq_, RS_CLIP_VALUE); break;                                   \
-        case RS_CLIP_NORM: FM_BODY_(hq_, RS_CLIP_NORM); break;                                     \
-        default: FM_BODY_(hq_, RS_CLIP_CUSTOM); break;                                             \
-        }                                                                                          \
-    } while (0)
-    if (hq)
-        FM_CLIPS_(1);
+    if (has_q(c->w))
+        MF_F(fm_chunk_body)(c, ch, 1);
     else
-        FM_CLIPS_(0);
-#undef FM_CLIPS_
-#undef FM_BODY_
+        MF_F(fm_chunk_body)(c, ch, 0);
 }
 
 /* Add one id's sums (a per-id side) to set `slot` of its feature rows'

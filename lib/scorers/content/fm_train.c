@@ -28,8 +28,12 @@
  * Either way a block's additions go to its own set of sums (or, for per-id
  * caches with one set, are made at the merge point in id order), so the
  * result does not depend on which thread trained which block. The body is
- * compiled per (item factors, clip, policy) and per ISA at its native
- * width (fm_kernel.h), chosen per fit from the CPU.
+ * compiled per ISA at its native width (fm_kernel.h), chosen per fit from
+ * the CPU, with and without item factors; the constant step without
+ * clipping (the default) is inlined into it, every other learning-rate
+ * and clip policy runs through one out-of-line id-row step per ISA that
+ * reads them at run time (a copy of the body per policy and clip, 72 in
+ * all, took 80 s of CPU to compile at -O2 and many minutes under ASan).
  *
  * The per-id caches are stamped with the step (rs__deferred.serial); a
  * cache with another stamp is stale and rebuilt on first use. Blocks of
@@ -172,6 +176,12 @@ typedef struct id_state {
     float *s[4], *s2[4], *p1[4], *p2[4]; /* by ID_* */
 } id_state;
 enum { ID_UB = 0, ID_IB = 1, ID_P = 2, ID_Q = 3 };
+
+/* What the id rows' step under a policy (fm_kernel.h) reports. */
+typedef struct id_result {
+    float nf2;       /* the rows' squared gradient norms before clipping */
+    int32_t clipped; /* rows the clip changed */
+} id_result;
 
 /* Fetch the rows of one side of a rating a few steps ahead: the per-id
  * cache, or the feature row's offsets (near) and columns (nearer). */
