@@ -246,6 +246,7 @@ static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chu
             const size_t un = (size_t)ch->u[j + FM_PREFETCH], in = (size_t)ch->i[j + FM_PREFETCH];
             const size_t uh = (size_t)ch->u[j + FM_PREFETCH / 2], ih = (size_t)ch->i[j + FM_PREFETCH / 2];
             const char *pp = (const char *)(P + un * stride);
+            FM_UNROLL
             for (size_t off = 0; off < row_bytes; off += 64) {
                 __builtin_prefetch(pp + off, 1, 3);
                 if (hq)
