@@ -194,11 +194,62 @@ MF_F(id_rows_policy)(rs__train_ctx *c, const id_state *os, int32_t clip_kind, in
     return r;
 }
 
-/* The loop, compiled per ISA with and without item factors (hq); the
- * constant step without clipping (the default) runs in one pass inline,
- * every other policy through id_rows_policy. */
-static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chunk *ch, int hq)
+/* t = um P_u + F_u and z = im Q_i + F_i (z = F_i without item factors,
+ * hq = 0) into tb and zb; r4 gets <t, z>, |t|^2 and |z|^2. */
+static RS_ALWAYS_INLINE void MF_F(vectors)(const MF_V *p, const MF_V *q, const MF_V *fu,
+                                           const MF_V *fi, MF_V umv, MF_V imv, MF_V *tb, MF_V *zb,
+                                           size_t nv, int hq, float *r4)
 {
+    MF_V acc = MF_F(splat)(0.0f), tt = MF_F(splat)(0.0f), zz = MF_F(splat)(0.0f);
+    FM_UNROLL
+    for (size_t v = 0; v < nv; v++) {
+        MF_V t = umv * p[v] + fu[v];
+        MF_V z = hq ? imv * q[v] + fi[v] : fi[v];
+        acc += t * z;
+        tt += t * t;
+        zz += z * z;
+        tb[v] = t;
+        zb[v] = z;
+    }
+    MF_F(hsum4)(acc, tt, zz, MF_F(splat)(0.0f), r4);
+}
+
+/* The constant step without clipping, in one pass: the id rows' gradients
+ * from the old vectors, then the steps (lu, li: the rate, or 0 for a row
+ * that does not train), and the per-id sums; the rows' squared gradient
+ * norms into *np2 and *nq2. */
+static RS_ALWAYS_INLINE void MF_F(step_constant)(MF_V *p, MF_V *q, const MF_V *tb, const MF_V *zb,
+                                                 MF_V *au, MF_V *ai, MF_V gv, MF_V gu, MF_V gi,
+                                                 MF_V l2v, MF_V lu, MF_V li, size_t nv, int hq,
+                                                 float *np2, float *nq2)
+{
+    MF_V np = MF_F(splat)(0.0f), nq = MF_F(splat)(0.0f);
+    FM_UNROLL
+    for (size_t v = 0; v < nv; v++) {
+        const MF_V pv = p[v], zv = zb[v], tv = tb[v];
+        MF_V gpv = gv * zv + l2v * pv;
+        np += gpv * gpv;
+        p[v] = pv - lu * gpv;
+        if (hq) {
+            MF_V qv = q[v];
+            MF_V gqv = gv * tv + l2v * qv;
+            nq += gqv * gqv;
+            q[v] = qv - li * gqv;
+        }
+        au[v] += gu * zv;
+        ai[v] += gi * tv;
+    }
+    MF_F(hsum2)(np, nq, np2, nq2);
+}
+
+/* The loop, compiled once per ISA: item factors (hq), the policy and the
+ * clip are read at run time, once per chunk or per rating (the same for
+ * every rating of a fit); only the two vector loops above come with and
+ * without item factors. The constant step without clipping (the default)
+ * runs in one pass inline, every other policy through id_rows_policy. */
+static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chunk *ch)
+{
+    const int hq = has_q(c->w);
     const int32_t pol = c->lr_policy == RS_LR_ADAGRAD ? POL_ADAGRAD
                         : c->lr_policy == RS_LR_ADAM  ? POL_ADAM
                                                       : POL_CONSTANT;
@@ -306,19 +357,11 @@ static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chu
         const float um = (use & USE_USER_ID) ? 1.0f : 0.0f, im = (use & USE_ITEM_ID) ? 1.0f : 0.0f;
         const MF_V umv = MF_F(splat)(um), imv = MF_F(splat)(im);
         /* t = um P_u + F_u, z = im Q_i + F_i; the dot and both squared norms */
-        MF_V acc = MF_F(splat)(0.0f), tt = MF_F(splat)(0.0f), zz = MF_F(splat)(0.0f);
-        FM_UNROLL
-        for (size_t v = 0; v < nv; v++) {
-            MF_V t = umv * p[v] + fu[v];
-            MF_V z = hq ? imv * q[v] + fi[v] : fi[v];
-            acc += t * z;
-            tt += t * t;
-            zz += z * z;
-            tb[v] = t;
-            zb[v] = z;
-        }
         float r4[4];
-        MF_F(hsum4)(acc, tt, zz, MF_F(splat)(0.0f), r4);
+        if (hq)
+            MF_F(vectors)(p, q, fu, fi, umv, imv, tb, zb, nv, 1, r4);
+        else
+            MF_F(vectors)(p, q, fu, fi, umv, imv, tb, zb, nv, 0, r4);
         const float t2 = r4[1], z2 = r4[2];
         float e = ch->r[j] - (mu + um * ub[u] + fbu + im * ib[i] + fbi + r4[0]);
         if (RS_UNLIKELY(!(fabsf(e) <= c->blowup))) {
@@ -402,24 +445,11 @@ static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chu
         if (one_pass) {
             /* One pass: the id rows' gradients from the old vectors, then the steps. */
             const MF_V lu = MF_F(splat)(tu ? lr : 0.0f), li = MF_F(splat)(qrow ? lr : 0.0f);
-            MF_V np = MF_F(splat)(0.0f), nq = MF_F(splat)(0.0f);
-            FM_UNROLL
-            for (size_t v = 0; v < nv; v++) {
-                const MF_V pv = p[v], zv = zb[v], tv = tb[v];
-                MF_V gpv = gv * zv + l2v * pv;
-                np += gpv * gpv;
-                p[v] = pv - lu * gpv;
-                if (hq) {
-                    MF_V qv = q[v];
-                    MF_V gqv = gv * tv + l2v * qv;
-                    nq += gqv * gqv;
-                    q[v] = qv - li * gqv;
-                }
-                au[v] += gu * zv;
-                ai[v] += gi * tv;
-            }
             float np2, nq2;
-            MF_F(hsum2)(np, nq, &np2, &nq2);
+            if (hq)
+                MF_F(step_constant)(p, q, tb, zb, au, ai, gv, gu, gi, l2v, lu, li, nv, 1, &np2, &nq2);
+            else
+                MF_F(step_constant)(p, q, tb, zb, au, ai, gv, gu, gi, l2v, lu, li, nv, 0, &np2, &nq2);
             if (tu)
                 nf2 += np2;
             if (qrow)
@@ -440,15 +470,6 @@ static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chu
         st.n_updates++;
     }
     c->st = st;
-}
-
-/* The entry for this ISA. */
-static RS_ALWAYS_INLINE void MF_F(fm_chunk_all)(rs__train_ctx *c, const rs__chunk *ch)
-{
-    if (has_q(c->w))
-        MF_F(fm_chunk_body)(c, ch, 1);
-    else
-        MF_F(fm_chunk_body)(c, ch, 0);
 }
 
 /* Add one id's sums (a per-id side) to set `slot` of its feature rows'
@@ -533,7 +554,7 @@ static RS_ALWAYS_INLINE void MF_F(collect_body)(rs__train_ctx *c)
 
 MF_TARGET static void MF_F(fm_chunk)(rs__train_ctx *c, const rs__chunk *ch)
 {
-    MF_F(fm_chunk_all)(c, ch);
+    MF_F(fm_chunk_body)(c, ch);
     if (c->defer->slots > 1)
         MF_F(collect_chunk)(c, ch);
 }

@@ -28,12 +28,14 @@
  * Either way a block's additions go to its own set of sums (or, for per-id
  * caches with one set, are made at the merge point in id order), so the
  * result does not depend on which thread trained which block. The body is
- * compiled per ISA at its native width (fm_kernel.h), chosen per fit from
- * the CPU, with and without item factors; the constant step without
- * clipping (the default) is inlined into it, every other learning-rate
- * and clip policy runs through one out-of-line id-row step per ISA that
- * reads them at run time (a copy of the body per policy and clip, 72 in
- * all, took 80 s of CPU to compile at -O2 and many minutes under ASan).
+ * compiled once per ISA at its native width (fm_kernel.h), chosen per fit
+ * from the CPU; item factors are read at run time (only its two vector
+ * loops are made with and without them), the constant step without
+ * clipping (the default) is inlined, and every other learning-rate and
+ * clip policy runs through one out-of-line id-row step per ISA that reads
+ * them at run time. (A copy of the body per item factors, clip and policy,
+ * 72 in all, took 95 s of CPU to compile at -O2 and did not finish in
+ * 5 minutes under ASan.)
  *
  * The per-id caches are stamped with the step (rs__deferred.serial); a
  * cache with another stamp is stale and rebuilt on first use. Blocks of
