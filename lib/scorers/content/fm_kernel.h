@@ -17,9 +17,16 @@
 #define FM_UNROLL _Pragma("GCC unroll 4")
 #endif
 
+/* Helpers that are not per-rating work on the common path (an id's cache
+ * built once per sub-epoch, the per-block sums of a side without caches,
+ * the merge point's collection) stay out of line: inlined, they made the
+ * loop one huge function, whose register allocation and debug-info
+ * tracking took most of this file's compile time, under ASan above all. */
+#define FM_OUTLINE MF_TARGET __attribute__((noinline)) static
+
 /* vec = sum_j val[j] F[col[j]] (nv vectors); *fbias = sum_j val[j] fb[col[j]]
  * and *sqx = sum_j val[j]^2: an id's feature part from the frozen rows. */
-static RS_ALWAYS_INLINE void MF_F(build)(MF_V *restrict vec, size_t n, const int32_t *col, const float *val,
+FM_OUTLINE void MF_F(build)(MF_V *restrict vec, size_t n, const int32_t *col, const float *val,
                                    const rs__block *F, const float *fb, size_t nv, float *fbias,
                                    float *sqx)
 {
@@ -46,15 +53,10 @@ static RS_ALWAYS_INLINE void MF_F(build)(MF_V *restrict vec, size_t n, const int
     *sqx = sq;
 }
 
-/* The id's cache for this sub-epoch, built on first use from the frozen
- * feature rows F (vectors) and fb (biases). */
-static RS_ALWAYS_INLINE fm_id *MF_F(enter)(fm_side *s, size_t id, uint64_t serial,
-                                     const rs__features *ft, const rs__block *F, const float *fb,
-                                     size_t nv)
+/* Build id's cache for sub-epoch serial (enter). */
+FM_OUTLINE void MF_F(rebuild)(fm_side *s, fm_id *st, size_t id, uint64_t serial,
+                              const rs__features *ft, const rs__block *F, const float *fb, size_t nv)
 {
-    fm_id *st = &s->id[id];
-    if (st->stamp == serial)
-        return st;
     MF_V *vec = (MF_V *)(s->vec + id * 2 * s->stride), *acc = vec + nv;
     const int32_t *col;
     const float *val;
@@ -67,6 +69,17 @@ static RS_ALWAYS_INLINE fm_id *MF_F(enter)(fm_side *s, size_t id, uint64_t seria
     st->wsum = 0.0f;
     st->wsq = 0.0f;
     st->stamp = serial;
+}
+
+/* The id's cache for this sub-epoch, built on first use from the frozen
+ * feature rows F (vectors) and fb (biases). */
+static RS_ALWAYS_INLINE fm_id *MF_F(enter)(fm_side *s, size_t id, uint64_t serial,
+                                           const rs__features *ft, const rs__block *F,
+                                           const float *fb, size_t nv)
+{
+    fm_id *st = &s->id[id];
+    if (RS_UNLIKELY(st->stamp != serial))
+        MF_F(rebuild)(s, st, id, serial, ft, F, fb, nv);
     return st;
 }
 
@@ -74,7 +87,7 @@ static RS_ALWAYS_INLINE fm_id *MF_F(enter)(fm_side *s, size_t id, uint64_t seria
  * one side (per-block sums): bias rows g x_f, vector rows g x_f vec (NULL:
  * the side's vectors do not gather), with counts and curvatures as the
  * per-id path adds them at the merge point (collect_side). */
-static RS_ALWAYS_INLINE void MF_F(scatter)(rs__deferred *d, size_t slot, int32_t bias_blk, int32_t vec_blk,
+FM_OUTLINE void MF_F(scatter)(rs__deferred *d, size_t slot, int32_t bias_blk, int32_t vec_blk,
                                      size_t n, const int32_t *col, const float *val, float g,
                                      float wt, const MF_V *vec, float vec2, size_t stride, size_t nv)
 {
@@ -298,10 +311,13 @@ static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chu
             const size_t uh = (size_t)ch->u[j + FM_PREFETCH / 2], ih = (size_t)ch->i[j + FM_PREFETCH / 2];
             const char *pp = (const char *)(P + un * stride);
             FM_UNROLL
-            for (size_t off = 0; off < row_bytes; off += 64) {
+            for (size_t off = 0; off < row_bytes; off += 64)
                 __builtin_prefetch(pp + off, 1, 3);
-                if (hq)
-                    __builtin_prefetch((const char *)(Q + in * stride) + off, 1, 3);
+            if (hq) {
+                const char *qq = (const char *)(Q + in * stride);
+                FM_UNROLL
+                for (size_t off = 0; off < row_bytes; off += 64)
+                    __builtin_prefetch(qq + off, 1, 3);
             }
             prefetch_side(S, RS_SIDE_USER, uft, un, uh, row_bytes);
             prefetch_side(S, RS_SIDE_ITEM, ift, in, ih, row_bytes);
@@ -474,7 +490,7 @@ static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chu
 
 /* Add one id's sums (a per-id side) to set `slot` of its feature rows'
  * sums, and mark them added (n = 0). */
-static RS_ALWAYS_INLINE void MF_F(collect_id)(rs__deferred *d, size_t slot, fm_side *s, size_t id,
+FM_OUTLINE void MF_F(collect_id)(rs__deferred *d, size_t slot, fm_side *s, size_t id,
                                              const rs__features *ft, int32_t bias_blk, int32_t vec_blk)
 {
     fm_id *st = &s->id[id];
@@ -561,6 +577,7 @@ MF_TARGET static void MF_F(fm_chunk)(rs__train_ctx *c, const rs__chunk *ch)
 
 MF_TARGET static void MF_F(fm_collect)(rs__train_ctx *c) { MF_F(collect_body)(c); }
 
+#undef FM_OUTLINE
 #undef MF_F
 #undef MF_CAT
 #undef MF_CAT_
