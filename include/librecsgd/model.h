@@ -88,6 +88,16 @@ enum {
                                       block of the grid; training runs on one thread and costs
                                       2-20 times more on MovieLens 100K (docs/guide/tuning.md);
                                       default 0, [0, 1] */
+    RS_PARAM_COLD_TASTE     = 114, /* since 0.2, content and hybrid: 1 gives every user a linear
+                                      response to item features (and every item one to user
+                                      features), fitted in closed form (ridge, penalty chosen on
+                                      held-out ids) by the cold-start refit on what the feature
+                                      parts leave over, and used only for pairs whose other id had
+                                      no ratings in rs_fit (new items, new users); trained pairs
+                                      score as without it. Costs n_users x (item features + 2)
+                                      and n_items x (user features + 2) floats, saved with the
+                                      model (docs/guide/scorers.md); needs RS_PARAM_COLD_EPOCHS >
+                                      0; default 1, [0, 1] */
 
     RS_PARAM_LEARNING_RATE  = 200, /* initial step size, default 0.05 (0.005 before 0.2), (0, 10] */
     RS_PARAM_L2_FACTORS     = 201, /* L2 on user and item factors, default 0.06, [0, 1e3] */
