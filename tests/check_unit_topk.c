@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "serve_fixture.h"
+#include "test_scale.h"
 #include "synth.h"
 #include "common/blas.h"
 #include "common/sort.h"
@@ -91,7 +92,7 @@ START_TEST(test_topk_matches_bruteforce_exact)
     static int64_t ids[MAXK];
     static float sc[MAXK];
     static fx_ranked ref[MAXK];
-    for (uint64_t seed = 1; seed <= 30; seed++) {
+    for (uint64_t seed = 1; seed <= rs_test_trials(30); seed++) {
         uint64_t s = seed;
         size_t nu = fx_range(&s, 1, 12), ni = fx_range(&s, 1, 300), f = fx_range(&s, 1, 16);
         rs_model *m = fx_model(nu, ni, f, seed, 1, (int)fx_range(&s, 0, 60));
@@ -118,7 +119,7 @@ START_TEST(test_topk_matches_bruteforce_float)
     static int64_t ids[MAXK];
     static float sc[MAXK];
     static fx_ranked ref[MAXK];
-    for (uint64_t seed = 100; seed < 112; seed++) {
+    for (uint64_t seed = 100; seed < 100 + rs_test_trials(12); seed++) {
         uint64_t s = seed;
         size_t nu = fx_range(&s, 1, 4), ni = fx_range(&s, 1, 2500), f = fx_range(&s, 1, 70);
         rs_model *m = fx_model(nu, ni, f, seed, 0, 10);
@@ -201,7 +202,7 @@ START_TEST(test_topk_block_and_allow_lists)
     static int64_t ids[512];
     static float sc[512];
     static fx_ranked ref[512];
-    for (uint64_t seed = 1; seed <= 25; seed++) {
+    for (uint64_t seed = 1; seed <= rs_test_trials(25); seed++) {
         uint64_t s = seed + 1000;
         size_t ni = fx_range(&s, 5, 400);
         rs_model *m = fx_model(4, ni, fx_range(&s, 1, 16), seed, 1, 20);
@@ -852,7 +853,7 @@ static void check_similar(rs_model *m, int users, size_t k)
 
 START_TEST(test_similar_items_and_users_match_bruteforce)
 {
-    for (uint64_t seed = 1; seed <= 6; seed++) {
+    for (uint64_t seed = 1; seed <= rs_test_trials(6); seed++) {
         uint64_t s = seed + 77;
         rs_model *m = fx_model(fx_range(&s, 1, 40), fx_range(&s, 1, 120), fx_range(&s, 1, 33),
                                seed, 0, 0);
@@ -1006,7 +1007,7 @@ static void naive_gemv(size_t rows, size_t cols, float alpha, const float *a, si
 START_TEST(test_blas_kernels_match_naive)
 {
     uint64_t s = 12345;
-    for (int trial = 0; trial < 60; trial++) {
+    for (unsigned trial = 0; trial < rs_test_trials(60); trial++) {
         size_t rows = fx_range(&s, 0, 37), cols = fx_range(&s, 0, 41), lda = cols + fx_range(&s, 0, 5);
         size_t n = fx_range(&s, 0, 300), ldb = lda, ldc = n + fx_range(&s, 0, 3);
         float alpha = trial % 3 == 0 ? 1.0f : fx_value(&s, 0);
@@ -1083,7 +1084,7 @@ START_TEST(test_sort_matches_insertion_sort)
     int64_t v[300], ref[300];
     rec12 r[300];
     uint64_t x = 99;
-    for (size_t n = 0; n <= 300; n++) {
+    for (size_t n = 0; n <= 300; n += rs_test_quick() ? 7 : 1) {
         for (size_t i = 0; i < n; i++) {
             x = x * 6364136223846793005ull + 1442695040888963407ull;
             v[i] = (int64_t)(x >> 33) % 50 - 25; /* duplicates and negatives */

@@ -31,8 +31,11 @@ typedef struct rs__reader_slot {
     atomic_int busy;
     unsigned char pad_[RS__CACHE_LINE - sizeof(atomic_int)];
 } rs__reader_slot;
+/* Bits of rs__inflight.exclusive. */
+#define RS__INFLIGHT_EXCLUSIVE 1      /* an exclusive call runs (or checks for readers) */
+#define RS__INFLIGHT_READERS_FENCE 2  /* always set when readers_fence is: shared calls fence */
 typedef struct rs__inflight {
-    atomic_int exclusive; /* 1 while an exclusive call runs (or checks for readers) */
+    atomic_int exclusive; /* RS__INFLIGHT_* bits */
     int readers_fence;    /* 1: readers need a full fence (no membarrier(2)); 0: a compiler barrier */
     unsigned char pad_[RS__CACHE_LINE - sizeof(atomic_int) - sizeof(int)];
     rs__reader_slot readers[RS__READER_SLOTS];
