@@ -13,7 +13,7 @@
  *   - within-cold AUC of new items, hybrid scorer in implicit mode with
  *     genres, decade and year (bench/coldstart --protocol ranking)
  *   - cold-start tastes: new items' RMSE gain over the fallback, hybrid
- *     scorer with and without them (bench/coldstart --protocol rmse)
+ *     scorer, 6.96% without them and 7.39% with (bench/coldstart --protocol rmse)
  *   - implicit user factors (SVD++), hybrid scorer with genres and decade,
  *     l2_factors 0.1, fold 1: RMSE 0.8978 against 0.9050 without them
  *     (bench/ml100k --scorer hybrid --l2 0.1 --param implicit_user_factors=1)
@@ -398,7 +398,8 @@ static void copy_rows(const rs_dataset *feats, rs_dataset *ds, int32_t side)
  * ratings; genres, decade, year; age, gender, occupation): the hybrid's gain
  * over the fallback was 5.0-8.4% without the cold-start tastes and 5.7-9.1%
  * with them over seeds 1-5, the closed-form reference 5.7-9.2%. Here the
- * items whose id ends in 3 are the new ones. */
+ * items whose id ends in 3 are the new ones: fallback RMSE 1.0744, hybrid
+ * 0.9995 (6.96% better), with the tastes 0.9950 (7.39% better). */
 START_TEST(test_accuracy_cold_tastes_for_new_items)
 {
     size_t n;
@@ -447,7 +448,7 @@ START_TEST(test_accuracy_cold_tastes_for_new_items)
     double g0 = 100 * (rmse[0] - rmse[1]) / rmse[0], g1 = 100 * (rmse[0] - rmse[2]) / rmse[0];
     printf("new items (id %% 10 == 3): fallback RMSE %.4f, hybrid %.4f (%.2f%% better), with "
            "cold-start tastes %.4f (%.2f%% better)\n", rmse[0], rmse[1], g0, rmse[2], g1);
-    ck_assert_msg(g1 > g0 + 0.3, "gain %.2f%% with tastes, %.2f%% without", g1, g0);
+    ck_assert_msg(g1 > g0 + 0.25, "gain %.2f%% with tastes, %.2f%% without", g1, g0);
     rs_dataset_free(feats), rs_dataset_free(train), rs_dataset_free(test);
     free(all);
 }
