@@ -434,6 +434,64 @@ START_TEST(test_topk_batch_equals_single)
 }
 END_TEST
 
+/* RS_PARAM_THREADS > 1 spreads rs_topk_batch and rs_topk_batch_ex over
+ * threads by ranges of users: every row, count and status is what one
+ * thread gives, bit for bit (unknown users, exclusions, seen items). */
+START_TEST(test_topk_batch_threads_give_the_same_rows)
+{
+    /* quick (valgrind, qemu): still two ranges of users */
+    size_t nu = 120, ni = 3000, f = 12, nq = rs_test_quick() ? 300 : 700, k = 10;
+    rs_model *m = fx_model(nu, ni, f, 29, 1, 3);
+    int64_t *users = malloc(nq * sizeof *users), *ex = malloc(nq * 4 * sizeof *ex);
+    size_t *off = malloc((nq + 1) * sizeof *off);
+    int64_t *ids[4];
+    float *sc[4];
+    size_t *counts[4];
+    for (int t = 0; t < 4; t++) {
+        ids[t] = malloc(nq * k * sizeof *ids[t]);
+        sc[t] = malloc(nq * k * sizeof *sc[t]);
+        counts[t] = malloc(nq * sizeof *counts[t]);
+        ck_assert(ids[t] && sc[t] && counts[t]);
+    }
+    ck_assert(users && ex && off);
+    off[0] = 0;
+    for (size_t q = 0; q < nq; q++) {
+        users[q] = q % 19 == 7 ? FX_UNKNOWN_ID - (int64_t)q : FX_USER_ID((q * 13) % nu);
+        size_t e = off[q];
+        for (size_t j = 0; j < q % 4; j++)
+            ex[e++] = FX_ITEM_ID((q * 31 + j * 7) % ni);
+        off[q + 1] = e;
+    }
+    for (int with_ex = 0; with_ex <= 1; with_ex++) {
+        int64_t threads[4] = {1, 2, 3, 8};
+        for (int t = 0; t < 4; t++) {
+            ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_THREADS, threads[t]), RS_OK);
+            memset(ids[t], 0xab, nq * k * sizeof *ids[t]);
+            rs_status st = with_ex ? rs_topk_batch_ex(m, users, nq, k, 0, off, ex, ids[t], sc[t], counts[t])
+                                   : rs_topk_batch(m, users, nq, k, 0, ids[t], sc[t], counts[t]);
+            ck_assert_int_eq(st, RS_FALLBACK);
+        }
+        for (int t = 1; t < 4; t++) {
+            ck_assert(memcmp(counts[0], counts[t], nq * sizeof *counts[0]) == 0);
+            for (size_t q = 0; q < nq; q++) {
+                ck_assert_uint_eq(counts[0][q], k);
+                ck_assert(memcmp(ids[0] + q * k, ids[t] + q * k, k * sizeof *ids[0]) == 0);
+                ck_assert(memcmp(sc[0] + q * k, sc[t] + q * k, k * sizeof *sc[0]) == 0);
+            }
+        }
+    }
+    for (int t = 0; t < 4; t++) {
+        free(ids[t]);
+        free(sc[t]);
+        free(counts[t]);
+    }
+    free(users);
+    free(ex);
+    free(off);
+    rs_model_free(m);
+}
+END_TEST
+
 /* rs_topk_batch_ex: each row equals rs_topk with that user's exclusions as
  * its block list (known and unknown ids, duplicates, seen items), on the
  * sgemm path and for unknown users; NULL offsets are rs_topk_batch. */
@@ -1127,6 +1185,7 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, test_topk_invalid_args);
     tcase_add_test(tc, test_topk_batch_equals_single);
     tcase_add_test(tc, test_topk_batch_ex_equals_single);
+    tcase_add_test(tc, test_topk_batch_threads_give_the_same_rows);
     tcase_add_test(tc, test_topk_generic_scorer_path);
     tcase_add_test(tc, test_topk_scratch_from_model_allocator);
     tcase_add_test(tc, test_topk_does_not_modify_model);

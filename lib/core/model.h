@@ -133,4 +133,20 @@ RS_INTERNAL const rs__serving *rs__model_serving_copy(const rs_model *m);
 /* Log through the model's hook (no-op without one). */
 RS_INTERNAL void rs__log(rs_model *m, int32_t level, const char *fmt, ...) RS_PRINTF(3, 4);
 
+/* Threads a shared call of n_tasks tasks (an evaluation, rs_topk_batch)
+ * uses on m: RS_PARAM_THREADS, at most n_tasks, 1 without thread support. */
+static inline size_t rs__model_workers(const rs_model *m, size_t n_tasks)
+{
+#if RS_ENABLE_THREADS
+    size_t t = m->params.threads > 1 ? (size_t)m->params.threads : 1;
+    if (t > n_tasks)
+        t = n_tasks ? n_tasks : 1;
+    return t;
+#else
+    (void)m;
+    (void)n_tasks;
+    return 1;
+#endif
+}
+
 #endif
