@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/model.h"
 #include "common/blas.h"
@@ -322,11 +323,18 @@ static void part_single(size_t ni, size_t f, size_t reps)
 }
 
 /* Batch and one-call-per-user times for all users of m and mq. */
-static void report_users(const char *part, const rs_model *m, const rs_model *mq)
+static void report_users(const char *part, rs_model *m, const rs_model *mq)
 {
     size_t nu = m->w.n_users;
     int64_t *users = user_ids(m);
     double batch = time_batch(m, users, nu, 5);
+    /* The same call with RS_PARAM_THREADS = the processors (at least 2). */
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int64_t nthreads = ncpu > 2 ? ncpu : 2;
+    if (rs_model_set_int(m, RS_PARAM_THREADS, nthreads) != RS_OK)
+        die("rs_model_set_int(RS_PARAM_THREADS)", RS_ERR_INVALID_ARG);
+    double batch_t = time_batch(m, users, nu, 5);
+    rs_model_set_int(m, RS_PARAM_THREADS, 1);
     double loop_e = time_loop(m, users, nu, 3), loop_q = time_loop(mq, users, nu, 3);
     agreement g = compare_all(m, mq);
     int64_t f;
@@ -334,6 +342,8 @@ static void report_users(const char *part, const rs_model *m, const rs_model *mq
     printf("%s: %zu users x %zu items x %lld factors, top-%d of every user\n", part, nu,
            m->w.n_items, (long long)f, K);
     printf("  rs_topk_batch (one call)      %8.2f ms\n", batch * 1e3);
+    printf("  the same, %lld threads         %8.2f ms   (RS_PARAM_THREADS)\n", (long long)nthreads,
+           batch_t * 1e3);
     printf("  rs_topk per user, exact       %8.2f ms\n", loop_e * 1e3);
     const rs__block *Q = rs__weights_cblock(&m->w, RS__ROLE_ITEM_FACTORS);
     int scans_int8 = m->w.n_items * Q->stride * sizeof(float) >= RS__TOPK_Q8_MIN_BYTES;
@@ -343,9 +353,10 @@ static void report_users(const char *part, const rs_model *m, const rs_model *mq
            "(%.1f extra items re-scored)\n",
            K, g.recall, g.identical, g.second_pass, g.extra);
     printf("bench=topk part=%s n_users=%zu n_items=%zu factors=%lld batch_ms=%.3f "
-           "loop_exact_ms=%.3f loop_q8_ms=%.3f recall_at_10=%.4f identical=%.4f "
+           "batch_threads=%lld batch_threads_ms=%.3f loop_exact_ms=%.3f loop_q8_ms=%.3f recall_at_10=%.4f identical=%.4f "
            "second_pass=%.4f\n",
-           part, nu, m->w.n_items, (long long)f, batch * 1e3, loop_e * 1e3, loop_q * 1e3,
+           part, nu, m->w.n_items, (long long)f, batch * 1e3, (long long)nthreads, batch_t * 1e3,
+           loop_e * 1e3, loop_q * 1e3,
            g.recall, g.identical, g.second_pass);
     free(users);
 }

@@ -10,6 +10,7 @@
 
 #include <librecsgd/recsgd.h>
 #include "synth.h"
+#include "test_scale.h"
 #include "testutil.h"
 
 #define NOISE 0.1
@@ -157,7 +158,7 @@ START_TEST(test_fit_same_model_on_1_and_2_threads)
     fit_and_dump(_i, 1, a, N);
     fit_and_dump(_i, 2, b, N);
     ck_assert_msg(memcmp(a, b, sizeof a) == 0, "scorer %d: 1 and 2 threads differ", (int)SCORERS[_i]);
-    for (int rep = 0; rep < 3; rep++) {
+    for (unsigned rep = 0; rep < (rs_test_quick() ? 1u : 3u); rep++) { /* test_scale.h */
         fit_and_dump(_i, 3, a, N);
         fit_and_dump(_i, 3, b, N);
         ck_assert_msg(memcmp(a, b, sizeof a) == 0, "scorer %d: two 3-thread runs differ",
@@ -867,6 +868,34 @@ START_TEST(test_fit_consume_out_of_memory_at_every_allocation)
 }
 END_TEST
 
+/* A diverged run is thrown away whole unless it may go on (HALVE_LR) or be
+ * kept (keep_partial): only then does the fit keep a copy of the last good
+ * epoch's parameters, so by default training holds one set of them (plus
+ * the model's previous one when it replaces a fit). */
+START_TEST(test_fit_copies_the_last_good_epoch_only_when_needed)
+{
+    size_t peak[3];
+    for (int mode = 0; mode < 3; mode++) {
+        tu_alloc t = {0};
+        rs_model *m;
+        ck_assert_int_eq(rs_model_new(&m, RS_SCORER_COLLABORATIVE, tu_alloc_fn, &t), RS_OK);
+        ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_FACTORS, 64), RS_OK);
+        ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 2), RS_OK);
+        if (mode == 1)
+            ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_ON_DIVERGENCE, RS_DIVERGENCE_HALVE_LR), RS_OK);
+        if (mode == 2)
+            ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_KEEP_PARTIAL, 1), RS_OK);
+        ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
+        peak[mode] = t.peak_bytes;
+        rs_model_free(m);
+        ck_assert_uint_eq(t.live, 0);
+    }
+    size_t params = (rs_dataset_num_users(train_ds) + rs_dataset_num_items(train_ds)) * 64 * sizeof(float);
+    ck_assert_uint_ge(peak[1], peak[0] + params * 9 / 10);
+    ck_assert_uint_ge(peak[2], peak[0] + params * 9 / 10);
+}
+END_TEST
+
 static Suite *fit_suite(void)
 {
     Suite *s = suite_create("check_api_fit");
@@ -897,6 +926,7 @@ static Suite *fit_suite(void)
     tcase_add_loop_test(tc, test_fit_tiny_learning_rate_stalls, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_progress_callback_can_cancel, 0, N_SCORERS);
     tcase_add_test(tc, test_fit_auto_schedule_scales_short_budgets);
+    tcase_add_test(tc, test_fit_copies_the_last_good_epoch_only_when_needed);
     tcase_add_loop_test(tc, test_fit_callback_reentry_is_misuse, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_custom_policies_are_called, 0, N_SCORERS);
     tcase_add_loop_test(tc, test_fit_failure_keeps_previous_model, 0, N_SCORERS);

@@ -67,6 +67,7 @@ static const expect_param PARAMS[] = {
     {RS_PARAM_SERVE_QUANTIZED, "serve_quantized", T_CHOICE, ON_MODEL, RS_QUANT_NONE, 1, RS_QUANT_NONE,
      RS_QUANT_INT8, 0, 0},
     {RS_PARAM_IMPLICIT_USER_FACTORS, "implicit_user_factors", T_INT, ON_MODEL, 0, 1, 0, 1, 0, 0},
+    {RS_PARAM_COLD_TASTE, "cold_taste", T_INT, ON_MODEL, 1, 1, 0, 1, 0, 0},
     {RS_PARAM_L2_IMPLICIT, "l2_implicit", T_REAL, ON_MODEL, 0.005, 1, 0, 1e3, 0, 0},
     {RS_PARAM_IMPLICIT_LR_SCALE, "implicit_lr_scale", T_REAL, ON_MODEL, 1, 1, 0, 100, 1, 0},
     /* RS_PARAM_SCORER is read-only and tested on its own. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "serve_fixture.h"
+#include "test_scale.h"
 #include "synth.h"
 #include "common/blas.h"
 #include "common/sort.h"
@@ -91,7 +92,7 @@ START_TEST(test_topk_matches_bruteforce_exact)
     static int64_t ids[MAXK];
     static float sc[MAXK];
     static fx_ranked ref[MAXK];
-    for (uint64_t seed = 1; seed <= 30; seed++) {
+    for (uint64_t seed = 1; seed <= rs_test_trials(30); seed++) {
         uint64_t s = seed;
         size_t nu = fx_range(&s, 1, 12), ni = fx_range(&s, 1, 300), f = fx_range(&s, 1, 16);
         rs_model *m = fx_model(nu, ni, f, seed, 1, (int)fx_range(&s, 0, 60));
@@ -118,7 +119,7 @@ START_TEST(test_topk_matches_bruteforce_float)
     static int64_t ids[MAXK];
     static float sc[MAXK];
     static fx_ranked ref[MAXK];
-    for (uint64_t seed = 100; seed < 112; seed++) {
+    for (uint64_t seed = 100; seed < 100 + rs_test_trials(12); seed++) {
         uint64_t s = seed;
         size_t nu = fx_range(&s, 1, 4), ni = fx_range(&s, 1, 2500), f = fx_range(&s, 1, 70);
         rs_model *m = fx_model(nu, ni, f, seed, 0, 10);
@@ -201,7 +202,7 @@ START_TEST(test_topk_block_and_allow_lists)
     static int64_t ids[512];
     static float sc[512];
     static fx_ranked ref[512];
-    for (uint64_t seed = 1; seed <= 25; seed++) {
+    for (uint64_t seed = 1; seed <= rs_test_trials(25); seed++) {
         uint64_t s = seed + 1000;
         size_t ni = fx_range(&s, 5, 400);
         rs_model *m = fx_model(4, ni, fx_range(&s, 1, 16), seed, 1, 20);
@@ -429,6 +430,64 @@ START_TEST(test_topk_batch_equals_single)
     free(bids);
     free(bsc);
     free(counts);
+    rs_model_free(m);
+}
+END_TEST
+
+/* RS_PARAM_THREADS > 1 spreads rs_topk_batch and rs_topk_batch_ex over
+ * threads by ranges of users: every row, count and status is what one
+ * thread gives, bit for bit (unknown users, exclusions, seen items). */
+START_TEST(test_topk_batch_threads_give_the_same_rows)
+{
+    /* quick (valgrind, qemu): still two ranges of users */
+    size_t nu = 120, ni = 3000, f = 12, nq = rs_test_quick() ? 300 : 700, k = 10;
+    rs_model *m = fx_model(nu, ni, f, 29, 1, 3);
+    int64_t *users = malloc(nq * sizeof *users), *ex = malloc(nq * 4 * sizeof *ex);
+    size_t *off = malloc((nq + 1) * sizeof *off);
+    int64_t *ids[4];
+    float *sc[4];
+    size_t *counts[4];
+    for (int t = 0; t < 4; t++) {
+        ids[t] = malloc(nq * k * sizeof *ids[t]);
+        sc[t] = malloc(nq * k * sizeof *sc[t]);
+        counts[t] = malloc(nq * sizeof *counts[t]);
+        ck_assert(ids[t] && sc[t] && counts[t]);
+    }
+    ck_assert(users && ex && off);
+    off[0] = 0;
+    for (size_t q = 0; q < nq; q++) {
+        users[q] = q % 19 == 7 ? FX_UNKNOWN_ID - (int64_t)q : FX_USER_ID((q * 13) % nu);
+        size_t e = off[q];
+        for (size_t j = 0; j < q % 4; j++)
+            ex[e++] = FX_ITEM_ID((q * 31 + j * 7) % ni);
+        off[q + 1] = e;
+    }
+    for (int with_ex = 0; with_ex <= 1; with_ex++) {
+        int64_t threads[4] = {1, 2, 3, 8};
+        for (int t = 0; t < 4; t++) {
+            ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_THREADS, threads[t]), RS_OK);
+            memset(ids[t], 0xab, nq * k * sizeof *ids[t]);
+            rs_status st = with_ex ? rs_topk_batch_ex(m, users, nq, k, 0, off, ex, ids[t], sc[t], counts[t])
+                                   : rs_topk_batch(m, users, nq, k, 0, ids[t], sc[t], counts[t]);
+            ck_assert_int_eq(st, RS_FALLBACK);
+        }
+        for (int t = 1; t < 4; t++) {
+            ck_assert(memcmp(counts[0], counts[t], nq * sizeof *counts[0]) == 0);
+            for (size_t q = 0; q < nq; q++) {
+                ck_assert_uint_eq(counts[0][q], k);
+                ck_assert(memcmp(ids[0] + q * k, ids[t] + q * k, k * sizeof *ids[0]) == 0);
+                ck_assert(memcmp(sc[0] + q * k, sc[t] + q * k, k * sizeof *sc[0]) == 0);
+            }
+        }
+    }
+    for (int t = 0; t < 4; t++) {
+        free(ids[t]);
+        free(sc[t]);
+        free(counts[t]);
+    }
+    free(users);
+    free(ex);
+    free(off);
     rs_model_free(m);
 }
 END_TEST
@@ -852,7 +911,7 @@ static void check_similar(rs_model *m, int users, size_t k)
 
 START_TEST(test_similar_items_and_users_match_bruteforce)
 {
-    for (uint64_t seed = 1; seed <= 6; seed++) {
+    for (uint64_t seed = 1; seed <= rs_test_trials(6); seed++) {
         uint64_t s = seed + 77;
         rs_model *m = fx_model(fx_range(&s, 1, 40), fx_range(&s, 1, 120), fx_range(&s, 1, 33),
                                seed, 0, 0);
@@ -1006,7 +1065,7 @@ static void naive_gemv(size_t rows, size_t cols, float alpha, const float *a, si
 START_TEST(test_blas_kernels_match_naive)
 {
     uint64_t s = 12345;
-    for (int trial = 0; trial < 60; trial++) {
+    for (unsigned trial = 0; trial < rs_test_trials(60); trial++) {
         size_t rows = fx_range(&s, 0, 37), cols = fx_range(&s, 0, 41), lda = cols + fx_range(&s, 0, 5);
         size_t n = fx_range(&s, 0, 300), ldb = lda, ldc = n + fx_range(&s, 0, 3);
         float alpha = trial % 3 == 0 ? 1.0f : fx_value(&s, 0);
@@ -1083,7 +1142,7 @@ START_TEST(test_sort_matches_insertion_sort)
     int64_t v[300], ref[300];
     rec12 r[300];
     uint64_t x = 99;
-    for (size_t n = 0; n <= 300; n++) {
+    for (size_t n = 0; n <= 300; n += rs_test_quick() ? 7 : 1) {
         for (size_t i = 0; i < n; i++) {
             x = x * 6364136223846793005ull + 1442695040888963407ull;
             v[i] = (int64_t)(x >> 33) % 50 - 25; /* duplicates and negatives */
@@ -1126,6 +1185,7 @@ static Suite *topk_suite(void)
     tcase_add_test(tc, test_topk_invalid_args);
     tcase_add_test(tc, test_topk_batch_equals_single);
     tcase_add_test(tc, test_topk_batch_ex_equals_single);
+    tcase_add_test(tc, test_topk_batch_threads_give_the_same_rows);
     tcase_add_test(tc, test_topk_generic_scorer_path);
     tcase_add_test(tc, test_topk_scratch_from_model_allocator);
     tcase_add_test(tc, test_topk_does_not_modify_model);

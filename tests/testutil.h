@@ -28,6 +28,7 @@ static inline int tu_write_temp(char *path, const char *text)
  * the fail_at-th allocation or growth (1-based) and every later one fail. */
 typedef struct tu_alloc {
     size_t allocs, frees, live, live_bytes, calls;
+    size_t peak_bytes;   /* the most live_bytes ever were */
     size_t fail_at;      /* 0 = never fail */
     size_t bad_osize;    /* frees/reallocs whose osize disagreed with our record */
 } tu_alloc;
@@ -62,6 +63,8 @@ static inline void *tu_alloc_fn(void *ud, void *ptr, size_t osize, size_t nsize)
     }
     n[0] = nsize;
     t->live_bytes += nsize;
+    if (t->live_bytes > t->peak_bytes)
+        t->peak_bytes = t->live_bytes;
     return n + 2;
 }
 

@@ -19,7 +19,8 @@ extern "C" {
  * so pool and arena allocators need no headers. Return NULL only on failure;
  * on a failed resize the old block must stay valid.
  * The hook may be called from several threads at once when the caller runs
- * `shared` calls concurrently, or when rs_fit runs with RS_PARAM_THREADS > 1. */
+ * `shared` calls concurrently, or when rs_fit, rs_topk_batch(_ex) or the
+ * evaluation calls run with RS_PARAM_THREADS > 1. */
 typedef void *(*rs_alloc_fn)(void *user_data, void *ptr, size_t osize, size_t nsize);
 
 /* Log hook: diagnostics the library would otherwise have nowhere to put.

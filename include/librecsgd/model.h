@@ -44,7 +44,7 @@ enum {
 enum {
     RS_PARAM_FACTORS        = 100, /* latent dimensions, default 128, [1, 4096] */
     RS_PARAM_EPOCHS         = 101, /* maximum epochs, default 80, [1, 100000] */
-    RS_PARAM_THREADS        = 102, /* training threads, default 1, [1, 256] */
+    RS_PARAM_THREADS        = 102, /* threads of rs_fit, rs_topk_batch(_ex), evaluation; default 1, [1, 256] */
     RS_PARAM_SEED           = 103, /* random seed, default 42, [0, 2^62] */
     RS_PARAM_PATIENCE       = 104, /* epochs without validation gain before stopping, default 3, [1, 100000] */
     RS_PARAM_CLAMP          = 105, /* 1: clamp predictions to the training rating range, default 1, [0, 1] */
@@ -88,6 +88,16 @@ enum {
                                       block of the grid; training runs on one thread and costs
                                       2-20 times more on MovieLens 100K (docs/guide/tuning.md);
                                       default 0, [0, 1] */
+    RS_PARAM_COLD_TASTE     = 114, /* since 0.2, content and hybrid: 1 gives every user a linear
+                                      response to item features (and every item one to user
+                                      features), fitted in closed form (ridge, penalty chosen on
+                                      held-out ids) by the cold-start refit on what the feature
+                                      parts leave over, and used only for pairs whose other id had
+                                      no ratings in rs_fit (new items, new users); trained pairs
+                                      score as without it. Costs n_users x (item features + 2)
+                                      and n_items x (user features + 2) floats, saved with the
+                                      model (docs/guide/scorers.md); needs RS_PARAM_COLD_EPOCHS >
+                                      0; default 1, [0, 1] */
 
     RS_PARAM_LEARNING_RATE  = 200, /* initial step size, default 0.05 (0.005 before 0.2), (0, 10] */
     RS_PARAM_L2_FACTORS     = 201, /* L2 on user and item factors, default 0.06, [0, 1e3] */
@@ -669,8 +679,10 @@ RS_API rs_status rs_topk(const rs_model *model, int64_t user, size_t k, int32_t 
  * rs_topk_batch() - rs_topk for many users at once (scores 64 users per tile of items).
  *
  * Row u of the outputs starts at u * k. Unknown users get the fallback ranking.
- * Each row equals what rs_topk returns for that user, bit for bit. The call
- * never starts threads.
+ * Each row equals what rs_topk returns for that user, bit for bit. With the
+ * default RS_PARAM_THREADS = 1 the call starts no threads; since 0.2, with
+ * RS_PARAM_THREADS > 1 it scores ranges of 256 users on up to that many
+ * threads, started and joined inside the call (the rows are the same).
  *
  * @param model      fitted model
  * @param users      n_users external user ids

@@ -26,6 +26,7 @@ static const rs__param_info TABLE[] = {
     {RS_PARAM_SERVE_OVERSAMPLE, "serve_oversample", RS__PT_INT, RS__OWNER_MODEL, 1, 1000, 0, 0, 0, 8, OFF(serve_oversample)},
     {RS_PARAM_KEEP_PARTIAL, "keep_partial", RS__PT_INT, RS__OWNER_MODEL, 0, 1, 0, 0, 0, 0, OFF(keep_partial)},
     {RS_PARAM_IMPLICIT_USER_FACTORS, "implicit_user_factors", RS__PT_INT, RS__OWNER_MODEL, 0, 1, 0, 0, 0, 0, OFF(implicit_user_factors)},
+    {RS_PARAM_COLD_TASTE, "cold_taste", RS__PT_INT, RS__OWNER_MODEL, 0, 1, 0, 0, 0, 1, OFF(cold_taste)},
 
     {RS_PARAM_LEARNING_RATE, "learning_rate", RS__PT_REAL, RS__OWNER_MODEL, 0, 10, 1, 0, 0, 0.05, OFF(learning_rate)},
     {RS_PARAM_L2_FACTORS, "l2_factors", RS__PT_REAL, RS__OWNER_MODEL, 0, 1e3, 0, 0, 0, 0.06, OFF(l2_factors)},

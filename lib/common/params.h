@@ -22,6 +22,7 @@ typedef struct rs__params {
     int64_t lr_policy, init, clip, on_divergence, cold_start, scorer;
     int64_t serve_quantized, serve_oversample; /* serving: RS_QUANT_*, candidates per item */
     int64_t implicit_user_factors;       /* SVD++ (RS_PARAM_IMPLICIT_USER_FACTORS) */
+    int64_t cold_taste;                  /* RS_PARAM_COLD_TASTE */
     double l2_implicit, implicit_lr_scale;
 } rs__params;
 

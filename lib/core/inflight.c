@@ -48,6 +48,8 @@ void rs__inflight_init(rs__inflight *f)
         membarrier_call(MB_REGISTER_PRIVATE_EXPEDITED) == 0)
         f->readers_fence = 0;
 #endif
+    atomic_store_explicit(&f->exclusive, f->readers_fence ? RS__INFLIGHT_READERS_FENCE : 0,
+                          memory_order_relaxed);
 }
 
 void rs__inflight_heavy_fence(const rs__inflight *f)

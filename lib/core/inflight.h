@@ -21,7 +21,9 @@
  * side pays for both with membarrier(2) (the asymmetric fence of userspace
  * RCU), so a shared call needs only a compiler barrier. Elsewhere, or when
  * the kernel refuses membarrier, shared calls take a full fence (one fence
- * instead of two read-modify-writes). inflight.c has the exclusive side.
+ * instead of two read-modify-writes): the exclusive word then carries
+ * RS__INFLIGHT_READERS_FENCE, so the fast path is one load and one branch
+ * in both cases. inflight.c has the exclusive side.
  *
  * Two threads whose stack addresses pick the same slot share it: the first
  * to return clears it, and an exclusive call in that window misses the other
@@ -70,18 +72,25 @@ static inline unsigned rs__reader_slot_of(const void *stack_addr)
 static inline int rs__shared_enter(const rs_model *m, unsigned *slot_out)
 {
     rs__inflight *f = rs__inflight_of(m);
-    unsigned slot = rs__reader_slot_of(slot_out);
+    char probe; /* its address names the stack; a local of its own so *slot_out stays in a register */
+    unsigned slot = rs__reader_slot_of(&probe);
     atomic_store_explicit(&f->readers[slot].busy, 1, memory_order_relaxed);
-    if (RS_UNLIKELY(f->readers_fence))
-        atomic_thread_fence(memory_order_seq_cst);
-    else
-        atomic_signal_fence(memory_order_seq_cst); /* the exclusive side's membarrier does the rest */
-    if (RS_LIKELY(!atomic_load_explicit(&f->exclusive, memory_order_acquire))) {
-        *slot_out = slot;
-        return 1;
+    atomic_signal_fence(memory_order_seq_cst); /* the exclusive side's membarrier does the rest */
+    int state = atomic_load_explicit(&f->exclusive, memory_order_acquire);
+    if (RS_UNLIKELY(state != 0)) {
+        /* No membarrier(2): this side fences itself, then looks again (one
+         * load and one branch on the fast path either way). */
+        if (state & RS__INFLIGHT_READERS_FENCE) {
+            atomic_thread_fence(memory_order_seq_cst);
+            state = atomic_load_explicit(&f->exclusive, memory_order_acquire);
+        }
+        if (state & RS__INFLIGHT_EXCLUSIVE) {
+            atomic_store_explicit(&f->readers[slot].busy, 0, memory_order_relaxed);
+            return 0;
+        }
     }
-    atomic_store_explicit(&f->readers[slot].busy, 0, memory_order_relaxed);
-    return 0;
+    *slot_out = slot;
+    return 1;
 }
 
 static inline void rs__shared_leave(const rs_model *m, unsigned slot)
@@ -96,8 +105,9 @@ static inline void rs__shared_leave(const rs_model *m, unsigned slot)
 static inline rs_status rs__exclusive_enter(rs_model *m, const char *what)
 {
     rs__inflight *f = rs__inflight_of(m);
-    int expected = 0;
-    if (RS_UNLIKELY(!atomic_compare_exchange_strong_explicit(&f->exclusive, &expected, 1,
+    int idle = f->readers_fence ? RS__INFLIGHT_READERS_FENCE : 0, expected = idle;
+    if (RS_UNLIKELY(!atomic_compare_exchange_strong_explicit(&f->exclusive, &expected,
+                                                             idle | RS__INFLIGHT_EXCLUSIVE,
                                                              memory_order_seq_cst,
                                                              memory_order_relaxed)))
         return rs__err(&m->err, RS_ERR_MISUSE,
@@ -109,7 +119,7 @@ static inline rs_status rs__exclusive_enter(rs_model *m, const char *what)
         busy += atomic_load_explicit(&f->readers[s].busy, memory_order_acquire) != 0;
     if (RS_LIKELY(busy == 0))
         return RS_OK;
-    atomic_store_explicit(&f->exclusive, 0, memory_order_release);
+    atomic_store_explicit(&f->exclusive, idle, memory_order_release);
     return rs__err(&m->err, RS_ERR_MISUSE,
                    "%s called while %d shared call(s) (scoring, saving, getters) run on this "
                    "model; exclusive calls need the model to themselves",
@@ -118,7 +128,9 @@ static inline rs_status rs__exclusive_enter(rs_model *m, const char *what)
 
 static inline void rs__exclusive_leave(rs_model *m)
 {
-    atomic_store_explicit(&rs__inflight_of(m)->exclusive, 0, memory_order_release);
+    rs__inflight *f = rs__inflight_of(m);
+    atomic_store_explicit(&f->exclusive, f->readers_fence ? RS__INFLIGHT_READERS_FENCE : 0,
+                          memory_order_release);
 }
 
 #else

@@ -31,8 +31,11 @@ typedef struct rs__reader_slot {
     atomic_int busy;
     unsigned char pad_[RS__CACHE_LINE - sizeof(atomic_int)];
 } rs__reader_slot;
+/* Bits of rs__inflight.exclusive. */
+#define RS__INFLIGHT_EXCLUSIVE 1      /* an exclusive call runs (or checks for readers) */
+#define RS__INFLIGHT_READERS_FENCE 2  /* always set when readers_fence is: shared calls fence */
 typedef struct rs__inflight {
-    atomic_int exclusive; /* 1 while an exclusive call runs (or checks for readers) */
+    atomic_int exclusive; /* RS__INFLIGHT_* bits */
     int readers_fence;    /* 1: readers need a full fence (no membarrier(2)); 0: a compiler barrier */
     unsigned char pad_[RS__CACHE_LINE - sizeof(atomic_int) - sizeof(int)];
     rs__reader_slot readers[RS__READER_SLOTS];
@@ -129,5 +132,21 @@ RS_INTERNAL const rs__serving *rs__model_serving_copy(const rs_model *m);
 
 /* Log through the model's hook (no-op without one). */
 RS_INTERNAL void rs__log(rs_model *m, int32_t level, const char *fmt, ...) RS_PRINTF(3, 4);
+
+/* Threads a shared call of n_tasks tasks (an evaluation, rs_topk_batch)
+ * uses on m: RS_PARAM_THREADS, at most n_tasks, 1 without thread support. */
+static inline size_t rs__model_workers(const rs_model *m, size_t n_tasks)
+{
+#if RS_ENABLE_THREADS
+    size_t t = m->params.threads > 1 ? (size_t)m->params.threads : 1;
+    if (t > n_tasks)
+        t = n_tasks ? n_tasks : 1;
+    return t;
+#else
+    (void)m;
+    (void)n_tasks;
+    return 1;
+#endif
+}
 
 #endif

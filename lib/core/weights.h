@@ -27,14 +27,20 @@ enum {
     RS__ROLE_USER_FEATURE_BIAS,
     RS__ROLE_ITEM_FEATURE_BIAS,
     RS__ROLE_ITEM_IMPLICIT_FACTORS, /* y_j of RS_PARAM_IMPLICIT_USER_FACTORS, always the last block */
+    /* RS_PARAM_COLD_TASTE: per user, the response to item features, an
+     * intercept and a flag (1: the user had ratings in rs_fit); per item,
+     * the same over user features. Fitted in closed form, never by SGD. */
+    RS__ROLE_USER_COLD_TASTE,
+    RS__ROLE_ITEM_COLD_TASTE,
     RS__ROLE_COUNT
 };
 /* Which L2 coefficient applies to a block. */
 enum { RS__REG_FACTORS = 0, RS__REG_BIAS = 1, RS__REG_FEATURES = 2, RS__REG_IMPLICIT = 3 };
 #define RS__REG_COUNT 4
 
-/* The hybrid scorer's eight blocks plus the implicit vectors. */
-#define RS__MAX_BLOCKS 9
+/* The hybrid scorer's eight blocks, the two cold-start taste blocks and the
+ * implicit vectors. */
+#define RS__MAX_BLOCKS 11
 
 typedef struct rs__block {
     int32_t role;       /* RS__ROLE_* */
@@ -83,9 +89,11 @@ static inline const rs__block *rs__weights_cblock(const rs__weights *w, int32_t 
  * (id biases and id factors), -1 for feature blocks. */
 static inline int32_t rs__block_side(const rs__block *b)
 {
-    if (b->role == RS__ROLE_USER_BIAS || b->role == RS__ROLE_USER_FACTORS)
+    if (b->role == RS__ROLE_USER_BIAS || b->role == RS__ROLE_USER_FACTORS ||
+        b->role == RS__ROLE_USER_COLD_TASTE)
         return RS_SIDE_USER;
     if (b->role == RS__ROLE_ITEM_BIAS || b->role == RS__ROLE_ITEM_FACTORS ||
+        b->role == RS__ROLE_ITEM_COLD_TASTE ||
         b->role == RS__ROLE_ITEM_IMPLICIT_FACTORS) /* one row per item id */
         return RS_SIDE_ITEM;
     return -1;

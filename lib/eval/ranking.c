@@ -318,7 +318,7 @@ rs_status rs_model_evaluate_ranking(const rs_model *m, const rs_dataset *test,
         if (cand)
             jb.chunk = jb.chunk > 8 ? 8 : jb.chunk;
         n_tasks = (jb.n_rank + jb.chunk - 1) / jb.chunk;
-        workers = rs__eval_workers(m, n_tasks);
+        workers = rs__model_workers(m, n_tasks);
         jb.vals = rs__alloc(a, jb.n_rank * V_COUNT, sizeof *jb.vals);
         jb.scr = rs__calloc(a, workers, sizeof *jb.scr);
         if (!jb.vals || !jb.scr)
@@ -335,7 +335,7 @@ rs_status rs_model_evaluate_ranking(const rs_model *m, const rs_dataset *test,
                 st = RS_ERR_NOMEM;
         }
         if (st == RS_OK)
-            st = rs__eval_parallel(n_tasks, workers, rank_chunk, &jb, a);
+            st = rs__parallel_run(n_tasks, workers, rank_chunk, &jb, a);
     }
     if (st == RS_OK) {
         double sum[V_COUNT] = {0}, auc_users = 0;

@@ -65,7 +65,7 @@ rs_status rs_model_evaluate_ratings(const rs_model *m, const rs_dataset *test,
     if (blocks && !parts)
         return RS_ERR_NOMEM;
     job j = {m, test, n, parts};
-    rs_status st = blocks ? rs__eval_parallel(blocks, rs__eval_workers(m, blocks), score_block, &j, a)
+    rs_status st = blocks ? rs__parallel_run(blocks, rs__model_workers(m, blocks), score_block, &j, a)
                           : RS_OK;
     if (st == RS_OK) {
         part t;

@@ -786,16 +786,20 @@ typedef struct block_desc {
 
 /* The blocks the scorer declares for this many factors, in its order (the
  * scorers address blocks by position, so the order is part of the check). */
-static rs_status expected_blocks(rs_model *m, size_t factors, int implicit, block_desc *d,
-                                 size_t *n)
+static rs_status expected_blocks(rs_model *m, size_t factors, int implicit, int tastes,
+                                 block_desc *d, size_t *n)
 {
     rs__weights tmp;
     memset(&tmp, 0, sizeof tmp);
     rs__features_init(&tmp.user_feat);
     rs__features_init(&tmp.item_feat);
+    /* (the tastes' columns follow the feature counts; no rows are allocated) */
+    tmp.n_user_features = m->w.n_user_features;
+    tmp.n_item_features = m->w.n_item_features;
     rs__params p = m->params;
     p.factors = (int64_t)factors;
     p.implicit_user_factors = implicit;
+    p.cold_taste = tastes;
     rs_status st = m->ops->layout(&tmp, &m->alloc, &p);
     *n = tmp.n_blocks;
     for (size_t b = 0; b < tmp.n_blocks; b++) {
@@ -815,7 +819,9 @@ static size_t rows_for_role(const rs__weights *w, int32_t role)
     case RS__ROLE_USER_FACTORS: return w->n_users;
     case RS__ROLE_ITEM_BIAS:
     case RS__ROLE_ITEM_FACTORS:
-    case RS__ROLE_ITEM_IMPLICIT_FACTORS: return w->n_items;
+    case RS__ROLE_ITEM_IMPLICIT_FACTORS:
+    case RS__ROLE_ITEM_COLD_TASTE: return w->n_items;
+    case RS__ROLE_USER_COLD_TASTE: return w->n_users;
     case RS__ROLE_USER_FEATURE_FACTORS:
     case RS__ROLE_USER_FEATURE_BIAS: return w->n_user_features;
     default: return w->n_item_features;
@@ -828,13 +834,21 @@ static rs_status read_blocks(rs_model *m, source *s, size_t n_blocks)
     block_desc want[RS__MAX_BLOCKS];
     size_t n_want = 0;
     rs_status st = get_tag(s, TAG_BLOCKS, "parameter block");
-    /* The weights, not the parameter (which may have been set after the
-     * fit), say whether the model has implicit user factors: the layout
-     * with the y_j block is tried when the count asks for one more block. */
+    /* The weights, not the parameters (which may have been set after the
+     * fit), say whether the model has implicit user factors (one more
+     * block) and cold-start tastes (two more, content and hybrid): the
+     * layout that has as many blocks as the file is the one checked. */
+    size_t n_plain = 0;
     if (st == RS_OK)
-        st = expected_blocks(m, w->factors, 0, want, &n_want);
-    if (st == RS_OK && n_blocks == n_want + 1)
-        st = expected_blocks(m, w->factors, 1, want, &n_want);
+        st = expected_blocks(m, w->factors, 0, 0, want, &n_plain);
+    n_want = n_plain;
+    for (int extra = 1; st == RS_OK && extra < 4 && n_blocks != n_want; extra++) {
+        st = expected_blocks(m, w->factors, extra & 1, extra >> 1, want, &n_want);
+        if (st == RS_OK && n_blocks != n_want)
+            n_want = n_plain; /* this scorer has no such blocks, or they do not match */
+    }
+    if (st == RS_OK && n_blocks != n_want)
+        st = expected_blocks(m, w->factors, 0, 0, want, &n_want);
     if (st != RS_OK)
         return st;
     if (n_blocks != n_want)

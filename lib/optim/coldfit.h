@@ -23,6 +23,13 @@ typedef struct rs__coldfit {
     unsigned char *skip;    /* ids held out to choose the epoch count */
     uint32_t *count;        /* training ratings per id */
     float *orig_bias, *orig_fact; /* the side's feature rows before the refit */
+    /* The cold-start tastes (RS_PARAM_COLD_TASTE): the training ratings
+     * grouped by id (offsets over n_ids + 1, rating indices over n), each
+     * rating's residual, and one dense system of up to dim unknowns. */
+    size_t taste_n, taste_dim;
+    size_t *taste_off, *taste_order;
+    float *taste_resid;
+    double *taste_A, *taste_b;
 } rs__coldfit;
 
 RS_INTERNAL rs_status rs__coldfit_prepare(struct rs__fit_run *fr);

@@ -393,7 +393,8 @@ rs_status rs__run_epochs(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *plan, 
         row[RS_STAT_WORSE_THAN_BASELINE] = 0.0; /* known once training ends */
 
         if (diverged) {
-            rs__weights_copy_data(&fr->w, &fr->last_good);
+            if (fr->track_last_good)
+                rs__weights_copy_data(&fr->w, &fr->last_good);
             rs__optstate_reset(&fr->opt);
             row[RS_STAT_SECONDS] = rs__now_seconds() - t0;
             if (p->on_divergence == RS_DIVERGENCE_HALVE_LR && ls->halvings < MAX_LR_HALVINGS) {
@@ -415,7 +416,8 @@ rs_status rs__run_epochs(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *plan, 
             }
         } else {
             fr->good_epochs++;
-            rs__weights_copy_data(&fr->last_good, &fr->w);
+            if (fr->track_last_good)
+                rs__weights_copy_data(&fr->last_good, &fr->w);
             if (train_rmse < ls->best_train)
                 ls->best_train = train_rmse;
             double vr = hk && hk->valid_rmse ? hk->valid_rmse(hk->ud, fr) : valid_rmse(fr);
@@ -474,8 +476,9 @@ rs_status rs__run_prepare(rs__fit_run *fr)
 {
     const rs__allocator *a = &fr->m->alloc;
     rs_status st;
+    fr->track_last_good = fr->p->on_divergence == RS_DIVERGENCE_HALVE_LR || fr->p->keep_partial;
     if ((st = rs__optstate_init(&fr->opt, &fr->w, (int32_t)fr->p->lr_policy, a)) != RS_OK ||
-        (st = rs__weights_clone(&fr->last_good, &fr->w, a)) != RS_OK)
+        (fr->track_last_good && (st = rs__weights_clone(&fr->last_good, &fr->w, a)) != RS_OK))
         return st;
     if (fr->have_best && (st = rs__weights_clone(&fr->best, &fr->w, a)) != RS_OK)
         return st;

@@ -57,6 +57,11 @@ typedef struct rs__fit_run {
     const rs__params *p;
     rs__idmap users, items;
     rs__weights w, last_good, best;
+    /* last_good is kept (a copy of w after every good epoch) only when a
+     * diverging epoch can continue or be kept: RS_DIVERGENCE_HALVE_LR or
+     * keep_partial. Otherwise a diverged run is thrown away whole, and the
+     * copy would only cost one more set of parameters in memory. */
+    int track_last_good;
     int have_best;   /* set by the caller when fd holds validation ratings */
     int64_t epoch_base; /* epochs already behind w (rs_partial_fit): the schedule continues */
     int64_t budget_epochs; /* the fit's epoch budget (RS_PARAM_EPOCHS), for RS_LR_AUTO */

@@ -65,6 +65,14 @@ typedef struct rs__scorer_ops {
     float (*predict_cold)(const rs__weights *w, int32_t u, int32_t i, int32_t side);
     void (*cold_absorb)(rs__weights *w, int32_t side, const float *old_bias,
                         const float *old_factors, const uint32_t *ratings_per_id);
+    /* Optional (RS_PARAM_COLD_TASTE): the block whose row per id of `side`
+     * is that id's cold-start taste - weights over the other side's
+     * features (cols - 2 of them; 0 when that side has too many), an
+     * intercept, and a flag that is 1 when the id had ratings in rs_fit.
+     * The scorer adds x . theta + intercept to every pair whose other id
+     * has flag 0 (or is scored without its id part, predict_cold); the
+     * refit fits the rows in closed form. -1 when the model has none. */
+    int32_t (*taste_block)(const rs__weights *w, int32_t side);
     /* Optional, for scorers with shared rows (0 / NULL otherwise): train the
      * shared rows deferred (lib/optim/deferred.h): frozen for one step of
      * the schedule (a diagonal of the block grid, or a phase of one), their

@@ -9,7 +9,7 @@
 #include "unguarded.h"
 
 /* Score one pair of a fitted model. */
-static rs_status predict_one(const rs_model *m, int64_t user, int64_t item, float *out)
+static RS_ALWAYS_INLINE rs_status predict_one(const rs_model *m, int64_t user, int64_t item, float *out)
 {
     int32_t u = rs__serve_user(m, user), i = rs__serve_item(m, item);
     if (u >= 0 && i >= 0) {

@@ -21,6 +21,7 @@
 #include "scorers/scorer.h"
 #include "scorers/implicit.h"
 #include "core/inflight.h"
+#include "common/parallel.h"
 #include "unguarded.h"
 
 /* Users scored per batch kernel call, and items per tile: 64 x 2048 floats
@@ -380,6 +381,128 @@ static void batch_block(const rs_model *m, const rs__block *P, const rs__block *
                                                  scores_out ? scores_out + slot[b] * k : NULL);
 }
 
+/* One rs_topk_batch call: what every range of its users shares. */
+typedef struct batch_job {
+    const rs_model *m;
+    const rs__block *P, *Q;
+    int fast;
+    const int64_t *users;
+    size_t n_users, k, cap, tile;
+    int32_t flags;
+    const size_t *ex_off;
+    const int64_t *ex_items;
+    int64_t *items_out;
+    float *scores_out;
+    size_t *counts_out;
+    batch_scratch *scratch; /* one per worker (fast path) */
+} batch_job;
+
+/* The scratch of one worker of the batch path. */
+static rs_status batch_scratch_init(const batch_job *j, batch_scratch *s)
+{
+    const rs__allocator *a = &j->m->alloc;
+    *s = (batch_scratch){0};
+    if (!j->fast)
+        return RS_OK;
+    s->c_n = BATCH_USERS * j->tile;
+    s->isa = rs__dots_isa();
+    s->pk_n = rs__dots_pack_floats(s->isa, BATCH_USERS, j->P->cols);
+    s->heaps_n = BATCH_USERS * j->cap;
+    s->c = rs__alloc(a, s->c_n, sizeof *s->c);
+    s->pk = rs__alloc(a, s->pk_n, sizeof *s->pk);
+    s->heaps = rs__alloc(a, s->heaps_n, sizeof *s->heaps);
+    s->tmark_n = j->tile;
+    s->tmark = rs__calloc(a, s->tmark_n, 1);
+    int implicit = rs__weights_implicit_block(&j->m->w) >= 0;
+    if (implicit)
+        s->eff = rs__alloc_floats_aligned(a, BATCH_USERS * j->P->stride, &s->eff_raw, &s->eff_bytes);
+    if (!s->c || !s->pk || !s->heaps || !s->tmark || (implicit && !s->eff)) {
+        batch_scratch_free(a, s);
+        *s = (batch_scratch){0};
+        return RS_ERR_NOMEM;
+    }
+    return RS_OK;
+}
+
+/* Users [b0, b1) of the call: unknown users (or every user off the fast
+ * path) one by one, known ones in groups of BATCH_USERS. */
+static rs_status batch_range(const batch_job *j, size_t b0, size_t b1, const batch_scratch *s)
+{
+    const rs_model *m = j->m;
+    const rs__allocator *a = &m->alloc;
+    int32_t uidx[BATCH_USERS];
+    size_t slot[BATCH_USERS], nb = 0;
+    /* With exclusions, the batch path skips each user's seen list and
+     * exclusions merged into one sorted list (grown as needed). */
+    int32_t *merged = NULL;
+    size_t merged_cap = 0, group_need = 0;
+    const int32_t *skip[BATCH_USERS];
+    size_t n_skip[BATCH_USERS];
+    size_t k = j->k;
+    const size_t *ex_off = j->ex_off;
+    rs_status st = RS_OK;
+    for (size_t b = b0; b <= b1 && st == RS_OK; b++) {
+        int32_t u = b < b1 ? rs__serve_user(m, j->users[b]) : -1;
+        size_t n_ex = ex_off && b < b1 ? ex_off[b + 1] - ex_off[b] : 0;
+        const int64_t *ex = n_ex ? j->ex_items + ex_off[b] : NULL;
+        if (b < b1 && (!j->fast || u < 0)) {
+            st = topk_one(m, u, k, j->flags, ex, n_ex, NULL, 0, j->items_out + b * k,
+                          j->scores_out ? j->scores_out + b * k : NULL, &j->counts_out[b]);
+            continue;
+        }
+        if (b < b1) {
+            const int32_t *seen;
+            uidx[nb] = u;
+            slot[nb] = b;
+            group_need += seen_of(m, u, j->flags, &seen) + n_ex;
+            nb++;
+        }
+        if (nb == 0 || (nb < BATCH_USERS && b < b1))
+            continue;
+        /* A full group (or the last one): build the skip lists, then score. */
+        if (ex_off) {
+            if (group_need > merged_cap) {
+                int32_t *g = rs__realloc(a, merged, merged_cap, group_need, sizeof *g);
+                if (!g) {
+                    st = RS_ERR_NOMEM;
+                    break;
+                }
+                merged = g;
+                merged_cap = group_need;
+            }
+            size_t at = 0;
+            for (size_t g = 0; g < nb; g++) {
+                size_t ub = slot[g];
+                const int32_t *seen;
+                size_t ns = seen_of(m, uidx[g], j->flags, &seen);
+                size_t ne = ex_off[ub + 1] - ex_off[ub];
+                skip[g] = merged + at;
+                n_skip[g] = merge_skips(m, seen, ns, ne ? j->ex_items + ex_off[ub] : NULL, ne,
+                                        merged + at);
+                at += ns + ne;
+            }
+        }
+        batch_block(m, j->P, j->Q, s, j->tile, uidx, slot, nb, k, j->cap, j->flags,
+                    ex_off ? skip : NULL, n_skip, j->items_out, j->scores_out, j->counts_out);
+        nb = 0;
+        group_need = 0;
+    }
+    rs__free(a, merged, merged_cap, sizeof *merged);
+    return st;
+}
+
+/* Users per task when the batch runs on several threads: whole groups, and
+ * enough of them that starting a thread pays. */
+#define BATCH_TASK_USERS (4 * BATCH_USERS)
+
+static rs_status batch_task(void *ud, size_t task, size_t worker)
+{
+    const batch_job *j = ud;
+    size_t b0 = task * BATCH_TASK_USERS;
+    size_t b1 = b0 + BATCH_TASK_USERS < j->n_users ? b0 + BATCH_TASK_USERS : j->n_users;
+    return batch_range(j, b0, b1, &j->scratch[worker]);
+}
+
 /* rs_topk_batch and rs_topk_batch_ex: ex_off NULL means no exclusions. */
 static rs_status topk_batch_unguarded(const rs_model *m, const int64_t *users, size_t n_users, size_t k,
                                       int32_t flags, const size_t *ex_off, const int64_t *ex_items,
@@ -420,86 +543,29 @@ static rs_status topk_batch_unguarded(const rs_model *m, const int64_t *users, s
         return ok;
 
     const rs__allocator *a = &m->alloc;
-    const rs__block *P, *Q;
-    int fast = fast_blocks(m, &P, &Q) && cap <= BATCH_MAX_HEAP;
-    batch_scratch s = {0};
-    size_t tile = n < BATCH_TILE ? n : BATCH_TILE;
-    if (fast) {
-        s.c_n = BATCH_USERS * tile;
-        s.isa = rs__dots_isa();
-        s.pk_n = rs__dots_pack_floats(s.isa, BATCH_USERS, P->cols);
-        s.heaps_n = BATCH_USERS * cap;
-        s.c = rs__alloc(a, s.c_n, sizeof *s.c);
-        s.pk = rs__alloc(a, s.pk_n, sizeof *s.pk);
-        s.heaps = rs__alloc(a, s.heaps_n, sizeof *s.heaps);
-        s.tmark_n = tile;
-        s.tmark = rs__calloc(a, s.tmark_n, 1);
-        if (rs__weights_implicit_block(&m->w) >= 0)
-            s.eff = rs__alloc_floats_aligned(a, BATCH_USERS * P->stride, &s.eff_raw, &s.eff_bytes);
-        if (!s.c || !s.pk || !s.heaps || !s.tmark ||
-            (rs__weights_implicit_block(&m->w) >= 0 && !s.eff)) {
-            batch_scratch_free(a, &s);
-            return RS_ERR_NOMEM;
-        }
-    }
-
-    int32_t uidx[BATCH_USERS];
-    size_t slot[BATCH_USERS], nb = 0;
-    /* With exclusions, the batch path skips each user's seen list and
-     * exclusions merged into one sorted list (grown as needed). */
-    int32_t *merged = NULL;
-    size_t merged_cap = 0, group_need = 0;
-    const int32_t *skip[BATCH_USERS];
-    size_t n_skip[BATCH_USERS];
+    batch_job j = {m, NULL, NULL, 0, users, n_users, k, cap, n < BATCH_TILE ? n : BATCH_TILE,
+                   flags, ex_off, ex_items, items_out, scores_out, counts_out, NULL};
+    j.fast = fast_blocks(m, &j.P, &j.Q) && cap <= BATCH_MAX_HEAP;
+    /* RS_PARAM_THREADS threads over ranges of users (each user's result is
+     * the same whichever group or thread scores it: test_topk_batch_*). */
+    size_t n_tasks = (n_users + BATCH_TASK_USERS - 1) / BATCH_TASK_USERS;
+    size_t workers = rs__model_workers(m, n_tasks);
+    batch_scratch one;
+    j.scratch = workers > 1 ? rs__calloc(a, workers, sizeof *j.scratch) : &one;
+    if (!j.scratch)
+        return RS_ERR_NOMEM;
     rs_status st = RS_OK;
-    for (size_t b = 0; b <= n_users && st == RS_OK; b++) {
-        int32_t u = b < n_users ? rs__serve_user(m, users[b]) : -1;
-        size_t n_ex = ex_off && b < n_users ? ex_off[b + 1] - ex_off[b] : 0;
-        const int64_t *ex = n_ex ? ex_items + ex_off[b] : NULL;
-        if (b < n_users && (!fast || u < 0)) {
-            st = topk_one(m, u, k, flags, ex, n_ex, NULL, 0, items_out + b * k,
-                          scores_out ? scores_out + b * k : NULL, &counts_out[b]);
-            continue;
-        }
-        if (b < n_users) {
-            const int32_t *seen;
-            uidx[nb] = u;
-            slot[nb] = b;
-            group_need += seen_of(m, u, flags, &seen) + n_ex;
-            nb++;
-        }
-        if (nb == 0 || (nb < BATCH_USERS && b < n_users))
-            continue;
-        /* A full group (or the last one): build the skip lists, then score. */
-        if (ex_off) {
-            if (group_need > merged_cap) {
-                int32_t *g = rs__realloc(a, merged, merged_cap, group_need, sizeof *g);
-                if (!g) {
-                    st = RS_ERR_NOMEM;
-                    break;
-                }
-                merged = g;
-                merged_cap = group_need;
-            }
-            size_t at = 0;
-            for (size_t g = 0; g < nb; g++) {
-                size_t ub = slot[g];
-                const int32_t *seen;
-                size_t ns = seen_of(m, uidx[g], flags, &seen);
-                size_t ne = ex_off[ub + 1] - ex_off[ub];
-                skip[g] = merged + at;
-                n_skip[g] = merge_skips(m, seen, ns, ne ? ex_items + ex_off[ub] : NULL, ne,
-                                        merged + at);
-                at += ns + ne;
-            }
-        }
-        batch_block(m, P, Q, &s, tile, uidx, slot, nb, k, cap, flags, ex_off ? skip : NULL,
-                    n_skip, items_out, scores_out, counts_out);
-        nb = 0;
-        group_need = 0;
-    }
-    rs__free(a, merged, merged_cap, sizeof *merged);
-    batch_scratch_free(a, &s);
+    size_t ready = 0;
+    for (; ready < workers && st == RS_OK; ready++)
+        if ((st = batch_scratch_init(&j, &j.scratch[ready])) != RS_OK)
+            break;
+    if (st == RS_OK)
+        st = workers > 1 ? rs__parallel_run(n_tasks, workers, batch_task, &j, a)
+                         : batch_range(&j, 0, n_users, &j.scratch[0]);
+    for (size_t w = 0; w < ready; w++)
+        batch_scratch_free(a, &j.scratch[w]);
+    if (workers > 1)
+        rs__free(a, j.scratch, workers, sizeof *j.scratch);
     if (st != RS_OK) {
         for (size_t b = 0; b < n_users; b++)
             counts_out[b] = 0;

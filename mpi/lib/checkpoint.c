@@ -344,7 +344,8 @@ rs_status rs__dist_checkpoint_read(rs__dist *d)
             memcpy(pl, p, nf * sizeof(float));
             payload_walk(fr, pl, 1, with_best);
             rs__free(a, pl, nf ? nf : 1, sizeof(float));
-            rs__weights_copy_data(&fr->last_good, &fr->w);
+            if (fr->track_last_good)
+                rs__weights_copy_data(&fr->last_good, &fr->w);
             job->resumed_epoch = fr->loop.next_epoch - 1;
         }
     }

@@ -12,7 +12,8 @@
 # Harnesses: ratings features model cli_args (all when none are named).
 #
 # Environment: CC (default clang-14, else clang), RS_FUZZ_OUT (build and work
-# directory, default ./_build_fuzz), RS_FUZZ_JOBS (parallel compiles, 2).
+# directory, default ./_build_fuzz), RS_FUZZ_JOBS (parallel compiles and
+# harnesses running at once, 2).
 # Debian: apt-get install clang-14 libclang-rt-14-dev.
 set -eu
 
@@ -94,10 +95,9 @@ done
 touch "$out/bin/.stamp"
 echo "fuzz: built in $(($(date +%s) - t0)) s"
 
-# ---- run ----
-status=0
-summary=""
-for h in $harnesses; do
+# ---- run: RS_FUZZ_JOBS harnesses at a time (each is one process, one core) ----
+run_harness() {
+    h=$1
     corpus="$out/corpus/$h"
     art="$out/artifacts/$h"
     mkdir -p "$corpus" "$art"
@@ -105,7 +105,6 @@ for h in $harnesses; do
     test -f "$top/tests/fuzz/dict/$h.dict" && extra="-dict=$top/tests/fuzz/dict/$h.dict"
     test "$h" = cli_args && extra="$extra -close_fd_mask=2"
     log="$out/fuzz_$h.log"
-    echo "fuzz: $h for ${secs}s (corpus $corpus, seeds tests/fuzz/corpus/$h)"
     rc=0
     # shellcheck disable=SC2086 # extra holds whole options
     TMPDIR="$ftmp" ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1" \
@@ -113,6 +112,25 @@ for h in $harnesses; do
         "$out/bin/fuzz_$h" -max_total_time="$secs" -print_final_stats=1 -timeout=20 \
         -rss_limit_mb=2048 -max_len=8192 -artifact_prefix="$art/" $extra \
         "$corpus" "$top/tests/fuzz/corpus/$h" > "$log" 2>&1 || rc=$?
+    echo "$rc" > "$out/fuzz_$h.rc"
+}
+running=0
+for h in $harnesses; do
+    echo "fuzz: $h for ${secs}s (corpus $out/corpus/$h, seeds tests/fuzz/corpus/$h)"
+    run_harness "$h" &
+    running=$((running + 1))
+    if test "$running" -ge "$jobs"; then
+        wait
+        running=0
+    fi
+done
+wait
+status=0
+summary=""
+for h in $harnesses; do
+    log="$out/fuzz_$h.log"
+    art="$out/artifacts/$h"
+    rc=$(cat "$out/fuzz_$h.rc" 2>/dev/null || echo 1)
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
     last=$(grep -E '^#[0-9]+' "$log" | tail -n 1)

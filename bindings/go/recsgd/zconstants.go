@@ -99,6 +99,7 @@ const (
 	ParamServeOversample     Param = 111 // RS_PARAM_SERVE_OVERSAMPLE
 	ParamKeepPartial         Param = 112 // RS_PARAM_KEEP_PARTIAL
 	ParamImplicitUserFactors Param = 113 // RS_PARAM_IMPLICIT_USER_FACTORS
+	ParamColdTaste           Param = 114 // RS_PARAM_COLD_TASTE
 	ParamLearningRate        Param = 200 // RS_PARAM_LEARNING_RATE
 	ParamL2Factors           Param = 201 // RS_PARAM_L2_FACTORS
 	ParamL2Bias              Param = 202 // RS_PARAM_L2_BIAS

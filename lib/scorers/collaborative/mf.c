@@ -109,6 +109,6 @@ static size_t mf_scratch_floats(const rs__weights *w) { return 2 + 4 * w->factor
 const rs__scorer_ops rs__collaborative_ops = {
     RS_SCORER_COLLABORATIVE, "collaborative", mf_layout, mf_predict, mf_pred_grad,
     mf_max_touches, mf_scratch_floats, rs__mf_train_chunk, 0,
-    NULL, NULL, NULL, /* no features: nothing to refit for cold start */
-    0, NULL, NULL, NULL, /* no shared rows: nothing deferred */
+    NULL, NULL, NULL, NULL, /* no features: nothing to refit for cold start, no tastes */
+    0, NULL, NULL, NULL,    /* no shared rows: nothing deferred */
 };

@@ -25,6 +25,11 @@ enum { USE_USER_ID = 1, USE_ITEM_ID = 2, USE_IDS = 3 };
  * (one per run of a user's ratings): user_slice then leaves it out. */
 enum { NO_IMPLICIT = 4 };
 
+static size_t taste_cols(size_t n_features)
+{
+    return (n_features <= FM_TASTE_MAX_FEATURES ? n_features : 0) + FM_TASTE_EXTRA;
+}
+
 rs_status rs__fm_layout(rs__weights *w, const rs__allocator *a, const rs__params *p,
                         int with_item_ids)
 {
@@ -51,6 +56,14 @@ rs_status rs__fm_layout(rs__weights *w, const rs__allocator *a, const rs__params
     if (with_item_ids && (st = rs__weights_add_block(w, a, RS__ROLE_ITEM_FACTORS,
                                                      RS_BLOCK_ITEM_FACTORS, RS__REG_FACTORS,
                                                      w->n_items, k)))
+        return st;
+    /* The cold-start tastes (RS_PARAM_COLD_TASTE): a response to the other
+     * side's features, an intercept and the trained flag, per id. */
+    if (p->cold_taste &&
+        ((st = rs__weights_add_block(w, a, RS__ROLE_USER_COLD_TASTE, -1, RS__REG_FEATURES,
+                                     w->n_users, taste_cols(w->n_item_features))) ||
+         (st = rs__weights_add_block(w, a, RS__ROLE_ITEM_COLD_TASTE, -1, RS__REG_FEATURES,
+                                     w->n_items, taste_cols(w->n_user_features)))))
         return st;
     /* Implicit user factors (SVD++): the y_j block last (implicit.h). */
     if ((st = rs__implicit_layout(w, a, p)))
@@ -116,6 +129,45 @@ static RS_ALWAYS_INLINE float biases(const rs__weights *w, int32_t u, int32_t i,
     return b;
 }
 
+/* x . theta + intercept of one taste row over a sparse feature row. */
+static RS_ALWAYS_INLINE float taste_dot(const float *theta, size_t n_feat, const rs__features *ft,
+                                        int32_t id)
+{
+    const int32_t *col;
+    const float *val;
+    size_t n = rs__features_row(ft, (size_t)id, &col, &val);
+    float s = theta[n_feat];
+    for (size_t j = 0; j < n; j++)
+        if ((size_t)col[j] < n_feat)
+            s += val[j] * theta[col[j]];
+    return s;
+}
+
+/* The cold-start tastes of a pair (RS_PARAM_COLD_TASTE): the user's response
+ * to the item's features when the item had no ratings in rs_fit (or is
+ * scored without its id part), and the item's response to the user's
+ * features in the symmetric case. Zero without the blocks. */
+static RS_ALWAYS_INLINE float cold_tastes(const rs__weights *w, int32_t u, int32_t i, int use)
+{
+    int32_t tb = rs__fm_taste_block(w);
+    if (tb < 0)
+        return 0.0f;
+    const rs__block *TU = &w->blocks[tb], *TI = &w->blocks[tb + 1];
+    size_t nif = TU->cols - FM_TASTE_EXTRA, nuf = TI->cols - FM_TASTE_EXTRA;
+    const float *tu = TU->data + (size_t)u * TU->stride, *ti = TI->data + (size_t)i * TI->stride;
+    float s = 0.0f;
+    if (!(use & USE_ITEM_ID) || ti[nuf + 1] == 0.0f)
+        s += taste_dot(tu, nif, &w->item_feat, i);
+    if (!(use & USE_USER_ID) || tu[nif + 1] == 0.0f)
+        s += taste_dot(ti, nuf, &w->user_feat, u);
+    return s;
+}
+
+float rs__fm_cold_tastes(const rs__weights *w, int32_t u, int32_t i, int use)
+{
+    return cold_tastes(w, u, i, use);
+}
+
 static float predict_using(const rs__weights *w, int32_t u, int32_t i, int use)
 {
     float ub[SLICE], ib[SLICE];
@@ -126,7 +178,7 @@ static float predict_using(const rs__weights *w, int32_t u, int32_t i, int use)
         item_slice(w, i, lo, len, ib, use);
         dot += rs__vec_dot(ub, ib, len);
     }
-    return biases(w, u, i, use) + dot;
+    return biases(w, u, i, use) + cold_tastes(w, u, i, use) + dot;
 }
 
 float rs__fm_predict(const rs__weights *w, int32_t u, int32_t i)
@@ -260,7 +312,8 @@ static RS_ALWAYS_INLINE void fm_chunk_body(rs__train_ctx *c, const rs__chunk *ch
         if (yb >= 0 && (use & USE_USER_ID))
             for (size_t f = 0; f < k; f++)
                 uvec[f] += su[f];
-        float e = ch->r[j] - (biases(w, u, i, use) + rs__vec_dot(uvec, ivec, k));
+        float e = ch->r[j] - (biases(w, u, i, use) + cold_tastes(w, u, i, use) +
+                              rs__vec_dot(uvec, ivec, k));
         if (RS_UNLIKELY(!(fabsf(e) <= c->blowup))) {
             c->diverged = 1;
             return;
@@ -348,6 +401,12 @@ int rs__fm_cold_blocks(const rs__weights *w, int32_t side, int32_t *bias_blk, in
 float rs__fm_predict_cold(const rs__weights *w, int32_t u, int32_t i, int32_t side)
 {
     return predict_using(w, u, i, side == RS_SIDE_USER ? USE_ITEM_ID : USE_USER_ID);
+}
+
+int32_t rs__fm_taste_block_of(const rs__weights *w, int32_t side)
+{
+    int32_t tb = rs__fm_taste_block(w);
+    return tb < 0 ? -1 : side == RS_SIDE_USER ? tb : tb + 1;
 }
 
 void rs__fm_cold_absorb(rs__weights *w, int32_t side, const float *old_bias,

@@ -30,6 +30,26 @@ enum {
     FM_Q = 7       /* Q      n_items x k (hybrid only) */
 };
 
+/* RS_PARAM_COLD_TASTE adds two blocks after these (before the implicit
+ * block): per user, theta_u over the item features, then an intercept and
+ * the trained flag (FM_TASTE_EXTRA columns); per item, the same over the
+ * user features. A pair adds x_i . theta_u + theta_u0 when the item had no
+ * ratings in rs_fit (flag 0), and y_u . phi_i + phi_i0 when the user had
+ * none. The cold-start refit fits them in closed form (coldfit.c); SGD never
+ * moves them, so pred_grad has no touches for them. */
+enum { FM_TASTE_EXTRA = 2 };
+/* A side with more features than this gets a taste of the intercept alone:
+ * the refit solves one dense system of that size per id of the other side. */
+enum { FM_TASTE_MAX_FEATURES = 64 };
+
+/* Index of the user taste block (the item one follows it), or -1. */
+static inline int32_t rs__fm_taste_block(const rs__weights *w)
+{
+    int32_t b = w->n_blocks > FM_Q && w->blocks[FM_Q].role == RS__ROLE_ITEM_FACTORS ? FM_Q + 1
+                                                                                  : FM_Q;
+    return w->n_blocks > (size_t)b + 1 && w->blocks[b].role == RS__ROLE_USER_COLD_TASTE ? b : -1;
+}
+
 RS_INTERNAL rs_status rs__fm_layout(rs__weights *w, const rs__allocator *a, const rs__params *p,
                                     int with_item_ids);
 RS_INTERNAL float rs__fm_predict(const rs__weights *w, int32_t u, int32_t i);
@@ -59,6 +79,11 @@ RS_INTERNAL void rs__fm_defer_collect(struct rs__train_ctx *c);
 RS_INTERNAL int rs__fm_cold_blocks(const rs__weights *w, int32_t side, int32_t *bias_blk,
                                    int32_t *factor_blk);
 RS_INTERNAL float rs__fm_predict_cold(const rs__weights *w, int32_t u, int32_t i, int32_t side);
+RS_INTERNAL int32_t rs__fm_taste_block_of(const rs__weights *w, int32_t side);
+/* The cold-start tastes' term of a pair's prediction (0 without the taste
+ * blocks); use: bit 1 the user id part, bit 2 the item id part (fm_train.c
+ * adds it to its prediction as predict does). */
+RS_INTERNAL float rs__fm_cold_tastes(const rs__weights *w, int32_t u, int32_t i, int use);
 RS_INTERNAL void rs__fm_cold_absorb(rs__weights *w, int32_t side, const float *old_bias,
                                     const float *old_factors, const uint32_t *ratings_per_id);
 

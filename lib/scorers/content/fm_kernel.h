@@ -263,6 +263,7 @@ static RS_ALWAYS_INLINE void MF_F(step_constant)(MF_V *p, MF_V *q, const MF_V *t
 static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chunk *ch)
 {
     const int hq = has_q(c->w);
+    const int tastes = rs__fm_taste_block(c->w) >= 0;
     const int32_t pol = c->lr_policy == RS_LR_ADAGRAD ? POL_ADAGRAD
                         : c->lr_policy == RS_LR_ADAM  ? POL_ADAM
                                                       : POL_CONSTANT;
@@ -380,6 +381,8 @@ static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chu
             MF_F(vectors)(p, q, fu, fi, umv, imv, tb, zb, nv, 0, r4);
         const float t2 = r4[1], z2 = r4[2];
         float e = ch->r[j] - (mu + um * ub[u] + fbu + im * ib[i] + fbi + r4[0]);
+        if (tastes) /* the cold-start tastes (featmodel.c), as predict adds them */
+            e -= rs__fm_cold_tastes(w, u, i, use);
         if (RS_UNLIKELY(!(fabsf(e) <= c->blowup))) {
             c->diverged = 1;
             break;

@@ -206,6 +206,7 @@ pub const RS_PARAM_EPOCHS_TRAINED: rs_param = 110;
 pub const RS_PARAM_SERVE_OVERSAMPLE: rs_param = 111;
 pub const RS_PARAM_KEEP_PARTIAL: rs_param = 112;
 pub const RS_PARAM_IMPLICIT_USER_FACTORS: rs_param = 113;
+pub const RS_PARAM_COLD_TASTE: rs_param = 114;
 pub const RS_PARAM_LEARNING_RATE: rs_param = 200;
 pub const RS_PARAM_L2_FACTORS: rs_param = 201;
 pub const RS_PARAM_L2_BIAS: rs_param = 202;
@@ -383,6 +384,7 @@ pub const RS_CONSTANT_GROUPS: &[(&str, &[(&str, i64)])] = &[
         ("RS_PARAM_SERVE_OVERSAMPLE", 111),
         ("RS_PARAM_KEEP_PARTIAL", 112),
         ("RS_PARAM_IMPLICIT_USER_FACTORS", 113),
+        ("RS_PARAM_COLD_TASTE", 114),
         ("RS_PARAM_LEARNING_RATE", 200),
         ("RS_PARAM_L2_FACTORS", 201),
         ("RS_PARAM_L2_BIAS", 202),

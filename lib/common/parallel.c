@@ -1,11 +1,12 @@
 /* librecsgd. SPDX-License-Identifier: BSD-2-Clause
- * parallel.c: the evaluation's parallel loop - a few pthreads that live for
- * one call (no global pool), each taking a fixed, interleaved share of the
- * tasks, so which thread ran a task never changes a result. */
+ * parallel.c: the per-call parallel loop of the evaluation and of batch
+ * serving - a few pthreads that live for one call (no global pool), each
+ * taking a fixed, interleaved share of the tasks, so which thread ran a task
+ * never changes a result. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
-#include "eval.h"
+#include "parallel.h"
 
 #if RS_ENABLE_THREADS
 #include <pthread.h>
@@ -13,7 +14,7 @@
 
 typedef struct worker {
     size_t n_tasks, workers, self;
-    rs__eval_task_fn fn;
+    rs__task_fn fn;
     void *ud;
     rs_status st;
 } worker;
@@ -25,20 +26,6 @@ static void run_share(worker *w)
         w->st = w->fn(w->ud, t, w->self);
 }
 
-size_t rs__eval_workers(const rs_model *m, size_t n_tasks)
-{
-#if RS_ENABLE_THREADS
-    size_t t = m->params.threads > 1 ? (size_t)m->params.threads : 1;
-    if (t > n_tasks)
-        t = n_tasks ? n_tasks : 1;
-    return t;
-#else
-    (void)m;
-    (void)n_tasks;
-    return 1;
-#endif
-}
-
 #if RS_ENABLE_THREADS
 static void *thread_main(void *p)
 {
@@ -47,7 +34,7 @@ static void *thread_main(void *p)
 }
 #endif
 
-rs_status rs__eval_parallel(size_t n_tasks, size_t workers, rs__eval_task_fn fn, void *ud,
+rs_status rs__parallel_run(size_t n_tasks, size_t workers, rs__task_fn fn, void *ud,
                             const rs__allocator *a)
 {
     if (workers < 1)
