@@ -437,6 +437,33 @@ static void fit_tastes(rs__fit_run *fr, int32_t side, int have_skip)
             sqrt(se[best] / sw));
 }
 
+int rs__train_tastes_zero(const rs__weights *w, const rs__scorer_ops *ops)
+{
+    if (!ops || !ops->taste_block)
+        return 1;
+    for (int32_t side = RS_SIDE_USER; side <= RS_SIDE_ITEM; side++) {
+        int32_t tb = ops->taste_block(w, side);
+        if (tb < 0)
+            continue;
+        const rs__block *T = &w->blocks[tb];
+        for (size_t r = 0; r < T->rows; r++) {
+            const float *row = T->data + r * T->stride;
+            for (size_t c = 0; c + 1 < T->cols; c++) /* the last column is the flag */
+                if (row[c] != 0.0f)
+                    return 0;
+        }
+    }
+    return 1;
+}
+
+/* Tell the contexts whether the tastes are zero (they change below). */
+static void note_tastes(rs__fit_run *fr)
+{
+    int zero = rs__train_tastes_zero(&fr->w, fr->m->ops);
+    for (size_t t = 0; t < fr->threads; t++)
+        fr->ctx[t].tastes_zero = zero;
+}
+
 void rs__coldfit_run(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *plan)
 {
     if (!fr->cold.enabled)
@@ -446,8 +473,11 @@ void rs__coldfit_run(rs__fit_run *fr, rs__pool *pool, rs__epoch_plan *plan)
     if (tastes) {
         taste_flag_trained(fr);
         fit_tastes(fr, RS_SIDE_ITEM, held);
+        note_tastes(fr);
     }
     held = refit_side(fr, pool, plan, RS_SIDE_USER);
-    if (tastes)
+    if (tastes) {
         fit_tastes(fr, RS_SIDE_USER, held);
+        note_tastes(fr);
+    }
 }

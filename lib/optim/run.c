@@ -208,6 +208,7 @@ static rs_status setup_contexts(rs__fit_run *fr)
     const rs__params *p = fr->p;
     size_t T = fr->threads;
     fr->ctx = rs__calloc(a, T, sizeof *fr->ctx);
+    int32_t tastes_zero = rs__train_tastes_zero(&fr->w, fr->m->ops);
     size_t mt = fr->m->ops->max_touches(&fr->w);
     size_t sf = fr->m->ops->scratch_floats(&fr->w);
     size_t gb = 1;
@@ -254,6 +255,7 @@ static rs_status setup_contexts(rs__fit_run *fr)
         c->gbuf_floats = gb;
         c->rowbuf = fr->rowbuf_all + t * RS__ROWBUF_ROWS * rb;
         c->defer = &fr->defer;
+        c->tastes_zero = tastes_zero;
         for (size_t b = 0; b < fr->w.n_blocks; b++) {
             int32_t role = fr->w.blocks[b].role;
             if (role == RS__ROLE_USER_FEATURE_FACTORS || role == RS__ROLE_USER_FEATURE_BIAS)

@@ -92,6 +92,10 @@ typedef struct rs__train_ctx {
      * the ratings of ids flagged in refit_skip (NULL: none). */
     int32_t refit;
     const unsigned char *refit_skip;
+    /* 1 when every cold-start taste of w is zero (as during rs_fit's epochs:
+     * the tastes are fitted after them): the loops skip their term, two
+     * passes over the pair's features per rating. 0: not known, add it. */
+    int32_t tastes_zero;
     /* Shared rows trained deferred (deferred.h), one object for all the
      * contexts of a fit; NULL, or a mask of 0: every row steps per rating. */
     rs__deferred *defer;
@@ -279,5 +283,9 @@ RS_INTERNAL rs_status rs__optstate_init(rs__optstate *o, const rs__weights *w, i
                                         const rs__allocator *a);
 RS_INTERNAL void rs__optstate_reset(rs__optstate *o);
 RS_INTERNAL void rs__optstate_free(rs__optstate *o, const rs__allocator *a);
+
+/* 1 when w has no cold-start tastes or all of them are zero (ops->taste_block;
+ * the flag column of the rows is not a taste). For rs__train_ctx.tastes_zero. */
+RS_INTERNAL int rs__train_tastes_zero(const rs__weights *w, const rs__scorer_ops *ops);
 
 #endif

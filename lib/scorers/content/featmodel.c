@@ -312,7 +312,8 @@ static RS_ALWAYS_INLINE void fm_chunk_body(rs__train_ctx *c, const rs__chunk *ch
         if (yb >= 0 && (use & USE_USER_ID))
             for (size_t f = 0; f < k; f++)
                 uvec[f] += su[f];
-        float e = ch->r[j] - (biases(w, u, i, use) + cold_tastes(w, u, i, use) +
+        float e = ch->r[j] - (biases(w, u, i, use) +
+                              (c->tastes_zero ? 0.0f : cold_tastes(w, u, i, use)) +
                               rs__vec_dot(uvec, ivec, k));
         if (RS_UNLIKELY(!(fabsf(e) <= c->blowup))) {
             c->diverged = 1;

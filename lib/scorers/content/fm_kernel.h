@@ -263,7 +263,7 @@ static RS_ALWAYS_INLINE void MF_F(step_constant)(MF_V *p, MF_V *q, const MF_V *t
 static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chunk *ch)
 {
     const int hq = has_q(c->w);
-    const int tastes = rs__fm_taste_block(c->w) >= 0;
+    const int tastes = !c->tastes_zero && rs__fm_taste_block(c->w) >= 0;
     const int32_t pol = c->lr_policy == RS_LR_ADAGRAD ? POL_ADAGRAD
                         : c->lr_policy == RS_LR_ADAM  ? POL_ADAM
                                                       : POL_CONSTANT;
