@@ -439,6 +439,8 @@ END_TEST
  * thread gives, bit for bit (unknown users, exclusions, seen items). */
 START_TEST(test_topk_batch_threads_give_the_same_rows)
 {
+    if (!(rs_build_features() & RS_FEATURE_THREADS))
+        return; /* RS_PARAM_THREADS > 1 is RS_ERR_NOT_BUILT: one thread is all there is */
     /* quick (valgrind, qemu): still two ranges of users */
     size_t nu = 120, ni = 3000, f = 12, nq = rs_test_quick() ? 300 : 700, k = 10;
     rs_model *m = fx_model(nu, ni, f, 29, 1, 3);
