@@ -8,7 +8,7 @@
 
 /* Horizontal sum in a fixed order (pairwise halves), written out per
  * width: gcc does not unroll the generic halving loop. */
-static RS_ALWAYS_INLINE float MF_F(hsum)(MF_V v)
+MF_TARGET static RS_ALWAYS_INLINE float MF_F(hsum)(MF_V v)
 {
 #if MF_LANES == 16
     float a0 = v[0] + v[8], a1 = v[1] + v[9], a2 = v[2] + v[10], a3 = v[3] + v[11];
@@ -38,7 +38,7 @@ static RS_ALWAYS_INLINE float MF_F(hsum)(MF_V v)
 #endif
 #if MF_LANES == 16
 typedef int MF_F(iv) __attribute__((vector_size(64)));
-static RS_ALWAYS_INLINE void MF_F(hsum2)(MF_V a, MF_V b, float *ra, float *rb)
+MF_TARGET static RS_ALWAYS_INLINE void MF_F(hsum2)(MF_V a, MF_V b, float *ra, float *rb)
 {
     MF_V x = MF_SH2(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
              MF_SH2(a, b, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
@@ -47,7 +47,7 @@ static RS_ALWAYS_INLINE void MF_F(hsum2)(MF_V a, MF_V b, float *ra, float *rb)
     *ra = x[0] + x[1];
     *rb = x[8] + x[9];
 }
-static RS_ALWAYS_INLINE void MF_F(hsum4)(MF_V a, MF_V b, MF_V c, MF_V d, float *r)
+MF_TARGET static RS_ALWAYS_INLINE void MF_F(hsum4)(MF_V a, MF_V b, MF_V c, MF_V d, float *r)
 {
     MF_V x = MF_SH2(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
              MF_SH2(a, b, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
@@ -63,14 +63,14 @@ static RS_ALWAYS_INLINE void MF_F(hsum4)(MF_V a, MF_V b, MF_V c, MF_V d, float *
 }
 #elif MF_LANES == 8
 typedef int MF_F(iv) __attribute__((vector_size(32)));
-static RS_ALWAYS_INLINE void MF_F(hsum2)(MF_V a, MF_V b, float *ra, float *rb)
+MF_TARGET static RS_ALWAYS_INLINE void MF_F(hsum2)(MF_V a, MF_V b, float *ra, float *rb)
 {
     MF_V x = MF_SH2(a, b, 0, 1, 2, 3, 8, 9, 10, 11) + MF_SH2(a, b, 4, 5, 6, 7, 12, 13, 14, 15);
     x += MF_SH1(x, 2, 3, 0, 1, 6, 7, 4, 5);
     *ra = x[0] + x[1];
     *rb = x[4] + x[5];
 }
-static RS_ALWAYS_INLINE void MF_F(hsum4)(MF_V a, MF_V b, MF_V c, MF_V d, float *r)
+MF_TARGET static RS_ALWAYS_INLINE void MF_F(hsum4)(MF_V a, MF_V b, MF_V c, MF_V d, float *r)
 {
     MF_V x = MF_SH2(a, b, 0, 1, 2, 3, 8, 9, 10, 11) + MF_SH2(a, b, 4, 5, 6, 7, 12, 13, 14, 15);
     MF_V y = MF_SH2(c, d, 0, 1, 2, 3, 8, 9, 10, 11) + MF_SH2(c, d, 4, 5, 6, 7, 12, 13, 14, 15);
@@ -82,13 +82,13 @@ static RS_ALWAYS_INLINE void MF_F(hsum4)(MF_V a, MF_V b, MF_V c, MF_V d, float *
 }
 #else
 typedef int MF_F(iv) __attribute__((vector_size(16)));
-static RS_ALWAYS_INLINE void MF_F(hsum2)(MF_V a, MF_V b, float *ra, float *rb)
+MF_TARGET static RS_ALWAYS_INLINE void MF_F(hsum2)(MF_V a, MF_V b, float *ra, float *rb)
 {
     MF_V x = MF_SH2(a, b, 0, 1, 4, 5) + MF_SH2(a, b, 2, 3, 6, 7);
     *ra = x[0] + x[1];
     *rb = x[2] + x[3];
 }
-static RS_ALWAYS_INLINE void MF_F(hsum4)(MF_V a, MF_V b, MF_V c, MF_V d, float *r)
+MF_TARGET static RS_ALWAYS_INLINE void MF_F(hsum4)(MF_V a, MF_V b, MF_V c, MF_V d, float *r)
 {
     MF_V x = MF_SH2(a, b, 0, 1, 4, 5) + MF_SH2(a, b, 2, 3, 6, 7);
     MF_V y = MF_SH2(c, d, 0, 1, 4, 5) + MF_SH2(c, d, 2, 3, 6, 7);
@@ -101,7 +101,7 @@ static RS_ALWAYS_INLINE void MF_F(hsum4)(MF_V a, MF_V b, MF_V c, MF_V d, float *
 #undef MF_SH1
 #undef MF_SH2
 
-static RS_ALWAYS_INLINE MF_V MF_F(splat)(float x)
+MF_TARGET static RS_ALWAYS_INLINE MF_V MF_F(splat)(float x)
 {
     MF_V v;
     for (int l = 0; l < MF_LANES; l++)
@@ -109,14 +109,14 @@ static RS_ALWAYS_INLINE MF_V MF_F(splat)(float x)
     return v;
 }
 
-static RS_ALWAYS_INLINE MF_V MF_F(vclamp)(MF_V x, float c)
+MF_TARGET static RS_ALWAYS_INLINE MF_V MF_F(vclamp)(MF_V x, float c)
 {
     for (int l = 0; l < MF_LANES; l++)
         x[l] = x[l] > c ? c : (x[l] < -c ? -c : x[l]);
     return x;
 }
 
-static RS_ALWAYS_INLINE MF_V MF_F(vsqrt)(MF_V x)
+MF_TARGET static RS_ALWAYS_INLINE MF_V MF_F(vsqrt)(MF_V x)
 {
     for (int l = 0; l < MF_LANES; l++)
         x[l] = __builtin_sqrtf(x[l]);
@@ -125,7 +125,7 @@ static RS_ALWAYS_INLINE MF_V MF_F(vsqrt)(MF_V x)
 
 /* Apply a factor row's gradient gr (already clipped) under the policy;
  * sq is its squared norm (AdaGrad's per-row accumulator takes the mean). */
-static RS_ALWAYS_INLINE void MF_F(row_step)(MF_V *restrict x, const MF_V *restrict gr, size_t nv, float lr,
+MF_TARGET static RS_ALWAYS_INLINE void MF_F(row_step)(MF_V *restrict x, const MF_V *restrict gr, size_t nv, float lr,
                                       float sq, float inv_k, const rs__train_ctx *c, int32_t pol,
                                       float *acc, MF_V *restrict m, MF_V *restrict v, float *p1,
                                       float *p2)
@@ -168,7 +168,7 @@ typedef struct MF_F(normbuf) {
 
 /* Add the first n buffered norms to the statistics, in update order (the
  * sums come out as if each were added as it was made). */
-static RS_ALWAYS_INLINE void MF_F(flush_norms)(rs__train_stats *st, MF_F(normbuf) *b, int n)
+MF_TARGET static RS_ALWAYS_INLINE void MF_F(flush_norms)(rs__train_stats *st, MF_F(normbuf) *b, int n)
 {
     const MF_V sf = MF_F(vsqrt)(b->fu.v), sg = MF_F(vsqrt)(b->gu.v);
     for (int l = 0; l < n; l++) {

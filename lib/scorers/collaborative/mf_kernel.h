@@ -15,7 +15,7 @@
 
 #include "scorers/simd.h"
 
-static RS_ALWAYS_INLINE void MF_F(mf_chunk_body)(rs__train_ctx *c, const rs__chunk *ch, int32_t clip_kind,
+MF_TARGET static RS_ALWAYS_INLINE void MF_F(mf_chunk_body)(rs__train_ctx *c, const rs__chunk *ch, int32_t clip_kind,
                                            int32_t pol)
 {
     rs__weights *w = c->w;

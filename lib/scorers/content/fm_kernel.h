@@ -73,7 +73,7 @@ FM_OUTLINE void MF_F(rebuild)(fm_side *s, fm_id *st, size_t id, uint64_t serial,
 
 /* The id's cache for this sub-epoch, built on first use from the frozen
  * feature rows F (vectors) and fb (biases). */
-static RS_ALWAYS_INLINE fm_id *MF_F(enter)(fm_side *s, size_t id, uint64_t serial,
+MF_TARGET static RS_ALWAYS_INLINE fm_id *MF_F(enter)(fm_side *s, size_t id, uint64_t serial,
                                            const rs__features *ft, const rs__block *F,
                                            const float *fb, size_t nv)
 {
@@ -209,7 +209,7 @@ MF_F(id_rows_policy)(rs__train_ctx *c, const id_state *os, int32_t clip_kind, in
 
 /* t = um P_u + F_u and z = im Q_i + F_i (z = F_i without item factors,
  * hq = 0) into tb and zb; r4 gets <t, z>, |t|^2 and |z|^2. */
-static RS_ALWAYS_INLINE void MF_F(vectors)(const MF_V *p, const MF_V *q, const MF_V *fu,
+MF_TARGET static RS_ALWAYS_INLINE void MF_F(vectors)(const MF_V *p, const MF_V *q, const MF_V *fu,
                                            const MF_V *fi, MF_V umv, MF_V imv, MF_V *tb, MF_V *zb,
                                            size_t nv, int hq, float *r4)
 {
@@ -231,7 +231,7 @@ static RS_ALWAYS_INLINE void MF_F(vectors)(const MF_V *p, const MF_V *q, const M
  * from the old vectors, then the steps (lu, li: the rate, or 0 for a row
  * that does not train), and the per-id sums; the rows' squared gradient
  * norms into *np2 and *nq2. */
-static RS_ALWAYS_INLINE void MF_F(step_constant)(MF_V *p, MF_V *q, const MF_V *tb, const MF_V *zb,
+MF_TARGET static RS_ALWAYS_INLINE void MF_F(step_constant)(MF_V *p, MF_V *q, const MF_V *tb, const MF_V *zb,
                                                  MF_V *au, MF_V *ai, MF_V gv, MF_V gu, MF_V gi,
                                                  MF_V l2v, MF_V lu, MF_V li, size_t nv, int hq,
                                                  float *np2, float *nq2)
@@ -260,7 +260,7 @@ static RS_ALWAYS_INLINE void MF_F(step_constant)(MF_V *p, MF_V *q, const MF_V *t
  * every rating of a fit); only the two vector loops above come with and
  * without item factors. The constant step without clipping (the default)
  * runs in one pass inline, every other policy through id_rows_policy. */
-static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chunk *ch)
+MF_TARGET static RS_ALWAYS_INLINE void MF_F(fm_chunk_body)(rs__train_ctx *c, const rs__chunk *ch)
 {
     const int hq = has_q(c->w);
     const int tastes = !c->tastes_zero && rs__fm_taste_block(c->w) >= 0;
@@ -524,7 +524,7 @@ FM_OUTLINE void MF_F(collect_id)(rs__deferred *d, size_t slot, fm_side *s, size_
 }
 
 /* 1 if id's cache holds sums of this sub-epoch not yet added. */
-static RS_ALWAYS_INLINE int MF_F(pending)(const fm_side *s, size_t id, uint64_t serial)
+MF_TARGET static RS_ALWAYS_INLINE int MF_F(pending)(const fm_side *s, size_t id, uint64_t serial)
 {
     return s->id[id].stamp == serial && s->id[id].n != 0;
 }
@@ -533,7 +533,7 @@ static RS_ALWAYS_INLINE int MF_F(pending)(const fm_side *s, size_t id, uint64_t 
  * the per-id sides add their ids' sums to the block's set, in the order of
  * the ids' first ratings in the block, on the block's thread. Every id of a
  * diagonal is in one block only, so no other block adds to it. */
-static RS_ALWAYS_INLINE void MF_F(collect_chunk)(rs__train_ctx *c, const rs__chunk *ch)
+MF_TARGET static RS_ALWAYS_INLINE void MF_F(collect_chunk)(rs__train_ctx *c, const rs__chunk *ch)
 {
     rs__deferred *d = c->defer;
     fm_state *S = d->scorer_state;
@@ -554,7 +554,7 @@ static RS_ALWAYS_INLINE void MF_F(collect_chunk)(rs__train_ctx *c, const rs__chu
 
 /* At the merge point, with one set of sums: every per-id side's pending
  * sums, in id order (with per-block sets, collect_chunk added them). */
-static RS_ALWAYS_INLINE void MF_F(collect_body)(rs__train_ctx *c)
+MF_TARGET static RS_ALWAYS_INLINE void MF_F(collect_body)(rs__train_ctx *c)
 {
     rs__deferred *d = c->defer;
     fm_state *S = d->scorer_state;
