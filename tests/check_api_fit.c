@@ -106,13 +106,10 @@ START_TEST(test_fit_recovers_low_rank_structure)
 }
 END_TEST
 
-static void fit_and_dump(int idx, int64_t threads, float *out, size_t n_out)
+/* The first n_out test ratings' predictions of m (each finite, RS_OK or
+ * RS_FALLBACK) into out; frees m. */
+static void dump_and_free(rs_model *m, float *out, size_t n_out)
 {
-    rs_model *m = new_model(idx);
-    set_good_params(m);
-    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 10), RS_OK);
-    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_THREADS, threads), RS_OK);
-    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
     size_t n = rs_dataset_num_ratings(test_ds);
     ck_assert_uint_ge(n, n_out);
     for (size_t j = 0; j < n_out; j++) {
@@ -120,8 +117,19 @@ static void fit_and_dump(int idx, int64_t threads, float *out, size_t n_out)
         rs_dataset_get_rating(test_ds, j, &u, &i, NULL, NULL);
         rs_status st = rs_predict(m, u, i, &out[j]);
         ck_assert(st == RS_OK || st == RS_FALLBACK);
+        ck_assert(isfinite(out[j]));
     }
     rs_model_free(m);
+}
+
+static void fit_and_dump(int idx, int64_t threads, float *out, size_t n_out)
+{
+    rs_model *m = new_model(idx);
+    set_good_params(m);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_EPOCHS, 10), RS_OK);
+    ck_assert_int_eq(rs_model_set_int(m, RS_PARAM_THREADS, threads), RS_OK);
+    ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
+    dump_and_free(m, out, n_out);
 }
 
 START_TEST(test_fit_same_seed_is_bit_identical)
@@ -206,16 +214,7 @@ static void fit_config_and_dump(int idx, int cfg, int64_t threads, float *out, s
     }
     ck_assert_int_eq(rs_fit(m, train_ds, NULL), RS_OK);
     ck_assert_int_eq(rs_partial_fit(m, test_ds, train_ds), RS_OK);
-    size_t n = rs_dataset_num_ratings(test_ds);
-    ck_assert_uint_ge(n, n_out);
-    for (size_t j = 0; j < n_out; j++) {
-        int64_t u, i;
-        rs_dataset_get_rating(test_ds, j, &u, &i, NULL, NULL);
-        rs_status st = rs_predict(m, u, i, &out[j]);
-        ck_assert(st == RS_OK || st == RS_FALLBACK);
-        ck_assert(isfinite(out[j]));
-    }
-    rs_model_free(m);
+    dump_and_free(m, out, n_out);
 }
 
 /* Content and hybrid train on several threads (their feature rows are
